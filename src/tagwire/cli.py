@@ -1,0 +1,209 @@
+"""The ``tagwire`` command: ingest | serve | tags | sources | config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from tagwire import __version__, config, service, sources
+from tagwire.errors import TagwireError
+from tagwire.store import FeedRecord, Store
+from tagwire.types import PassReport
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if not args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        settings = config.load()
+        if getattr(args, "db", None):
+            settings = settings.replace(database_url=args.db)
+        result: int = args.handler(args, settings)
+        return result
+    except TagwireError as exc:
+        print(f"tagwire: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tagwire",
+        description="News by hashtag: read publishers' feeds, keep one clean "
+        "copy of each article, tag people, organisations and places, serve topic pages.",
+    )
+    parser.add_argument("--version", action="version", version=f"tagwire {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    db_help = (
+        "database URL (default: TAGWIRE_DATABASE_URL, else sqlite:///tagwire.db in the "
+        "working directory); postgresql://... selects PostgreSQL"
+    )
+
+    ingest = sub.add_parser(
+        "ingest",
+        help="add/update a sources file, then one pass over it",
+        description="Add or update the sources of FILE in the database, "
+        "then fetch, process and store one pass over them. Exits 0 when "
+        "the pass completes; a publisher's failure is stored on its "
+        "source and reported, never fatal.",
+    )
+    ingest.add_argument(
+        "--sources", required=True, metavar="FILE", help="sources file: TOML ([[sources]]) or OPML"
+    )
+    ingest.add_argument("--db", metavar="URL", help=db_help)
+    ingest.add_argument(
+        "--no-progress", action="store_true", help="no progress bar even on a terminal"
+    )
+    ingest.set_defaults(handler=_ingest)
+
+    serve = sub.add_parser(
+        "serve",
+        help="the web app and API, polling sources",
+        description="Serve the web pages, the JSON API (/api/v1, docs at "
+        "/docs) and Atom feeds; poll every enabled source in the background "
+        "unless --no-poll.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--db", metavar="URL", help=db_help)
+    serve.add_argument(
+        "--sources", metavar="FILE", help="add/update this sources file's sources before serving"
+    )
+    serve.add_argument("--no-poll", action="store_true", help="serve only; do not poll")
+    serve.set_defaults(handler=_serve)
+
+    tags = sub.add_parser(
+        "tags",
+        help="the most active hashtags",
+        description="Print the hashtags with the most articles.",
+    )
+    tags.add_argument("--limit", type=int, default=20, help="how many (20)")
+    tags.add_argument("--db", metavar="URL", help=db_help)
+    tags.set_defaults(handler=_tags)
+
+    src = sub.add_parser(
+        "sources",
+        help="list sources with their health",
+        description="List the sources in the database, with their last success and last error.",
+    )
+    src.add_argument("--db", metavar="URL", help=db_help)
+    src.set_defaults(handler=_sources)
+
+    cfg = sub.add_parser(
+        "config",
+        help="print the effective settings",
+        description="Print every setting, its value and where it came from "
+        "(env, file named by TAGWIRE_CONFIG, or default).",
+    )
+    cfg.set_defaults(handler=_config)
+    return parser
+
+
+def _ingest(args: argparse.Namespace, settings: config.Config) -> int:
+    from tagwire.pipeline import ingest
+
+    store = Store(settings.database_url)
+    source_ids = store.upsert_sources(sources.load(args.sources))
+    feed_list = store.feeds(source_ids=source_ids)
+    progress = _progress(len(feed_list), enabled=not args.no_progress)
+
+    def done(feed: FeedRecord, outcome: str) -> None:
+        if progress is not None:
+            progress.set_postfix_str(f"{feed.source_name}: {outcome}", refresh=False)
+            progress.update(1)
+
+    try:
+        report = asyncio.run(ingest(store, settings, feed_list, done))
+    finally:
+        if progress is not None:
+            progress.close()
+        store.close()
+    _print_report(report)
+    return 0
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="feed", desc="ingest", file=sys.stderr)
+
+
+def _print_report(report: PassReport) -> None:
+    print(
+        f"{report.sources} sources: {report.feeds_ok} feeds read, "
+        f"{report.feeds_unchanged} unchanged, {report.feeds_failed} failed; "
+        f"{report.articles_new} new articles, {report.articles_duplicate} duplicates folded, "
+        f"{report.articles_known} already known"
+    )
+    for name, message in report.errors:
+        print(f"  failed: {name}: {message}")
+
+
+def _serve(args: argparse.Namespace, settings: config.Config) -> int:
+    import uvicorn
+
+    from tagwire.web.app import create_app
+    from tagwire.workers.scheduler import Poller
+
+    store = Store(settings.database_url)
+    if args.sources:
+        store.upsert_sources(sources.load(args.sources))
+    poller = None if args.no_poll else Poller(store, settings)
+    app = create_app(
+        store, on_start=poller.start if poller else None, on_stop=poller.stop if poller else None
+    )
+    print(
+        f"tagwire {__version__} serving http://{args.host}:{args.port}/ "
+        f"(database {settings.database_url}; polling {'off' if args.no_poll else 'on'})",
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    store.close()
+    return 0
+
+
+def _tags(args: argparse.Namespace, settings: config.Config) -> int:
+    store = Store(settings.database_url)
+    for tag in service.top_tags_json(store, args.limit):
+        print(f"#{tag['slug']:<32} {tag['kind']:<13} {tag['articles']:>6}")
+    return 0
+
+
+def _sources(args: argparse.Namespace, settings: config.Config) -> int:
+    store = Store(settings.database_url)
+    for s in service.sources_json(store):
+        status = s["last_error"] or ("ok" if s["last_success_at"] else "not checked yet")
+        print(
+            f"{s['id']:>4} {s['name'][:32]:<32} {s['region'] or '':<11} "
+            f"{s['articles']:>6}  {status}"
+        )
+    return 0
+
+
+def _config(args: argparse.Namespace, settings: config.Config) -> int:
+    for setting in config.SETTINGS:
+        value = settings[setting.name]
+        if setting.name == "TAGWIRE_ADMIN_TOKEN" and value:
+            value = "(set)"
+        shown = ",".join(value) if isinstance(value, tuple) else value
+        print(
+            f"{setting.name}={shown if shown is not None else ''}"
+            f"    # {settings.origins[setting.name]}: {setting.help}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Which incoming article is one we already have.
+
+Here: the same canonical URL (tracking parameters and fragments stripped, the page's own
+``<link rel=canonical>`` honoured) or the same normalised text. Decisions are pure; the
+pipeline asks the store whether a URL or hash is known.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_", "vero_", "_hs")
+_TRACKING = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "ocid",
+        "cmpid",
+        "cmp",
+        "ncid",
+        "ito",
+        "smid",
+        "sr_share",
+        "rss",
+        "feed",
+        "from",
+        "ref",
+        "ref_src",
+        "referrer",
+        "src",
+        "source",
+        "share",
+        "spm",
+        "mkt_tok",
+        "_ga",
+        "at_medium",
+        "at_campaign",
+        "CMP",
+        "s_cid",
+        "xtor",
+        "guccounter",
+        "taid",
+    }
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def canonical_url(url: str) -> str:
+    """The URL with tracking parameters, fragment and default port removed, host lower-cased."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{parts.port}"
+    if ":" in (parts.hostname or "") and not host.startswith("["):
+        host = f"[{host}]"  # IPv6 literal
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
+
+
+def _is_tracking(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _TRACKING or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def choose_url(item_url: str, page_canonical: str | None) -> str:
+    """The article's identity: the page's canonical URL when it names one on the same site."""
+    item = canonical_url(item_url)
+    if page_canonical:
+        canonical = canonical_url(page_canonical)
+        if urlsplit(canonical).hostname == urlsplit(item).hostname:
+            return canonical
+    return item
+
+
+def normalise_text(text: str) -> str:
+    """Words only, case-folded: what is left equal when copies differ in markup or spacing."""
+    return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.blake2b(normalise_text(text).encode("utf-8"), digest_size=16).hexdigest()
+
+
+MIN_WORDS_FOR_TEXT_MATCH = 40
+
+
+def text_matchable(text: str) -> bool:
+    """Short texts (a headline and a line) are never matched by text: too easily equal."""
+    return len(normalise_text(text).split()) >= MIN_WORDS_FOR_TEXT_MATCH

@@ -1,0 +1,255 @@
+"""Names as the press writes them -> the name of the entity (pure functions).
+
+Ranks, titles and honorifics are not part of a name; a surname-only mention inside one
+article resolves to the one full name it fits; bylines and agency signatures are not topics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Longest first, so "Prime Minister" is tried before "Minister". Matched case-insensitively
+# at the start of a name, repeatedly ("Former President Gen. X").
+_TITLES = sorted(
+    {
+        "president",
+        "vice president",
+        "vice-president",
+        "prime minister",
+        "deputy prime minister",
+        "minister",
+        "foreign minister",
+        "finance minister",
+        "defence minister",
+        "defense minister",
+        "interior minister",
+        "health minister",
+        "trade minister",
+        "chief minister",
+        "secretary",
+        "secretary of state",
+        "secretary-general",
+        "secretary general",
+        "chancellor",
+        "chairman",
+        "chairwoman",
+        "chairperson",
+        "chair",
+        "ceo",
+        "chief executive",
+        "chief executive officer",
+        "founder",
+        "co-founder",
+        "director",
+        "director-general",
+        "governor",
+        "gov.",
+        "mayor",
+        "senator",
+        "sen.",
+        "rep.",
+        "representative",
+        "congressman",
+        "congresswoman",
+        "speaker",
+        "ambassador",
+        "envoy",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "king",
+        "queen",
+        "prince",
+        "princess",
+        "emperor",
+        "empress",
+        "pope",
+        "cardinal",
+        "archbishop",
+        "bishop",
+        "rev.",
+        "reverend",
+        "father",
+        "sheikh",
+        "sheik",
+        "sultan",
+        "emir",
+        "crown prince",
+        "judge",
+        "justice",
+        "chief justice",
+        "attorney general",
+        "general",
+        "gen.",
+        "lt. gen.",
+        "lieutenant general",
+        "maj. gen.",
+        "major general",
+        "brig. gen.",
+        "admiral",
+        "adm.",
+        "vice admiral",
+        "rear admiral",
+        "colonel",
+        "col.",
+        "lt. col.",
+        "lieutenant",
+        "lt.",
+        "captain",
+        "capt.",
+        "major",
+        "maj.",
+        "sergeant",
+        "sgt.",
+        "commander",
+        "cmdr.",
+        "marshal",
+        "field marshal",
+        "doctor",
+        "dr.",
+        "dr",
+        "professor",
+        "prof.",
+        "mr.",
+        "mr",
+        "mrs.",
+        "mrs",
+        "ms.",
+        "ms",
+        "miss",
+        "mx.",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "former",
+        "late",
+        "then",
+        "acting",
+        "interim",
+        "outgoing",
+        "incoming",
+        "opposition leader",
+        "leader",
+        "coach",
+        "manager",
+        "striker",
+        "midfielder",
+        "defender",
+        "goalkeeper",
+        "star",
+        "actor",
+        "actress",
+        "singer",
+        "rapper",
+        "author",
+        "economist",
+        "analyst",
+        "reporter",
+        "correspondent",
+        "u.s.",
+        "us",
+        "uk",
+        "state",
+    },
+    key=len,
+    reverse=True,
+)
+_TITLE_RE = re.compile(
+    r"^(?:(?:" + "|".join(re.escape(t) for t in _TITLES) + r")(?:\s+|$))+", re.IGNORECASE
+)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+# News agencies: in a byline, dateline or credit they sign the article, they are not its topic.
+AGENCIES = frozenset(
+    {
+        "ap",
+        "associated press",
+        "the associated press",
+        "reuters",
+        "thomson reuters",
+        "afp",
+        "agence france-presse",
+        "agence france presse",
+        "yonhap",
+        "yonhap news agency",
+        "xinhua",
+        "kyodo",
+        "kyodo news",
+        "efe",
+        "dpa",
+        "ansa",
+        "anadolu",
+        "anadolu agency",
+        "pa media",
+        "press association",
+        "aap",
+        "bernama",
+        "pti",
+        "ians",
+        "ani",
+        "tass",
+        "ria novosti",
+    }
+)
+
+
+def strip_titles(name: str) -> str:
+    """ "President Lee Jae-myung" -> "Lee Jae-myung"; a name that is only a title -> ""."""
+    return _TITLE_RE.sub("", name.strip()).strip()
+
+
+def clean_name(raw: str, kind: str) -> str | None:
+    """The entity name in a mention's surface form, or ``None`` if it is no usable name."""
+    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    name = _POSSESSIVE.sub("", name)
+    name = _EDGE.sub("", name)
+    # Titles are stripped from people only: "President" is no part of "President Hotel".
+    name = _EDGE.sub("", strip_titles(name)) if kind == "person" else _LEADING_THE.sub("", name)
+    words = name.split()
+    if not words or len(words) > 6 or len(name) < 2 or len(name) > 80:
+        return None
+    if not any(c.isalpha() for c in name) or not (name[0].isupper() or not name[0].isalpha()):
+        return None
+    if kind == "person" and any(c.isdigit() for c in name):
+        return None
+    return name
+
+
+def name_key(name: str) -> str:
+    """Identity of a name: case, dots and hyphens do not matter ("U.S." = "US")."""
+    text = unicodedata.normalize("NFKC", name).casefold().replace("’", "'")
+    text = re.sub(r"[.\u00b7]", "", text).replace("-", "")
+    return " ".join(text.split())
+
+
+def resolve_partials(names: Iterable[str]) -> dict[str, str]:
+    """Map single-word person names to the article's one full name that contains the word.
+
+    "Marchetti" -> "Elena Marchetti" when exactly one full name in the article has that
+    word; with two candidates ("Kim Jong Un", "Kim Yo Jong") the mention stays as written.
+    """
+    names = list(dict.fromkeys(names))
+    full = [n for n in names if len(n.split()) > 1]
+    resolved: dict[str, str] = {}
+    for name in names:
+        if len(name.split()) != 1:
+            continue
+        key = name_key(name)
+        fits = {f for f in full if key in {name_key(w) for w in f.split()}}
+        if len(fits) == 1:
+            resolved[name] = fits.pop()
+    return resolved
+
+
+def is_byline_name(name: str, author: str | None) -> bool:
+    """A person named in the article's byline is its writer, not its topic."""
+    return bool(author) and name_key(name) in name_key(author or "")
+
+
+def is_agency(name: str) -> bool:
+    return name_key(name) in AGENCIES

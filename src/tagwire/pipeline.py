@@ -1,0 +1,276 @@
+"""The only orchestrator: one pass over the feeds, from fetch to store.
+
+::
+
+    for each enabled feed (concurrently; the fetcher is polite per host):
+        body = fetch(feed, If-None-Match/If-Modified-Since)   # 304 -> nothing to do
+        items = feeds.parse(body)                             # else: error stored on feed
+        for each item whose URL the store does not know:
+            page = item has the whole article ? none : fetch(item.url)   # failure kept
+            analysis = extract + NER          (process pool; feed text if no page text)
+            in one transaction:
+                canonical URL known?   -> remember this URL too          (KNOWN)
+                same normalised text?  -> fold under the survivor        (DUPLICATE)
+                mentions -> entities -> hashtags; story = choose_story(recent stories)
+                insert article, URLs, mentions, tags, story               (NEW)
+        record the feed's outcome and next check; a failure is stored on feed and source
+
+A publisher's failure never stops the pass; a killed pass leaves every article either
+fully written or absent, and the next pass completes the rest (URLs not yet stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from multiprocessing import get_context
+
+from tagwire import dedup, feeds
+from tagwire.analyse import Analysis, PageBody, analyse, warm_up
+from tagwire.categories import categorise
+from tagwire.config import Config
+from tagwire.entities.ner import salience
+from tagwire.errors import FeedError, FetchError, Outcome, TagwireError
+from tagwire.fetch import Fetcher, Validators
+from tagwire.store import FeedRecord, Store
+from tagwire.stories import StoryRules, choose_story, terms
+from tagwire.types import Article, FeedItem, PassReport, now_utc
+
+log = logging.getLogger("tagwire.pipeline")
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+FEEDS_AT_ONCE = 8
+
+
+@dataclass
+class _Tally:
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    feeds_unchanged: int = 0
+    outcomes: dict[Outcome, int] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+
+FeedDone = Callable[[FeedRecord, str], None]
+
+
+class Pipeline:
+    """Runs passes; owns the analysis pool so that models load once per process."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self.rules = StoryRules(window=timedelta(hours=float(config["TAGWIRE_STORY_WINDOW_HOURS"])))
+        self.run_ner = bool(config["TAGWIRE_NER"])
+        workers = int(config["TAGWIRE_WORKERS"]) or (os.cpu_count() or 1)
+        self._executor: Executor
+        if workers <= 1:
+            # One worker: a thread is enough and spares a process start (tests, tiny hosts).
+            self._executor = ThreadPoolExecutor(1, initializer=warm_up if self.run_ner else None)
+        else:
+            self._executor = ProcessPoolExecutor(
+                workers,
+                mp_context=get_context("spawn"),
+                initializer=warm_up if self.run_ner else None,
+            )
+        self._analyses = asyncio.Semaphore(workers * 2)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    async def run_pass(
+        self, feed_list: Sequence[FeedRecord] | None = None, on_feed_done: FeedDone | None = None
+    ) -> PassReport:
+        feed_list = self.store.feeds() if feed_list is None else feed_list
+        tally = _Tally()
+        gate = asyncio.Semaphore(FEEDS_AT_ONCE)
+        async with Fetcher(self.config) as fetcher:
+
+            async def one(feed: FeedRecord) -> None:
+                async with gate:
+                    outcome = await self._feed(fetcher, feed, tally)
+                if on_feed_done:
+                    on_feed_done(feed, outcome)
+
+            await asyncio.gather(*(one(feed) for feed in feed_list))
+        return PassReport(
+            sources=len({f.source_id for f in feed_list}),
+            feeds_ok=tally.feeds_ok,
+            feeds_failed=tally.feeds_failed,
+            feeds_unchanged=tally.feeds_unchanged,
+            articles_new=tally.outcomes.get(Outcome.NEW, 0),
+            articles_duplicate=tally.outcomes.get(Outcome.DUPLICATE, 0),
+            articles_known=tally.outcomes.get(Outcome.KNOWN, 0),
+            errors=tuple(tally.errors),
+        )
+
+    def _next_check(self) -> datetime:
+        return now_utc() + timedelta(seconds=float(self.config["TAGWIRE_POLL_INTERVAL"]))
+
+    async def _feed(self, fetcher: Fetcher, feed: FeedRecord, tally: _Tally) -> str:
+        try:
+            page = await fetcher.get(
+                feed.url, Validators(feed.etag, feed.last_modified), accept=FEED_ACCEPT
+            )
+            if page is None:
+                tally.feeds_unchanged += 1
+                self.store.record_feed(feed, outcome="not_modified", next_check=self._next_check())
+                return "not_modified"
+            parsed = feeds.parse(
+                page.body,
+                page.url,
+                page.content_type,
+                max_items=int(self.config["TAGWIRE_MAX_ITEMS_PER_FEED"]),
+            )
+        except (FetchError, FeedError) as exc:
+            message = getattr(exc, "message", str(exc))
+            reason = str(getattr(exc, "reason", "not_a_feed"))
+            log.warning(
+                "feed failed source=%r url=%s reason=%s: %s",
+                feed.source_name,
+                feed.url,
+                reason,
+                message,
+            )
+            tally.feeds_failed += 1
+            tally.errors.append((feed.source_name, f"{feed.url}: {message}"))
+            self.store.record_feed(
+                feed,
+                outcome="failed",
+                message=message,
+                reason=reason,
+                next_check=self._next_check(),
+            )
+            return "failed"
+        results = await asyncio.gather(*(self._item(fetcher, feed, item) for item in parsed.items))
+        for outcome in results:
+            tally.count(outcome)
+        tally.feeds_ok += 1
+        self.store.record_feed(
+            feed,
+            outcome="ok",
+            etag=page.etag,
+            last_modified=page.last_modified,
+            title=parsed.title,
+            fmt=parsed.format,
+            items=len(parsed.items),
+            new_articles=sum(1 for o in results if o is Outcome.NEW),
+            next_check=self._next_check(),
+        )
+        return "ok"
+
+    async def _item(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Outcome:
+        item_url = dedup.canonical_url(item.url)
+        with self.store.writer() as w:
+            if w.article_for_urls([item_url]) is not None:
+                return Outcome.KNOWN
+        try:
+            async with self._analyses:
+                analysis = await self._analyse(fetcher, feed, item)
+        except TagwireError as exc:  # pragma: no cover - analyse keeps the item on failure
+            log.error("item failed", extra={"url": item.url, "error": str(exc)})
+            return Outcome.FAILED
+        return self._store(feed, item, item_url, analysis)
+
+    async def _analyse(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Analysis:
+        page_body: PageBody | None = None
+        problem = None
+        if not item.content_html or len(item.content_html) < 1500:
+            try:
+                page = await fetcher.get(item.url, accept="text/html,application/xhtml+xml")
+                if page is not None:
+                    page_body = PageBody(page.url, page.body, page.charset)
+            except FetchError as exc:
+                problem = exc.message
+                log.info(
+                    "page failed, keeping the feed's text url=%s reason=%s: %s",
+                    item.url,
+                    exc.reason,
+                    exc.message,
+                )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, analyse, item, page_body, feed.source_language, self.run_ner, problem
+        )
+
+    def _store(
+        self, feed: FeedRecord, item: FeedItem, item_url: str, analysis: Analysis
+    ) -> Outcome:
+        extracted = analysis.extracted
+        url = dedup.choose_url(item.url, extracted.canonical_url if extracted else None)
+        categories = item.categories + (extracted.categories if extracted else ())
+        article = Article(
+            url=url,
+            title=analysis.title,
+            text=analysis.text,
+            summary=analysis.summary,
+            published_at=item.published_at or (extracted.published_at if extracted else None),
+            author=item.author or (extracted.author if extracted else None),
+            image=item.image or (extracted.image if extracted else None),
+            category=categorise(categories, feed.source_category),
+            language=(extracted.language if extracted else None) or feed.source_language,
+            content_hash=dedup.content_hash(analysis.text),
+            mentions=analysis.mentions,
+            feed_url=feed.url,
+            item_url=item_url,
+            extraction=analysis.extraction,
+        )
+        seen_at = now_utc()
+        with self.store.writer() as w:
+            known = w.article_for_urls([url, item_url])
+            if known is not None:
+                w.add_url(item_url, known)
+                return Outcome.KNOWN
+            survivor = (
+                w.survivor_for_hash(article.content_hash)
+                if dedup.text_matchable(article.text)
+                else None
+            )
+            mention_ids = [w.entity_id(m.name, m.kind.value) for m in article.mentions]
+            scores: dict[int, float] = {}
+            for (kind, name), score in salience(article.mentions).items():
+                entity_id = w.entity_id(name, kind)
+                scores[entity_id] = scores.get(entity_id, 0.0) + score
+            vector = terms(article.title, article.text[:600])
+            decision = None
+            if survivor is None:
+                at = article.published_at or seen_at
+                decision = choose_story(
+                    vector, scores, at, w.story_candidates(at, self.rules.window), self.rules
+                )
+            w.insert_article(
+                article,
+                source_id=feed.source_id,
+                feed_id=feed.id,
+                seen_at=seen_at,
+                duplicate_of=survivor,
+                entity_scores=scores,
+                mention_entities=mention_ids,
+                terms=vector,
+                decision=decision,
+            )
+        return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
+
+
+async def ingest(
+    store: Store,
+    config: Config,
+    feed_list: Sequence[FeedRecord] | None = None,
+    on_feed_done: FeedDone | None = None,
+) -> PassReport:
+    """One pass with a pipeline made for it (the CLI's ``tagwire ingest``)."""
+    pipeline = Pipeline(store, config)
+    try:
+        return await pipeline.run_pass(feed_list, on_feed_done)
+    finally:
+        pipeline.close()

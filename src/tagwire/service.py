@@ -1,0 +1,156 @@
+"""What the front ends ask for, in one place: the web pages, the JSON API and the CLI call
+these functions and never each other. Values come back as the JSON shapes of PRODUCT.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tagwire.entities.hashtags import lookup_key
+from tagwire.errors import BadRequest
+from tagwire.store import BadCursor, Page, Store
+from tagwire.store.records import ArticleRecord, CardRecord, EntityRecord, StoryRecord
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+JSON = dict[str, Any]
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    return value
+
+
+def parse_id(raw: str | None, name: str) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer") from None
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def card_json(card: CardRecord) -> JSON:
+    return {
+        "id": card.id,
+        "url": card.url,
+        "title": card.title,
+        "source": {"id": card.source_id, "name": card.source_name, "url": card.source_url},
+        "published_at": iso(card.published_at),
+        "category": card.category,
+        "summary": card.summary,
+        "tags": [tag.slug for tag in card.tags],
+        "story_id": card.story_id,
+        "duplicates": list(card.duplicates),
+    }
+
+
+def entity_json(entity: EntityRecord) -> JSON:
+    return {"slug": entity.slug, "name": entity.name, "kind": entity.kind}
+
+
+def find_tag(store: Store, tag: str) -> EntityRecord:
+    return store.entity(lookup_key(tag))
+
+
+def list_articles(
+    store: Store,
+    *,
+    tag: str | None = None,
+    source: str | None = None,
+    story: str | None = None,
+    cursor: str | None = None,
+    limit: str | None = None,
+) -> Page:
+    size = parse_limit(limit)
+    entity_id = find_tag(store, tag).id if tag else None
+    try:
+        return store.list_cards(
+            entity_id=entity_id,
+            source_id=parse_id(source, "source"),
+            story_id=parse_id(story, "story"),
+            cursor=cursor,
+            limit=size,
+        )
+    except BadCursor as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def tag_json(
+    store: Store, tag: str, cursor: str | None = None, limit: str | None = None
+) -> tuple[EntityRecord, Page, JSON]:
+    entity = find_tag(store, tag)
+    page = list_articles(store, tag=entity.slug, cursor=cursor, limit=limit)
+    return (
+        entity,
+        page,
+        {
+            "tag": entity_json(entity),
+            "articles": [card_json(c) for c in page.items],
+            "next": page.next_cursor,
+        },
+    )
+
+
+def page_json(page: Page) -> JSON:
+    return {"articles": [card_json(c) for c in page.items], "next": page.next_cursor}
+
+
+def article_json(record: ArticleRecord) -> JSON:
+    return card_json(record.card) | {"text": record.text}
+
+
+def story_json(
+    store: Store, story_id: int, cursor: str | None = None, limit: str | None = None
+) -> tuple[StoryRecord, Page, JSON]:
+    story = store.story(story_id)
+    page = list_articles(store, story=str(story_id), cursor=cursor, limit=limit)
+    body = {
+        "story": {
+            "id": story.id,
+            "title": story.title,
+            "first_seen": iso(story.first_seen),
+            "last_seen": iso(story.last_seen),
+            "publishers": story.publishers,
+            "tags": [t.slug for t in story.tags],
+        },
+        "articles": [card_json(c) for c in page.items],
+        "next": page.next_cursor,
+    }
+    return story, page, body
+
+
+def top_tags_json(store: Store, limit: int = 20) -> list[JSON]:
+    return [entity_json(e) | {"articles": e.article_count} for e in store.top_entities(limit)]
+
+
+def sources_json(store: Store) -> list[JSON]:
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "url": s.url,
+            "feeds": list(s.feeds),
+            "country": s.country,
+            "region": s.region,
+            "language": s.language,
+            "category": s.category,
+            "enabled": s.enabled,
+            "articles": s.articles,
+            "last_success_at": iso(s.last_success_at),
+            "last_error": s.last_error,
+            "last_error_at": iso(s.last_error_at),
+        }
+        for s in store.sources()
+    ]

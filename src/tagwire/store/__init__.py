@@ -1,0 +1,494 @@
+"""The store: one interface over SQLite (default) and PostgreSQL.
+
+``Store`` reads and keeps sources and feeds; ``Store.writer()`` opens the one transaction
+in which an article and its mentions, tags and story are written (see ``writer.Writer``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy.engine import Row
+
+from tagwire.errors import NotFound, StoreError
+from tagwire.store import schema as t
+from tagwire.store.engine import WRITE, make_engine
+from tagwire.store.migrations import migrate
+from tagwire.store.records import (
+    ArticleRecord,
+    CardRecord,
+    EntityRecord,
+    FeedRecord,
+    SourceRecord,
+    StoryRecord,
+)
+from tagwire.store.writer import Writer, _new_id
+from tagwire.types import Source, now_utc
+
+__all__ = [
+    "ArticleRecord",
+    "CardRecord",
+    "EntityRecord",
+    "FeedRecord",
+    "Page",
+    "SourceRecord",
+    "Store",
+    "StoryRecord",
+    "Writer",
+]
+
+MAX_TAGS_PER_CARD = 10
+
+
+class BadCursor(StoreError, ValueError):
+    pass
+
+
+class Page:
+    """One page of a list: items and the cursor of the next page (or None)."""
+
+    def __init__(self, items: list[CardRecord], next_cursor: str | None) -> None:
+        self.items = items
+        self.next_cursor = next_cursor
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            migrate(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def writer(self) -> Iterator[Writer]:
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            yield Writer(conn)
+
+    # -- sources and feeds ---------------------------------------------------------------
+
+    def upsert_sources(self, sources: Iterable[Source]) -> list[int]:
+        """Add or update sources by site URL; new feeds are added, none removed."""
+        ids = []
+        now = now_utc()
+        with self.writer() as w:
+            for source in sources:
+                values = dict(
+                    name=source.name,
+                    country=source.country,
+                    region=source.region,
+                    language=source.language,
+                    category=source.category,
+                )
+                row = w.conn.execute(
+                    select(t.sources.c.id).where(t.sources.c.url == source.url)
+                ).first()
+                if row:
+                    source_id = int(row[0])
+                    w.conn.execute(
+                        update(t.sources).where(t.sources.c.id == source_id).values(**values)
+                    )
+                else:
+                    source_id = _new_id(
+                        w.conn.execute(
+                            t.sources.insert().values(
+                                url=source.url, enabled=True, created_at=now, **values
+                            )
+                        )
+                    )
+                for feed in source.feeds:
+                    known = w.conn.execute(
+                        select(t.feeds.c.id, t.feeds.c.source_id).where(t.feeds.c.url == feed)
+                    ).first()
+                    if known is None:
+                        w.conn.execute(
+                            t.feeds.insert().values(source_id=source_id, url=feed, error_count=0)
+                        )
+                    elif known.source_id != source_id:
+                        w.conn.execute(
+                            update(t.feeds)
+                            .where(t.feeds.c.id == known.id)
+                            .values(source_id=source_id)
+                        )
+                ids.append(source_id)
+        return ids
+
+    def feeds(
+        self, source_ids: Sequence[int] | None = None, due_before: datetime | None = None
+    ) -> list[FeedRecord]:
+        query = (
+            select(
+                t.feeds,
+                t.sources.c.name.label("source_name"),
+                t.sources.c.url.label("source_url"),
+                t.sources.c.language.label("source_language"),
+                t.sources.c.category.label("source_category"),
+            )
+            .join(t.sources, t.sources.c.id == t.feeds.c.source_id)
+            .where(t.sources.c.enabled.is_(True))
+            .order_by(t.feeds.c.id)
+        )
+        if source_ids is not None:
+            query = query.where(t.feeds.c.source_id.in_(list(source_ids)))
+        if due_before is not None:
+            query = query.where(
+                or_(t.feeds.c.next_check_at.is_(None), t.feeds.c.next_check_at <= due_before)
+            )
+        with self.engine.connect() as conn:
+            return [
+                FeedRecord(
+                    id=r.id,
+                    url=r.url,
+                    source_id=r.source_id,
+                    source_name=r.source_name,
+                    source_url=r.source_url,
+                    source_language=r.source_language,
+                    source_category=r.source_category,
+                    etag=r.etag,
+                    last_modified=r.last_modified,
+                    next_check_at=r.next_check_at,
+                )
+                for r in conn.execute(query)
+            ]
+
+    def record_feed(
+        self,
+        feed: FeedRecord,
+        *,
+        outcome: str,
+        next_check: datetime,
+        message: str | None = None,
+        reason: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        fmt: str | None = None,
+        items: int = 0,
+        new_articles: int = 0,
+    ) -> None:
+        """Store the result of one check of a feed, and its source's health."""
+        now = now_utc()
+        with self.writer() as w:
+            feed_values: dict[str, object] = {"last_checked_at": now, "next_check_at": next_check}
+            if outcome == "failed":
+                feed_values.update(
+                    last_error=message,
+                    last_error_reason=reason,
+                    last_error_at=now,
+                    error_count=t.feeds.c.error_count + 1,
+                )
+                w.conn.execute(
+                    update(t.sources)
+                    .where(t.sources.c.id == feed.source_id)
+                    .values(last_error=message, last_error_at=now)
+                )
+            else:
+                feed_values.update(
+                    last_error=None, last_error_reason=None, error_count=0, last_success_at=now
+                )
+                if outcome == "ok":
+                    feed_values.update(
+                        etag=etag, last_modified=last_modified, title=title, format=fmt
+                    )
+                w.conn.execute(
+                    update(t.sources)
+                    .where(t.sources.c.id == feed.source_id)
+                    .values(last_success_at=now, last_error=None, last_error_at=None)
+                )
+            w.conn.execute(update(t.feeds).where(t.feeds.c.id == feed.id).values(**feed_values))
+            w.conn.execute(
+                t.fetch_log.insert().values(
+                    feed_id=feed.id,
+                    at=now,
+                    outcome=outcome,
+                    message=message,
+                    items=items,
+                    new_articles=new_articles,
+                )
+            )
+
+    def sources(self) -> list[SourceRecord]:
+        counts = (
+            select(t.articles.c.source_id, func.count().label("n"))
+            .where(t.articles.c.listed.is_(True))
+            .group_by(t.articles.c.source_id)
+            .subquery()
+        )
+        query = (
+            select(t.sources, func.coalesce(counts.c.n, 0).label("articles"))
+            .outerjoin(counts, counts.c.source_id == t.sources.c.id)
+            .order_by(t.sources.c.name)
+        )
+        with self.engine.connect() as conn:
+            feeds: dict[int, list[str]] = {}
+            for fid, url in conn.execute(
+                select(t.feeds.c.source_id, t.feeds.c.url).order_by(t.feeds.c.id)
+            ):
+                feeds.setdefault(fid, []).append(url)
+            return [
+                SourceRecord(
+                    id=r.id,
+                    name=r.name,
+                    url=r.url,
+                    country=r.country,
+                    region=r.region,
+                    language=r.language,
+                    category=r.category,
+                    enabled=r.enabled,
+                    feeds=tuple(feeds.get(r.id, ())),
+                    last_success_at=r.last_success_at,
+                    last_error=r.last_error,
+                    last_error_at=r.last_error_at,
+                    articles=r.articles,
+                )
+                for r in conn.execute(query)
+            ]
+
+    # -- reading articles ----------------------------------------------------------------
+
+    def list_cards(
+        self,
+        *,
+        entity_id: int | None = None,
+        source_id: int | None = None,
+        story_id: int | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page:
+        """Newest first by sort time, ties by id; folded copies left out; keyset pages."""
+        after = decode_cursor(cursor) if cursor else None
+        if entity_id is not None:
+            table = t.article_tags
+            id_col, sort_col = table.c.article_id, table.c.sort_at
+            query: Any = select(id_col, sort_col)  # SQLAlchemy 2.1 typing of variadic Select
+            query = query.where(table.c.entity_id == entity_id)
+        else:
+            table = t.articles
+            id_col, sort_col = table.c.id, table.c.sort_at
+            query = select(id_col, sort_col)
+            query = query.where(table.c.listed.is_(True))
+            if source_id is not None:
+                query = query.where(table.c.source_id == source_id)
+            if story_id is not None:
+                query = query.where(table.c.story_id == story_id)
+        if after is not None:
+            at, last_id = after
+            query = query.where(or_(sort_col < at, and_(sort_col == at, id_col < last_id)))
+        query = query.order_by(sort_col.desc(), id_col.desc()).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            cards = self._cards(conn, [int(r[0]) for r in rows])
+        next_cursor = encode_cursor(rows[-1][1], int(rows[-1][0])) if more and rows else None
+        return Page(cards, next_cursor)
+
+    def list_query_sql(self, entity_id: int) -> str:
+        """The tag-page query as SQL with literals, for EXPLAIN in tests and docs."""
+        query = (
+            select(t.article_tags.c.article_id, t.article_tags.c.sort_at)
+            .where(
+                t.article_tags.c.entity_id == entity_id,
+                or_(
+                    t.article_tags.c.sort_at < now_utc(),
+                    and_(
+                        t.article_tags.c.sort_at == now_utc(), t.article_tags.c.article_id < 10**9
+                    ),
+                ),
+            )
+            .order_by(t.article_tags.c.sort_at.desc(), t.article_tags.c.article_id.desc())
+            .limit(21)
+        )
+        return str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
+
+    def cards(self, ids: Sequence[int]) -> list[CardRecord]:
+        with self.engine.connect() as conn:
+            return self._cards(conn, ids)
+
+    def _cards(self, conn: Connection, ids: Sequence[int]) -> list[CardRecord]:
+        if not ids:
+            return []
+        rows = {
+            r.id: r
+            for r in conn.execute(
+                select(
+                    t.articles.c.id,
+                    t.articles.c.url,
+                    t.articles.c.title,
+                    t.articles.c.source_id,
+                    t.articles.c.published_at,
+                    t.articles.c.sort_at,
+                    t.articles.c.category,
+                    t.articles.c.summary,
+                    t.articles.c.story_id,
+                    t.articles.c.image,
+                    t.articles.c.author,
+                    t.sources.c.name.label("source_name"),
+                    t.sources.c.url.label("source_url"),
+                )
+                .join(t.sources, t.sources.c.id == t.articles.c.source_id)
+                .where(t.articles.c.id.in_(list(ids)))
+            )
+        }
+        tags: dict[int, list[EntityRecord]] = {}
+        for r in conn.execute(
+            select(t.article_tags.c.article_id, t.entities)
+            .join(t.entities, t.entities.c.id == t.article_tags.c.entity_id)
+            .where(t.article_tags.c.article_id.in_(list(ids)))
+            .order_by(
+                t.article_tags.c.article_id, t.article_tags.c.salience.desc(), t.entities.c.id
+            )
+        ):
+            tags.setdefault(r.article_id, []).append(_entity(r))
+        dups: dict[int, list[str]] = {}
+        for r in conn.execute(
+            select(t.articles.c.duplicate_of, t.articles.c.url)
+            .where(t.articles.c.duplicate_of.in_(list(ids)))
+            .order_by(t.articles.c.id)
+        ):
+            dups.setdefault(r.duplicate_of, []).append(r.url)
+        return [_card(rows[i], tags.get(i, []), dups.get(i, [])) for i in ids if i in rows]
+
+    def article(self, article_id: int) -> ArticleRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.articles).where(t.articles.c.id == article_id)).first()
+            if row is None:
+                raise NotFound("article", article_id)
+            card = self._cards(conn, [article_id])[0]
+        return ArticleRecord(
+            card=card,
+            text=row.text,
+            language=row.language,
+            extraction=row.extraction,
+            first_seen_at=row.first_seen_at,
+            story_score=row.story_score,
+            duplicate_of=row.duplicate_of,
+        )
+
+    def story(self, story_id: int) -> StoryRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.stories).where(t.stories.c.id == story_id)).first()
+            if row is None:
+                raise NotFound("story", story_id)
+            tag_rows = conn.execute(
+                select(t.entities, func.sum(t.article_tags.c.salience).label("weight"))
+                .join(t.article_tags, t.article_tags.c.entity_id == t.entities.c.id)
+                .join(t.articles, t.articles.c.id == t.article_tags.c.article_id)
+                .where(t.articles.c.story_id == story_id)
+                .group_by(*t.entities.c)
+                .order_by(func.sum(t.article_tags.c.salience).desc(), t.entities.c.id)
+                .limit(MAX_TAGS_PER_CARD)
+            ).all()
+        return StoryRecord(
+            id=row.id,
+            title=row.title,
+            first_seen=row.first_seen,
+            last_seen=row.last_seen,
+            publishers=row.publishers,
+            article_count=row.article_count,
+            tags=tuple(_entity(r) for r in tag_rows),
+        )
+
+    # -- entities ------------------------------------------------------------------------
+
+    def entity(self, key: str) -> EntityRecord:
+        """An entity by the lookup key of its slug or any alias (case-insensitive)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.entities)
+                .join(t.entity_aliases, t.entity_aliases.c.entity_id == t.entities.c.id)
+                .where(t.entity_aliases.c.key == key)
+            ).first()
+        if row is None:
+            raise NotFound("tag", key)
+        return _entity(row)
+
+    def top_entities(self, limit: int = 20, since: datetime | None = None) -> list[EntityRecord]:
+        """The tags with most articles (since a time, if given)."""
+        count = func.count(t.article_tags.c.article_id)
+        query = (
+            select(t.entities, count.label("recent"))
+            .join(t.article_tags, t.article_tags.c.entity_id == t.entities.c.id)
+            .group_by(*t.entities.c)
+            .order_by(count.desc(), t.entities.c.id)
+            .limit(limit)
+        )
+        if since is not None:
+            query = query.where(t.article_tags.c.sort_at >= since)
+        with self.engine.connect() as conn:
+            return [_entity(r) for r in conn.execute(query)]
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "articles": conn.execute(
+                    select(func.count())
+                    .select_from(t.articles)
+                    .where(t.articles.c.listed.is_(True))
+                ).scalar_one(),
+                "duplicates": conn.execute(
+                    select(func.count())
+                    .select_from(t.articles)
+                    .where(t.articles.c.listed.is_(False))
+                ).scalar_one(),
+                "stories": conn.execute(select(func.count()).select_from(t.stories)).scalar_one(),
+                "entities": conn.execute(select(func.count()).select_from(t.entities)).scalar_one(),
+                "sources": conn.execute(select(func.count()).select_from(t.sources)).scalar_one(),
+            }
+
+
+def _entity(row: Row[Any]) -> EntityRecord:
+    m = row._mapping
+    return EntityRecord(
+        id=m["id"], slug=m["slug"], name=m["name"], kind=m["kind"], article_count=m["article_count"]
+    )
+
+
+def _card(r: Any, tags: list[EntityRecord], dups: list[str]) -> CardRecord:
+    m = r._mapping
+    return CardRecord(
+        id=m["id"],
+        url=m["url"],
+        title=m["title"],
+        source_id=m["source_id"],
+        source_name=m["source_name"],
+        source_url=m["source_url"],
+        published_at=m["published_at"],
+        sort_at=m["sort_at"],
+        category=m["category"],
+        summary=m["summary"],
+        tags=tuple(tags[:MAX_TAGS_PER_CARD]),
+        story_id=m["story_id"],
+        duplicates=tuple(dups),
+        image=m["image"],
+        author=m["author"],
+    )
+
+
+def encode_cursor(at: datetime, article_id: int) -> str:
+    raw = f"{at.isoformat()}|{article_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at_text, _, id_text = raw.partition("|")
+        at = datetime.fromisoformat(at_text)
+        if at.tzinfo is None:
+            raise ValueError("naive time")
+        return at, int(id_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadCursor(f"invalid cursor {cursor[:40]!r}") from exc
+
+
+def open_store(url: str) -> Store:
+    return Store(url)

@@ -1,0 +1,87 @@
+"""What the store hands back: frozen records, aware UTC datetimes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    id: int
+    url: str
+    source_id: int
+    source_name: str
+    source_url: str
+    source_language: str | None
+    source_category: str | None
+    etag: str | None
+    last_modified: str | None
+    next_check_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRecord:
+    id: int
+    name: str
+    url: str
+    country: str | None
+    region: str | None
+    language: str | None
+    category: str | None
+    enabled: bool
+    feeds: tuple[str, ...]
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRecord:
+    id: int
+    slug: str
+    name: str
+    kind: str
+    article_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    id: int
+    url: str
+    title: str
+    source_id: int
+    source_name: str
+    source_url: str
+    published_at: datetime | None
+    sort_at: datetime
+    category: str | None
+    summary: str
+    tags: tuple[EntityRecord, ...]
+    story_id: int
+    duplicates: tuple[str, ...]
+    image: str | None
+    author: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    card: CardRecord
+    text: str
+    language: str | None
+    extraction: str
+    first_seen_at: datetime
+    story_score: float | None
+    duplicate_of: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRecord:
+    id: int
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    publishers: int
+    article_count: int
+    tags: tuple[EntityRecord, ...]

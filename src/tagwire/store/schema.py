@@ -1,0 +1,209 @@
+"""The tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+Times are stored as UTC and come back timezone-aware (:class:`UTCDateTime`). Each article
+stores its sort time (published, else first seen); tag pages read ``article_tags`` through
+its (entity, sort time, article) index, a single range scan whatever the page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("country", String(2)),
+    Column("region", String(20)),
+    Column("language", String(10)),
+    Column("category", String(40)),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id", ondelete="CASCADE"), nullable=False),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("title", String(500)),
+    Column("format", String(20)),
+    Column("etag", String(500)),
+    Column("last_modified", String(100)),
+    Column("last_checked_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("next_check_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_reason", String(40)),
+    Column("last_error_at", UTCDateTime),
+    Column("error_count", Integer, nullable=False, default=0),
+    Index("ix_feeds_source", "source_id"),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),
+    Column("article_count", Integer, nullable=False, default=0),
+    Column("publishers", Integer, nullable=False, default=0),
+    Column("terms", JSON, nullable=False),
+    Column("entity_ids", JSON, nullable=False),
+    Index("ix_stories_last_seen", "last_seen"),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source_id", Integer, ForeignKey("sources.id"), nullable=False),
+    Column("feed_id", Integer, ForeignKey("feeds.id")),
+    Column("url", String(2048), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author", String(500)),
+    Column("image", String(2048)),
+    Column("category", String(40)),
+    Column("language", String(10)),
+    Column("published_at", UTCDateTime),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("sort_at", UTCDateTime, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("extraction", String(20), nullable=False),
+    Column("story_id", Integer, ForeignKey("stories.id")),
+    Column("story_score", Float),
+    Column("story_shared", JSON),
+    Column("duplicate_of", Integer, ForeignKey("articles.id")),
+    Column("listed", Boolean, nullable=False),
+    Index("ix_articles_listed_sort", "listed", "sort_at", "id"),
+    Index("ix_articles_source_sort", "source_id", "listed", "sort_at", "id"),
+    Index("ix_articles_story_sort", "story_id", "listed", "sort_at", "id"),
+    Index("ix_articles_hash", "content_hash"),
+    Index("ix_articles_duplicate_of", "duplicate_of"),
+)
+
+article_urls = Table(
+    "article_urls",
+    metadata,
+    Column("url", String(2048), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+)
+
+entities = Table(
+    "entities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(200), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("key", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("article_count", Integer, nullable=False, default=0),
+    UniqueConstraint("kind", "key", name="uq_entities_kind_key"),
+)
+
+entity_aliases = Table(
+    "entity_aliases",
+    metadata,
+    Column("key", String(300), primary_key=True),  # lookup key of a slug or name form
+    Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), nullable=False),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
+    Column("surface", String(300), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("in_title", Boolean, nullable=False),
+    Index("ix_mentions_article", "article_id"),
+    Index("ix_mentions_entity", "entity_id"),
+)
+
+article_tags = Table(
+    "article_tags",
+    metadata,
+    Column("entity_id", Integer, ForeignKey("entities.id"), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("sort_at", UTCDateTime, nullable=False),
+    Column("salience", Float, nullable=False),
+    Index("ix_article_tags_page", "entity_id", "sort_at", "article_id"),
+    Index("ix_article_tags_article", "article_id", "salience"),
+)
+
+fetch_log = Table(
+    "fetch_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("outcome", String(20), nullable=False),  # ok | not_modified | failed
+    Column("message", Text),
+    Column("items", Integer, nullable=False, default=0),
+    Column("new_articles", Integer, nullable=False, default=0),
+    Index("ix_fetch_log_feed_at", "feed_id", "at"),
+)

@@ -1,0 +1,244 @@
+"""Writes of one article with everything that hangs on it, inside one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, CursorResult, func, select, update
+
+from tagwire.entities.hashtags import lookup_key, slugify
+from tagwire.entities.names import name_key
+from tagwire.store import schema as t
+from tagwire.stories import Decision, merge_terms
+from tagwire.types import Article, StoryCandidate, now_utc
+
+MAX_CANDIDATES = 500
+
+
+class Writer:
+    """Bound to a connection inside a write transaction (see ``Store.writer``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def article_for_urls(self, urls: Iterable[str]) -> int | None:
+        keys = list(dict.fromkeys(urls))
+        row = self.conn.execute(
+            select(t.article_urls.c.article_id).where(t.article_urls.c.url.in_(keys)).limit(1)
+        ).first()
+        return int(row[0]) if row else None
+
+    def survivor_for_hash(self, content_hash: str) -> int | None:
+        row = self.conn.execute(
+            select(t.articles.c.id, t.articles.c.duplicate_of)
+            .where(t.articles.c.content_hash == content_hash)
+            .order_by(t.articles.c.id)
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return int(row.duplicate_of or row.id)
+
+    def entity_id(self, name: str, kind: str) -> int:
+        """The entity for a resolved name, created (with its slug and aliases) if new."""
+        key = name_key(name)
+        row = self.conn.execute(
+            select(t.entities.c.id).where(t.entities.c.kind == kind, t.entities.c.key == key)
+        ).first()
+        if row:
+            return int(row[0])
+        slug = self._free_slug(slugify(name), kind)
+        entity_id = _new_id(
+            self.conn.execute(
+                t.entities.insert().values(
+                    slug=slug, name=name, kind=kind, key=key, created_at=now_utc(), article_count=0
+                )
+            )
+        )
+        self._add_alias(lookup_key(slug), entity_id)
+        self._add_alias(lookup_key(name), entity_id)
+        return entity_id
+
+    def _free_slug(self, slug: str, kind: str) -> str:
+        # A different entity already answers to this slug: qualify the new one by its kind
+        # ("GeorgiaPerson" next to the place "Georgia"), then by a number.
+        candidates = [slug, slug + kind.title()] + [
+            f"{slug}{kind.title()}{n}" for n in range(2, 100)
+        ]
+        for candidate in candidates:
+            if not self._alias_taken(lookup_key(candidate)):
+                return candidate
+        raise RuntimeError(f"no free slug for {slug!r}")
+
+    def _alias_taken(self, key: str) -> bool:
+        return (
+            self.conn.execute(
+                select(t.entity_aliases.c.entity_id).where(t.entity_aliases.c.key == key)
+            ).first()
+            is not None
+        )
+
+    def _add_alias(self, key: str, entity_id: int) -> None:
+        if key and not self._alias_taken(key):
+            self.conn.execute(t.entity_aliases.insert().values(key=key, entity_id=entity_id))
+
+    def story_candidates(self, at: datetime, window: timedelta) -> list[StoryCandidate]:
+        rows = self.conn.execute(
+            select(t.stories)
+            .where(t.stories.c.last_seen >= at - window, t.stories.c.first_seen <= at + window)
+            .order_by(t.stories.c.last_seen.desc())
+            .limit(MAX_CANDIDATES)
+        )
+        return [
+            StoryCandidate(
+                id=r.id,
+                title=r.title,
+                terms=dict(r.terms),
+                entity_ids=frozenset(r.entity_ids),
+                last_seen=r.last_seen,
+                first_seen=r.first_seen,
+            )
+            for r in rows
+        ]
+
+    def insert_article(
+        self,
+        article: Article,
+        *,
+        source_id: int,
+        feed_id: int | None,
+        seen_at: datetime,
+        duplicate_of: int | None,
+        entity_scores: dict[int, float],
+        mention_entities: list[int],
+        terms: dict[str, float],
+        decision: Decision | None,
+    ) -> int:
+        sort_at = article.published_at or seen_at
+        listed = duplicate_of is None
+        story_id = None
+        if listed and decision is not None:
+            story_id = self._story_for(
+                decision, article, source_id, sort_at, terms, list(entity_scores)
+            )
+        elif duplicate_of is not None:
+            story_id = self.conn.execute(
+                select(t.articles.c.story_id).where(t.articles.c.id == duplicate_of)
+            ).scalar_one()
+        article_id = _new_id(
+            self.conn.execute(
+                t.articles.insert().values(
+                    source_id=source_id,
+                    feed_id=feed_id,
+                    url=article.url,
+                    title=article.title,
+                    summary=article.summary,
+                    text=article.text,
+                    author=article.author,
+                    image=article.image,
+                    category=article.category,
+                    language=article.language,
+                    published_at=article.published_at,
+                    first_seen_at=seen_at,
+                    sort_at=sort_at,
+                    content_hash=article.content_hash,
+                    extraction=article.extraction,
+                    story_id=story_id,
+                    story_score=decision.score if decision else None,
+                    story_shared=list(decision.shared_entities) if decision else None,
+                    duplicate_of=duplicate_of,
+                    listed=listed,
+                )
+            )
+        )
+        for url in {article.url, article.item_url or article.url}:
+            if self.article_for_urls([url]) is None:
+                self.conn.execute(t.article_urls.insert().values(url=url, article_id=article_id))
+        for mention, entity_id in zip(article.mentions, mention_entities, strict=True):
+            self.conn.execute(
+                t.mentions.insert().values(
+                    article_id=article_id,
+                    entity_id=entity_id,
+                    surface=mention.surface[:300],
+                    start=mention.start,
+                    end=mention.end,
+                    in_title=mention.in_title,
+                )
+            )
+        if listed:
+            for entity_id, score in entity_scores.items():
+                self.conn.execute(
+                    t.article_tags.insert().values(
+                        entity_id=entity_id, article_id=article_id, sort_at=sort_at, salience=score
+                    )
+                )
+            if entity_scores:
+                self.conn.execute(
+                    update(t.entities)
+                    .where(t.entities.c.id.in_(list(entity_scores)))
+                    .values(article_count=t.entities.c.article_count + 1)
+                )
+        return article_id
+
+    def _story_for(
+        self,
+        decision: Decision,
+        article: Article,
+        source_id: int,
+        at: datetime,
+        terms: dict[str, float],
+        entity_ids: list[int],
+    ) -> int:
+        if decision.story_id is None:
+            return _new_id(
+                self.conn.execute(
+                    t.stories.insert().values(
+                        title=article.title,
+                        first_seen=at,
+                        last_seen=at,
+                        article_count=1,
+                        publishers=1,
+                        terms=terms,
+                        entity_ids=sorted(entity_ids)[:50],
+                    )
+                )
+            )
+        story = self.conn.execute(
+            select(t.stories).where(t.stories.c.id == decision.story_id)
+        ).one()
+        same_publisher = self.conn.execute(
+            select(func.count())
+            .select_from(t.articles)
+            .where(
+                t.articles.c.story_id == story.id,
+                t.articles.c.source_id == source_id,
+                t.articles.c.listed.is_(True),
+            )
+        ).scalar_one()
+        merged_entities = sorted(set(story.entity_ids) | set(entity_ids))[:200]
+        self.conn.execute(
+            update(t.stories)
+            .where(t.stories.c.id == story.id)
+            .values(
+                first_seen=min(story.first_seen, at),
+                last_seen=max(story.last_seen, at),
+                article_count=story.article_count + 1,
+                publishers=story.publishers + (0 if same_publisher else 1),
+                terms=merge_terms(dict(story.terms), story.article_count, terms),
+                entity_ids=merged_entities,
+            )
+        )
+        return int(story.id)
+
+    def add_url(self, url: str, article_id: int) -> None:
+        """Remember another URL under which an article was seen."""
+        if self.article_for_urls([url]) is None:
+            self.conn.execute(t.article_urls.insert().values(url=url, article_id=article_id))
+
+
+def _new_id(result: CursorResult[object]) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

@@ -1,0 +1,260 @@
+"""Online grouping of articles into stories (pure decisions; the pipeline feeds them).
+
+Each new article joins the best recent story or starts a new one. Similarity, after Miranda
+et al. 2018 (multilingual streaming news clustering): cosine of title+lead term vectors, plus
+the share of entities the article and the story have in common, among stories whose last
+article is within a time window. The story keeps a centroid of its articles' terms.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tagwire.types import StoryCandidate
+
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+STOPWORDS = frozenset(
+    [
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "among",
+        "and",
+        "any",
+        "are",
+        "around",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "can",
+        "could",
+        "did",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "even",
+        "ever",
+        "every",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "however",
+        "into",
+        "its",
+        "itself",
+        "just",
+        "last",
+        "least",
+        "less",
+        "like",
+        "made",
+        "make",
+        "many",
+        "may",
+        "more",
+        "most",
+        "much",
+        "must",
+        "near",
+        "new",
+        "news",
+        "not",
+        "now",
+        "off",
+        "once",
+        "one",
+        "only",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "per",
+        "said",
+        "same",
+        "says",
+        "she",
+        "should",
+        "since",
+        "some",
+        "still",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "though",
+        "three",
+        "through",
+        "thus",
+        "too",
+        "two",
+        "under",
+        "until",
+        "upon",
+        "very",
+        "via",
+        "was",
+        "way",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "whether",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "within",
+        "without",
+        "would",
+        "year",
+        "years",
+        "yet",
+        "you",
+        "your",
+        "today",
+        "week",
+        "day",
+        "days",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "told",
+        "say",
+        "according",
+        "report",
+        "reports",
+        "reported",
+        "people",
+        "time",
+        "first",
+        "second",
+        "back",
+        "get",
+        "got",
+        "take",
+    ]
+)
+TERMS_KEPT = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Which story an article joins, and why (kept so a grouping can be explained)."""
+
+    story_id: int | None  # None: start a new story
+    score: float
+    text_similarity: float
+    shared_entities: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRules:
+    threshold: float = 0.34
+    text_weight: float = 0.6
+    entity_weight: float = 0.4
+    window: timedelta = timedelta(hours=72)
+
+
+def terms(title: str, lead: str) -> dict[str, float]:
+    """Unit-length term vector of a title (counted twice) and its lead."""
+    counts: dict[str, float] = {}
+    for weight, text in ((2.0, title), (1.0, lead)):
+        for word in _WORD.findall(text.casefold()):
+            if word not in STOPWORDS:
+                counts[word] = counts.get(word, 0.0) + weight
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_KEPT]
+    return _unit(dict(top))
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {k: v / norm for k, v in vector.items()} if norm else {}
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(k, 0.0) for k, v in a.items())
+
+
+def merge_terms(centroid: dict[str, float], size: int, new: dict[str, float]) -> dict[str, float]:
+    """The centroid after adding one article to a story of ``size`` articles."""
+    merged = {k: v * size for k, v in centroid.items()}
+    for k, v in new.items():
+        merged[k] = merged.get(k, 0.0) + v
+    top = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)[:TERMS_KEPT]
+    return _unit(dict(top))
+
+
+def choose_story(
+    vector: dict[str, float],
+    entity_ids: Iterable[int],
+    at: datetime,
+    candidates: Iterable[StoryCandidate],
+    rules: StoryRules = StoryRules(),
+) -> Decision:
+    """The recent story this article belongs to, or a new one when none is close enough."""
+    entities = frozenset(entity_ids)
+    best = Decision(None, 0.0, 0.0, ())
+    for story in candidates:
+        if abs(at - story.last_seen) > rules.window and not (
+            story.first_seen <= at <= story.last_seen
+        ):
+            continue
+        text = cosine(vector, story.terms)
+        shared = entities & story.entity_ids
+        overlap = len(shared) / min(len(entities), len(story.entity_ids)) if shared else 0.0
+        score = rules.text_weight * text + rules.entity_weight * overlap
+        if score > best.score:
+            best = Decision(story.id, score, text, tuple(sorted(shared)))
+    if best.score >= rules.threshold:
+        return best
+    return Decision(None, best.score, best.text_similarity, best.shared_entities)

@@ -1,0 +1,151 @@
+"""Values passed between the stages of the flow.
+
+Frozen dataclasses only; every datetime is timezone-aware UTC (``utc()`` enforces it at the
+edges where a library hands us naive or foreign-zone values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+def utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime (naive values are taken to be UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class EntityKind(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    PLACE = "place"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A publisher: its site, its feeds and where it speaks from."""
+
+    name: str
+    url: str
+    feeds: tuple[str, ...]
+    country: str | None = None
+    region: str | None = None
+    language: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a feed, before its page is fetched."""
+
+    url: str
+    title: str
+    summary: str = ""
+    content_html: str | None = None  # the whole article when the feed carries it
+    published_at: datetime | None = None
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    image: str | None = None
+    guid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    site_url: str | None
+    items: tuple[FeedItem, ...]
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched HTTP resource: raw body plus what the headers said about it."""
+
+    url: str  # final URL after redirects
+    status: int
+    body: bytes
+    content_type: str  # media type without parameters, lower case
+    charset: str | None = None  # from the Content-Type header, if any
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What extraction finds in an article page (or a feed's full content)."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    site_name: str | None = None
+    image: str | None = None
+    canonical_url: str | None = None
+    categories: tuple[str, ...] = ()
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of an entity in an article, as written there."""
+
+    surface: str  # exactly as in the text, e.g. "President Lee Jae-myung"
+    name: str  # normalised full name, e.g. "Lee Jae-myung"
+    kind: EntityKind
+    start: int  # character offset in title + "\n\n" + text
+    end: int
+    in_title: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A processed article ready to be stored."""
+
+    url: str  # canonical URL
+    title: str
+    text: str
+    summary: str
+    published_at: datetime | None
+    author: str | None
+    image: str | None
+    category: str | None
+    language: str | None
+    content_hash: str
+    mentions: tuple[Mention, ...] = ()
+    feed_url: str | None = None
+    item_url: str | None = None  # the URL as the feed gave it, if different
+    extraction: str = "page"  # page | feed-content | feed-summary
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A recent story as the story stage sees it."""
+
+    id: int
+    title: str
+    terms: dict[str, float]
+    entity_ids: frozenset[int]
+    last_seen: datetime
+    first_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PassReport:
+    """What one ingest pass did, per source."""
+
+    sources: int = 0
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    feeds_unchanged: int = 0
+    articles_new: int = 0
+    articles_duplicate: int = 0
+    articles_known: int = 0
+    errors: tuple[tuple[str, str], ...] = field(default=())  # (source name, message)

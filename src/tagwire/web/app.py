@@ -1,0 +1,96 @@
+"""The FastAPI application: pages, API, errors in one JSON shape, /healthz."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tagwire import __version__
+from tagwire.errors import BadRequest, NotFound
+from tagwire.store import Store
+from tagwire.web import api, pages
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "bad_request",
+    500: "internal_error",
+}
+
+
+def create_app(
+    store: Store,
+    on_start: Callable[[], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if on_start:
+            on_start()
+        try:
+            yield
+        finally:
+            if on_stop:
+                on_stop()
+
+    app = FastAPI(
+        title="tagwire",
+        version=__version__,
+        lifespan=lifespan,
+        description="Latest news by hashtag: people, organisations and places.",
+    )
+    app.state.store = store
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "counts": store.counts()}
+
+    app.add_exception_handler(NotFound, _handler(404))
+    app.add_exception_handler(BadRequest, _handler(400))
+    app.add_exception_handler(RequestValidationError, _handler(400))
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    return app
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    code = _CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(
+            {"error": {"status": status, "code": code, "message": message}}, status_code=status
+        )
+    return pages.templates.TemplateResponse(
+        request, "error.html", {"status": status, "message": message}, status_code=status
+    )
+
+
+def _handler(status: int) -> Callable[[Request, Exception], Response]:
+    def handle(request: Request, exc: Exception) -> Response:
+        message = str(exc)
+        if isinstance(exc, RequestValidationError):
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("path", "query"))
+            message = f"{where}: {first.get('msg', 'invalid request')}"
+        return error_response(request, status, message)
+
+    return handle
+
+
+def _http_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = str(exc.detail) if exc.status_code != 404 else "no such page"
+    return error_response(request, exc.status_code, message)

@@ -1,0 +1,108 @@
+"""Server-rendered HTML pages (Jinja2, autoescaped)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from babel.dates import format_datetime, format_timedelta
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from tagwire import service
+from tagwire.store import Store
+from tagwire.types import now_utc
+from tagwire.web.atom import atom_feed
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+LOCALE = "en"
+
+
+def relative(value: datetime | None) -> str:
+    """ "3 days ago" (locale-aware, Babel); the exact time goes in <time datetime>."""
+    if value is None:
+        return ""
+    return str(format_timedelta(value - now_utc(), add_direction=True, locale=LOCALE))
+
+
+def exact(value: datetime | None) -> str:
+    return str(format_datetime(value, "medium", locale=LOCALE)) + " UTC" if value else ""
+
+
+templates.env.filters["relative"] = relative
+templates.env.filters["exact"] = exact
+templates.env.filters["iso"] = service.iso
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, cursor: str | None = None) -> Response:
+    store = _store(request)
+    page = service.list_articles(store, cursor=cursor, limit="30")
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "cards": page.items,
+            "next": page.next_cursor,
+            "top_tags": store.top_entities(24),
+            "counts": store.counts(),
+        },
+    )
+
+
+@router.get("/tags/{tag}.atom")
+def tag_atom(request: Request, tag: str) -> Response:
+    store = _store(request)
+    entity, page, _ = service.tag_json(store, tag, limit="50")
+    base = str(request.base_url).rstrip("/")
+    body = atom_feed(
+        title=f"Latest news with #{entity.slug}",
+        feed_id=f"tag:tagwire:tag:{entity.slug}",
+        self_url=f"{base}/tags/{entity.slug}.atom",
+        alternate_url=f"{base}/tags/{entity.slug}",
+        cards=page.items,
+        updated=now_utc(),
+    )
+    return Response(
+        body,
+        media_type="application/atom+xml; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=60"},
+    )
+
+
+@router.get("/tags/{tag}", response_class=HTMLResponse)
+def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
+    store = _store(request)
+    entity, page, _ = service.tag_json(store, tag, cursor=cursor)
+    return templates.TemplateResponse(
+        request, "tag.html", {"entity": entity, "cards": page.items, "next": page.next_cursor}
+    )
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(request: Request, article_id: int) -> Response:
+    record = _store(request).article(article_id)
+    paragraphs = [p for p in record.text.split("\n") if p.strip()]
+    return templates.TemplateResponse(
+        request, "article.html", {"article": record, "card": record.card, "paragraphs": paragraphs}
+    )
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+def story_page(request: Request, story_id: int) -> Response:
+    story, page, _ = service.story_json(_store(request), story_id, limit="100")
+    return templates.TemplateResponse(request, "story.html", {"story": story, "cards": page.items})
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request) -> Response:
+    return templates.TemplateResponse(
+        request, "sources.html", {"sources": _store(request).sources()}
+    )

@@ -1,0 +1,1 @@
+"""Where ingest work runs: in-process (``scheduler``) by default."""
