@@ -55,7 +55,7 @@ def analyse(
     title = item.title or (extracted.title if extracted else None) or item.url
     if extracted and extracted.title and not item.title:
         title = extracted.title
-    summary = item.summary or lead(text)
+    summary = lead(item.summary or text)
     language = (extracted.language if extracted else None) or language
     author = (extracted.author if extracted else None) or item.author
     mentions = (

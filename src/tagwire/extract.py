@@ -65,6 +65,7 @@ _PROMO_LINE = re.compile(
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^\W*(by|written by|words by)\s+[\w.'’ -]{2,80}$", re.IGNORECASE)
+MIN_WORDS = 8  # fewer words than this is a menu or a caption, not an article
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td")
 
 
@@ -80,7 +81,7 @@ def extract_page(html: str | bytes, url: str, fast: bool = True) -> Extracted:
     if result is not None:
         doc = result if isinstance(result, dict) else result.as_dict()
     text = clean_lines(str(doc.get("text") or ""), title=meta.get("title") or doc.get("title"))
-    if not text:
+    if len(text.split()) < MIN_WORDS:
         raise ExtractError(url, "no article text found on the page")
     published = meta.get("published") or parse_datetime(str(doc.get("date") or ""))
     categories = tuple(meta.get("sections", ())) + tuple(

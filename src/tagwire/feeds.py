@@ -56,7 +56,7 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str, max_items: int) ->
     if not doc.get("version") and not doc.entries:
         reason = doc.get("bozo_exception")
         raise FeedError(url, f"not a feed we can read ({reason or 'unknown format'})")
-    base = doc.feed.get("link") or url
+    base = urljoin(url, doc.feed.get("link") or url)
     items = []
     for entry in doc.entries[:max_items]:
         item = _xml_item(entry, base)
@@ -83,9 +83,10 @@ def _xml_item(entry: Any, base: str) -> FeedItem | None:
         if len(value) > len(content or ""):
             content = value
     summary_html = entry.get("summary") or ""
-    if content and clean_text(content) == clean_text(summary_html):
-        content = None  # Atom feeds often repeat the summary as content
-    published = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
+    # dict.get: FeedParserDict.get maps a missing published_parsed to updated_parsed with
+    # a DeprecationWarning; we ask for each explicitly.
+    published = _struct_time(
+        dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"))
     categories = tuple(
         clean_text(tag.get("term") or tag.get("label") or "")
         for tag in entry.get("tags", [])

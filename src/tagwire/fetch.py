@@ -52,8 +52,11 @@ class AddressPolicy:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if any(ip in net for net in self._networks if net.version == ip.version):
             return True
-        # is_global is False for private, loopback, link-local, CGNAT, unspecified and
-        # IPv4-mapped IPv6 addresses (the latter could smuggle a loopback past the check).
+        # is_global is False for private, loopback, link-local, CGNAT and unspecified
+        # addresses. IPv4-mapped IPv6 ("::ffff:a.b.c.d") is refused outright: Python's answer
+        # for it differs between versions, and it can smuggle a loopback past a check.
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            return False
         return ip.is_global
 
     def choose(self, url: str, host: str, addresses: Iterable[str]) -> str:

@@ -1,0 +1,100 @@
+"""Names, places, slugs and NER mentions (pure functions, plus the real spaCy model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tagwire.entities.hashtags import lookup_key, slugify
+from tagwire.entities.names import clean_name, name_key, resolve_partials, strip_titles
+from tagwire.entities.ner import find_mentions, salience
+from tagwire.entities.places import canonical_place, demonym_country
+from tagwire.types import EntityKind
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("Lee Jae-myung", "LeeJaemyung"), ("South Korea", "SouthKorea"),
+     ("World Trade Organization", "WorldTradeOrganization"), ("McDonald's", "McDonalds"),
+     ("U.S.", "US"), ("Zoë Müller", "ZoëMüller"), ("김정은", "김정은"),
+     ("de la Cruz", "DeLaCruz"), ("AT&T", "ATT"), ("Apple 2.0", "Apple20")],
+)
+def test_slug_rules(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+def test_slug_is_nfc() -> None:
+    decomposed = "Zoe\u0308"
+    assert slugify(decomposed) == "Zoë"
+    assert lookup_key("leejaemyung") == lookup_key("LeeJaemyung") == lookup_key("Lee Jae-myung")
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [("President Lee Jae-myung", "Lee Jae-myung"), ("Gen. Mark Milley", "Mark Milley"),
+     ("Prime Minister Ishiba Shigeru", "Ishiba Shigeru"), ("Dr. Jane Roe", "Jane Roe"),
+     ("Adm. Chris Grady", "Chris Grady"), ("Former President Bill Clinton", "Bill Clinton"),
+     ("Sir Keir Starmer", "Keir Starmer"), ("Mr Smith", "Smith")],
+)
+def test_titles_are_not_part_of_names(raw: str, name: str) -> None:
+    assert strip_titles(raw) == name
+    assert clean_name(raw, "person") == name
+
+
+def test_clean_name_rejects_noise() -> None:
+    assert clean_name("President", "person") is None
+    assert clean_name("the World Bank", "organization") == "World Bank"
+    assert clean_name("Marchetti's", "person") == "Marchetti"
+    assert clean_name("lowercase thing", "organization") is None
+    assert clean_name("Agent 007", "person") is None
+
+
+def test_surname_resolves_only_when_one_candidate_fits() -> None:
+    resolved = resolve_partials(["Elena Marchetti", "Marchetti", "David Okafor"])
+    assert resolved == {"Marchetti": "Elena Marchetti"}
+    two = resolve_partials(["Kim Jong Un", "Kim Yo Jong", "Kim"])
+    assert "Kim" not in two
+
+
+def test_name_key_ignores_case_dots_and_hyphens() -> None:
+    assert name_key("U.S.") == name_key("US")
+    assert name_key("Lee Jae-myung") == name_key("lee jaemyung")
+    assert name_key("Kim Jong Un") != name_key("Kim Yo Jong")
+
+
+@pytest.mark.parametrize(
+    ("alias", "country"),
+    [("US", "United States"), ("U.S.", "United States"), ("America", "United States"),
+     ("United States", "United States"), ("DPRK", "North Korea"), ("UK", "United Kingdom"),
+     ("Britain", "United Kingdom"), ("Geneva", "Geneva")],
+)
+def test_country_aliases(alias: str, country: str) -> None:
+    assert canonical_place(alias) == country
+
+
+def test_demonyms() -> None:
+    assert demonym_country("South Korean") == "South Korea"
+    assert demonym_country("Martian") is None
+
+
+def test_mentions_with_the_real_model() -> None:
+    title = "Marchetti and Okafor agree on trade"
+    text = ("GENEVA — President Elena Marchetti met Finance Minister David Okafor in Geneva "
+            "on Monday. Marchetti said the World Trade Organization would act, and U.S. "
+            "officials agreed. (AP Photo/Jane Roe)\nBy Tom Writer")
+    mentions = find_mentions(title, text, author="Tom Writer")
+    people = {m.name for m in mentions if m.kind is EntityKind.PERSON}
+    assert "Elena Marchetti" in people and "David Okafor" in people
+    assert "Marchetti" not in people, "surname-only mention not resolved"
+    assert "Tom Writer" not in people and "Jane Roe" not in people
+    places = {m.name for m in mentions if m.kind is EntityKind.PLACE}
+    assert {"Geneva", "United States"} <= places
+    orgs = {m.name for m in mentions if m.kind is EntityKind.ORGANIZATION}
+    assert "World Trade Organization" in orgs and "Finance" not in orgs
+    body = f"{title}\n\n{text}"
+    assert all(body[m.start:m.end] == m.surface for m in mentions)
+    scores = salience(mentions)
+    assert scores[("person", "Elena Marchetti")] > scores[("place", "United States")]
+
+
+def test_non_english_articles_get_no_garbage_tags() -> None:
+    assert find_mentions("Le président", "Le président a parlé.", language="fr") == ()
