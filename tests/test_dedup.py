@@ -5,14 +5,16 @@ from tagwire.dedup import canonical_url, choose_url, content_hash, text_matchabl
 
 def test_canonical_url_strips_tracking_and_fragments() -> None:
     assert canonical_url("HTTPS://News.Example:443/a/b?utm_source=rss&id=3&fbclid=x#top") == (
-        "https://news.example/a/b?id=3")
+        "https://news.example/a/b?id=3"
+    )
     assert canonical_url("http://127.0.0.1:8080/x?utm_medium=feed") == "http://127.0.0.1:8080/x"
     assert canonical_url("https://news.example") == "https://news.example/"
 
 
 def test_page_canonical_wins_only_on_the_same_host() -> None:
     assert choose_url("https://a.example/x?utm_source=1", "https://a.example/story") == (
-        "https://a.example/story")
+        "https://a.example/story"
+    )
     assert choose_url("https://a.example/x", "https://evil.example/x") == "https://a.example/x"
     assert choose_url("https://a.example/x", None) == "https://a.example/x"
 

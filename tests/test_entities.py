@@ -13,10 +13,18 @@ from tagwire.types import EntityKind
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("Lee Jae-myung", "LeeJaemyung"), ("South Korea", "SouthKorea"),
-     ("World Trade Organization", "WorldTradeOrganization"), ("McDonald's", "McDonalds"),
-     ("U.S.", "US"), ("Zoë Müller", "ZoëMüller"), ("김정은", "김정은"),
-     ("de la Cruz", "DeLaCruz"), ("AT&T", "ATT"), ("Apple 2.0", "Apple20")],
+    [
+        ("Lee Jae-myung", "LeeJaemyung"),
+        ("South Korea", "SouthKorea"),
+        ("World Trade Organization", "WorldTradeOrganization"),
+        ("McDonald's", "McDonalds"),
+        ("U.S.", "US"),
+        ("Zoë Müller", "ZoëMüller"),
+        ("김정은", "김정은"),
+        ("de la Cruz", "DeLaCruz"),
+        ("AT&T", "ATT"),
+        ("Apple 2.0", "Apple20"),
+    ],
 )
 def test_slug_rules(name: str, slug: str) -> None:
     assert slugify(name) == slug
@@ -30,10 +38,16 @@ def test_slug_is_nfc() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "name"),
-    [("President Lee Jae-myung", "Lee Jae-myung"), ("Gen. Mark Milley", "Mark Milley"),
-     ("Prime Minister Ishiba Shigeru", "Ishiba Shigeru"), ("Dr. Jane Roe", "Jane Roe"),
-     ("Adm. Chris Grady", "Chris Grady"), ("Former President Bill Clinton", "Bill Clinton"),
-     ("Sir Keir Starmer", "Keir Starmer"), ("Mr Smith", "Smith")],
+    [
+        ("President Lee Jae-myung", "Lee Jae-myung"),
+        ("Gen. Mark Milley", "Mark Milley"),
+        ("Prime Minister Ishiba Shigeru", "Ishiba Shigeru"),
+        ("Dr. Jane Roe", "Jane Roe"),
+        ("Adm. Chris Grady", "Chris Grady"),
+        ("Former President Bill Clinton", "Bill Clinton"),
+        ("Sir Keir Starmer", "Keir Starmer"),
+        ("Mr Smith", "Smith"),
+    ],
 )
 def test_titles_are_not_part_of_names(raw: str, name: str) -> None:
     assert strip_titles(raw) == name
@@ -63,9 +77,16 @@ def test_name_key_ignores_case_dots_and_hyphens() -> None:
 
 @pytest.mark.parametrize(
     ("alias", "country"),
-    [("US", "United States"), ("U.S.", "United States"), ("America", "United States"),
-     ("United States", "United States"), ("DPRK", "North Korea"), ("UK", "United Kingdom"),
-     ("Britain", "United Kingdom"), ("Geneva", "Geneva")],
+    [
+        ("US", "United States"),
+        ("U.S.", "United States"),
+        ("America", "United States"),
+        ("United States", "United States"),
+        ("DPRK", "North Korea"),
+        ("UK", "United Kingdom"),
+        ("Britain", "United Kingdom"),
+        ("Geneva", "Geneva"),
+    ],
 )
 def test_country_aliases(alias: str, country: str) -> None:
     assert canonical_place(alias) == country
@@ -78,9 +99,11 @@ def test_demonyms() -> None:
 
 def test_mentions_with_the_real_model() -> None:
     title = "Marchetti and Okafor agree on trade"
-    text = ("GENEVA — President Elena Marchetti met Finance Minister David Okafor in Geneva "
-            "on Monday. Marchetti said the World Trade Organization would act, and U.S. "
-            "officials agreed. (AP Photo/Jane Roe)\nBy Tom Writer")
+    text = (
+        "GENEVA — President Elena Marchetti met Finance Minister David Okafor in Geneva "
+        "on Monday. Marchetti said the World Trade Organization would act, and U.S. "
+        "officials agreed. (AP Photo/Jane Roe)\nBy Tom Writer"
+    )
     mentions = find_mentions(title, text, author="Tom Writer")
     people = {m.name for m in mentions if m.kind is EntityKind.PERSON}
     assert "Elena Marchetti" in people and "David Okafor" in people
@@ -91,7 +114,7 @@ def test_mentions_with_the_real_model() -> None:
     orgs = {m.name for m in mentions if m.kind is EntityKind.ORGANIZATION}
     assert "World Trade Organization" in orgs and "Finance" not in orgs
     body = f"{title}\n\n{text}"
-    assert all(body[m.start:m.end] == m.surface for m in mentions)
+    assert all(body[m.start : m.end] == m.surface for m in mentions)
     scores = salience(mentions)
     assert scores[("person", "Elena Marchetti")] > scores[("place", "United States")]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_data
 
 from bench.metrics import aeb_checksum, evaluate_extraction
+from conftest import shared_data
 from tagwire.errors import ExtractError
 from tagwire.extract import clean_lines, extract_page, fragment_text
 
@@ -27,7 +27,8 @@ PAGE = """<!doctype html><html lang="en-GB"><head>
 <div class="cookie-banner">We use cookies to improve your experience. Accept all</div>
 <article><h1>Talks resume in Geneva</h1>
 <p class="byline">By Jane Roe</p>
-<figure><img src="/a.jpg"><figcaption>Delegates arrive. (Photo: John Doe/Harbour Herald)</figcaption></figure>
+<figure><img src="/a.jpg">
+<figcaption>Delegates arrive. (Photo: John Doe/Harbour Herald)</figcaption></figure>
 <p>Negotiators from both countries returned to the table in Geneva on Monday, three months
 after the last round of talks collapsed over tariffs on steel and farm goods.</p>
 <div class="ad-slot"><p>Advertisement</p></div>
@@ -52,14 +53,22 @@ def test_page_metadata_and_clean_text() -> None:
     assert page.title == "Talks resume in Geneva"
     assert page.site_name == "Harbour Herald" and page.author == "Jane Roe"
     assert page.published_at is not None and page.published_at.isoformat() == (
-        "2025-07-11T08:12:00+00:00")
+        "2025-07-11T08:12:00+00:00"
+    )
     assert page.canonical_url == "https://herald.example/2025/talks-resume"
     assert page.image == "https://herald.example/img/talks.png"
     assert page.categories[0] == "Politics" and page.language == "en"
     assert "Negotiators from both countries" in page.text
     assert "lifting the remaining duties" in page.text
-    for furniture in ("Advertisement", "newsletter", "Photo:", "Related stories", "cookies",
-                      "By Jane Roe", "All rights reserved"):
+    for furniture in (
+        "Advertisement",
+        "newsletter",
+        "Photo:",
+        "Related stories",
+        "cookies",
+        "By Jane Roe",
+        "All rights reserved",
+    ):
         assert furniture not in page.text, furniture
 
 
@@ -70,14 +79,25 @@ def test_page_without_text_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Advertisement", "ADVERTISEMENT", "- Advertisement -", "Story continues below advertisement",
-     "(AP Photo/Ahn Young-joon)", "Photo: AFP", "Image: Getty Images",
-     "Sign up for our daily newsletter", "Related:", "Read more", "RELATED STORIES"],
+    [
+        "Advertisement",
+        "ADVERTISEMENT",
+        "- Advertisement -",
+        "Story continues below advertisement",
+        "(AP Photo/Ahn Young-joon)",
+        "Photo: AFP",
+        "Image: Getty Images",
+        "Sign up for our daily newsletter",
+        "Related:",
+        "Read more",
+        "RELATED STORIES",
+    ],
 )
 def test_furniture_lines_are_removed(line: str) -> None:
     text = f"First real sentence of the story.\n{line}\nSecond real sentence of the story."
     assert clean_lines(text) == (
-        "First real sentence of the story.\nSecond real sentence of the story.")
+        "First real sentence of the story.\nSecond real sentence of the story."
+    )
 
 
 def test_inline_photo_credit_is_cut_but_sentence_kept() -> None:
@@ -86,8 +106,10 @@ def test_inline_photo_credit_is_cut_but_sentence_kept() -> None:
 
 
 def test_feed_content_fragment() -> None:
-    html = ("<p>One <b>bold</b> paragraph.</p><div class='ad-slot'>Advertisement</div>"
-            "<ul><li>Item</li></ul><script>alert(1)</script>")
+    html = (
+        "<p>One <b>bold</b> paragraph.</p><div class='ad-slot'>Advertisement</div>"
+        "<ul><li>Item</li></ul><script>alert(1)</script>"
+    )
     assert fragment_text(html) == "One bold paragraph.\nItem"
 
 
@@ -95,8 +117,10 @@ def test_extraction_quality_gate() -> None:
     folder = shared_data("article-extraction-aeb")
     assert aeb_checksum(folder) == AEB_CHECKSUM, "evaluation data changed: re-measure"
     score = evaluate_extraction(folder, lambda html, url: _text(html, url))
-    print(f"extraction on {score.pages} pages: P={score.precision:.3f} R={score.recall:.3f} "
-          f"F1={score.f1:.3f}")
+    print(
+        f"extraction on {score.pages} pages: P={score.precision:.3f} R={score.recall:.3f} "
+        f"F1={score.f1:.3f}"
+    )
     assert score.pages == 138
     assert score.f1 >= AEB_F1_FLOOR
 

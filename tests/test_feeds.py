@@ -8,8 +8,8 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import SHARED_DATA, shared_data
 
+from conftest import SHARED_DATA, shared_data
 from tagwire.errors import FeedError
 from tagwire.feeds import clean_text, parse
 
@@ -29,13 +29,18 @@ def test_every_real_feed_parses_like_an_independent_parser(path: Path) -> None:
     assert parsed.items, "a real feed with entries gave none"
     if path.suffix == ".json":
         doc = json.loads(body)
-        expected = [clean_text(i.get("title", "")) for i in doc["items"]
-                    if i.get("url") or i.get("external_url") or
-                    str(i.get("id", "")).startswith("http")]
+        expected = [
+            clean_text(i.get("title", ""))
+            for i in doc["items"]
+            if i.get("url") or i.get("external_url") or str(i.get("id", "")).startswith("http")
+        ]
     else:
         doc = feedparser.parse(body)
-        expected = [clean_text(e.get("title")) for e in doc.entries
-                    if e.get("link") or str(e.get("id", "")).startswith("http")]
+        expected = [
+            clean_text(e.get("title"))
+            for e in doc.entries
+            if e.get("link") or str(e.get("id", "")).startswith("http")
+        ]
     assert [i.title for i in parsed.items] == expected
     for item in parsed.items:
         assert item.url.startswith(("http://", "https://"))
@@ -69,22 +74,33 @@ def test_content_encoded_is_kept_as_the_whole_article() -> None:
 
 
 def test_json_feed_11_fields() -> None:
-    body = json.dumps({
-        "version": "https://jsonfeed.org/version/1.1", "title": "T",
-        "home_page_url": "https://pub.example/",
-        "items": [
-            {"id": "1", "url": "/a", "title": "A &amp; B", "summary": "<b>S</b>",
-             "date_published": "2025-07-11T10:12:00+02:00", "authors": [{"name": "Ann"}],
-             "tags": ["Politics"], "content_text": "one\n\ntwo"},
-            {"id": "2", "title": "no url"},
-        ],
-    }).encode()
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "T",
+            "home_page_url": "https://pub.example/",
+            "items": [
+                {
+                    "id": "1",
+                    "url": "/a",
+                    "title": "A &amp; B",
+                    "summary": "<b>S</b>",
+                    "date_published": "2025-07-11T10:12:00+02:00",
+                    "authors": [{"name": "Ann"}],
+                    "tags": ["Politics"],
+                    "content_text": "one\n\ntwo",
+                },
+                {"id": "2", "title": "no url"},
+            ],
+        }
+    ).encode()
     parsed = parse(body, "https://pub.example/feed.json", "application/feed+json")
     (item,) = parsed.items
     assert item.url == "https://pub.example/a" and item.title == "A & B"
     assert item.summary == "S" and item.author == "Ann" and item.categories == ("Politics",)
     assert item.published_at is not None and item.published_at.isoformat() == (
-        "2025-07-11T08:12:00+00:00")
+        "2025-07-11T08:12:00+00:00"
+    )
     assert item.content_html == "<p>one</p><p>two</p>"
 
 
@@ -101,8 +117,13 @@ def test_news_sitemap() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"<html><body>not a feed</body></html>", b'{"version": "x"}', b"{not json",
-     b"<?xml version='1.0'?><rss><channel><item><title>unclosed"],
+    [
+        b"",
+        b"<html><body>not a feed</body></html>",
+        b'{"version": "x"}',
+        b"{not json",
+        b"<?xml version='1.0'?><rss><channel><item><title>unclosed",
+    ],
 )
 def test_what_is_not_a_feed_fails_clearly(body: bytes) -> None:
     try:

@@ -7,8 +7,8 @@ import asyncio
 import gzip
 
 import pytest
-from conftest import LoopbackServer, Reply
 
+from conftest import LoopbackServer, Reply
 from tagwire import config
 from tagwire.errors import BlockedAddressError, FetchError, HTTPStatusError, Reason, TooLargeError
 from tagwire.fetch import AddressPolicy, Fetcher, Validators, decode_body
@@ -30,8 +30,20 @@ def fetch(url: str, cfg: config.Config, validators: Validators | None = None) ->
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-     "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:8.8.8.8"],
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:127.0.0.1",
+        "::ffff:8.8.8.8",
+    ],
 )
 def test_policy_refuses_addresses_that_are_not_global(address: str) -> None:
     assert not AddressPolicy().allows("example.test", address)
@@ -135,8 +147,12 @@ def test_http_errors_carry_their_status(http_server: LoopbackServer) -> None:
 
 def test_user_agent_names_tagwire_and_the_contact(http_server: LoopbackServer) -> None:
     http_server.routes["/"] = Reply(200, b"ok")
-    fetch(http_server.url("/"), settings(TAGWIRE_ALLOWED_HOSTS="127.0.0.1",
-                                         TAGWIRE_CONTACT_URL="https://ops.example/contact"))
+    fetch(
+        http_server.url("/"),
+        settings(
+            TAGWIRE_ALLOWED_HOSTS="127.0.0.1", TAGWIRE_CONTACT_URL="https://ops.example/contact"
+        ),
+    )
     agent = http_server.requests[0][1]["User-Agent"]
     assert agent.startswith("tagwire/") and "https://ops.example/contact" in agent
 
@@ -146,8 +162,11 @@ def test_user_agent_names_tagwire_and_the_contact(http_server: LoopbackServer) -
     [
         ("naïve café".encode("cp1252"), "iso-8859-1", "naïve café"),
         ("Цитата".encode("cp1251"), "windows-1251", "Цитата"),
-        (b'<?xml version="1.0" encoding="windows-1251"?><t>' + "Привет".encode("cp1251"),
-         None, "Привет"),
+        (
+            b'<?xml version="1.0" encoding="windows-1251"?><t>' + "Привет".encode("cp1251"),
+            None,
+            "Привет",
+        ),
         (b'<meta charset="iso-8859-1"><p>' + "Größe".encode("latin-1"), None, "Größe"),
         (b"\xef\xbb\xbfhello \xe2\x82\xac", "iso-8859-1", "hello €"),
         ("déjà vu".encode(), None, "déjà vu"),

@@ -8,8 +8,9 @@ from tagwire.types import StoryCandidate
 NOW = datetime(2025, 7, 11, 12, tzinfo=UTC)
 
 
-def story(sid: int, title: str, lead: str, entities: set[int], hours_ago: float = 1) -> (
-        StoryCandidate):
+def story(
+    sid: int, title: str, lead: str, entities: set[int], hours_ago: float = 1
+) -> StoryCandidate:
     at = NOW - timedelta(hours=hours_ago)
     return StoryCandidate(sid, title, terms(title, lead), frozenset(entities), at, at)
 
@@ -22,11 +23,17 @@ def test_terms_are_unit_vectors_without_stopwords() -> None:
 
 
 def test_same_event_joins_the_story_other_event_does_not() -> None:
-    summit = story(1, "Marchetti and Okafor meet in Geneva for trade summit",
-                   "Leaders met in Geneva to discuss tariffs", {10, 11, 12})
+    summit = story(
+        1,
+        "Marchetti and Okafor meet in Geneva for trade summit",
+        "Leaders met in Geneva to discuss tariffs",
+        {10, 11, 12},
+    )
     football = story(2, "United win the cup final", "A late goal decided the final", {20})
-    vector = terms("Geneva trade summit: Marchetti, Okafor agree tariff truce",
-                   "The leaders agreed in Geneva on tariffs")
+    vector = terms(
+        "Geneva trade summit: Marchetti, Okafor agree tariff truce",
+        "The leaders agreed in Geneva on tariffs",
+    )
     decision = choose_story(vector, {10, 11, 13}, NOW, [football, summit])
     assert decision.story_id == 1 and decision.shared_entities == (10, 11)
     other = choose_story(terms("Storm hits coast", "Heavy rain"), {30}, NOW, [summit, football])
@@ -35,8 +42,7 @@ def test_same_event_joins_the_story_other_event_does_not() -> None:
 
 def test_old_stories_are_not_candidates() -> None:
     old = story(1, "Geneva trade summit", "Leaders in Geneva", {1, 2}, hours_ago=24 * 10)
-    decision = choose_story(terms("Geneva trade summit", "Leaders in Geneva"), {1, 2}, NOW,
-                            [old])
+    decision = choose_story(terms("Geneva trade summit", "Leaders in Geneva"), {1, 2}, NOW, [old])
     assert decision.story_id is None
 
 
@@ -45,3 +51,23 @@ def test_merge_terms_keeps_a_unit_centroid() -> None:
     merged = merge_terms(first, 1, terms("trade talks", "geneva"))
     assert abs(sum(v * v for v in merged.values()) - 1) < 1e-9
     assert merged["geneva"] > first["geneva"] and merged["summit"] < first["summit"]
+
+
+def test_the_same_company_a_day_later_is_another_story() -> None:
+    earlier = story(
+        1,
+        "Pacific Rim Dairy profit jumps",
+        "Laura Bennett said demand rose",
+        {1, 2, 3},
+        hours_ago=22,
+    )
+    vector = terms("Pacific Rim Dairy opens hub", "Laura Bennett opened the hub")
+    assert choose_story(vector, {1, 2, 3}, NOW, [earlier]).story_id is None
+    same_day = story(
+        2,
+        "Pacific Rim Dairy profit jumps",
+        "Laura Bennett said demand rose",
+        {1, 2, 3},
+        hours_ago=1,
+    )
+    assert choose_story(vector, {1, 2, 3}, NOW, [same_day]).story_id == 2

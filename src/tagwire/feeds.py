@@ -86,7 +86,8 @@ def _xml_item(entry: Any, base: str) -> FeedItem | None:
     # dict.get: FeedParserDict.get maps a missing published_parsed to updated_parsed with
     # a DeprecationWarning; we ask for each explicitly.
     published = _struct_time(
-        dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed"))
+        dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    )
     categories = tuple(
         clean_text(tag.get("term") or tag.get("label") or "")
         for tag in entry.get("tags", [])

@@ -201,6 +201,9 @@ class StoryRules:
     text_weight: float = 0.6
     entity_weight: float = 0.4
     window: timedelta = timedelta(hours=72)
+    # Similarity halves for every this-many hours between the article and the story's
+    # nearest article: the same company in two announcements a day apart is two stories.
+    half_life: timedelta = timedelta(hours=18)
 
 
 def terms(title: str, lead: str) -> dict[str, float]:
@@ -245,14 +248,14 @@ def choose_story(
     entities = frozenset(entity_ids)
     best = Decision(None, 0.0, 0.0, ())
     for story in candidates:
-        if abs(at - story.last_seen) > rules.window and not (
-            story.first_seen <= at <= story.last_seen
-        ):
+        gap = max(timedelta(0), story.first_seen - at, at - story.last_seen)
+        if gap > rules.window:
             continue
         text = cosine(vector, story.terms)
         shared = entities & story.entity_ids
         overlap = len(shared) / min(len(entities), len(story.entity_ids)) if shared else 0.0
-        score = rules.text_weight * text + rules.entity_weight * overlap
+        decay = 0.5 ** (gap / rules.half_life)
+        score = (rules.text_weight * text + rules.entity_weight * overlap) * decay
         if score > best.score:
             best = Decision(story.id, score, text, tuple(sorted(shared)))
     if best.score >= rules.threshold:

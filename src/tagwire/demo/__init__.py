@@ -1,0 +1,1 @@
+"""Demo material: a fictional publisher site for the tests and ``make demo``."""
