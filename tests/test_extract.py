@@ -57,7 +57,7 @@ def test_page_metadata_and_clean_text() -> None:
     )
     assert page.canonical_url == "https://herald.example/2025/talks-resume"
     assert page.image == "https://herald.example/img/talks.png"
-    assert page.categories[0] == "Politics" and page.language == "en"
+    assert page.categories == ("Politics",) and page.language == "en"
     assert "Negotiators from both countries" in page.text
     assert "lifting the remaining duties" in page.text
     for furniture in (

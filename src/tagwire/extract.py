@@ -84,8 +84,11 @@ def extract_page(html: str | bytes, url: str, fast: bool = True) -> Extracted:
     if len(text.split()) < MIN_WORDS:
         raise ExtractError(url, "no article text found on the page")
     published = meta.get("published") or parse_datetime(str(doc.get("date") or ""))
-    categories = tuple(meta.get("sections", ())) + tuple(
-        c for c in str(doc.get("categories") or "").split(";") if c.strip()
+    found = doc.get("categories") or []  # a list in trafilatura 2, a ";" string before
+    if isinstance(found, str):
+        found = found.split(";")
+    categories = tuple(
+        dict.fromkeys([*meta.get("sections", ()), *(str(c).strip() for c in found if c)])
     )
     return Extracted(
         text=text,

@@ -1751,7 +1751,10 @@ class PublisherSite:
         self._resources = _build(self.base_url, self.now)
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="publisher-site", daemon=True
+            target=server.serve_forever,
+            name="publisher-site",
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
         )
         self._thread.start()
         return self.base_url
