@@ -21,6 +21,7 @@ run: $(STAMP)
 	$(BIN)/tagwire serve --host $(HOST) --port $(PORT) --sources sources/world.toml
 
 test: $(STAMP)
+	bash scripts/services.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,3 +77,28 @@ def http_server() -> Iterator[LoopbackServer]:
     server = LoopbackServer()
     yield server
     server.close()
+
+
+POSTGRES_ADMIN = os.environ.get("TAGWIRE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (dropped after), or a skip saying why."""
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install 'tagwire[postgres]')")
+    name = f"tagwire_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(
+            f"{POSTGRES_ADMIN}/postgres", autocommit=True, connect_timeout=5
+        ) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {POSTGRES_ADMIN} is not available: {exc}")
+    try:
+        yield f"{POSTGRES_ADMIN}/{name}"
+    finally:
+        with psycopg.connect(f"{POSTGRES_ADMIN}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

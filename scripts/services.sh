@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Make sure the services the tests use are running on 127.0.0.1: PostgreSQL (5432, trust
+# auth, user postgres). Installs (apt) and starts them when needed and possible; otherwise
+# says why, and the tests that need them skip with that reason printed.
+set -u
+
+pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
+
+if ! pg_up; then
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "services: installing PostgreSQL (apt)"
+    as_root apt-get install -y -q postgresql >/dev/null 2>&1 || echo "services: could not install PostgreSQL"
+  fi
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    version=$(ls /etc/postgresql | sort -n | tail -1)
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+  fi
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+if pg_up; then echo "services: PostgreSQL is up on 127.0.0.1:5432"; else echo "services: PostgreSQL is not available; its tests will skip"; fi
+exit 0
