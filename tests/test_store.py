@@ -124,3 +124,28 @@ def test_times_come_back_aware_utc(store: Store) -> None:
     _fill(store, 1)
     card = store.list_cards().items[0]
     assert card.published_at == T0 and card.published_at.tzinfo is not None
+
+
+def test_an_earlier_copy_takes_over_as_survivor(store: Store) -> None:
+    entity = _fill(store, 1)  # article "0", published T0
+    with store.writer() as w:
+        old = w.survivor_for_hash("h0")
+        assert old is not None and old.sort_at == T0
+        earlier = _article(99, T0 - timedelta(hours=5))
+        new_id = w.insert_article(
+            earlier,
+            source_id=1,
+            feed_id=None,
+            seen_at=T0,
+            duplicate_of=None,
+            entity_scores={entity: 3.0},
+            mention_entities=[entity],
+            terms={"story": 1.0},
+            decision=Decision(old.story_id, 1.0, 1.0, ()),
+        )
+        w.fold(old.id, into=new_id)
+    (card,) = store.list_cards(entity_id=entity).items
+    assert card.id == new_id and card.duplicates == ("https://a.example/0",)
+    assert store.entity("annlee").article_count == 1
+    story = store.story(card.story_id)
+    assert story.article_count == 1 and story.publishers == 1

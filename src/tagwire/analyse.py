@@ -74,6 +74,20 @@ def analyse(
     )
 
 
+def feed_only(item: FeedItem, problem: str) -> Analysis:
+    """What is kept of an item when its analysis failed: the feed's own text, no tags."""
+    text = item.summary or item.title
+    return Analysis(
+        title=item.title or item.url,
+        text=text,
+        summary=lead(text),
+        extracted=None,
+        extraction="feed-summary",
+        mentions=(),
+        problem=problem,
+    )
+
+
 def _text_of(
     item: FeedItem, page: PageBody | None
 ) -> tuple[Extracted | None, str, str, str | None]:

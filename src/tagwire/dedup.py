@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_", "vero_", "_hs")
@@ -101,3 +102,9 @@ MIN_WORDS_FOR_TEXT_MATCH = 40
 def text_matchable(text: str) -> bool:
     """Short texts (a headline and a line) are never matched by text: too easily equal."""
     return len(normalise_text(text).split()) >= MIN_WORDS_FOR_TEXT_MATCH
+
+
+def new_copy_survives(new_at: datetime, survivor_at: datetime) -> bool:
+    """Of two copies of one text, the one published first is the one readers see (the
+    original, not a re-post); on a tie the copy stored first stays."""
+    return new_at < survivor_at

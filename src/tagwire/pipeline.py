@@ -31,14 +31,14 @@ from datetime import datetime, timedelta
 from multiprocessing import get_context
 
 from tagwire import dedup, feeds
-from tagwire.analyse import Analysis, PageBody, analyse, warm_up
+from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
 from tagwire.categories import categorise
 from tagwire.config import Config
 from tagwire.entities.ner import salience
-from tagwire.errors import FeedError, FetchError, Outcome, TagwireError
+from tagwire.errors import FeedError, FetchError, ModelError, Outcome
 from tagwire.fetch import Fetcher, Validators
 from tagwire.store import FeedRecord, Store
-from tagwire.stories import StoryRules, choose_story, terms
+from tagwire.stories import Decision, StoryRules, choose_story, terms
 from tagwire.types import Article, FeedItem, PassReport, now_utc
 
 log = logging.getLogger("tagwire.pipeline")
@@ -98,7 +98,13 @@ class Pipeline:
 
             async def one(feed: FeedRecord) -> None:
                 async with gate:
-                    outcome = await self._feed(fetcher, feed, tally)
+                    try:
+                        outcome = await self._feed(fetcher, feed, tally)
+                    except ModelError:
+                        raise
+                    except Exception as exc:  # one feed's bug must not stop the others
+                        log.exception("feed failed source=%r url=%s", feed.source_name, feed.url)
+                        outcome = self._failed(feed, tally, f"internal error: {exc!r}", "internal")
                 if on_feed_done:
                     on_feed_done(feed, outcome)
 
@@ -133,25 +139,8 @@ class Pipeline:
                 max_items=int(self.config["TAGWIRE_MAX_ITEMS_PER_FEED"]),
             )
         except (FetchError, FeedError) as exc:
-            message = getattr(exc, "message", str(exc))
-            reason = str(getattr(exc, "reason", "not_a_feed"))
-            log.warning(
-                "feed failed source=%r url=%s reason=%s: %s",
-                feed.source_name,
-                feed.url,
-                reason,
-                message,
-            )
-            tally.feeds_failed += 1
-            tally.errors.append((feed.source_name, f"{feed.url}: {message}"))
-            self.store.record_feed(
-                feed,
-                outcome="failed",
-                message=message,
-                reason=reason,
-                next_check=self._next_check(),
-            )
-            return "failed"
+            reason = str(exc.reason) if isinstance(exc, FetchError) else "not_a_feed"
+            return self._failed(feed, tally, exc.message, reason)
         results = await asyncio.gather(*(self._item(fetcher, feed, item) for item in parsed.items))
         for outcome in results:
             tally.count(outcome)
@@ -169,17 +158,34 @@ class Pipeline:
         )
         return "ok"
 
+    def _failed(self, feed: FeedRecord, tally: _Tally, message: str, reason: str) -> str:
+        """Store a feed's failure on the feed and its source; the pass goes on."""
+        log.warning(
+            "feed failed source=%r url=%s reason=%s: %s",
+            feed.source_name,
+            feed.url,
+            reason,
+            message,
+        )
+        tally.feeds_failed += 1
+        tally.errors.append((feed.source_name, f"{feed.url}: {message}"))
+        self.store.record_feed(
+            feed, outcome="failed", message=message, reason=reason, next_check=self._next_check()
+        )
+        return "failed"
+
     async def _item(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Outcome:
         item_url = dedup.canonical_url(item.url)
-        with self.store.writer() as w:
-            if w.article_for_urls([item_url]) is not None:
-                return Outcome.KNOWN
+        if self.store.known_article([item_url]) is not None:
+            return Outcome.KNOWN
         try:
             async with self._analyses:
                 analysis = await self._analyse(fetcher, feed, item)
-        except TagwireError as exc:  # pragma: no cover - analyse keeps the item on failure
-            log.error("item failed", extra={"url": item.url, "error": str(exc)})
-            return Outcome.FAILED
+        except ModelError:
+            raise  # no model is a broken installation, not a bad item: stop and say so
+        except Exception as exc:  # a page that breaks a library must not sink the pass
+            log.exception("analysis failed url=%s; keeping the feed's text", item.url)
+            analysis = feed_only(item, f"analysis failed: {exc!r}")
         return self._store(feed, item, item_url, analysis)
 
     async def _analyse(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Analysis:
@@ -236,29 +242,36 @@ class Pipeline:
                 if dedup.text_matchable(article.text)
                 else None
             )
-            mention_ids = [w.entity_id(m.name, m.kind.value) for m in article.mentions]
+            ids = {
+                (m.kind.value, m.name): w.entity_id(m.name, m.kind.value) for m in article.mentions
+            }
+            mention_ids = [ids[(m.kind.value, m.name)] for m in article.mentions]
             scores: dict[int, float] = {}
-            for (kind, name), score in salience(article.mentions).items():
-                entity_id = w.entity_id(name, kind)
-                scores[entity_id] = scores.get(entity_id, 0.0) + score
+            for key, score in salience(article.mentions).items():
+                scores[ids[key]] = scores.get(ids[key], 0.0) + score
             vector = terms(article.title, article.text[:600])
+            at = article.published_at or seen_at
+            replaces = survivor is not None and dedup.new_copy_survives(at, survivor.sort_at)
             decision = None
             if survivor is None:
-                at = article.published_at or seen_at
                 decision = choose_story(
                     vector, scores, at, w.story_candidates(at, self.rules.window), self.rules
                 )
-            w.insert_article(
+            elif replaces:
+                decision = Decision(survivor.story_id, 1.0, 1.0, ())
+            article_id = w.insert_article(
                 article,
                 source_id=feed.source_id,
                 feed_id=feed.id,
                 seen_at=seen_at,
-                duplicate_of=survivor,
+                duplicate_of=None if survivor is None or replaces else survivor.id,
                 entity_scores=scores,
                 mention_entities=mention_ids,
                 terms=vector,
                 decision=decision,
             )
+            if survivor is not None and replaces:
+                w.fold(survivor.id, into=article_id)
         return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
 
 

@@ -254,6 +254,16 @@ class Store:
 
     # -- reading articles ----------------------------------------------------------------
 
+    def known_article(self, urls: Sequence[str]) -> int | None:
+        """The article stored under any of these URLs (read-only: no write lock taken)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.article_urls.c.article_id)
+                .where(t.article_urls.c.url.in_(list(urls)))
+                .limit(1)
+            ).first()
+        return int(row[0]) if row else None
+
     def list_cards(
         self,
         *,
@@ -343,9 +353,7 @@ class Store:
             select(t.article_tags.c.article_id, t.entities)
             .join(t.entities, t.entities.c.id == t.article_tags.c.entity_id)
             .where(t.article_tags.c.article_id.in_(list(ids)))
-            .order_by(
-                t.article_tags.c.article_id, t.article_tags.c.salience.desc(), t.entities.c.id
-            )
+            .order_by(t.article_tags.c.article_id, t.article_tags.c.rank)
         ):
             tags.setdefault(r.article_id, []).append(_entity(r))
         dups: dict[int, list[str]] = {}
@@ -384,7 +392,7 @@ class Store:
                 .join(t.articles, t.articles.c.id == t.article_tags.c.article_id)
                 .where(t.articles.c.story_id == story_id)
                 .group_by(*t.entities.c)
-                .order_by(func.sum(t.article_tags.c.salience).desc(), t.entities.c.id)
+                .order_by(func.sum(t.article_tags.c.salience).desc(), t.entities.c.slug)
                 .limit(MAX_TAGS_PER_CARD)
             ).all()
         return StoryRecord(

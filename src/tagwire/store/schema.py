@@ -191,8 +191,9 @@ article_tags = Table(
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
     Column("sort_at", UTCDateTime, nullable=False),
     Column("salience", Float, nullable=False),
+    Column("rank", Integer, nullable=False),  # 0 = the article's most salient tag
     Index("ix_article_tags_page", "entity_id", "sort_at", "article_id"),
-    Index("ix_article_tags_article", "article_id", "salience"),
+    Index("ix_article_tags_article", "article_id", "rank"),
 )
 
 fetch_log = Table(

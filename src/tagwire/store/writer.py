@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, CursorResult, func, select, update
@@ -14,6 +15,13 @@ from tagwire.stories import Decision, merge_terms
 from tagwire.types import Article, StoryCandidate, now_utc
 
 MAX_CANDIDATES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Survivor:
+    id: int
+    sort_at: datetime
+    story_id: int | None
 
 
 class Writer:
@@ -29,7 +37,8 @@ class Writer:
         ).first()
         return int(row[0]) if row else None
 
-    def survivor_for_hash(self, content_hash: str) -> int | None:
+    def survivor_for_hash(self, content_hash: str) -> Survivor | None:
+        """The listed article with this normalised text, if any."""
         row = self.conn.execute(
             select(t.articles.c.id, t.articles.c.duplicate_of)
             .where(t.articles.c.content_hash == content_hash)
@@ -38,7 +47,41 @@ class Writer:
         ).first()
         if row is None:
             return None
-        return int(row.duplicate_of or row.id)
+        survivor = self.conn.execute(
+            select(t.articles.c.id, t.articles.c.sort_at, t.articles.c.story_id).where(
+                t.articles.c.id == (row.duplicate_of or row.id)
+            )
+        ).one()
+        return Survivor(int(survivor.id), survivor.sort_at, survivor.story_id)
+
+    def fold(self, old_id: int, into: int) -> None:
+        """Make ``old_id`` (and its copies) copies of the newly written survivor ``into``."""
+        articles = t.articles
+        self.conn.execute(
+            update(articles).where(articles.c.duplicate_of == old_id).values(duplicate_of=into)
+        )
+        self.conn.execute(
+            update(articles).where(articles.c.id == old_id).values(duplicate_of=into, listed=False)
+        )
+        old_tags = select(t.article_tags.c.entity_id).where(t.article_tags.c.article_id == old_id)
+        self.conn.execute(
+            update(t.entities)
+            .where(t.entities.c.id.in_(old_tags.scalar_subquery()))
+            .values(article_count=t.entities.c.article_count - 1)
+        )
+        self.conn.execute(t.article_tags.delete().where(t.article_tags.c.article_id == old_id))
+        story_id = self.conn.execute(
+            select(articles.c.story_id).where(articles.c.id == into)
+        ).scalar_one()
+        listed = select(func.count(), func.count(func.distinct(articles.c.source_id))).where(
+            articles.c.story_id == story_id, articles.c.listed.is_(True)
+        )
+        count, publishers = self.conn.execute(listed).one()
+        self.conn.execute(
+            update(t.stories)
+            .where(t.stories.c.id == story_id)
+            .values(article_count=count, publishers=publishers)
+        )
 
     def entity_id(self, name: str, kind: str) -> int:
         """The entity for a resolved name, created (with its slug and aliases) if new."""
@@ -167,10 +210,17 @@ class Writer:
                 )
             )
         if listed:
-            for entity_id, score in entity_scores.items():
+            # Most salient first; equal scores keep the order of first mention (the order
+            # of entity_scores), so a card's tags do not depend on entity ids.
+            ranked = sorted(entity_scores.items(), key=lambda kv: -kv[1])
+            for rank, (entity_id, score) in enumerate(ranked):
                 self.conn.execute(
                     t.article_tags.insert().values(
-                        entity_id=entity_id, article_id=article_id, sort_at=sort_at, salience=score
+                        entity_id=entity_id,
+                        article_id=article_id,
+                        sort_at=sort_at,
+                        salience=score,
+                        rank=rank,
                     )
                 )
             if entity_scores:
