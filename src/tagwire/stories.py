@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tagwire.types import StoryCandidate
@@ -261,3 +261,28 @@ def choose_story(
     if best.score >= rules.threshold:
         return best
     return Decision(None, best.score, best.text_similarity, best.shared_entities)
+
+
+MAX_STORY_ENTITIES = 200
+
+
+def grow(
+    story: StoryCandidate, vector: dict[str, float], entity_ids: Iterable[int], at: datetime
+) -> StoryCandidate:
+    """The story after an article joins it (the store persists what this returns)."""
+    entities = sorted(story.entity_ids | frozenset(entity_ids))[:MAX_STORY_ENTITIES]
+    return replace(
+        story,
+        terms=merge_terms(story.terms, story.size, vector),
+        entity_ids=frozenset(entities),
+        first_seen=min(story.first_seen, at),
+        last_seen=max(story.last_seen, at),
+        size=story.size + 1,
+    )
+
+
+def start(
+    story_id: int, title: str, vector: dict[str, float], entity_ids: Iterable[int], at: datetime
+) -> StoryCandidate:
+    entities = sorted(frozenset(entity_ids))[:MAX_STORY_ENTITIES]
+    return StoryCandidate(story_id, title, vector, frozenset(entities), at, at, 1)

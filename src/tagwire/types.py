@@ -135,6 +135,7 @@ class StoryCandidate:
     entity_ids: frozenset[int]
     last_seen: datetime
     first_seen: datetime
+    size: int = 1  # articles in the story
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, CursorResult, func, select, update
 
 from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.names import name_key
 from tagwire.store import schema as t
-from tagwire.stories import Decision, merge_terms
+from tagwire.stories import Decision, grow, start
 from tagwire.types import Article, StoryCandidate, now_utc
 
 MAX_CANDIDATES = 500
@@ -133,17 +134,7 @@ class Writer:
             .order_by(t.stories.c.last_seen.desc())
             .limit(MAX_CANDIDATES)
         )
-        return [
-            StoryCandidate(
-                id=r.id,
-                title=r.title,
-                terms=dict(r.terms),
-                entity_ids=frozenset(r.entity_ids),
-                last_seen=r.last_seen,
-                first_seen=r.first_seen,
-            )
-            for r in rows
-        ]
+        return [_candidate(r) for r in rows]
 
     def insert_article(
         self,
@@ -241,45 +232,44 @@ class Writer:
         entity_ids: list[int],
     ) -> int:
         if decision.story_id is None:
+            new = start(0, article.title, terms, entity_ids, at)
             return _new_id(
                 self.conn.execute(
                     t.stories.insert().values(
-                        title=article.title,
+                        title=new.title,
                         first_seen=at,
                         last_seen=at,
                         article_count=1,
                         publishers=1,
-                        terms=terms,
-                        entity_ids=sorted(entity_ids)[:50],
+                        terms=new.terms,
+                        entity_ids=sorted(new.entity_ids),
                     )
                 )
             )
-        story = self.conn.execute(
-            select(t.stories).where(t.stories.c.id == decision.story_id)
-        ).one()
+        row = self.conn.execute(select(t.stories).where(t.stories.c.id == decision.story_id)).one()
         same_publisher = self.conn.execute(
             select(func.count())
             .select_from(t.articles)
             .where(
-                t.articles.c.story_id == story.id,
+                t.articles.c.story_id == row.id,
                 t.articles.c.source_id == source_id,
                 t.articles.c.listed.is_(True),
             )
         ).scalar_one()
-        merged_entities = sorted(set(story.entity_ids) | set(entity_ids))[:200]
+        story = grow(_candidate(row), terms, entity_ids, at)
         self.conn.execute(
             update(t.stories)
-            .where(t.stories.c.id == story.id)
+            .where(t.stories.c.id == row.id)
             .values(
-                first_seen=min(story.first_seen, at),
-                last_seen=max(story.last_seen, at),
-                article_count=story.article_count + 1,
-                publishers=story.publishers + (0 if same_publisher else 1),
-                terms=merge_terms(dict(story.terms), story.article_count, terms),
-                entity_ids=merged_entities,
+                first_seen=story.first_seen,
+                last_seen=story.last_seen,
+                article_count=story.size,
+                publishers=row.publishers + (0 if same_publisher else 1),
+                terms=story.terms,
+                entity_ids=sorted(story.entity_ids),
             )
         )
-        return int(story.id)
+        return int(row.id)
 
     def add_url(self, url: str, article_id: int) -> None:
         """Remember another URL under which an article was seen."""
@@ -292,3 +282,15 @@ def _new_id(result: CursorResult[object]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def _candidate(row: Any) -> StoryCandidate:
+    return StoryCandidate(
+        id=row.id,
+        title=row.title,
+        terms=dict(row.terms),
+        entity_ids=frozenset(row.entity_ids),
+        last_seen=row.last_seen,
+        first_seen=row.first_seen,
+        size=row.article_count,
+    )
