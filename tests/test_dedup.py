@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tagwire.dedup import canonical_url, choose_url, content_hash, text_matchable
+from tagwire.dedup import canonical_url, choose_url, content_hash
 
 
 def test_canonical_url_strips_tracking_and_fragments() -> None:
@@ -24,8 +24,3 @@ def test_same_text_in_different_dress_has_one_hash() -> None:
     b = "  the talks resumed on monday —\n\nBoth sides said: progress was made!  "
     assert content_hash(a) == content_hash(b)
     assert content_hash(a) != content_hash(a + " Not quite.")
-
-
-def test_short_texts_are_never_matched_by_text() -> None:
-    assert not text_matchable("Headline and a line.")
-    assert text_matchable(" ".join(["word"] * 60))

@@ -12,6 +12,7 @@ from tagwire.entities import ner
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page, fragment_text
 from tagwire.fetch import decode_body
+from tagwire.neardup import Fingerprint, fingerprint
 from tagwire.types import Extracted, FeedItem, Mention
 
 # A feed's content:encoded counts as the whole article when it has at least this many
@@ -28,6 +29,7 @@ class Analysis:
     extracted: Extracted | None
     extraction: str  # page | feed-content | feed-summary
     mentions: tuple[Mention, ...]
+    fingerprint: Fingerprint | None = None
     problem: str | None = None  # why the page could not be used, if it could not
 
 
@@ -70,6 +72,7 @@ def analyse(
         extracted=extracted,
         extraction=extraction,
         mentions=mentions,
+        fingerprint=fingerprint(text),
         problem=problem,
     )
 

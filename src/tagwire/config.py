@@ -97,6 +97,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Hours during which a story can still take new articles.",
         float,
     ),
+    Setting(
+        "TAGWIRE_DEDUP_WINDOW_DAYS",
+        30.0,
+        "Days back (and forward) in which near-duplicates are searched.",
+        float,
+    ),
     Setting("TAGWIRE_NER", True, "Run named-entity recognition (false: no tags).", _bool),
 )
 

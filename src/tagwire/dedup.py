@@ -96,15 +96,20 @@ def content_hash(text: str) -> str:
     return hashlib.blake2b(normalise_text(text).encode("utf-8"), digest_size=16).hexdigest()
 
 
-MIN_WORDS_FOR_TEXT_MATCH = 40
+FULLER = 1.2  # a copy with this many times the words is the fuller one
 
 
-def text_matchable(text: str) -> bool:
-    """Short texts (a headline and a line) are never matched by text: too easily equal."""
-    return len(normalise_text(text).split()) >= MIN_WORDS_FOR_TEXT_MATCH
+def new_copy_survives(new_at: datetime, new_words: int, old_at: datetime, old_words: int) -> bool:
+    """Which of two copies readers see. The fuller clean text wins (the whole article over a
+    cut to its lead or a feed's summary); between copies of about the same length, the one
+    published first (the original, not a re-post); on a tie the copy stored first stays."""
+    if new_words >= FULLER * old_words:
+        return True
+    if old_words >= FULLER * new_words:
+        return False
+    return new_at < old_at
 
 
-def new_copy_survives(new_at: datetime, survivor_at: datetime) -> bool:
-    """Of two copies of one text, the one published first is the one readers see (the
-    original, not a re-post); on a tie the copy stored first stays."""
-    return new_at < survivor_at
+def title_key(title: str) -> str:
+    """A title without case and punctuation: "US-China talks" = "US, China talks"."""
+    return normalise_text(title.replace("-", " "))[:500]

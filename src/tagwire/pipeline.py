@@ -10,7 +10,8 @@
             analysis = extract + NER          (process pool; feed text if no page text)
             in one transaction:
                 canonical URL known?   -> remember this URL too          (KNOWN)
-                same normalised text?  -> fold under the survivor        (DUPLICATE)
+                same or near-same text (MinHash LSH, 30 days), or a short text with the
+                publisher's same title?  -> fold; the fuller/earlier copy survives (DUPLICATE)
                 mentions -> entities -> hashtags; story = choose_story(recent stories)
                 insert article, URLs, mentions, tags, story               (NEW)
         record the feed's outcome and next check; a failure is stored on feed and source
@@ -25,7 +26,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from multiprocessing import get_context
@@ -37,7 +38,9 @@ from tagwire.config import Config
 from tagwire.entities.ner import salience
 from tagwire.errors import FeedError, FetchError, ModelError, Outcome
 from tagwire.fetch import Fetcher, Validators
+from tagwire.neardup import MIN_WORDS, Fingerprint, band_keys, best_match
 from tagwire.store import FeedRecord, Store
+from tagwire.store.writer import Survivor, Writer
 from tagwire.stories import Decision, StoryRules, choose_story, terms
 from tagwire.types import Article, FeedItem, PassReport, now_utc
 
@@ -47,6 +50,9 @@ FEED_ACCEPT = (
     "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 FEEDS_AT_ONCE = 8
+# Same publisher, same title, and one text too short to fingerprint: the same article, if
+# within this time (a recurring title such as "Morning briefing" a day later is not).
+TITLE_WINDOW = timedelta(hours=12)
 
 
 @dataclass
@@ -72,18 +78,27 @@ class Pipeline:
         self.config = config
         self.rules = StoryRules(window=timedelta(hours=float(config["TAGWIRE_STORY_WINDOW_HOURS"])))
         self.run_ner = bool(config["TAGWIRE_NER"])
-        workers = int(config["TAGWIRE_WORKERS"]) or (os.cpu_count() or 1)
-        self._executor: Executor
-        if workers <= 1:
+        self.dedup_window = timedelta(days=float(config["TAGWIRE_DEDUP_WINDOW_DAYS"]))
+        self.workers = int(config["TAGWIRE_WORKERS"]) or (os.cpu_count() or 1)
+        self._executor = self._new_pool()
+        self._analyses = asyncio.Semaphore(self.workers * 2)
+
+    def _new_pool(self) -> Executor:
+        initializer = warm_up if self.run_ner else None
+        if self.workers <= 1:
             # One worker: a thread is enough and spares a process start (tests, tiny hosts).
-            self._executor = ThreadPoolExecutor(1, initializer=warm_up if self.run_ner else None)
-        else:
-            self._executor = ProcessPoolExecutor(
-                workers,
-                mp_context=get_context("spawn"),
-                initializer=warm_up if self.run_ner else None,
-            )
-        self._analyses = asyncio.Semaphore(workers * 2)
+            return ThreadPoolExecutor(1, initializer=initializer)
+        # spawn, not fork: the parent has threads (uvicorn, the poller) that fork would copy
+        # in whatever state they were.
+        return ProcessPoolExecutor(
+            self.workers, mp_context=get_context("spawn"), initializer=initializer
+        )
+
+    def _restart_pool(self, broken: Executor) -> None:
+        # Every item in flight on the broken pool fails at once; the first one replaces it.
+        if self._executor is broken:
+            self._executor = self._new_pool()
+            broken.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -158,6 +173,24 @@ class Pipeline:
         )
         return "ok"
 
+    def _same_article(
+        self, w: Writer, feed: FeedRecord, article: Article, fp: Fingerprint | None, at: datetime
+    ) -> Survivor | None:
+        """The stored article this one is a copy of: same text, near-same text within the
+        window, or (when a text is too short to fingerprint) the publisher's same title."""
+        if fp is not None:
+            survivor = w.survivor_for_hash(article.content_hash)
+            if survivor is not None:
+                return survivor
+            candidates = w.near_duplicate_candidates(band_keys(fp), at, self.dedup_window)
+            match = best_match(fp, candidates)
+            if match is not None:
+                return w.survivor(match.survivor_id)
+        same = w.same_title(feed.source_id, dedup.title_key(article.title), at, TITLE_WINDOW)
+        if same is not None and (fp is None or same.words < MIN_WORDS):
+            return same
+        return None
+
     def _failed(self, feed: FeedRecord, tally: _Tally, message: str, reason: str) -> str:
         """Store a feed's failure on the feed and its source; the pass goes on."""
         log.warning(
@@ -178,14 +211,8 @@ class Pipeline:
         item_url = dedup.canonical_url(item.url)
         if self.store.known_article([item_url]) is not None:
             return Outcome.KNOWN
-        try:
-            async with self._analyses:
-                analysis = await self._analyse(fetcher, feed, item)
-        except ModelError:
-            raise  # no model is a broken installation, not a bad item: stop and say so
-        except Exception as exc:  # a page that breaks a library must not sink the pass
-            log.exception("analysis failed url=%s; keeping the feed's text", item.url)
-            analysis = feed_only(item, f"analysis failed: {exc!r}")
+        async with self._analyses:
+            analysis = await self._analyse(fetcher, feed, item)
         return self._store(feed, item, item_url, analysis)
 
     async def _analyse(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Analysis:
@@ -204,10 +231,23 @@ class Pipeline:
                     exc.reason,
                     exc.message,
                 )
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, analyse, item, page_body, feed.source_language, self.run_ner, problem
-        )
+        # Submitting is outside the try: a pool that cannot start is the installation's
+        # problem and stops the pass; what the analysis itself raises is the item's.
+        pool = self._executor
+        future = pool.submit(analyse, item, page_body, feed.source_language, self.run_ner, problem)
+        try:
+            return await asyncio.wrap_future(future)
+        except ModelError:
+            raise  # no model is a broken installation, not a bad item: stop and say so
+        except BrokenExecutor:
+            # A worker died on this item (a crash in a C library, the OOM killer): keep the
+            # item with the feed's text and start a fresh pool for the next ones.
+            log.error("analysis worker died url=%s; restarting the pool", item.url)
+            self._restart_pool(pool)
+            return feed_only(item, "the analysis worker crashed on this page")
+        except Exception as exc:  # a page that breaks a library must not sink the pass
+            log.exception("analysis failed url=%s; keeping the feed's text", item.url)
+            return feed_only(item, f"analysis failed: {exc!r}")
 
     def _store(
         self, feed: FeedRecord, item: FeedItem, item_url: str, analysis: Analysis
@@ -232,16 +272,14 @@ class Pipeline:
             extraction=analysis.extraction,
         )
         seen_at = now_utc()
+        at = article.published_at or seen_at
+        fp = analysis.fingerprint
         with self.store.writer() as w:
             known = w.article_for_urls([url, item_url])
             if known is not None:
                 w.add_url(item_url, known)
                 return Outcome.KNOWN
-            survivor = (
-                w.survivor_for_hash(article.content_hash)
-                if dedup.text_matchable(article.text)
-                else None
-            )
+            survivor = self._same_article(w, feed, article, fp, at)
             ids = {
                 (m.kind.value, m.name): w.entity_id(m.name, m.kind.value) for m in article.mentions
             }
@@ -250,8 +288,10 @@ class Pipeline:
             for key, score in salience(article.mentions).items():
                 scores[ids[key]] = scores.get(ids[key], 0.0) + score
             vector = terms(article.title, article.text[:600])
-            at = article.published_at or seen_at
-            replaces = survivor is not None and dedup.new_copy_survives(at, survivor.sort_at)
+            words = len(article.text.split())
+            replaces = survivor is not None and dedup.new_copy_survives(
+                at, words, survivor.sort_at, survivor.words
+            )
             decision = None
             if survivor is None:
                 decision = choose_story(
@@ -269,6 +309,7 @@ class Pipeline:
                 mention_entities=mention_ids,
                 terms=vector,
                 decision=decision,
+                fingerprint=fp,
             )
             if survivor is not None and replaces:
                 w.fold(survivor.id, into=article_id)

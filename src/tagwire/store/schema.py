@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -136,11 +138,27 @@ articles = Table(
     Column("story_shared", JSON),
     Column("duplicate_of", Integer, ForeignKey("articles.id")),
     Column("listed", Boolean, nullable=False),
+    # v2: near-duplicate detection
+    Column("words", Integer),
+    Column("title_key", String(500)),
+    Column("fingerprint", LargeBinary),
     Index("ix_articles_listed_sort", "listed", "sort_at", "id"),
     Index("ix_articles_source_sort", "source_id", "listed", "sort_at", "id"),
     Index("ix_articles_story_sort", "story_id", "listed", "sort_at", "id"),
     Index("ix_articles_hash", "content_hash"),
     Index("ix_articles_duplicate_of", "duplicate_of"),
+    Index("ix_articles_source_title", "source_id", "title_key"),
+)
+
+# LSH band keys of each article's MinHash (neardup.band_keys): candidates by lookup.
+near_dup_keys = Table(
+    "near_dup_keys",
+    metadata,
+    Column("key", BigInteger, nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("sort_at", UTCDateTime, nullable=False),
+    Index("ix_near_dup_keys_key", "key", "sort_at"),
+    Index("ix_near_dup_keys_article", "article_id"),
 )
 
 article_urls = Table(

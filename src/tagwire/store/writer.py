@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult, func, select, update
 
+from tagwire.dedup import title_key
 from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.names import name_key
+from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
 from tagwire.stories import Decision, grow, start
 from tagwire.types import Article, StoryCandidate, now_utc
@@ -23,6 +25,7 @@ class Survivor:
     id: int
     sort_at: datetime
     story_id: int | None
+    words: int
 
 
 class Writer:
@@ -48,12 +51,68 @@ class Writer:
         ).first()
         if row is None:
             return None
-        survivor = self.conn.execute(
-            select(t.articles.c.id, t.articles.c.sort_at, t.articles.c.story_id).where(
-                t.articles.c.id == (row.duplicate_of or row.id)
-            )
+        return self.survivor(int(row.duplicate_of or row.id))
+
+    def survivor(self, article_id: int) -> Survivor:
+        row = self.conn.execute(
+            select(
+                t.articles.c.id,
+                t.articles.c.sort_at,
+                t.articles.c.story_id,
+                t.articles.c.words,
+                t.articles.c.duplicate_of,
+            ).where(t.articles.c.id == article_id)
         ).one()
-        return Survivor(int(survivor.id), survivor.sort_at, survivor.story_id)
+        if row.duplicate_of is not None:
+            return self.survivor(int(row.duplicate_of))
+        return Survivor(int(row.id), row.sort_at, row.story_id, int(row.words or 0))
+
+    def near_duplicate_candidates(
+        self, keys: list[int], at: datetime, window: timedelta
+    ) -> list[Candidate]:
+        """Articles within the window that share an LSH band key with these keys."""
+        k = t.near_dup_keys
+        ids = (
+            select(k.c.article_id)
+            .where(k.c.key.in_(keys), k.c.sort_at >= at - window, k.c.sort_at <= at + window)
+            .distinct()
+            .limit(MAX_CANDIDATES)
+        )
+        rows = self.conn.execute(
+            select(
+                t.articles.c.id,
+                t.articles.c.duplicate_of,
+                t.articles.c.fingerprint,
+                t.articles.c.sort_at,
+            ).where(t.articles.c.id.in_(ids.scalar_subquery()))
+        )
+        return [
+            Candidate(
+                int(r.id),
+                int(r.duplicate_of or r.id),
+                Fingerprint.from_bytes(r.fingerprint),
+                r.sort_at,
+            )
+            for r in rows
+            if r.fingerprint
+        ]
+
+    def same_title(
+        self, source_id: int, title_key: str, at: datetime, window: timedelta
+    ) -> Survivor | None:
+        """A listed article of this publisher with the same title key within the window."""
+        row = self.conn.execute(
+            select(t.articles.c.id)
+            .where(
+                t.articles.c.source_id == source_id,
+                t.articles.c.title_key == title_key,
+                t.articles.c.sort_at >= at - window,
+                t.articles.c.sort_at <= at + window,
+            )
+            .order_by(t.articles.c.id)
+            .limit(1)
+        ).first()
+        return self.survivor(int(row.id)) if row else None
 
     def fold(self, old_id: int, into: int) -> None:
         """Make ``old_id`` (and its copies) copies of the newly written survivor ``into``."""
@@ -148,6 +207,7 @@ class Writer:
         mention_entities: list[int],
         terms: dict[str, float],
         decision: Decision | None,
+        fingerprint: Fingerprint | None = None,
     ) -> int:
         sort_at = article.published_at or seen_at
         listed = duplicate_of is None
@@ -183,9 +243,20 @@ class Writer:
                     story_shared=list(decision.shared_entities) if decision else None,
                     duplicate_of=duplicate_of,
                     listed=listed,
+                    words=len(article.text.split()),
+                    title_key=title_key(article.title),
+                    fingerprint=fingerprint.to_bytes() if fingerprint else None,
                 )
             )
         )
+        if fingerprint is not None:
+            self.conn.execute(
+                t.near_dup_keys.insert(),
+                [
+                    {"key": key, "article_id": article_id, "sort_at": sort_at}
+                    for key in set(band_keys(fingerprint))
+                ],
+            )
         for url in {article.url, article.item_url or article.url}:
             if self.article_for_urls([url]) is None:
                 self.conn.execute(t.article_urls.insert().values(url=url, article_id=article_id))
