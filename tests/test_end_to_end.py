@@ -286,3 +286,20 @@ def test_second_pass_changes_nothing(deployment: Deployment) -> None:
     out = _ingest(deployment.env, deployment.sources, deployment.db)
     assert "0 new articles, 0 duplicates folded" in out
     assert deployment.api.get("/healthz").json()["counts"] == before
+
+
+def test_pages_group_a_story_under_its_first_card(deployment: Deployment) -> None:
+    html = deployment.api.get("/tags/ElenaMarchetti", headers={"Accept": "text/html"}).text
+    assert html.count('class="card"') == 1, "the four event articles are one group"
+    assert "Also covered by" in html and "and 1 more" in html
+    home = deployment.api.get("/", headers={"Accept": "text/html"}).text
+    assert home.count('<ul class="others">') >= 1
+
+
+def test_article_page_names_where_else_it_was_published(deployment: Deployment) -> None:
+    cards = _all_cards(deployment.api)
+    first, second = (deployment.site.base_url + p for p in DUPLICATE_PATHS)
+    (survivor,) = [c for c in cards if c["url"] in {first, second}]
+    page = deployment.api.get(f"/articles/{survivor['id']}", headers={"Accept": "text/html"})
+    assert "Also published by" in page.text
+    assert survivor["duplicates"][0] in page.text

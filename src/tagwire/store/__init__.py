@@ -371,6 +371,12 @@ class Store:
             if row is None:
                 raise NotFound("article", article_id)
             card = self._cards(conn, [article_id])[0]
+            copies = conn.execute(
+                select(t.articles.c.url, t.sources.c.name)
+                .join(t.sources, t.sources.c.id == t.articles.c.source_id)
+                .where(t.articles.c.duplicate_of == article_id)
+                .order_by(t.articles.c.id)
+            ).all()
         return ArticleRecord(
             card=card,
             text=row.text,
@@ -379,6 +385,7 @@ class Store:
             first_seen_at=row.first_seen_at,
             story_score=row.story_score,
             duplicate_of=row.duplicate_of,
+            copies=tuple((url, name) for url, name in copies),
         )
 
     def story(self, story_id: int) -> StoryRecord:

@@ -74,6 +74,7 @@ class ArticleRecord:
     first_seen_at: datetime
     story_score: float | None
     duplicate_of: int | None
+    copies: tuple[tuple[str, str], ...] = ()  # (url, publisher) of each folded copy
 
 
 @dataclass(frozen=True, slots=True)

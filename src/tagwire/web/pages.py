@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from tagwire import service
 from tagwire.store import Store
+from tagwire.store.records import CardRecord
 from tagwire.types import now_utc
 from tagwire.web.atom import atom_feed
 
@@ -36,6 +38,29 @@ templates.env.filters["exact"] = exact
 templates.env.filters["iso"] = service.iso
 
 
+@dataclass(frozen=True)
+class Group:
+    """A story's first card on a page, with the story's other cards on that page."""
+
+    card: CardRecord
+    others: tuple[CardRecord, ...]
+
+    @property
+    def also(self) -> list[str]:
+        """Other publishers' names, in order, each once, without the first card's."""
+        names = dict.fromkeys(c.source_name for c in self.others)
+        names.pop(self.card.source_name, None)
+        return list(names)
+
+
+def group_by_story(cards: list[CardRecord]) -> list[Group]:
+    """Cards in list order, a story's later cards folded under its first one."""
+    groups: dict[int, list[CardRecord]] = {}
+    for card in cards:
+        groups.setdefault(card.story_id, []).append(card)
+    return [Group(members[0], tuple(members[1:])) for members in groups.values()]
+
+
 def _store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
@@ -49,7 +74,7 @@ def home(request: Request, cursor: str | None = None) -> Response:
         request,
         "index.html",
         {
-            "cards": page.items,
+            "groups": group_by_story(page.items),
             "next": page.next_cursor,
             "top_tags": store.top_entities(24),
             "counts": store.counts(),
@@ -82,7 +107,9 @@ def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
     store = _store(request)
     entity, page, _ = service.tag_json(store, tag, cursor=cursor)
     return templates.TemplateResponse(
-        request, "tag.html", {"entity": entity, "cards": page.items, "next": page.next_cursor}
+        request,
+        "tag.html",
+        {"entity": entity, "groups": group_by_story(page.items), "next": page.next_cursor},
     )
 
 
