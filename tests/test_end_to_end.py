@@ -303,3 +303,15 @@ def test_article_page_names_where_else_it_was_published(deployment: Deployment) 
     page = deployment.api.get(f"/articles/{survivor['id']}", headers={"Accept": "text/html"})
     assert "Also published by" in page.text
     assert survivor["duplicates"][0] in page.text
+
+
+def test_every_grouping_can_be_explained(deployment: Deployment) -> None:
+    cards = _all_cards(deployment.api)
+    event = [_by_path(cards, p) for p in EVENT_PATHS]
+    why = [deployment.api.get(f"/api/v1/articles/{c['id']}/story").json() for c in event]
+    assert sorted(w["decision"] for w in why) == ["joined", "joined", "joined", "started"]
+    for w in why:
+        assert w["story_id"] == event[0]["story_id"]
+        if w["decision"] == "joined":
+            assert w["score"] >= 0.3 and 0 < w["text_similarity"] <= 1
+            assert "ElenaMarchetti" in w["shared_tags"]

@@ -154,3 +154,27 @@ def sources_json(store: Store) -> list[JSON]:
         }
         for s in store.sources()
     ]
+
+
+def story_choice_json(store: Store, article_id: int) -> JSON:
+    """Why an article is in its story (the similarity and shared tags that decided it)."""
+    choice = store.story_choice(article_id)
+    if choice.duplicate_of is not None:
+        how = "duplicate"
+    elif choice.started:
+        how = "started"
+    else:
+        how = "joined"
+    return {
+        "article_id": choice.article_id,
+        "story_id": choice.story_id,
+        "decision": how,
+        "duplicate_of": choice.duplicate_of,
+        "score": _rounded(choice.score),
+        "text_similarity": _rounded(choice.text_similarity),
+        "shared_tags": [e.slug for e in choice.shared],
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None

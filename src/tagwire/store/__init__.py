@@ -26,6 +26,7 @@ from tagwire.store.records import (
     EntityRecord,
     FeedRecord,
     SourceRecord,
+    StoryChoice,
     StoryRecord,
 )
 from tagwire.store.writer import Writer, _new_id
@@ -386,6 +387,39 @@ class Store:
             story_score=row.story_score,
             duplicate_of=row.duplicate_of,
             copies=tuple((url, name) for url, name in copies),
+        )
+
+    def story_choice(self, article_id: int) -> StoryChoice:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    t.articles.c.story_id,
+                    t.articles.c.story_score,
+                    t.articles.c.story_text,
+                    t.articles.c.story_shared,
+                    t.articles.c.duplicate_of,
+                ).where(t.articles.c.id == article_id)
+            ).first()
+            if row is None:
+                raise NotFound("article", article_id)
+            shared_ids = list(row.story_shared or [])
+            entities = {
+                r.id: _entity(r)
+                for r in conn.execute(select(t.entities).where(t.entities.c.id.in_(shared_ids)))
+            }
+            first = conn.execute(
+                select(func.min(t.articles.c.id)).where(
+                    t.articles.c.story_id == row.story_id, t.articles.c.listed.is_(True)
+                )
+            ).scalar_one()
+        return StoryChoice(
+            article_id=article_id,
+            story_id=row.story_id,
+            started=first == article_id and row.duplicate_of is None,
+            duplicate_of=row.duplicate_of,
+            score=row.story_score,
+            text_similarity=row.story_text,
+            shared=tuple(entities[i] for i in shared_ids if i in entities),
         )
 
     def story(self, story_id: int) -> StoryRecord:

@@ -78,6 +78,19 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryChoice:
+    """Why an article is in its story: the decision as it was taken."""
+
+    article_id: int
+    story_id: int
+    started: bool  # the article started the story
+    duplicate_of: int | None  # a folded copy is in its survivor's story
+    score: float | None
+    text_similarity: float | None
+    shared: tuple[EntityRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StoryRecord:
     id: int
     title: str

@@ -140,6 +140,7 @@ articles = Table(
     Column("listed", Boolean, nullable=False),
     # v2: near-duplicate detection
     Column("words", Integer),
+    Column("story_text", Float),
     Column("title_key", String(500)),
     Column("fingerprint", LargeBinary),
     Index("ix_articles_listed_sort", "listed", "sort_at", "id"),

@@ -244,6 +244,7 @@ class Writer:
                     duplicate_of=duplicate_of,
                     listed=listed,
                     words=len(article.text.split()),
+                    story_text=decision.text_similarity if decision else None,
                     title_key=title_key(article.title),
                     fingerprint=fingerprint.to_bytes() if fingerprint else None,
                 )

@@ -53,6 +53,13 @@ def article(request: Request, article_id: str) -> dict[str, Any]:
     return service.article_json(_store(request).article(number))
 
 
+@router.get("/articles/{article_id}/story", summary="Why an article is in its story")
+def article_story(request: Request, article_id: str) -> dict[str, Any]:
+    number = service.parse_id(article_id, "article id")
+    assert number is not None
+    return service.story_choice_json(_store(request), number)
+
+
 @router.get("/stories/{story_id}", summary="One story and its articles")
 def story(
     request: Request, story_id: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
