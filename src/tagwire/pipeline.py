@@ -41,7 +41,7 @@ from tagwire.fetch import Fetcher, Validators
 from tagwire.neardup import MIN_WORDS, Fingerprint, band_keys, best_match
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor, Writer
-from tagwire.stories import Decision, StoryRules, choose_story, terms
+from tagwire.stories import Decision, StoryRules, choose_story, index_keys, terms
 from tagwire.types import Article, FeedItem, PassReport, now_utc
 
 log = logging.getLogger("tagwire.pipeline")
@@ -295,7 +295,11 @@ class Pipeline:
             decision = None
             if survivor is None:
                 decision = choose_story(
-                    vector, scores, at, w.story_candidates(at, self.rules.window), self.rules
+                    vector,
+                    scores,
+                    at,
+                    w.story_candidates(index_keys(vector, scores), at, self.rules.window),
+                    self.rules,
                 )
             elif replaces:
                 decision = Decision(survivor.story_id, 1.0, 1.0, ())

@@ -286,3 +286,12 @@ def start(
 ) -> StoryCandidate:
     entities = sorted(frozenset(entity_ids))[:MAX_STORY_ENTITIES]
     return StoryCandidate(story_id, title, vector, frozenset(entities), at, at, 1)
+
+
+KEY_TERMS = 8
+
+
+def index_keys(vector: dict[str, float], entity_ids: Iterable[int]) -> list[str]:
+    """What a story is found by: the article's strongest terms and all its entities."""
+    top = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
+    return [f"t:{term}"[:120] for term, _ in top] + [f"e:{e}" for e in sorted(set(entity_ids))]

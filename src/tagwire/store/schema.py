@@ -227,3 +227,14 @@ fetch_log = Table(
     Column("new_articles", Integer, nullable=False, default=0),
     Index("ix_fetch_log_feed_at", "feed_id", "at"),
 )
+
+# v3: an inverted index of stories by their articles' top terms and entities, so the story
+# stage scores only the recent stories that share something with the new article.
+story_keys = Table(
+    "story_keys",
+    metadata,
+    Column("key", String(120), nullable=False),  # "t:<term>" or "e:<entity id>"
+    Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),  # the article's sort time
+    Index("ix_story_keys_key_at", "key", "at"),
+)

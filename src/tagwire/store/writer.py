@@ -14,10 +14,11 @@ from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.names import name_key
 from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
-from tagwire.stories import Decision, grow, start
+from tagwire.stories import Decision, grow, index_keys, start
 from tagwire.types import Article, StoryCandidate, now_utc
 
 MAX_CANDIDATES = 500
+MAX_STORY_CANDIDATES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +187,22 @@ class Writer:
         if key and not self._alias_taken(key):
             self.conn.execute(t.entity_aliases.insert().values(key=key, entity_id=entity_id))
 
-    def story_candidates(self, at: datetime, window: timedelta) -> list[StoryCandidate]:
-        rows = self.conn.execute(
-            select(t.stories)
-            .where(t.stories.c.last_seen >= at - window, t.stories.c.first_seen <= at + window)
-            .order_by(t.stories.c.last_seen.desc())
-            .limit(MAX_CANDIDATES)
+    def story_candidates(
+        self, keys: list[str], at: datetime, window: timedelta
+    ) -> list[StoryCandidate]:
+        """Stories with an article within the window that shares a key with the new one,
+        most shared keys first: found through the index, not by reading every story."""
+        k = t.story_keys
+        shared = func.count(func.distinct(k.c.key))
+        hits = (
+            select(k.c.story_id, shared.label("shared"))
+            .where(k.c.key.in_(keys), k.c.at >= at - window, k.c.at <= at + window)
+            .group_by(k.c.story_id)
+            .order_by(shared.desc(), k.c.story_id.desc())
+            .limit(MAX_STORY_CANDIDATES)
+            .subquery()
         )
+        rows = self.conn.execute(select(t.stories).join(hits, hits.c.story_id == t.stories.c.id))
         return [_candidate(r) for r in rows]
 
     def insert_article(
@@ -215,6 +225,13 @@ class Writer:
         if listed and decision is not None:
             story_id = self._story_for(
                 decision, article, source_id, sort_at, terms, list(entity_scores)
+            )
+            self.conn.execute(
+                t.story_keys.insert(),
+                [
+                    {"key": key, "story_id": story_id, "at": sort_at}
+                    for key in index_keys(terms, entity_scores)
+                ],
             )
         elif duplicate_of is not None:
             story_id = self.conn.execute(
