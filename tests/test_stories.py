@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tagwire.stories import choose_story, cosine, merge_terms, terms
+from tagwire.stories import StoryRules, choose_story, cosine, merge_terms, terms, threshold_for
 from tagwire.types import StoryCandidate
 
 NOW = datetime(2025, 7, 11, 12, tzinfo=UTC)
@@ -53,21 +53,35 @@ def test_merge_terms_keeps_a_unit_centroid() -> None:
     assert merged["geneva"] > first["geneva"] and merged["summit"] < first["summit"]
 
 
+LEAD_A = (
+    "Pacific Rim Dairy reported annual profit up sharply as demand from Asian buyers "
+    "for milk powder and butter grew, chief executive Laura Bennett told investors in "
+    "Auckland, adding that farm gate prices would rise next season for suppliers"
+)
+LEAD_B = (
+    "Pacific Rim Dairy opened a regional hub in Singapore to serve customers across "
+    "Southeast Asia, chief executive Laura Bennett said at the opening ceremony, where "
+    "officials from the trade ministry welcomed the new jobs and the warehouse, which "
+    "will store cheese, yoghurt and infant formula shipped weekly from Tauranga port"
+)
+
+
 def test_the_same_company_a_day_later_is_another_story() -> None:
-    earlier = story(
-        1,
-        "Pacific Rim Dairy profit jumps",
-        "Laura Bennett said demand rose",
-        {1, 2, 3},
-        hours_ago=22,
-    )
-    vector = terms("Pacific Rim Dairy opens hub", "Laura Bennett opened the hub")
-    assert choose_story(vector, {1, 2, 3}, NOW, [earlier]).story_id is None
-    same_day = story(
-        2,
-        "Pacific Rim Dairy profit jumps",
-        "Laura Bennett said demand rose",
-        {1, 2, 3},
-        hours_ago=1,
-    )
-    assert choose_story(vector, {1, 2, 3}, NOW, [same_day]).story_id == 2
+    vector = terms("Pacific Rim Dairy opens Singapore hub", LEAD_B)
+    assert len(vector) >= 30, "a full article's vector"
+
+    def earlier(hours_ago: float) -> StoryCandidate:
+        return story(1, "Pacific Rim Dairy profit jumps", LEAD_A, {1, 2, 3}, hours_ago)
+
+    assert choose_story(vector, {1, 2, 3}, NOW, [earlier(22)]).story_id is None
+    same_day = choose_story(vector, {1, 2, 3}, NOW, [earlier(0.5)])
+    later = choose_story(vector, {1, 2, 3}, NOW, [earlier(22)])
+    assert same_day.score > later.score * 1.9  # 22 hours is more than one half-life
+
+
+def test_headlines_need_less_to_join_than_full_articles() -> None:
+    rules = StoryRules()
+    headline = terms("Titanfall beta opens to all Xbox One owners", "")
+    article = terms("Pacific Rim Dairy opens Singapore hub", LEAD_B)
+    assert threshold_for(rules, headline) == rules.threshold_short
+    assert threshold_for(rules, article) == rules.threshold
