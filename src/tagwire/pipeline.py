@@ -280,9 +280,7 @@ class Pipeline:
                 w.add_url(item_url, known)
                 return Outcome.KNOWN
             survivor = self._same_article(w, feed, article, fp, at)
-            ids = {
-                (m.kind.value, m.name): w.entity_id(m.name, m.kind.value) for m in article.mentions
-            }
+            ids = w.entity_ids((m.kind.value, m.name) for m in article.mentions)
             mention_ids = [ids[(m.kind.value, m.name)] for m in article.mentions]
             scores: dict[int, float] = {}
             for key, score in salience(article.mentions).items():

@@ -144,6 +144,22 @@ class Writer:
             .values(article_count=count, publishers=publishers)
         )
 
+    def entity_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Ids of (kind, name) pairs: one query for the known ones, creation for the rest."""
+        wanted = {(kind, name): name_key(name) for kind, name in dict.fromkeys(names)}
+        if not wanted:
+            return {}
+        known: dict[tuple[str, str], int] = {}
+        e = t.entities.c
+        for kind in {k for k, _ in wanted}:
+            keys = [key for (k, _), key in wanted.items() if k == kind]
+            rows = self.conn.execute(select(e.id, e.key).where(e.kind == kind, e.key.in_(keys)))
+            known.update({(kind, row.key): int(row.id) for row in rows})
+        return {
+            (kind, name): known.get((kind, key)) or self.entity_id(name, kind)
+            for (kind, name), key in wanted.items()
+        }
+
     def entity_id(self, name: str, kind: str) -> int:
         """The entity for a resolved name, created (with its slug and aliases) if new."""
         key = name_key(name)
@@ -275,33 +291,49 @@ class Writer:
                     for key in set(band_keys(fingerprint))
                 ],
             )
-        for url in {article.url, article.item_url or article.url}:
-            if self.article_for_urls([url]) is None:
-                self.conn.execute(t.article_urls.insert().values(url=url, article_id=article_id))
-        for mention, entity_id in zip(article.mentions, mention_entities, strict=True):
+        urls = {article.url, article.item_url or article.url}
+        taken = set(
+            self.conn.execute(select(t.article_urls.c.url).where(t.article_urls.c.url.in_(urls)))
+            .scalars()
+            .all()
+        )
+        if urls - taken:
             self.conn.execute(
-                t.mentions.insert().values(
-                    article_id=article_id,
-                    entity_id=entity_id,
-                    surface=mention.surface[:300],
-                    start=mention.start,
-                    end=mention.end,
-                    in_title=mention.in_title,
-                )
+                t.article_urls.insert(),
+                [{"url": url, "article_id": article_id} for url in sorted(urls - taken)],
+            )
+        if article.mentions:
+            self.conn.execute(
+                t.mentions.insert(),
+                [
+                    {
+                        "article_id": article_id,
+                        "entity_id": entity_id,
+                        "surface": mention.surface[:300],
+                        "start": mention.start,
+                        "end": mention.end,
+                        "in_title": mention.in_title,
+                    }
+                    for mention, entity_id in zip(article.mentions, mention_entities, strict=True)
+                ],
             )
         if listed:
             # Most salient first; equal scores keep the order of first mention (the order
             # of entity_scores), so a card's tags do not depend on entity ids.
             ranked = sorted(entity_scores.items(), key=lambda kv: -kv[1])
-            for rank, (entity_id, score) in enumerate(ranked):
+            if ranked:
                 self.conn.execute(
-                    t.article_tags.insert().values(
-                        entity_id=entity_id,
-                        article_id=article_id,
-                        sort_at=sort_at,
-                        salience=score,
-                        rank=rank,
-                    )
+                    t.article_tags.insert(),
+                    [
+                        {
+                            "entity_id": entity_id,
+                            "article_id": article_id,
+                            "sort_at": sort_at,
+                            "salience": score,
+                            "rank": rank,
+                        }
+                        for rank, (entity_id, score) in enumerate(ranked)
+                    ],
                 )
             if entity_scores:
                 self.conn.execute(
