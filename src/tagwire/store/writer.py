@@ -145,20 +145,69 @@ class Writer:
         )
 
     def entity_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Ids of (kind, name) pairs: one query for the known ones, creation for the rest."""
+        """Ids of (kind, name) pairs: one query per kind for the known ones; the new ones
+        created with their slugs and aliases in a few statements, not a few per entity."""
         wanted = {(kind, name): name_key(name) for kind, name in dict.fromkeys(names)}
         if not wanted:
             return {}
-        known: dict[tuple[str, str], int] = {}
+        found: dict[tuple[str, str], int] = {}
         e = t.entities.c
         for kind in {k for k, _ in wanted}:
             keys = [key for (k, _), key in wanted.items() if k == kind]
             rows = self.conn.execute(select(e.id, e.key).where(e.kind == kind, e.key.in_(keys)))
-            known.update({(kind, row.key): int(row.id) for row in rows})
-        return {
-            (kind, name): known.get((kind, key)) or self.entity_id(name, kind)
-            for (kind, name), key in wanted.items()
-        }
+            found.update({(kind, row.key): int(row.id) for row in rows})
+        missing = [
+            (kind, name, key) for (kind, name), key in wanted.items() if (kind, key) not in found
+        ]
+        if missing:
+            self._create_entities(missing, found)
+        return {(kind, name): found[(kind, key)] for (kind, name), key in wanted.items()}
+
+    def _create_entities(
+        self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
+    ) -> None:
+        forms = {lookup_key(f) for _, name, _ in missing for f in (slugify(name), name)}
+        aliases = t.entity_aliases.c
+        taken = set(self.conn.execute(select(aliases.key).where(aliases.key.in_(forms))).scalars())
+        rows: list[dict[str, object]] = []
+        alias_keys: list[list[str]] = []
+        # One new entity per (kind, key): "U.S." and "US" in one article are one entity.
+        first = {(kind, key): name for kind, name, key in reversed(missing)}
+        for (kind, key), name in reversed(first.items()):
+            slug = self._free_slug(slugify(name), kind, taken)
+            keys = [
+                a
+                for a in dict.fromkeys((lookup_key(slug), lookup_key(name)))
+                if a and a not in taken
+            ]
+            taken.update(keys)
+            alias_keys.append(keys)
+            rows.append(
+                {
+                    "slug": slug,
+                    "name": name,
+                    "kind": kind,
+                    "key": key,
+                    "created_at": now_utc(),
+                    "article_count": 0,
+                }
+            )
+        created = (
+            self.conn.execute(
+                t.entities.insert().returning(t.entities.c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
+        for row, entity_id in zip(rows, created, strict=True):
+            found[(str(row["kind"]), str(row["key"]))] = int(entity_id)
+        links = [
+            {"key": a, "entity_id": int(entity_id)}
+            for keys, entity_id in zip(alias_keys, created, strict=True)
+            for a in keys
+        ]
+        if links:
+            self.conn.execute(t.entity_aliases.insert(), links)
 
     def entity_id(self, name: str, kind: str) -> int:
         """The entity for a resolved name, created (with its slug and aliases) if new."""
@@ -180,14 +229,19 @@ class Writer:
         self._add_alias(lookup_key(name), entity_id)
         return entity_id
 
-    def _free_slug(self, slug: str, kind: str) -> str:
+    def _free_slug(self, slug: str, kind: str, taken: set[str] | None = None) -> str:
         # A different entity already answers to this slug: qualify the new one by its kind
         # ("GeorgiaPerson" next to the place "Georgia"), then by a number.
         candidates = [slug, slug + kind.title()] + [
             f"{slug}{kind.title()}{n}" for n in range(2, 100)
         ]
         for candidate in candidates:
-            if not self._alias_taken(lookup_key(candidate)):
+            key = lookup_key(candidate)
+            if taken is not None and key in taken:
+                continue
+            if candidate == slug and taken is not None:
+                return candidate  # `taken` already holds what the store has for this form
+            if not self._alias_taken(key):
                 return candidate
         raise RuntimeError(f"no free slug for {slug!r}")
 
