@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tagwire.dedup import content_hash
 from tagwire.entities import ner
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page, fragment_text
@@ -30,6 +31,7 @@ class Analysis:
     extraction: str  # page | feed-content | feed-summary
     mentions: tuple[Mention, ...]
     fingerprint: Fingerprint | None = None
+    content_hash: str = ""  # computed here, in the worker, to keep the main process light
     problem: str | None = None  # why the page could not be used, if it could not
 
 
@@ -73,6 +75,7 @@ def analyse(
         extraction=extraction,
         mentions=mentions,
         fingerprint=fingerprint(text),
+        content_hash=content_hash(text),
         problem=problem,
     )
 
@@ -87,6 +90,7 @@ def feed_only(item: FeedItem, problem: str) -> Analysis:
         extracted=None,
         extraction="feed-summary",
         mentions=(),
+        content_hash=content_hash(text),
         problem=problem,
     )
 

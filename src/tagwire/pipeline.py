@@ -265,7 +265,7 @@ class Pipeline:
             image=item.image or (extracted.image if extracted else None),
             category=categorise(categories, feed.source_category),
             language=(extracted.language if extracted else None) or feed.source_language,
-            content_hash=dedup.content_hash(analysis.text),
+            content_hash=analysis.content_hash,
             mentions=analysis.mentions,
             feed_url=feed.url,
             item_url=item_url,

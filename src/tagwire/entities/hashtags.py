@@ -8,8 +8,10 @@ written; then every character that is not a letter or digit dropped. Not ``str.t
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=65536)  # the same names recur in every article that mentions them
 def slugify(name: str) -> str:
     words = unicodedata.normalize("NFC", name).split()
     return "".join(_keep_alnum(_upper_first_letter(word)) for word in words)
@@ -29,6 +31,7 @@ def _keep_alnum(word: str) -> str:
     return "".join(c for c in word if c.isalnum() or unicodedata.category(c).startswith("M"))
 
 
+@lru_cache(maxsize=65536)
 def lookup_key(slug_or_name: str) -> str:
     """Case-insensitive key under which a slug (or any alias's slug) is looked up."""
     return slugify(slug_or_name).casefold()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, func, select, update
@@ -18,7 +19,7 @@ from tagwire.stories import Decision, grow, index_keys, start
 from tagwire.types import Article, StoryCandidate, now_utc
 
 MAX_CANDIDATES = 500
-MAX_STORY_CANDIDATES = 100
+MAX_STORY_CANDIDATES = 30  # the stories sharing most keys; more never won in the evaluations
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +233,9 @@ class Writer:
     def _free_slug(self, slug: str, kind: str, taken: set[str] | None = None) -> str:
         # A different entity already answers to this slug: qualify the new one by its kind
         # ("GeorgiaPerson" next to the place "Georgia"), then by a number.
-        candidates = [slug, slug + kind.title()] + [
-            f"{slug}{kind.title()}{n}" for n in range(2, 100)
-        ]
+        candidates = chain(
+            (slug, slug + kind.title()), (f"{slug}{kind.title()}{n}" for n in range(2, 100))
+        )
         for candidate in candidates:
             key = lookup_key(candidate)
             if taken is not None and key in taken:
