@@ -37,6 +37,8 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/dedup_eval.py
+	$(BIN)/python bench/stories_eval.py --sweep --write
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
