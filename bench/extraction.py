@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import trafilatura
 
 from bench.metrics import AebPage, Score, aeb_checksum, aeb_pages, extraction_score
+from bench.report import cpu_model, replace_section, revision
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page
 
@@ -194,7 +194,7 @@ def section(
     repeats: int,
     measured: str,
 ) -> str:
-    machine = f"{_cpu_model()}, Python {platform.python_version()}"
+    machine = f"{cpu_model()}, Python {platform.python_version()}"
     tagwire_run, plain_run = runs[0], runs[1]
     others = max(run.others_cores for run in runs)
     load = (
@@ -235,51 +235,8 @@ def section(
 
 
 def write_section(markdown: str, doc: Path = QUALITY_DOC) -> None:
-    """Replace (or append) the ``## Extraction`` section of ``doc``, creating the doc if
-    needed; the section runs to the next ``## `` heading, other sections are kept."""
-    text = doc.read_text(encoding="utf-8") if doc.is_file() else DOC_HEADER
-    lines = text.splitlines()
-    new = markdown.rstrip("\n").splitlines()
-    begin = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if begin is None:
-        while lines and not lines[-1].strip():
-            lines.pop()
-        lines += ["", *new]
-    else:
-        end = next(
-            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = lines[end:]
-        lines = [*lines[:begin], *new, *([""] if tail else []), *tail]
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def revision() -> str:
-    """The commit measured, and whether src/ had uncommitted changes."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "src"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "an unknown revision"
-    if not head:
-        return "an unknown revision"
-    return f"commit `{head}`" + (" with uncommitted changes in src/" if dirty else "")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+    """Replace (or append) the ``## Extraction`` section of ``doc``, creating the doc."""
+    replace_section(doc, SECTION, markdown, DOC_HEADER)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,10 +40,8 @@ import hashlib
 import html
 import logging
 import os
-import platform
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
@@ -64,6 +62,7 @@ from sqlalchemy import func, select
 
 import tagwire.sources
 from bench.metrics import AebPage, aeb_checksum, aeb_pages
+from bench.report import machine, replace_section, revision
 from tagwire import config
 from tagwire.entities.ner import find_mentions, load_model
 from tagwire.errors import ExtractError
@@ -696,7 +695,9 @@ def cpu_budget(res: Results) -> str:
         f"article in the main process and {1000 * workers:.0f} ms in the workers; the floor "
         f"{1000 * floor_cpu:.0f} ms per page. With all {cores} cores busy and nothing else "
         f"running, these CPU times allow about {best:.1f} articles/s end-to-end and "
-        f"{best_floor:.1f} pages/s for the floor (ratio {best / best_floor:.2f}). "
+        f"{best_floor:.1f} pages/s for the floor (ratio {best / best_floor:.2f}); "
+        f"{GOALS['articles_per_s']:.0f} articles/s would take "
+        f"{GOALS['articles_per_s'] * (main + workers):.1f} cores busy. "
         f"Other processes took up to {others:.2f} cores on average during a kept phase"
         + (
             " (a quiet machine)."
@@ -720,42 +721,6 @@ def memory_lines(res: Results) -> list[str]:
             f"{_mb(phase.peak_kb.get(main, 0)):.0f} | {shown} |"
         )
     return lines
-
-
-def revision() -> str:
-    """The commit measured, and whether src/ had uncommitted changes."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "src"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return "an unknown revision"
-    if not head:
-        return "an unknown revision"
-    return f"commit `{head}`" + (" with uncommitted changes in src/" if dirty else "")
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    ram = "RAM unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, ValueError):
-        pass
-    return (
-        f"nproc {len(os.sched_getaffinity(0))} ({cpu}), {ram}, Linux {platform.release()}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def section(res: Results, checksum: str, measured: str) -> str:
@@ -820,22 +785,7 @@ def section(res: Results, checksum: str, measured: str) -> str:
 
 def write_section(markdown: str, doc: Path = BENCH_DOC) -> None:
     """Replace (or append) this script's section of ``doc``, creating the doc if needed."""
-    text = doc.read_text(encoding="utf-8") if doc.is_file() else DOC_HEADER
-    lines = text.splitlines()
-    new = markdown.rstrip("\n").splitlines()
-    begin = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if begin is None:
-        while lines and not lines[-1].strip():
-            lines.pop()
-        lines += ["", *new]
-    else:
-        end = next(
-            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = lines[end:]
-        lines = [*lines[:begin], *new, *([""] if tail else []), *tail]
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    replace_section(doc, SECTION, markdown, DOC_HEADER)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

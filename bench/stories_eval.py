@@ -35,6 +35,7 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+from bench.report import replace_section
 from tagwire.store.writer import MAX_CANDIDATES  # the store's cap on candidate stories
 from tagwire.stories import STOPWORDS, StoryRules, choose_story, grow, start, terms
 from tagwire.types import StoryCandidate
@@ -371,24 +372,8 @@ def data_shape(rows: Sequence[Row]) -> str:
 
 def write_section(markdown: str, doc: Path = QUALITY_DOC) -> bool:
     """Replace (or append) the ``## Story clustering`` section of ``doc``; False if the doc
-    does not exist. Only that section changes: it runs to the next ``## `` heading."""
-    if not doc.is_file():
-        return False
-    lines = doc.read_text(encoding="utf-8").splitlines()
-    new = markdown.rstrip("\n").splitlines()
-    begin = next((i for i, line in enumerate(lines) if line.strip() == SECTION), None)
-    if begin is None:
-        while lines and not lines[-1].strip():
-            lines.pop()
-        lines += ["", *new]
-    else:
-        end = next(
-            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = lines[end:]
-        lines = [*lines[:begin], *new, *([""] if tail else []), *tail]
-    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return True
+    does not exist."""
+    return replace_section(doc, SECTION, markdown)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

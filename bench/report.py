@@ -1,0 +1,79 @@
+"""What every benchmark script needs to write its results down: the measured revision, the
+machine, and the replacement of one ``## `` section of a document in docs/."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def replace_section(doc: Path, heading: str, markdown: str, header: str | None = None) -> bool:
+    """Replace (or append) the section starting at the line ``heading`` (it runs to the next
+    ``## `` heading); other sections are kept. A missing doc is created from ``header``, or
+    left alone (False) when no header is given."""
+    if doc.is_file():
+        text = doc.read_text(encoding="utf-8")
+    elif header is not None:
+        text = header
+    else:
+        return False
+    lines = text.splitlines()
+    new = markdown.rstrip("\n").splitlines()
+    begin = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
+    if begin is None:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines += ["", *new]
+    else:
+        end = next(
+            (i for i in range(begin + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        tail = lines[end:]
+        lines = [*lines[:begin], *new, *([""] if tail else []), *tail]
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return True
+
+
+def revision() -> str:
+    """The commit measured, and whether src/ had uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "an unknown revision"
+    if not head:
+        return "an unknown revision"
+    return f"commit `{head}`" + (" with uncommitted changes in src/" if dirty else "")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def machine() -> str:
+    ram = "RAM unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, ValueError):
+        pass
+    return (
+        f"nproc {len(os.sched_getaffinity(0))} ({cpu_model()}), {ram}, "
+        f"Linux {platform.release()}, Python {platform.python_version()}"
+    )
