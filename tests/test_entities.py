@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.names import clean_name, name_key, resolve_partials, strip_titles
+from tagwire.entities.names import (
+    clean_name,
+    entity_key,
+    name_key,
+    person_key,
+    resolve_partials,
+    strip_titles,
+)
 from tagwire.entities.ner import find_mentions, salience
 from tagwire.entities.places import canonical_place, demonym_country
 from tagwire.types import EntityKind
@@ -121,3 +128,37 @@ def test_mentions_with_the_real_model() -> None:
 
 def test_non_english_articles_get_no_garbage_tags() -> None:
     assert find_mentions("Le président", "Le président a parlé.", language="fr") == ()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Lee Jae-myung", "Lee Jae Myung"),
+        ("Lee Jae-myung", "Lee Jaemyung"),
+        ("Lee Jae-myung", "Jae-myung Lee"),
+        ("Ishiba Shigeru", "Shigeru Ishiba"),
+        ("Kim Jong Un", "Kim Jong-un"),
+        ("Xi Jinping", "Jinping Xi"),
+        ("Tong-hyung Kim", "Kim Tong Hyung"),
+    ],
+)
+def test_one_person_however_the_press_orders_and_splits_the_name(a: str, b: str) -> None:
+    assert person_key(a) == person_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kim Jong Un", "Kim Yo Jong"),
+        ("Kim Jong Un", "Tong-hyung Kim"),
+        ("Lee Jae-myung", "Lee Nak-yon"),
+        ("Bill Clinton", "Hillary Clinton"),
+    ],
+)
+def test_same_surname_is_not_same_person(a: str, b: str) -> None:
+    assert person_key(a) != person_key(b)
+
+
+def test_entity_key_orders_only_people() -> None:
+    assert entity_key("Bank World", "organization") != entity_key("World Bank", "organization")
+    assert entity_key("Shigeru Ishiba", "person") == entity_key("Ishiba Shigeru", "person")

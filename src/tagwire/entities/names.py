@@ -227,6 +227,43 @@ def name_key(name: str) -> str:
     return " ".join(text.split())
 
 
+# Common East Asian family names (Korean, Chinese, Vietnamese romanisations): in a
+# three-word name they tell which word is the family name, so the other two are one
+# given name written in two parts ("Lee Jae Myung" = "Lee Jae-myung").
+EAST_ASIAN_SURNAMES = frozenset(
+    """
+    kim lee yi park choi jung jeong kang cho jo yoon yun jang lim im han oh seo shin kwon
+    hwang ahn an song yoo ryu hong moon mun yang son bae baek ko koh nam noh roh ha wang li
+    zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang
+    xie tang xi feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng
+    wei su lu ding ren shen yao lai fan fu qian qin chiang tsai hsu lai kuo nguyen tran le
+    pham hoang vu phan dang bui do ho ngo duong ly
+    """.split()
+)
+
+
+def person_key(name: str) -> str:
+    """Identity of a person's name: word order does not matter ("Ishiba Shigeru" =
+    "Shigeru Ishiba"), nor how a given name is split ("Lee Jae Myung" = "Lee Jae-myung" =
+    "Lee Jaemyung"). Different given names stay different ("Kim Yo Jong" != "Kim Jong Un").
+    (Two people whose names are each other's reverse would share a key; in news that is
+    rarer than the same person written in both orders.)"""
+    words = name_key(name).split()
+    if len(words) == 3:
+        surname = next((w for w in words if w in EAST_ASIAN_SURNAMES), words[0])
+        rest = [w for w in words if w != surname]
+        if len(rest) == 2 and all(len(w) <= 6 for w in rest):
+            words = [surname, "".join(rest)]
+    if len(words) <= 3:
+        words = sorted(words)
+    return " ".join(words)
+
+
+def entity_key(name: str, kind: str) -> str:
+    """The key under which one entity of this kind is found, whatever the spelling."""
+    return person_key(name) if kind == "person" else name_key(name)
+
+
 def resolve_partials(names: Iterable[str]) -> dict[str, str]:
     """Map single-word person names to the article's one full name that contains the word.
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, CursorResult, func, select, update
 
 from tagwire.dedup import title_key
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.names import name_key
+from tagwire.entities.names import entity_key
 from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
 from tagwire.stories import Decision, grow, index_keys, start
@@ -148,7 +148,7 @@ class Writer:
     def entity_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Ids of (kind, name) pairs: one query per kind for the known ones; the new ones
         created with their slugs and aliases in a few statements, not a few per entity."""
-        wanted = {(kind, name): name_key(name) for kind, name in dict.fromkeys(names)}
+        wanted = {(kind, name): entity_key(name, kind) for kind, name in dict.fromkeys(names)}
         if not wanted:
             return {}
         found: dict[tuple[str, str], int] = {}
@@ -212,7 +212,7 @@ class Writer:
 
     def entity_id(self, name: str, kind: str) -> int:
         """The entity for a resolved name, created (with its slug and aliases) if new."""
-        key = name_key(name)
+        key = entity_key(name, kind)
         row = self.conn.execute(
             select(t.entities.c.id).where(t.entities.c.kind == kind, t.entities.c.key == key)
         ).first()
