@@ -162,3 +162,26 @@ def test_same_surname_is_not_same_person(a: str, b: str) -> None:
 def test_entity_key_orders_only_people() -> None:
     assert entity_key("Bank World", "organization") != entity_key("World Bank", "organization")
     assert entity_key("Shigeru Ishiba", "person") == entity_key("Ishiba Shigeru", "person")
+
+
+def test_an_abbreviation_introduced_in_the_text_is_the_same_organisation() -> None:
+    text = (
+        "The Joint Chiefs of Staff (JCS) said on Monday that the drills would go ahead. "
+        "A JCS spokesman added that the United Nations Command (UNC) had been told, "
+        "and the UNC confirmed it."
+    )
+    mentions = find_mentions("Drills go ahead", text)
+    orgs = {m.surface: m.name for m in mentions if m.kind is EntityKind.ORGANIZATION}
+    assert orgs.get("JCS") == "Joint Chiefs of Staff"
+    assert "JCS" not in {m.name for m in mentions}
+
+
+def test_a_dateline_is_not_a_topic() -> None:
+    text = (
+        "SEOUL, South Korea (AP) — North Korea fired a missile on Monday, officials in "
+        "Seoul said, the first launch since talks in Geneva broke down."
+    )
+    mentions = find_mentions("North Korea fires missile", text)
+    surfaces = [m.surface for m in mentions]
+    assert "SEOUL" not in surfaces and "Seoul" in surfaces
+    assert "North Korea" in {m.name for m in mentions}

@@ -61,7 +61,7 @@ def find_mentions(
         return ()  # no model for this language yet: no tags rather than garbage tags
     body = f"{title}\n\n{text}"[:MAX_CHARS]
     doc = load_model()(body)
-    raw: list[tuple[str, str, EntityKind, int, int]] = []
+    raw: list[Raw] = []
     credits = [m.span() for m in _CREDIT.finditer(body)]
     for ent in doc.ents:
         kind = _KINDS.get(ent.label_)
@@ -75,6 +75,8 @@ def find_mentions(
             continue
         if any(start <= ent.start_char < end for start, end in credits):
             continue
+        if _is_dateline(body, ent.start_char, ent.end_char, len(title)):
+            continue  # "SEOUL, South Korea (AP) —": where it was filed, not what it is about
         if kind is not EntityKind.PERSON and _ROLE_AFTER.match(body, ent.end_char):
             continue  # "Finance" in "Finance Minister David Okafor" is a portfolio
         if kind is EntityKind.PLACE:
@@ -84,6 +86,7 @@ def find_mentions(
         if kind is EntityKind.PERSON and is_byline_name(name, author):
             continue
         raw.append((ent.text, name, kind, ent.start_char, ent.end_char))
+    raw = _expand_abbreviations(body, raw)
     partial = resolve_partials(n for _, n, k, _, _ in raw if k is EntityKind.PERSON)
     title_end = len(title)
     mentions = [
@@ -98,6 +101,48 @@ def find_mentions(
         for surface, name, kind, start, end in raw
     ]
     return tuple(_drop_person_place_clashes(mentions))
+
+
+_DATELINE_END = re.compile(r"\s*(?:,|:|\(|—|–|-{1,2}\s)")
+_ABBREVIATION = re.compile(r"\s*\(\s*([A-Z][A-Za-z&.]{1,11})\s*\)")
+_MINOR_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le"})
+Raw = tuple[str, str, EntityKind, int, int]
+
+
+def _is_dateline(body: str, start: int, end: int, title_end: int) -> bool:
+    """An all-capitals place at the start of a line, followed by a comma, colon, dash or
+    an agency in parentheses, is a dateline."""
+    surface = body[start:end]
+    at_line_start = start > title_end and (start == 0 or body[start - 1] == "\n")
+    return (
+        at_line_start
+        and surface.isupper()
+        and len(surface) > 2
+        and bool(_DATELINE_END.match(body, end))
+    )
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.replace("-", " ").split() if w.lower() not in _MINOR_WORDS)
+
+
+def _expand_abbreviations(body: str, raw: list[Raw]) -> list[Raw]:
+    """ "the Joint Chiefs of Staff (JCS)": later mentions of "JCS" are that organisation."""
+    full: dict[str, str] = {}
+    for _surface, name, kind, _start, end in raw:
+        match = _ABBREVIATION.match(body, end)
+        if kind is EntityKind.ORGANIZATION and match:
+            abbreviation = match.group(1).replace(".", "")
+            if abbreviation.upper() == _initials(name).upper():
+                full[name_key(abbreviation)] = name
+    if not full:
+        return raw
+    return [
+        (surface, full[name_key(name)], EntityKind.ORGANIZATION, start, end)
+        if name_key(name) in full
+        else (surface, name, kind, start, end)
+        for surface, name, kind, start, end in raw
+    ]
 
 
 def _drop_person_place_clashes(mentions: list[Mention]) -> list[Mention]:
