@@ -149,3 +149,28 @@ def test_an_earlier_copy_takes_over_as_survivor(store: Store) -> None:
     assert store.entity("annlee").article_count == 1
     story = store.story(card.story_id)
     assert story.article_count == 1 and story.publishers == 1
+
+
+def test_nickname_and_middle_name_forms_are_one_person(store: Store) -> None:
+    with store.writer() as w:
+        first = w.entity_ids([("person", "William Jefferson Clinton")])
+        later = w.entity_ids(
+            [
+                ("person", "Bill Clinton"),
+                ("person", "Hillary Clinton"),
+                ("person", "Clinton Jefferson William"),
+            ]
+        )
+    bill = first[("person", "William Jefferson Clinton")]
+    assert later[("person", "Bill Clinton")] == bill
+    assert later[("person", "Hillary Clinton")] != bill
+    assert later[("person", "Clinton Jefferson William")] == bill  # the same words reordered
+    assert store.entity("billclinton").slug == "WilliamJeffersonClinton"
+
+
+def test_same_surname_two_candidates_stays_apart(store: Store) -> None:
+    with store.writer() as w:
+        ids = w.entity_ids([("person", "John Smith"), ("person", "Jonathan Smith")])
+        jon = w.entity_ids([("person", "Jon Smith")])[("person", "Jon Smith")]
+    # "Jon" could be John or Jonathan: two fits, so a new entity rather than a guess.
+    assert jon not in ids.values()

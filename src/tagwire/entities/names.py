@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 # Longest first, so "Prime Minister" is tried before "Minister". Matched case-insensitively
 # at the start of a name, repeatedly ("Former President Gen. X").
@@ -144,6 +145,60 @@ def person_key(name: str) -> str:
 def entity_key(name: str, kind: str) -> str:
     """The key under which one entity of this kind is found, whatever the spelling."""
     return person_key(name) if kind == "person" else name_key(name)
+
+
+_NICKNAMES: Any = None
+
+
+def _nick_namer() -> Any:
+    """The nickname table (the `nicknames` package: hand-curated, Apache-2.0), loaded once."""
+    global _NICKNAMES
+    if _NICKNAMES is None:
+        from nicknames import NickNamer
+
+        _NICKNAMES = NickNamer()
+    return _NICKNAMES
+
+
+def _given_names_match(a: str, b: str) -> bool:
+    """ "bill" and "william" (a nickname), "j" and "john" (an initial), or equal."""
+    if a == b:
+        return True
+    if len(a) == 1 or len(b) == 1:
+        return a[0] == b[0]
+    namer = _nick_namer()
+    return bool(
+        b in namer.nicknames_of(a)
+        or a in namer.nicknames_of(b)
+        or namer.canonicals_of(a) & namer.canonicals_of(b)
+    )
+
+
+def surname(name: str) -> str | None:
+    """The family name of a Western-order name of two words or more, else None (East Asian
+    names are matched by `person_key`, not by this rule)."""
+    words = name_key(name).split()
+    if len(words) < 2 or any(w in EAST_ASIAN_SURNAMES for w in words):
+        return None
+    return words[-1]
+
+
+def same_person(a: str, b: str) -> bool:
+    """Two full names of one person: the same family name, first names equal or one a
+    nickname or initial of the other, and middle names that do not contradict ("William
+    Jefferson Clinton" = "Bill Clinton"; "Bill Clinton" != "Hillary Clinton"; never on the
+    family name alone)."""
+    if surname(a) is None or surname(a) != surname(b):
+        return False
+    wa, wb = name_key(a).split()[:-1], name_key(b).split()[:-1]
+    if not _given_names_match(wa[0], wb[0]):
+        return False
+    middle_a, middle_b = wa[1:], wb[1:]
+    if middle_a and middle_b:
+        return len(middle_a) == len(middle_b) and all(
+            _given_names_match(x, y) for x, y in zip(middle_a, middle_b, strict=True)
+        )
+    return True
 
 
 def resolve_partials(names: Iterable[str]) -> dict[str, str]:

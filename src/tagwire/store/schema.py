@@ -138,7 +138,7 @@ articles = Table(
     Column("story_shared", JSON),
     Column("duplicate_of", Integer, ForeignKey("articles.id")),
     Column("listed", Boolean, nullable=False),
-    # v2: near-duplicate detection
+    # near-duplicate detection
     Column("words", Integer),
     Column("story_text", Float),
     Column("title_key", String(500)),
@@ -179,7 +179,9 @@ entities = Table(
     Column("key", String(300), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("article_count", Integer, nullable=False, default=0),
+    Column("surname", String(100)),
     UniqueConstraint("kind", "key", name="uq_entities_kind_key"),
+    Index("ix_entities_surname", "kind", "surname"),
 )
 
 entity_aliases = Table(
@@ -228,7 +230,7 @@ fetch_log = Table(
     Index("ix_fetch_log_feed_at", "feed_id", "at"),
 )
 
-# v3: an inverted index of stories by their articles' top terms and entities, so the story
+# An inverted index of stories by their articles' top terms and entities, so the story
 # stage scores only the recent stories that share something with the new article.
 story_keys = Table(
     "story_keys",
@@ -237,4 +239,15 @@ story_keys = Table(
     Column("story_id", Integer, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
     Column("at", UTCDateTime, nullable=False),  # the article's sort time
     Index("ix_story_keys_key_at", "key", "at"),
+)
+
+# Every spelling key under which an entity is found ("bill clinton" and "clinton william
+# jefferson" -> one person), and the family name of people, to find nickname and middle-name
+# forms of a name already known.
+entity_keys = Table(
+    "entity_keys",
+    metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("key", String(300), primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), nullable=False),
 )

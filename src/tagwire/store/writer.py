@@ -12,7 +12,7 @@ from sqlalchemy import Connection, CursorResult, func, select, update
 
 from tagwire.dedup import title_key
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.names import entity_key
+from tagwire.entities.names import entity_key, same_person, surname
 from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
 from tagwire.stories import Decision, grow, index_keys, start
@@ -152,17 +152,46 @@ class Writer:
         if not wanted:
             return {}
         found: dict[tuple[str, str], int] = {}
-        e = t.entities.c
-        for kind in {k for k, _ in wanted}:
-            keys = [key for (k, _), key in wanted.items() if k == kind]
-            rows = self.conn.execute(select(e.id, e.key).where(e.kind == kind, e.key.in_(keys)))
-            found.update({(kind, row.key): int(row.id) for row in rows})
+        k = t.entity_keys.c
+        for kind in {kind for kind, _ in wanted}:
+            keys = [key for (kd, _), key in wanted.items() if kd == kind]
+            rows = self.conn.execute(
+                select(k.entity_id, k.key).where(k.kind == kind, k.key.in_(keys))
+            )
+            found.update({(kind, row.key): int(row.entity_id) for row in rows})
         missing = [
             (kind, name, key) for (kind, name), key in wanted.items() if (kind, key) not in found
         ]
+        missing = self._known_people(missing, found)
         if missing:
             self._create_entities(missing, found)
         return {(kind, name): found[(kind, key)] for (kind, name), key in wanted.items()}
+
+    def _known_people(
+        self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
+    ) -> list[tuple[str, str, str]]:
+        """A new spelling of a person already known by another form of the name ("Bill
+        Clinton" for "William Jefferson Clinton"): when exactly one known person with that
+        family name fits, the spelling becomes one of its keys. Returns what is left."""
+        left = []
+        for kind, name, key in missing:
+            family = surname(name) if kind == "person" else None
+            fits = []
+            if family:
+                e = t.entities.c
+                rows = self.conn.execute(
+                    select(e.id, e.name).where(e.kind == "person", e.surname == family)
+                )
+                fits = [int(r.id) for r in rows if same_person(name, r.name)]
+            if len(fits) == 1:
+                found[(kind, key)] = fits[0]
+                self.conn.execute(
+                    t.entity_keys.insert().values(kind=kind, key=key, entity_id=fits[0])
+                )
+                self._add_alias(lookup_key(name), fits[0])  # /tags/BillClinton answers too
+            else:
+                left.append((kind, name, key))
+        return left
 
     def _create_entities(
         self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
@@ -191,6 +220,7 @@ class Writer:
                     "key": key,
                     "created_at": now_utc(),
                     "article_count": 0,
+                    "surname": surname(name) if kind == "person" else None,
                 }
             )
         created = (
@@ -209,26 +239,17 @@ class Writer:
         ]
         if links:
             self.conn.execute(t.entity_aliases.insert(), links)
+        self.conn.execute(
+            t.entity_keys.insert(),
+            [
+                {"kind": row["kind"], "key": row["key"], "entity_id": int(entity_id)}
+                for row, entity_id in zip(rows, created, strict=True)
+            ],
+        )
 
     def entity_id(self, name: str, kind: str) -> int:
-        """The entity for a resolved name, created (with its slug and aliases) if new."""
-        key = entity_key(name, kind)
-        row = self.conn.execute(
-            select(t.entities.c.id).where(t.entities.c.kind == kind, t.entities.c.key == key)
-        ).first()
-        if row:
-            return int(row[0])
-        slug = self._free_slug(slugify(name), kind)
-        entity_id = _new_id(
-            self.conn.execute(
-                t.entities.insert().values(
-                    slug=slug, name=name, kind=kind, key=key, created_at=now_utc(), article_count=0
-                )
-            )
-        )
-        self._add_alias(lookup_key(slug), entity_id)
-        self._add_alias(lookup_key(name), entity_id)
-        return entity_id
+        """The entity for one resolved name, created (with its slug and aliases) if new."""
+        return self.entity_ids([(kind, name)])[(kind, name)]
 
     def _free_slug(self, slug: str, kind: str, taken: set[str] | None = None) -> str:
         # A different entity already answers to this slug: qualify the new one by its kind
