@@ -315,3 +315,10 @@ def test_every_grouping_can_be_explained(deployment: Deployment) -> None:
         if w["decision"] == "joined":
             assert w["score"] >= 0.3 and 0 < w["text_similarity"] <= 1
             assert "ElenaMarchetti" in w["shared_tags"]
+
+
+def test_names_with_diacritics_keep_them_in_tags(deployment: Deployment) -> None:
+    body = deployment.api.get("/api/v1/tags/ZoëMüller").json()
+    assert body["tag"] == {"slug": "ZoëMüller", "name": "Zoë Müller", "kind": "person"}
+    assert deployment.api.get("/api/v1/tags/zoëmüller").json()["tag"]["slug"] == "ZoëMüller"
+    assert deployment.api.get("/tags/ZoëMüller.atom").status_code == 200
