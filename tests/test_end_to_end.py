@@ -322,3 +322,16 @@ def test_names_with_diacritics_keep_them_in_tags(deployment: Deployment) -> None
     assert body["tag"] == {"slug": "ZoëMüller", "name": "Zoë Müller", "kind": "person"}
     assert deployment.api.get("/api/v1/tags/zoëmüller").json()["tag"]["slug"] == "ZoëMüller"
     assert deployment.api.get("/tags/ZoëMüller.atom").status_code == 200
+
+
+def test_why_an_article_carries_a_tag(deployment: Deployment) -> None:
+    cards = _all_cards(deployment.api)
+    card = _by_path(cards, EVENT_PATHS[0])
+    why = deployment.api.get(f"/api/v1/articles/{card['id']}/tags/elenamarchetti").json()
+    assert why["tag"]["slug"] == "ElenaMarchetti" and why["rank"] is not None
+    rules = {m["surface"]: m["rule"] for m in why["mentions"]}
+    assert rules["Elena Marchetti"] == "as written"
+    assert rules["Marchetti"] == "one part of the full name used earlier in the article"
+    assert all(m["context"] for m in why["mentions"])
+    missing = deployment.api.get(f"/api/v1/articles/{card['id']}/tags/ZoëMüller")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

@@ -8,6 +8,7 @@ from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.names import (
     clean_name,
     entity_key,
+    explain,
     name_key,
     person_key,
     resolve_partials,
@@ -185,3 +186,43 @@ def test_a_dateline_is_not_a_topic() -> None:
     surfaces = [m.surface for m in mentions]
     assert "SEOUL" not in surfaces and "Seoul" in surfaces
     assert "North Korea" in {m.name for m in mentions}
+
+
+@pytest.mark.parametrize(
+    ("surface", "name", "kind", "entity", "rule"),
+    [
+        ("Elena Marchetti", "Elena Marchetti", "person", "Elena Marchetti", "as written"),
+        (
+            "President Lee Jae-myung",
+            "Lee Jae-myung",
+            "person",
+            "Lee Jae-myung",
+            "title or rank removed",
+        ),
+        ("U.S.", "United States", "place", "United States", "another name of the country"),
+        ("South Korean", "South Korea", "place", "South Korea", "demonym of the country"),
+        (
+            "Lee",
+            "Lee Jae-myung",
+            "person",
+            "Lee Jae-myung",
+            "one part of the full name used earlier in the article",
+        ),
+        (
+            "JCS",
+            "Joint Chiefs of Staff",
+            "organization",
+            "Joint Chiefs of Staff",
+            "abbreviation introduced in the article",
+        ),
+    ],
+)
+def test_each_resolution_can_be_explained(
+    surface: str, name: str, kind: str, entity: str, rule: str
+) -> None:
+    assert explain(surface, name, kind, entity) == rule
+
+
+def test_explanation_names_the_other_spelling() -> None:
+    rule = explain("Bill Clinton", "Bill Clinton", "person", "William Jefferson Clinton")
+    assert "nickname" in rule and "'Bill Clinton'" in rule

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from tagwire.entities.hashtags import lookup_key
-from tagwire.errors import BadRequest
+from tagwire.entities.names import explain
+from tagwire.errors import BadRequest, NotFound
 from tagwire.store import BadCursor, Page, Store
 from tagwire.store.records import ArticleRecord, CardRecord, EntityRecord, StoryRecord
 
@@ -178,3 +179,31 @@ def story_choice_json(store: Store, article_id: int) -> JSON:
 
 def _rounded(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
+
+
+def why_tag_json(store: Store, article_id: int, tag: str) -> JSON:
+    """Why an article carries a tag: each mention as written and the rule that resolved it."""
+    entity = find_tag(store, tag)
+    record = store.article(article_id)
+    rank = next((i for i, t in enumerate(record.card.tags) if t.id == entity.id), None)
+    mentions = store.mentions(article_id, entity.id)
+    if not mentions and rank is None:
+        raise NotFound("tag on this article", entity.slug)
+    body = f"{record.card.title}\n\n{record.text}"
+    return {
+        "article_id": article_id,
+        "tag": entity_json(entity),
+        "rank": rank,
+        "mentions": [
+            {
+                "surface": m.surface,
+                "in_title": m.in_title,
+                "start": m.start,
+                "end": m.end,
+                "context": body[max(0, m.start - 60) : m.end + 60].replace("\n", " "),
+                "resolved_to": m.name,
+                "rule": explain(m.surface, m.name, entity.kind, entity.name),
+            }
+            for m in mentions
+        ],
+    }

@@ -227,3 +227,29 @@ def is_byline_name(name: str, author: str | None) -> bool:
 
 def is_agency(name: str) -> bool:
     return name_key(name) in AGENCIES
+
+
+def explain(surface: str, name: str, kind: str, entity_name: str) -> str:
+    """In words, the rule that made ``surface`` (as written) a mention of the entity called
+    ``entity_name``: derived from what is stored, so that any resolution can be explained."""
+    from tagwire.entities.places import canonical_place, demonym_country
+
+    written = " ".join(surface.split()).strip(".,;:'’\"")
+    if name_key(written) == name_key(entity_name):
+        return "as written"
+    if kind == "person" and name_key(strip_titles(written)) == name_key(name):
+        rule = "title or rank removed"
+    elif kind == "place" and demonym_country(written) == name:
+        rule = "demonym of the country"
+    elif kind == "place" and canonical_place(written) == name:
+        rule = "another name of the country"
+    elif len(written.split()) == 1 and name_key(written) in name_key(name).split():
+        rule = "one part of the full name used earlier in the article"
+    elif written.isupper() and len(written) <= 12:
+        rule = "abbreviation introduced in the article"
+    else:
+        rule = "another form of the name"
+    if name_key(name) != name_key(entity_name):
+        same = "the same person" if kind == "person" else "the same entity"
+        rule += f"; {name!r} is {same} as {entity_name!r} (name order, spelling or nickname)"
+    return rule

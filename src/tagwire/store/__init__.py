@@ -25,6 +25,7 @@ from tagwire.store.records import (
     CardRecord,
     EntityRecord,
     FeedRecord,
+    MentionRecord,
     SourceRecord,
     StoryChoice,
     StoryRecord,
@@ -421,6 +422,17 @@ class Store:
             text_similarity=row.story_text,
             shared=tuple(entities[i] for i in shared_ids if i in entities),
         )
+
+    def mentions(self, article_id: int, entity_id: int) -> list[MentionRecord]:
+        """The mentions of one entity in one article, in text order."""
+        m = t.mentions.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(m.surface, m.name, m.start, m.end, m.in_title)
+                .where(m.article_id == article_id, m.entity_id == entity_id)
+                .order_by(m.start)
+            ).all()
+        return [MentionRecord(r.surface, r.name, r.start, r.end, r.in_title) for r in rows]
 
     def story(self, story_id: int) -> StoryRecord:
         with self.engine.connect() as conn:

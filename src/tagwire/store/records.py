@@ -99,3 +99,12 @@ class StoryRecord:
     publishers: int
     article_count: int
     tags: tuple[EntityRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRecord:
+    surface: str
+    name: str
+    start: int
+    end: int
+    in_title: bool

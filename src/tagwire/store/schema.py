@@ -198,6 +198,7 @@ mentions = Table(
     Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("entity_id", Integer, ForeignKey("entities.id"), nullable=False),
     Column("surface", String(300), nullable=False),
+    Column("name", String(300), nullable=False),  # the name it was resolved to
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("in_title", Boolean, nullable=False),

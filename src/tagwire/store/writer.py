@@ -386,6 +386,7 @@ class Writer:
                         "article_id": article_id,
                         "entity_id": entity_id,
                         "surface": mention.surface[:300],
+                        "name": mention.name[:300],
                         "start": mention.start,
                         "end": mention.end,
                         "in_title": mention.in_title,

@@ -60,6 +60,13 @@ def article_story(request: Request, article_id: str) -> dict[str, Any]:
     return service.story_choice_json(_store(request), number)
 
 
+@router.get("/articles/{article_id}/tags/{tag}", summary="Why an article carries a tag")
+def article_tag(request: Request, article_id: str, tag: str) -> dict[str, Any]:
+    number = service.parse_id(article_id, "article id")
+    assert number is not None
+    return service.why_tag_json(_store(request), number, tag)
+
+
 @router.get("/stories/{story_id}", summary="One story and its articles")
 def story(
     request: Request, story_id: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
