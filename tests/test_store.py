@@ -174,3 +174,21 @@ def test_same_surname_two_candidates_stays_apart(store: Store) -> None:
         jon = w.entity_ids([("person", "Jon Smith")])[("person", "Jon Smith")]
     # "Jon" could be John or Jonathan: two fits, so a new entity rather than a guess.
     assert jon not in ids.values()
+
+
+def test_tags_answer_to_forms_never_seen(store: Store) -> None:
+    from tagwire.service import find_tag
+
+    with store.writer() as w:
+        w.entity_ids(
+            [
+                ("person", "Ishiba Shigeru"),
+                ("person", "William Jefferson Clinton"),
+                ("person", "Lee Jae-myung"),
+            ]
+        )
+    assert find_tag(store, "ShigeruIshiba").slug == "IshibaShigeru"
+    assert find_tag(store, "BillClinton").slug == "WilliamJeffersonClinton"
+    assert find_tag(store, "JaeMyungLee").slug == "LeeJaemyung"
+    with pytest.raises(NotFound):
+        find_tag(store, "HillaryClinton")

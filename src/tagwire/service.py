@@ -3,6 +3,7 @@ these functions and never each other. Values come back as the JSON shapes of PRO
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -61,8 +62,19 @@ def entity_json(entity: EntityRecord) -> JSON:
     return {"slug": entity.slug, "name": entity.name, "kind": entity.kind}
 
 
+_CAMEL = re.compile(r"(?<=[^\W\d_])(?=[A-Z])")
+
+
 def find_tag(store: Store, tag: str) -> EntityRecord:
-    return store.entity(lookup_key(tag))
+    """The entity a tag names: its slug or any alias, in any case; else the words of the tag
+    ("ShigeruIshiba" -> "Shigeru Ishiba") as another order, split or nickname of a name."""
+    try:
+        return store.entity(lookup_key(tag))
+    except NotFound:
+        words = _CAMEL.sub(" ", tag).strip()
+        if " " not in words:
+            raise
+        return store.entity_by_name(words)
 
 
 def list_articles(

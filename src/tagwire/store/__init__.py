@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.engine import Row
 
+from tagwire.entities.names import entity_key, same_person, surname
 from tagwire.errors import NotFound, StoreError
 from tagwire.store import schema as t
 from tagwire.store.engine import WRITE, make_engine
@@ -471,6 +472,32 @@ class Store:
         if row is None:
             raise NotFound("tag", key)
         return _entity(row)
+
+    def entity_by_name(self, name: str) -> EntityRecord:
+        """An entity by a form of its name not seen as such: another order of a person's
+        names, another split of a given name, or a nickname of exactly one known person."""
+        with self.engine.connect() as conn:
+            for kind in ("person", "organization", "place", "other"):
+                row = conn.execute(
+                    select(t.entities)
+                    .join(t.entity_keys, t.entity_keys.c.entity_id == t.entities.c.id)
+                    .where(
+                        t.entity_keys.c.kind == kind, t.entity_keys.c.key == entity_key(name, kind)
+                    )
+                ).first()
+                if row is not None:
+                    return _entity(row)
+            family = surname(name)
+            if family:
+                rows = conn.execute(
+                    select(t.entities).where(
+                        t.entities.c.kind == "person", t.entities.c.surname == family
+                    )
+                ).all()
+                fits = [r for r in rows if same_person(name, r.name)]
+                if len(fits) == 1:
+                    return _entity(fits[0])
+        raise NotFound("tag", name)
 
     def top_entities(self, limit: int = 20, since: datetime | None = None) -> list[EntityRecord]:
         """The tags with most articles (since a time, if given)."""
