@@ -335,3 +335,19 @@ def test_why_an_article_carries_a_tag(deployment: Deployment) -> None:
     assert all(m["context"] for m in why["mentions"])
     missing = deployment.api.get(f"/api/v1/articles/{card['id']}/tags/ZoëMüller")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_related_tags_timeline_and_trending(deployment: Deployment) -> None:
+    related = deployment.api.get("/api/v1/tags/ElenaMarchetti/related").json()["related"]
+    slugs = [r["slug"] for r in related]
+    assert "HiroshiNakamura" in slugs[:3] and "ElenaMarchetti" not in slugs
+    assert related[0]["shared_articles"] == 4
+    days = deployment.api.get("/api/v1/tags/ElenaMarchetti/timeline").json()["days"]
+    assert len(days) == 30 and sum(d["articles"] for d in days) == 4
+    assert days == sorted(days, key=lambda d: d["date"])
+    trending = deployment.api.get("/api/v1/trending").json()["tags"]
+    assert "ElenaMarchetti" in [t["slug"] for t in trending]
+    page = deployment.api.get("/tags/ElenaMarchetti", headers={"Accept": "text/html"}).text
+    assert "Related:" in page and 'class="timeline"' in page
+    home = deployment.api.get("/", headers={"Accept": "text/html"}).text
+    assert "Trending" in home

@@ -4,7 +4,8 @@ these functions and never each other. Values come back as the JSON shapes of PRO
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from tagwire.entities.hashtags import lookup_key
@@ -12,6 +13,7 @@ from tagwire.entities.names import explain
 from tagwire.errors import BadRequest, NotFound
 from tagwire.store import BadCursor, Page, Store
 from tagwire.store.records import ArticleRecord, CardRecord, EntityRecord, StoryRecord
+from tagwire.types import now_utc
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -219,3 +221,60 @@ def why_tag_json(store: Store, article_id: int, tag: str) -> JSON:
             for m in mentions
         ],
     }
+
+
+RELATED_DAYS = 14
+TIMELINE_DAYS = 30
+
+
+def related_json(store: Store, tag: str, limit: int = 10) -> JSON:
+    """Tags that co-occur with this one in the last two weeks."""
+    entity = find_tag(store, tag)
+    since = now_utc() - timedelta(days=RELATED_DAYS)
+    related = store.related_entities(entity.id, since, limit)
+    return {
+        "tag": entity_json(entity),
+        "related": [entity_json(e) | {"shared_articles": n} for e, n in related],
+    }
+
+
+def timeline_json(store: Store, tag: str, days: int = TIMELINE_DAYS) -> JSON:
+    """Articles per day (UTC) with this tag over the last ``days`` days, oldest first."""
+    entity = find_tag(store, tag)
+    today = now_utc().date()
+    first = today - timedelta(days=days - 1)
+    counts = Counter(
+        at.date() for at in store.timeline(entity.id, datetime.combine(first, time(), tzinfo=UTC))
+    )
+    return {
+        "tag": entity_json(entity),
+        "days": [
+            {
+                "date": (first + timedelta(days=i)).isoformat(),
+                "articles": counts.get(first + timedelta(days=i), 0),
+            }
+            for i in range(days)
+        ],
+    }
+
+
+def trending(
+    store: Store, limit: int = 10, min_articles: int = 2
+) -> list[tuple[EntityRecord, float]]:
+    """Tags rising fastest: articles in the last 24 hours against their daily average over
+    the 14 days before (plus one, so a new name needs several articles to rank)."""
+    now = now_utc()
+    recent = store.entity_counts(now - timedelta(days=1), now)
+    before = store.entity_counts(now - timedelta(days=15), now - timedelta(days=1))
+    scores = {
+        entity_id: n / (1.0 + before.get(entity_id, 0) / 14.0)
+        for entity_id, n in recent.items()
+        if n >= min_articles
+    }
+    top = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    entities = store.entities_by_id([entity_id for entity_id, _ in top])
+    return [(entities[entity_id], round(score, 2)) for entity_id, score in top]
+
+
+def trending_json(store: Store, limit: int = 10) -> list[JSON]:
+    return [entity_json(e) | {"score": score} for e, score in trending(store, limit)]

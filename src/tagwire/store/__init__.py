@@ -499,6 +499,56 @@ class Store:
                     return _entity(fits[0])
         raise NotFound("tag", name)
 
+    def related_entities(
+        self, entity_id: int, since: datetime, limit: int = 10
+    ) -> list[tuple[EntityRecord, int]]:
+        """The tags that appear most often beside this one in articles since ``since``."""
+        mine = t.article_tags.alias("mine")
+        other = t.article_tags.alias("other")
+        shared = func.count(other.c.article_id)
+        rows = self._rows(
+            select(t.entities, shared.label("shared"))
+            .select_from(mine)
+            .join(other, other.c.article_id == mine.c.article_id)
+            .join(t.entities, t.entities.c.id == other.c.entity_id)
+            .where(
+                mine.c.entity_id == entity_id,
+                mine.c.sort_at >= since,
+                other.c.entity_id != entity_id,
+            )
+            .group_by(*t.entities.c)
+            .order_by(shared.desc(), t.entities.c.slug)
+            .limit(limit)
+        )
+        return [(_entity(r), int(r.shared)) for r in rows]
+
+    def timeline(self, entity_id: int, since: datetime) -> list[datetime]:
+        """Sort times of the entity's articles since ``since`` (the caller buckets them)."""
+        rows = self._rows(
+            select(t.article_tags.c.sort_at)
+            .where(t.article_tags.c.entity_id == entity_id, t.article_tags.c.sort_at >= since)
+            .order_by(t.article_tags.c.sort_at)
+        )
+        return [r.sort_at for r in rows]
+
+    def entity_counts(self, since: datetime, until: datetime) -> dict[int, int]:
+        """Articles per entity with a sort time in [since, until)."""
+        count = func.count(t.article_tags.c.article_id)
+        rows = self._rows(
+            select(t.article_tags.c.entity_id, count.label("n"))
+            .where(t.article_tags.c.sort_at >= since, t.article_tags.c.sort_at < until)
+            .group_by(t.article_tags.c.entity_id)
+        )
+        return {int(r.entity_id): int(r.n) for r in rows}
+
+    def entities_by_id(self, ids: Sequence[int]) -> dict[int, EntityRecord]:
+        rows = self._rows(select(t.entities).where(t.entities.c.id.in_(list(ids))))
+        return {int(r.id): _entity(r) for r in rows}
+
+    def _rows(self, query: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
     def top_entities(self, limit: int = 20, since: datetime | None = None) -> list[EntityRecord]:
         """The tags with most articles (since a time, if given)."""
         count = func.count(t.article_tags.c.article_id)

@@ -26,6 +26,21 @@ def tag(
     return service.tag_json(_store(request), tag, cursor=cursor, limit=limit)[2]
 
 
+@router.get("/tags/{tag}/related", summary="Tags that appear beside this one")
+def related(request: Request, tag: str, limit: str | None = LIMIT) -> dict[str, Any]:
+    return service.related_json(_store(request), tag, service.parse_limit(limit or "10"))
+
+
+@router.get("/tags/{tag}/timeline", summary="Articles per day with this tag, last 30 days")
+def timeline(request: Request, tag: str) -> dict[str, Any]:
+    return service.timeline_json(_store(request), tag)
+
+
+@router.get("/trending", summary="Tags rising fastest over the last day")
+def trending(request: Request, limit: str | None = LIMIT) -> dict[str, Any]:
+    return {"tags": service.trending_json(_store(request), service.parse_limit(limit or "10"))}
+
+
 @router.get("/tags", summary="Most active hashtags")
 def tags(request: Request, limit: str | None = LIMIT) -> dict[str, Any]:
     return {"tags": service.top_tags_json(_store(request), service.parse_limit(limit))}

@@ -77,6 +77,7 @@ def home(request: Request, cursor: str | None = None) -> Response:
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
             "top_tags": store.top_entities(24),
+            "trending": service.trending(store, 10),
             "counts": store.counts(),
         },
     )
@@ -106,10 +107,19 @@ def tag_atom(request: Request, tag: str) -> Response:
 def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
     store = _store(request)
     entity, page, _ = service.tag_json(store, tag, cursor=cursor)
+    days = service.timeline_json(store, entity.slug)["days"]
+    peak = max((d["articles"] for d in days), default=0) or 1
     return templates.TemplateResponse(
         request,
         "tag.html",
-        {"entity": entity, "groups": group_by_story(page.items), "next": page.next_cursor},
+        {
+            "entity": entity,
+            "groups": group_by_story(page.items),
+            "next": page.next_cursor,
+            "related": service.related_json(store, entity.slug)["related"],
+            "days": days,
+            "peak": peak,
+        },
     )
 
 
