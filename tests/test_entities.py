@@ -226,3 +226,12 @@ def test_each_resolution_can_be_explained(
 def test_explanation_names_the_other_spelling() -> None:
     rule = explain("Bill Clinton", "Bill Clinton", "person", "William Jefferson Clinton")
     assert "nickname" in rule and "'Bill Clinton'" in rule
+
+
+def test_a_lone_one_word_name_is_not_a_person_tag() -> None:
+    text = (
+        "The factory near Hamilton will employ 300 people, the company said. "
+        "Chief executive Laura Bennett said exports would grow."
+    )
+    people = {m.name for m in find_mentions("Dairy expands", text) if m.kind is EntityKind.PERSON}
+    assert people == {"Laura Bennett"}

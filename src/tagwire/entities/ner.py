@@ -100,7 +100,22 @@ def find_mentions(
         )
         for surface, name, kind, start, end in raw
     ]
-    return tuple(_drop_person_place_clashes(mentions))
+    return tuple(_drop_lone_single_names(_drop_person_place_clashes(mentions)))
+
+
+def _drop_lone_single_names(mentions: list[Mention]) -> list[Mention]:
+    """A one-word person name that no full name in the article explains, seen once and not
+    in the title, is more often a misread word (a town, a brand) than a topic: dropped.
+    Mononyms that matter ("Neymar said ... Neymar") are mentioned more than once."""
+    counts: dict[str, int] = {}
+    in_title: set[str] = set()
+    for m in mentions:
+        if m.kind is EntityKind.PERSON and len(m.name.split()) == 1:
+            counts[m.name] = counts.get(m.name, 0) + 1
+            if m.in_title:
+                in_title.add(m.name)
+    lone = {name for name, n in counts.items() if n < 2 and name not in in_title}
+    return [m for m in mentions if not (m.kind is EntityKind.PERSON and m.name in lone)]
 
 
 _DATELINE_END = re.compile(r"\s*(?:,|:|\(|—|–|-{1,2}\s)")
