@@ -161,3 +161,43 @@ def test_process_pool_gives_the_same_result_as_one_worker(tmp_path: Path) -> Non
             results.append(sorted((c.title, [t.slug for t in c.tags]) for c in cards))
             store.close()
     assert results[0] == results[1]
+
+
+def test_items_linking_to_script_or_files_are_never_stored(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    links = [
+        "javascript:alert(document.cookie)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        http_server.url("/fine"),
+    ]
+    items = "".join(
+        f"<item><title>&lt;script&gt;alert({n})&lt;/script&gt; Item {n}</title>"
+        f"<link>{link.replace('<', '&lt;').replace('>', '&gt;')}</link>"
+        f"<description>&lt;img src=x onerror=alert({n})&gt; text</description></item>"
+        for n, link in enumerate(links)
+    )
+    http_server.routes["/feed.xml"] = Reply(
+        200,
+        f"<rss version='2.0'><channel><title>T</title>{items}</channel></rss>".encode(),
+        {"Content-Type": "application/rss+xml"},
+    )
+    http_server.routes["/fine"] = Reply(200, page("Fine"), {"Content-Type": "text/html"})
+    store = Store(f"sqlite:///{tmp_path / 't.db'}")
+    store.upsert_sources([Source("S", http_server.url("/"), (http_server.url("/feed.xml"),))])
+    run(store)
+    cards = store.list_cards(limit=100).items
+    assert [c.url for c in cards] == [http_server.url("/fine")]
+    import httpx
+
+    from tagwire.web.app import create_app
+
+    async def home() -> str:
+        transport = httpx.ASGITransport(app=create_app(store))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return (await client.get("/", headers={"Accept": "text/html"})).text
+
+    html = asyncio.run(home())
+    assert "<script>alert" not in html and "onerror" not in html
+    assert "alert(3) Item 3" in html  # markup in feed titles is dropped, the words kept

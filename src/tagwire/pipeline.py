@@ -30,6 +30,7 @@ from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, Th
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from multiprocessing import get_context
+from urllib.parse import urlsplit
 
 from tagwire import dedup, feeds
 from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
@@ -208,6 +209,10 @@ class Pipeline:
         return "failed"
 
     async def _item(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Outcome:
+        if urlsplit(item.url).scheme.lower() not in {"http", "https"}:
+            # javascript:, data:, file: links would become links on our pages: never stored.
+            log.warning("item skipped url=%.80s: not an http(s) link", item.url)
+            return Outcome.FAILED
         item_url = dedup.canonical_url(item.url)
         if self.store.known_article([item_url]) is not None:
             return Outcome.KNOWN
