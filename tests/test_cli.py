@@ -11,7 +11,7 @@ from tagwire import cli, config
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("command", ["ingest", "serve", "tags", "sources", "config"])
+@pytest.mark.parametrize("command", ["ingest", "serve", "tags", "sources", "curate", "config"])
 def test_every_command_explains_itself(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main([command, "--help"])

@@ -99,6 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--db", metavar="URL", help=db_help)
     src.set_defaults(handler=_sources)
 
+    cur = sub.add_parser(
+        "curate",
+        help="merge, rename or block tags from a curation file",
+        description="Apply a curation file (TOML: [[merge]] tags = [...], [[rename]] tag, "
+        "name, [[block]] tags = [...]) to every stored article.",
+    )
+    cur.add_argument("file", metavar="FILE", help="the curation file")
+    cur.add_argument("--db", metavar="URL", help=db_help)
+    cur.set_defaults(handler=_curate)
+
     cfg = sub.add_parser(
         "config",
         help="print the effective settings",
@@ -189,6 +199,15 @@ def _sources(args: argparse.Namespace, settings: config.Config) -> int:
             f"{s['id']:>4} {s['name'][:32]:<32} {s['region'] or '':<11} "
             f"{s['articles']:>6}  {status}"
         )
+    return 0
+
+
+def _curate(args: argparse.Namespace, settings: config.Config) -> int:
+    from tagwire import curation
+
+    store = Store(settings.database_url)
+    for line in service.apply_curation(store, curation.load(args.file)) or ["nothing to do"]:
+        print(line)
     return 0
 
 

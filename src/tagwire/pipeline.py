@@ -288,8 +288,10 @@ class Pipeline:
             ids = w.entity_ids((m.kind.value, m.name) for m in article.mentions)
             mention_ids = [ids[(m.kind.value, m.name)] for m in article.mentions]
             scores: dict[int, float] = {}
+            blocked = w.blocked(ids.values())
             for key, score in salience(article.mentions).items():
-                scores[ids[key]] = scores.get(ids[key], 0.0) + score
+                if ids[key] not in blocked:
+                    scores[ids[key]] = scores.get(ids[key], 0.0) + score
             vector = terms(article.title, article.text[:600])
             words = len(article.text.split())
             replaces = survivor is not None and dedup.new_copy_survives(

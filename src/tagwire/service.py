@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from tagwire import curation
 from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.names import explain
 from tagwire.errors import BadRequest, NotFound
@@ -278,3 +279,28 @@ def trending(
 
 def trending_json(store: Store, limit: int = 10) -> list[JSON]:
     return [entity_json(e) | {"score": score} for e, score in trending(store, limit)]
+
+
+def apply_curation(store: Store, actions: list[curation.Action]) -> list[str]:
+    """Apply a curation file in one transaction; what was done, in words."""
+    done: list[str] = []
+    resolved: list[tuple[curation.Action, list[EntityRecord]]] = []
+    for action in actions:  # every tag is looked up before anything changes
+        tags = action.tags if isinstance(action, curation.Merge | curation.Block) else (action.tag,)
+        resolved.append((action, [find_tag(store, tag) for tag in tags]))
+    with store.curator() as curator:
+        for action, entities in resolved:
+            if isinstance(action, curation.Merge):
+                keep = entities[0]
+                for other in entities[1:]:
+                    if other.id != keep.id:
+                        curator.merge(keep.id, other.id)
+                        done.append(f"merged #{other.slug} into #{keep.slug}")
+            elif isinstance(action, curation.Rename):
+                curator.rename(entities[0].id, action.name)
+                done.append(f"renamed #{entities[0].slug} to {action.name!r}")
+            else:
+                for entity in entities:
+                    curator.block(entity.id)
+                    done.append(f"blocked #{entity.slug}")
+    return done

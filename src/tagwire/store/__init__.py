@@ -31,7 +31,7 @@ from tagwire.store.records import (
     StoryChoice,
     StoryRecord,
 )
-from tagwire.store.writer import Writer, _new_id
+from tagwire.store.writer import Curator, Writer, _new_id
 from tagwire.types import Source, now_utc
 
 __all__ = [
@@ -70,6 +70,12 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def curator(self) -> Iterator[Curator]:
+        """Curation of entities, in one write transaction."""
+        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+            yield Curator(conn)
 
     @contextmanager
     def writer(self) -> Iterator[Writer]:

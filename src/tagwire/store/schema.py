@@ -180,6 +180,7 @@ entities = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("article_count", Integer, nullable=False, default=0),
     Column("surname", String(100)),
+    Column("blocked", Boolean, nullable=False, default=False),  # curation: never a tag
     UniqueConstraint("kind", "key", name="uq_entities_kind_key"),
     Index("ix_entities_surname", "kind", "surname"),
 )

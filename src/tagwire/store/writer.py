@@ -221,6 +221,7 @@ class Writer:
                     "created_at": now_utc(),
                     "article_count": 0,
                     "surname": surname(name) if kind == "person" else None,
+                    "blocked": False,
                 }
             )
         created = (
@@ -246,6 +247,12 @@ class Writer:
                 for row, entity_id in zip(rows, created, strict=True)
             ],
         )
+
+    def blocked(self, ids: Iterable[int]) -> set[int]:
+        """Which of these entities curation has blocked."""
+        e = t.entities.c
+        rows = self.conn.execute(select(e.id).where(e.id.in_(list(ids)), e.blocked.is_(True)))
+        return {int(r.id) for r in rows}
 
     def entity_id(self, name: str, kind: str) -> int:
         """The entity for one resolved name, created (with its slug and aliases) if new."""
@@ -492,3 +499,52 @@ def _candidate(row: Any) -> StoryCandidate:
         first_seen=row.first_seen,
         size=row.article_count,
     )
+
+
+class Curator:
+    """Merges, renames and blocks of entities, applied to every stored article (curation)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def merge(self, keep: int, gone: int) -> None:
+        """``gone`` becomes ``keep`` everywhere; its slug and spellings answer for ``keep``."""
+        tags = t.article_tags
+        both = select(tags.c.article_id).where(tags.c.entity_id == keep)
+        self.conn.execute(
+            tags.delete().where(tags.c.entity_id == gone, tags.c.article_id.in_(both))
+        )
+        self.conn.execute(update(tags).where(tags.c.entity_id == gone).values(entity_id=keep))
+        for table in (t.mentions, t.entity_keys, t.entity_aliases):
+            self.conn.execute(update(table).where(table.c.entity_id == gone).values(entity_id=keep))
+        self.conn.execute(t.entities.delete().where(t.entities.c.id == gone))
+        self._recount(keep)
+
+    def rename(self, entity_id: int, name: str) -> None:
+        """A new display name; the slug stays (slugs never change) and the name is an alias."""
+        self.conn.execute(update(t.entities).where(t.entities.c.id == entity_id).values(name=name))
+        key = lookup_key(name)
+        taken = self.conn.execute(
+            select(t.entity_aliases.c.key).where(t.entity_aliases.c.key == key)
+        ).first()
+        if key and taken is None:
+            self.conn.execute(t.entity_aliases.insert().values(key=key, entity_id=entity_id))
+
+    def block(self, entity_id: int) -> None:
+        """Never a tag again, on stored articles or new ones; mentions are kept."""
+        self.conn.execute(
+            update(t.entities).where(t.entities.c.id == entity_id).values(blocked=True)
+        )
+        self.conn.execute(t.article_tags.delete().where(t.article_tags.c.entity_id == entity_id))
+        self._recount(entity_id)
+
+    def _recount(self, entity_id: int) -> None:
+        count = (
+            select(func.count())
+            .select_from(t.article_tags)
+            .where(t.article_tags.c.entity_id == entity_id)
+            .scalar_subquery()
+        )
+        self.conn.execute(
+            update(t.entities).where(t.entities.c.id == entity_id).values(article_count=count)
+        )
