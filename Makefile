@@ -35,10 +35,11 @@ demo: $(STAMP)
 	$(BIN)/python -m tagwire.demo.run --host $(HOST) --port $(PORT)
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/extraction.py
-	$(BIN)/python bench/dedup_eval.py
-	$(BIN)/python bench/stories_eval.py --sweep --write
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.extraction
+	$(BIN)/python -m bench.dedup_eval
+	$(BIN)/python -m bench.stories_eval --sweep --write
+	$(BIN)/python -m bench.ner_eval --write
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

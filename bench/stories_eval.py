@@ -35,6 +35,8 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script too
+
 from bench.report import replace_section
 from tagwire.store.writer import MAX_CANDIDATES  # the store's cap on candidate stories
 from tagwire.stories import STOPWORDS, StoryRules, choose_story, grow, start, terms

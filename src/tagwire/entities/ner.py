@@ -165,7 +165,13 @@ def _drop_person_place_clashes(mentions: list[Mention]) -> list[Mention]:
     ("Trump said") and as a person in another. A non-person mention whose name is a person's
     full name, or one word of exactly one person's full name in the same article, is that
     person."""
-    people = {name_key(m.name): m.name for m in mentions if m.kind is EntityKind.PERSON}
+    # Only full names vouch: one stray PERSON tag on "Napoli" must not make every "Napoli" a
+    # person (CoNLL evaluation, docs/quality.md).
+    people = {
+        name_key(m.name): m.name
+        for m in mentions
+        if m.kind is EntityKind.PERSON and len(m.name.split()) > 1
+    }
     by_word: dict[str, set[str]] = {}
     for key, name in people.items():
         for word in key.split():
