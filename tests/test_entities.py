@@ -235,3 +235,20 @@ def test_a_lone_one_word_name_is_not_a_person_tag() -> None:
     )
     people = {m.name for m in find_mentions("Dairy expands", text) if m.kind is EntityKind.PERSON}
     assert people == {"Laura Bennett"}
+
+
+def test_name_particles_and_caps_headlines() -> None:
+    assert clean_name("van Boxmeer", "person") == "van Boxmeer"
+    assert clean_name("de Gaulle", "person") == "de Gaulle"
+    assert clean_name("the things", "organization") is None
+    mentions = find_mentions("JAPAN AND CHINA AGREE ON TRADE", "Officials met in Tokyo.")
+    assert {"Japan", "China"} <= {m.name for m in mentions if m.kind is EntityKind.PLACE}
+
+
+def test_a_bare_portfolio_before_a_role_is_no_organisation() -> None:
+    text = (
+        "Palestinian Authority Secretary General Hussein al-Sheikh met Finance Minister "
+        "David Okafor in Ramallah."
+    )
+    names = {m.name for m in find_mentions("Talks", text)}
+    assert "Finance" not in names

@@ -81,6 +81,32 @@ AGENCIES = frozenset(
 )
 
 
+# Lower-case words that begin names ("van Boxmeer", "de Gaulle", "al-Sisi", "bin Salman").
+NAME_PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "du",
+        "le",
+        "la",
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "ben",
+        "ter",
+        "den",
+        "der",
+    }
+)
+
+
 def strip_titles(name: str) -> str:
     """ "President Lee Jae-myung" -> "Lee Jae-myung"; a name that is only a title -> ""."""
     return _TITLE_RE.sub("", name.strip()).strip()
@@ -96,7 +122,12 @@ def clean_name(raw: str, kind: str) -> str | None:
     words = name.split()
     if not words or len(words) > 6 or len(name) < 2 or len(name) > 80:
         return None
-    if not any(c.isalpha() for c in name) or not (name[0].isupper() or not name[0].isalpha()):
+    starts_well = (
+        name[0].isupper()
+        or not name[0].isalpha()
+        or (len(words) > 1 and words[0].lower().rstrip("-") in NAME_PARTICLES)
+    )
+    if not any(c.isalpha() for c in name) or not starts_well:
         return None
     if kind == "person" and any(c.isdigit() for c in name):
         return None

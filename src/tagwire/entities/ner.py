@@ -59,7 +59,10 @@ def find_mentions(
     """Every usable mention in ``title + "\\n\\n" + text``, offsets into that string."""
     if language not in (None, "en"):
         return ()  # no model for this language yet: no tags rather than garbage tags
-    body = f"{title}\n\n{text}"[:MAX_CHARS]
+    # An all-capitals headline ("JAPAN BEAT CHINA") defeats the model; in title case it does
+    # not, and the offsets stay the same.
+    shown_title = title.title() if title.isupper() else title
+    body = f"{shown_title}\n\n{text}"[:MAX_CHARS]
     doc = load_model()(body)
     raw: list[Raw] = []
     credits = [m.span() for m in _CREDIT.finditer(body)]
@@ -77,7 +80,11 @@ def find_mentions(
             continue
         if _is_dateline(body, ent.start_char, ent.end_char, len(title)):
             continue  # "SEOUL, South Korea (AP) —": where it was filed, not what it is about
-        if kind is not EntityKind.PERSON and _ROLE_AFTER.match(body, ent.end_char):
+        if (
+            kind is not EntityKind.PERSON
+            and len(ent.text.split()) == 1
+            and _ROLE_AFTER.match(body, ent.end_char)
+        ):
             continue  # "Finance" in "Finance Minister David Okafor" is a portfolio
         if kind is EntityKind.PLACE:
             name = canonical_place(name)
