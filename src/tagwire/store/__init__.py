@@ -328,10 +328,6 @@ class Store:
         )
         return str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
 
-    def cards(self, ids: Sequence[int]) -> list[CardRecord]:
-        with self.engine.connect() as conn:
-            return self._cards(conn, ids)
-
     def _cards(self, conn: Connection, ids: Sequence[int]) -> list[CardRecord]:
         if not ids:
             return []
@@ -632,7 +628,3 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         return at, int(id_text)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise BadCursor(f"invalid cursor {cursor[:40]!r}") from exc
-
-
-def open_store(url: str) -> Store:
-    return Store(url)
