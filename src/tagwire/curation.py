@@ -10,6 +10,11 @@
     [[block]]                    # never a tag, on stored or new articles
     tags = ["Southeast"]
 
+    [[split]]                    # these forms are somebody else: a new entity
+    tag = "WilliamClinton"       # (here a wrong nickname join of two people)
+    forms = ["Bill Clinton"]
+    name = "Bill Clinton"        # the new entity's display name; default: the first form
+
 Applying a file changes every stored article at once and is idempotent: a merge whose tags
 already answer for one entity, or a block already in place, changes nothing.
 """
@@ -40,7 +45,14 @@ class Block:
     tags: tuple[str, ...]
 
 
-Action = Merge | Rename | Block
+@dataclass(frozen=True, slots=True)
+class Split:
+    tag: str
+    forms: tuple[str, ...]  # mentions written so (or spelt like it) go to the new entity
+    name: str
+
+
+Action = Merge | Rename | Block | Split
 
 
 def load(path: str | Path) -> list[Action]:
@@ -48,7 +60,7 @@ def load(path: str | Path) -> list[Action]:
         doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the curation file: {exc}") from exc
-    unknown = set(doc) - {"merge", "rename", "block"}
+    unknown = set(doc) - {"merge", "rename", "block", "split"}
     if unknown:
         raise ConfigError(f"{path}: unknown sections {', '.join(sorted(unknown))}")
     actions: list[Action] = []
@@ -64,6 +76,21 @@ def load(path: str | Path) -> list[Action]:
         actions.append(Rename(tag, " ".join(name.split())))
     for index, entry in enumerate(_tables(path, doc, "block"), 1):
         actions.append(Block(_tags(path, f"block #{index}", entry)))
+    for index, entry in enumerate(_tables(path, doc, "split"), 1):
+        tag, forms, name = entry.get("tag"), entry.get("forms"), entry.get("name")
+        if (
+            not isinstance(tag, str)
+            or not isinstance(forms, list)
+            or not forms
+            or not all(isinstance(f, str) and f.strip() for f in forms)
+            or not isinstance(name, str | None)
+        ):
+            raise ConfigError(
+                f'{path}: split #{index} needs tag = "...", forms = ["...", ...] '
+                'and optionally name = "..."'
+            )
+        clean = tuple(" ".join(f.split()) for f in forms)
+        actions.append(Split(tag, clean, " ".join((name or clean[0]).split())))
     return actions
 
 

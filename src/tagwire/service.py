@@ -70,14 +70,12 @@ _CAMEL = re.compile(r"(?<=[^\W\d_])(?=[A-Z])")
 
 def find_tag(store: Store, tag: str) -> EntityRecord:
     """The entity a tag names: its slug or any alias, in any case; else the words of the tag
-    ("ShigeruIshiba" -> "Shigeru Ishiba") as another order, split or nickname of a name."""
+    ("ShigeruIshiba" -> "Shigeru Ishiba") as another order, split, accent or nickname of a
+    name."""
     try:
         return store.entity(lookup_key(tag))
     except NotFound:
-        words = _CAMEL.sub(" ", tag).strip()
-        if " " not in words:
-            raise
-        return store.entity_by_name(words)
+        return store.entity_by_name(_CAMEL.sub(" ", tag).strip())
 
 
 def list_articles(
@@ -299,6 +297,10 @@ def apply_curation(store: Store, actions: list[curation.Action]) -> list[str]:
             elif isinstance(action, curation.Rename):
                 curator.rename(entities[0].id, action.name)
                 done.append(f"renamed #{entities[0].slug} to {action.name!r}")
+            elif isinstance(action, curation.Split):
+                new_id = curator.split(entities[0].id, action.forms, action.name)
+                if new_id is not None:
+                    done.append(f"split {action.name!r} off #{entities[0].slug}")
             else:
                 for entity in entities:
                     curator.block(entity.id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 # Longest first, so "Prime Minister" is tried before "Minister". Matched case-insensitively
@@ -135,10 +135,32 @@ def clean_name(raw: str, kind: str) -> str | None:
 
 
 def name_key(name: str) -> str:
-    """Identity of a name: case, dots and hyphens do not matter ("U.S." = "US")."""
-    text = unicodedata.normalize("NFKC", name).casefold().replace("’", "'")
+    """Identity of a name: case, dots, hyphens and the accents of Latin letters do not
+    matter ("U.S." = "US", "Erdoğan" = "Erdogan")."""
+    text = fold_latin_accents(unicodedata.normalize("NFKC", name)).casefold().replace("’", "'")
     text = re.sub(r"[.\u00b7]", "", text).replace("-", "")
     return " ".join(text.split())
+
+
+# Latin letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i", "ħ": "h"}
+)
+
+
+def fold_latin_accents(text: str) -> str:
+    """ "Erdoğan" -> "Erdogan", "Müller" -> "Muller": the English press writes both. Only
+    marks on Latin letters go; in Devanagari or Arabic a combining mark is a vowel, part of
+    the name, and stays."""
+    if text.isascii():
+        return text
+    text = text.translate(_UNDECOMPOSED)
+    out: list[str] = []
+    for char in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(char) and out and out[-1].isascii():
+            continue
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 # Common East Asian family names (Korean, Chinese, Vietnamese romanisations): in a
@@ -230,6 +252,19 @@ def same_person(a: str, b: str) -> bool:
             _given_names_match(x, y) for x, y in zip(middle_a, middle_b, strict=True)
         )
     return True
+
+
+def display_name(uses: Mapping[str, int], kind: str, current: str) -> str:
+    """An entity's display name: its most common full form (for a person, a form of two
+    words or more when there is one). A tie keeps the current name, so names do not flap."""
+    full = {n: c for n, c in uses.items() if kind != "person" or len(n.split()) > 1}
+    forms = full or dict(uses)
+    if not forms:
+        return current
+    best = max(forms.values())
+    if forms.get(current) == best:
+        return current
+    return min(n for n, c in forms.items() if c == best)
 
 
 def resolve_partials(names: Iterable[str]) -> dict[str, str]:

@@ -199,7 +199,10 @@ def salience(mentions: tuple[Mention, ...], lead_chars: int = 400) -> dict[tuple
     """Score per (kind, name): a title mention outranks the lead, the lead outranks the body."""
     scores: dict[tuple[str, str], float] = {}
     for m in mentions:
-        weight = 3.0 if m.in_title else (2.0 if m.start < lead_chars else 1.0)
         key = (m.kind.value, m.name)
-        scores[key] = scores.get(key, 0.0) + weight
+        scores[key] = scores.get(key, 0.0) + mention_weight(m.in_title, m.start, lead_chars)
     return scores
+
+
+def mention_weight(in_title: bool, start: int, lead_chars: int = 400) -> float:
+    return 3.0 if in_title else (2.0 if start < lead_chars else 1.0)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, func, inspect, select, text
 
+from tagwire.entities.names import name_key, surname
 from tagwire.store import schema
 from tagwire.types import now_utc
 
@@ -17,7 +18,58 @@ def _v1_initial(conn: Connection) -> None:
     schema.metadata.create_all(conn, tables=tables)
 
 
-MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = ((1, _v1_initial),)
+def _v2_name_forms(conn: Connection) -> None:
+    """Display names follow the most common full form (entity_names, entities.name_fixed);
+    entity keys ignore the accents of Latin letters ("Erdoğan" = "Erdogan")."""
+    if not inspect(conn).has_table("entity_names"):
+        schema.entity_names.create(conn)
+    columns = {c["name"] for c in inspect(conn).get_columns("entities")}
+    if "name_fixed" not in columns:
+        conn.execute(
+            text("ALTER TABLE entities ADD COLUMN name_fixed BOOLEAN NOT NULL DEFAULT FALSE")
+        )
+    m, a, n = schema.mentions.c, schema.articles.c, schema.entity_names.c
+    if conn.execute(select(func.count()).select_from(schema.entity_names)).scalar_one() == 0:
+        uses = (
+            select(m.entity_id, m.name, func.count(func.distinct(m.article_id)))
+            .join(schema.articles, a.id == m.article_id)
+            .where(a.listed.is_(True))
+            .group_by(m.entity_id, m.name)
+        )
+        conn.execute(schema.entity_names.insert().from_select([n.entity_id, n.name, n.uses], uses))
+    _refold_entity_keys(conn)
+    e = schema.entities.c
+    for entity_id, name, family in conn.execute(
+        select(e.id, e.name, e.surname).where(e.kind == "person")
+    ).all():
+        if surname(name) != family:
+            conn.execute(
+                schema.entities.update().where(e.id == entity_id).values(surname=surname(name))
+            )
+
+
+def _refold_entity_keys(conn: Connection) -> None:
+    k = schema.entity_keys.c
+    rows = conn.execute(select(k.kind, k.key, k.entity_id)).all()
+    kept = {(r.kind, r.key) for r in rows}
+    for kind, key, entity_id in rows:
+        words = [name_key(w) for w in key.split()]
+        new = " ".join(sorted(words) if kind == "person" and len(words) <= 3 else words)
+        if new == key:
+            continue
+        conn.execute(schema.entity_keys.delete().where(k.kind == kind, k.key == key))
+        kept.discard((kind, key))
+        if (kind, new) not in kept:  # a second entity with the folded key keeps its slug
+            kept.add((kind, new))
+            conn.execute(
+                schema.entity_keys.insert().values(kind=kind, key=new, entity_id=entity_id)
+            )
+
+
+MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
+    (1, _v1_initial),
+    (2, _v2_name_forms),
+)
 
 
 def current_version(conn: Connection) -> int:

@@ -181,6 +181,8 @@ entities = Table(
     Column("article_count", Integer, nullable=False, default=0),
     Column("surname", String(100)),
     Column("blocked", Boolean, nullable=False, default=False),  # curation: never a tag
+    # curation renamed it: the display name no longer follows the most common form
+    Column("name_fixed", Boolean, nullable=False, default=False),
     UniqueConstraint("kind", "key", name="uq_entities_kind_key"),
     Index("ix_entities_surname", "kind", "surname"),
 )
@@ -190,6 +192,16 @@ entity_aliases = Table(
     metadata,
     Column("key", String(300), primary_key=True),  # lookup key of a slug or name form
     Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), nullable=False),
+)
+
+# How many listed articles wrote each form of an entity's name: the display name is the
+# most common full form (PRODUCT.md, tag slugs).
+entity_names = Table(
+    "entity_names",
+    metadata,
+    Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(300), primary_key=True),
+    Column("uses", Integer, nullable=False),
 )
 
 mentions = Table(

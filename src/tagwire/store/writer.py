@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, func, select, update
+from sqlalchemy import Connection, CursorResult, bindparam, func, select, update
 
 from tagwire.dedup import title_key
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.names import entity_key, same_person, surname
+from tagwire.entities.names import display_name, entity_key, same_person, surname
+from tagwire.entities.ner import mention_weight
+from tagwire.errors import ConfigError
 from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
 from tagwire.stories import Decision, grow, index_keys, start
@@ -222,6 +224,7 @@ class Writer:
                     "article_count": 0,
                     "surname": surname(name) if kind == "person" else None,
                     "blocked": False,
+                    "name_fixed": False,
                 }
             )
         created = (
@@ -401,6 +404,11 @@ class Writer:
                     for mention, entity_id in zip(article.mentions, mention_entities, strict=True)
                 ],
             )
+            if listed:
+                forms: dict[int, set[str]] = {}
+                for mention, entity_id in zip(article.mentions, mention_entities, strict=True):
+                    forms.setdefault(entity_id, set()).add(mention.name[:300])
+                self._count_name_forms(forms)
         if listed:
             # Most salient first; equal scores keep the order of first mention (the order
             # of entity_scores), so a card's tags do not depend on entity ids.
@@ -426,6 +434,49 @@ class Writer:
                     .values(article_count=t.entities.c.article_count + 1)
                 )
         return article_id
+
+    def _count_name_forms(self, forms: dict[int, set[str]]) -> None:
+        """One more use of each form per entity; a display name that is no longer the most
+        common full form is replaced (slugs stay: PRODUCT.md)."""
+        n = t.entity_names.c
+        rows = self.conn.execute(
+            select(n.entity_id, n.name, n.uses).where(n.entity_id.in_(list(forms)))
+        ).all()
+        uses: dict[int, dict[str, int]] = {}
+        for row in rows:
+            uses.setdefault(int(row.entity_id), {})[row.name] = int(row.uses)
+        seen = [
+            (e, name) for e, names in forms.items() for name in names if name in uses.get(e, {})
+        ]
+        new = [
+            (e, name) for e, names in forms.items() for name in names if name not in uses.get(e, {})
+        ]
+        if seen:
+            self.conn.execute(
+                update(t.entity_names)
+                .where(n.entity_id == bindparam("e"), n.name == bindparam("n"))
+                .values(uses=n.uses + 1),
+                [{"e": e, "n": name} for e, name in seen],
+            )
+        if new:
+            self.conn.execute(
+                t.entity_names.insert(),
+                [{"entity_id": e, "name": name, "uses": 1} for e, name in new],
+            )
+        for e, name in chain(seen, new):
+            uses.setdefault(e, {})[name] = uses.get(e, {}).get(name, 0) + 1
+        self._follow_common_names(uses)
+
+    def _follow_common_names(self, uses: dict[int, dict[str, int]]) -> None:
+        e = t.entities.c
+        rows = self.conn.execute(
+            select(e.id, e.name, e.kind).where(e.id.in_(list(uses)), e.name_fixed.is_(False))
+        )
+        for row in rows:
+            name = display_name(uses[int(row.id)], row.kind, row.name)
+            if name != row.name:
+                self.conn.execute(update(t.entities).where(e.id == row.id).values(name=name))
+                self._add_alias(lookup_key(name), int(row.id))
 
     def _story_for(
         self,
@@ -517,12 +568,143 @@ class Curator:
         self.conn.execute(update(tags).where(tags.c.entity_id == gone).values(entity_id=keep))
         for table in (t.mentions, t.entity_keys, t.entity_aliases):
             self.conn.execute(update(table).where(table.c.entity_id == gone).values(entity_id=keep))
+        self._move_name_forms(gone, keep, None)
         self.conn.execute(t.entities.delete().where(t.entities.c.id == gone))
         self._recount(keep)
 
+    def split(self, entity_id: int, forms: tuple[str, ...], name: str) -> int | None:
+        """The mentions written in one of ``forms`` (or another spelling of them) become a new
+        entity called ``name``, with its own slug; new articles follow. Returns its id, or
+        None when no key, mention or spelling of the entity matches (already split)."""
+        e = t.entities.c
+        kind = self.conn.execute(select(e.kind).where(e.id == entity_id)).scalar_one()
+        keys = {entity_key(f, kind) for f in (*forms, name)}
+        k = t.entity_keys.c
+        moved_keys = (
+            self.conn.execute(
+                select(k.key).where(k.kind == kind, k.key.in_(keys), k.entity_id == entity_id)
+            )
+            .scalars()
+            .all()
+        )
+        m = t.mentions.c
+        mentions = [
+            (int(row.id), int(row.article_id))
+            for row in self.conn.execute(
+                select(m.id, m.article_id, m.name).where(m.entity_id == entity_id)
+            )
+            if entity_key(row.name, kind) in keys
+        ]
+        if not moved_keys and not mentions:
+            return None
+        new_key = entity_key(name, kind)
+        own_key = self.conn.execute(select(e.key).where(e.id == entity_id)).scalar_one()
+        if new_key == own_key:
+            raise ConfigError(f"split: {name!r} is the entity's own name; name the other one")
+        owner = self.conn.execute(select(k.entity_id).where(k.kind == kind, k.key == new_key))
+        if owner.scalar() not in (None, entity_id):
+            raise ConfigError(f"split: {name!r} already names another entity (merge instead?)")
+        self.conn.execute(t.entity_keys.delete().where(k.kind == kind, k.key.in_(moved_keys)))
+        # The forms' spellings stop answering for the old entity, except its own slug.
+        slug = self.conn.execute(select(e.slug).where(e.id == entity_id)).scalar_one()
+        spellings = {lookup_key(x) for f in (*forms, name) for x in (f, slugify(f))}
+        a = t.entity_aliases.c
+        self.conn.execute(
+            t.entity_aliases.delete().where(
+                a.key.in_(spellings - {lookup_key(slug)}), a.entity_id == entity_id
+            )
+        )
+        writer = Writer(self.conn)
+        found: dict[tuple[str, str], int] = {}
+        writer._create_entities([(kind, name, new_key)], found)
+        new_id = found[(kind, new_key)]
+        self.conn.execute(update(t.entities).where(e.id == new_id).values(name_fixed=True))
+        owned = set(
+            self.conn.execute(select(k.key).where(k.kind == kind, k.key.in_(keys))).scalars()
+        )
+        if keys - owned:
+            self.conn.execute(
+                t.entity_keys.insert(),
+                [{"kind": kind, "key": key, "entity_id": new_id} for key in keys - owned],
+            )
+        for spelling in spellings:
+            writer._add_alias(spelling, new_id)
+        if mentions:
+            self.conn.execute(
+                update(t.mentions)
+                .where(m.id.in_([i for i, _ in mentions]))
+                .values(entity_id=new_id)
+            )
+        self._move_name_forms(entity_id, new_id, lambda form: entity_key(form, kind) in keys)
+        self._retag({article for _, article in mentions})
+        for entity in (entity_id, new_id):
+            self._recount(entity)
+        return new_id
+
+    def _move_name_forms(self, old: int, new: int, which: Callable[[str], bool] | None) -> None:
+        n = t.entity_names.c
+        rows = self.conn.execute(select(n.name, n.uses).where(n.entity_id == old)).all()
+        there = dict(self.conn.execute(select(n.name, n.uses).where(n.entity_id == new)).all())
+        for form, uses in rows:
+            if which is not None and not which(form):
+                continue
+            self.conn.execute(t.entity_names.delete().where(n.entity_id == old, n.name == form))
+            if form in there:
+                self.conn.execute(
+                    update(t.entity_names)
+                    .where(n.entity_id == new, n.name == form)
+                    .values(uses=n.uses + uses)
+                )
+            else:
+                self.conn.execute(
+                    t.entity_names.insert().values(entity_id=new, name=form, uses=uses)
+                )
+
+    def _retag(self, article_ids: set[int]) -> None:
+        """Recompute the tags of these listed articles from their stored mentions (the same
+        salience as at ingest) after mentions moved between entities."""
+        m, tags, ar = t.mentions.c, t.article_tags, t.articles.c
+        listed = dict(
+            self.conn.execute(
+                select(ar.id, ar.sort_at).where(ar.id.in_(list(article_ids)), ar.listed.is_(True))
+            ).all()
+        )
+        if not listed:
+            return
+        scores: dict[int, dict[int, float]] = {a: {} for a in listed}
+        rows = self.conn.execute(
+            select(m.article_id, m.entity_id, m.start, m.in_title)
+            .join(t.entities, t.entities.c.id == m.entity_id)
+            .where(m.article_id.in_(list(listed)), t.entities.c.blocked.is_(False))
+            .order_by(m.article_id, m.start)
+        )
+        for row in rows:
+            per = scores[int(row.article_id)]
+            weight = mention_weight(bool(row.in_title), int(row.start))
+            per[int(row.entity_id)] = per.get(int(row.entity_id), 0.0) + weight
+        self.conn.execute(tags.delete().where(tags.c.article_id.in_(list(listed))))
+        new_rows = [
+            {
+                "entity_id": entity,
+                "article_id": article,
+                "sort_at": listed[article],
+                "salience": score,
+                "rank": rank,
+            }
+            for article, per in scores.items()
+            for rank, (entity, score) in enumerate(sorted(per.items(), key=lambda kv: -kv[1]))
+        ]
+        if new_rows:
+            self.conn.execute(tags.insert(), new_rows)
+
     def rename(self, entity_id: int, name: str) -> None:
-        """A new display name; the slug stays (slugs never change) and the name is an alias."""
-        self.conn.execute(update(t.entities).where(t.entities.c.id == entity_id).values(name=name))
+        """A new display name, kept from now on (it no longer follows the most common form);
+        the slug stays (slugs never change) and the name is an alias."""
+        self.conn.execute(
+            update(t.entities)
+            .where(t.entities.c.id == entity_id)
+            .values(name=name, name_fixed=True)
+        )
         key = lookup_key(name)
         taken = self.conn.execute(
             select(t.entity_aliases.c.key).where(t.entity_aliases.c.key == key)
