@@ -24,12 +24,12 @@ test: $(STAMP)
 	bash scripts/services.sh
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/mypy
+	$(BIN)/mypy src tests bench
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy
+	$(BIN)/mypy src tests bench
 
 demo: $(STAMP)
 	$(BIN)/python -m tagwire.demo.run --host $(HOST) --port $(PORT)

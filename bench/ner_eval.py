@@ -457,14 +457,17 @@ def evaluate(docs: Sequence[Document], examples: int = 4) -> Results:
                 continue
             rule = _change_rule(raw, before, after, doc, people)
             change = changes.setdefault(rule, Change(rule))
-            g = doc.gold.get(span)
-            was, now = before is not None and g == before, after is not None and g == after
+            gold_kind = doc.gold.get(span)
+            was, now = (
+                before is not None and gold_kind == before,
+                after is not None and gold_kind == after,
+            )
             change.mentions += 1
             change.tp_lost += was and not now
             change.tp_gained += now and not was
             change.fp_removed += before is not None and not was and (after is None or now)
             change.fp_added += change_added_fp(before, after, was, now)
-            change.gold[g or "none"] += 1
+            change.gold[gold_kind or "none"] += 1
             hurt = (was and not now) or change_added_fp(before, after, was, now)
             helped = (now and not was) or (before is not None and not was and after is None)
             bucket = change.hurt if hurt else change.helped if helped else None

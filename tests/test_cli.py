@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tagwire import cli, config
+from tagwire.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,11 +40,11 @@ def test_config_reads_env_then_file_then_default(tmp_path: Path) -> None:
 
 
 def test_bad_settings_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(config.ConfigError, match="TAGWIRE_HOST_DELAY"):
+    with pytest.raises(ConfigError, match="TAGWIRE_HOST_DELAY"):
         config.load({"TAGWIRE_HOST_DELAY": "soon"})
     path = tmp_path / "c.toml"
     path.write_text("no_such_setting = 1\n")
-    with pytest.raises(config.ConfigError, match="unknown settings no_such_setting"):
+    with pytest.raises(ConfigError, match="unknown settings no_such_setting"):
         config.load({"TAGWIRE_CONFIG": str(path)})
 
 

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -132,8 +133,10 @@ feeds = ["http://127.0.0.2:{site.base_url.rsplit(":", 1)[1]}/rss.xml"]
                 server.wait(timeout=30)
 
 
-def _all_cards(api: httpx.Client, path: str = "/api/v1/articles", **params: str) -> list[dict]:
-    cards: list[dict] = []
+def _all_cards(
+    api: httpx.Client, path: str = "/api/v1/articles", **params: str
+) -> list[dict[str, Any]]:
+    cards: list[dict[str, Any]] = []
     cursor = None
     while True:
         query = dict(params, limit="3") | ({"cursor": cursor} if cursor else {})
@@ -144,7 +147,7 @@ def _all_cards(api: httpx.Client, path: str = "/api/v1/articles", **params: str)
             return cards
 
 
-def _by_path(cards: list[dict], path: str) -> dict:
+def _by_path(cards: list[dict[str, Any]], path: str) -> dict[str, Any]:
     return next(c for c in cards if c["url"].split("?")[0].endswith(path))
 
 

@@ -83,7 +83,7 @@ def test_tag_page_query_is_an_index_range_scan(store: Store) -> None:
 
 def test_keyset_pages_walk_every_article_once_in_order(store: Store) -> None:
     entity = _fill(store, 10)
-    seen = []
+    seen: list[tuple[datetime, int]] = []
     cursor = None
     while True:
         page = store.list_cards(entity_id=entity, cursor=cursor, limit=3)
