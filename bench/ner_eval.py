@@ -369,6 +369,8 @@ def _drop_reason(doc: Document, raw: Raw) -> str:
         return "dropped: portfolio before Minister/Secretary/Chief"
     if kind is EntityKind.ORGANIZATION and is_agency(name):
         return "dropped: news agency"
+    if any(s <= start < e for s, e in ner._list_lines(body)):
+        return "dropped: only in a list of names (a line-up)"
     if kind is EntityKind.PERSON and len(name.split()) == 1:
         return "dropped: one-word person name seen once"
     return "dropped: other"
@@ -472,7 +474,7 @@ def evaluate(docs: Sequence[Document], examples: int = 4) -> Results:
             helped = (now and not was) or (before is not None and not was and after is None)
             bucket = change.hurt if hurt else change.helped if helped else None
             if bucket is not None and len(bucket) < examples:
-                bucket.append(f"`{_context(doc, span)}` (gold {g or 'none'})")
+                bucket.append(f"`{_context(doc, span)}` (gold {gold_kind or 'none'})")
     return Results(
         docs=len(docs),
         words=sum(d.words for d in docs),

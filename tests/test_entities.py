@@ -252,3 +252,75 @@ def test_a_bare_portfolio_before_a_role_is_no_organisation() -> None:
     )
     names = {m.name for m in find_mentions("Talks", text)}
     assert "Finance" not in names
+
+
+LINE_UP_REPORT = "\n".join(
+    [
+        "Bukayo Saka scored twice as Arsenal beat Chelsea 3-1 on Sunday.",
+        "Saka opened the scoring after 12 minutes; Chelsea's reply came too late.",
+        "Arsenal: Raya; White, Saliba, Gabriel, Timber; Rice, Odegaard (Havertz 70), Merino; "
+        "Saka, Jesus (Trossard 80), Martinelli.",
+        "Chelsea: Sanchez; James, Colwill, Badiashile, Cucurella; Caicedo, Fernandez; Palmer, "
+        "Nkunku, Madueke; Jackson.",
+    ]
+)
+
+
+def test_names_only_in_a_line_up_are_not_tags() -> None:
+    mentions = find_mentions("Arsenal beat Chelsea", LINE_UP_REPORT)
+    people = {m.name for m in mentions if m.kind is EntityKind.PERSON}
+    assert "Bukayo Saka" in people  # named in the report's sentences too
+    assert not people & {"Saliba", "Odegaard", "Havertz", "Martinelli", "Cucurella", "Caicedo"}
+    assert {"Arsenal", "Chelsea"} <= {m.name for m in mentions}
+
+
+def test_a_list_of_names_is_told_from_a_sentence() -> None:
+    from tagwire.entities.ner import _list_lines
+
+    sentence = "Leaders from France, Germany, Italy, Spain, Poland and Sweden met, said Kim."
+    assert _list_lines(LINE_UP_REPORT) and len(_list_lines(LINE_UP_REPORT)) == 2
+    assert _list_lines(sentence) == []
+
+
+def test_a_text_longer_than_the_models_limit_is_read_in_pieces() -> None:
+    from tagwire.entities.ner import load_model
+
+    paragraph = "Emmanuel Macron met Olaf Scholz in Paris on Monday to discuss trade. " * 40
+    text = "\n".join([paragraph] * (load_model().max_length // len(paragraph) + 10))
+    assert len(text) > load_model().max_length
+    mentions = find_mentions("Summit", text)
+    assert {"Emmanuel Macron", "Olaf Scholz", "Paris"} <= {m.name for m in mentions}
+    body = f"Summit\n\n{text}"
+    assert all(body[m.start : m.end] == m.surface for m in mentions)  # offsets stay true
+
+
+def test_a_paragraph_in_capitals_is_read() -> None:
+    text = "Talks resumed on Monday.\nPRESIDENT EMMANUEL MACRON WILL VISIT BERLIN ON FRIDAY."
+    mentions = find_mentions("Visit", text)
+    assert {"Emmanuel Macron", "Berlin"} <= {m.name for m in mentions}
+    body = f"Visit\n\n{text}"
+    assert all(body[m.start : m.end] == m.surface for m in mentions)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Recep Tayyip Erdoğan", "Recep Tayyip Erdogan"),
+        ("Zoë Müller", "Zoe Muller"),
+        ("Łukasz Kamiński", "Lukasz Kaminski"),
+        ("Novak Đoković", "Novak Djokovic"),
+    ],
+)
+def test_accents_of_latin_letters_do_not_split_a_person(a: str, b: str) -> None:
+    if a == "Novak Đoković":  # "Dj" for "Đ" is a transliteration, not a dropped accent
+        assert entity_key(a, "person") != entity_key(b, "person")
+        return
+    assert entity_key(a, "person") == entity_key(b, "person")
+    assert slugify(a) != slugify(b)  # the slug keeps the name as written
+
+
+def test_marks_of_other_scripts_are_part_of_the_name() -> None:
+    # In Devanagari a vowel sign is a combining mark: dropping it would make another name.
+    assert name_key("मोदी") != name_key("मद")
+    assert name_key("김정은") == "김정은"
+    assert slugify("नरेन्द्र मोदी") == "नरेन्द्रमोदी"

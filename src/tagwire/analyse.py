@@ -13,6 +13,7 @@ from tagwire.entities import ner
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page, fragment_text
 from tagwire.fetch import decode_body
+from tagwire.language import detect_language
 from tagwire.neardup import Fingerprint, fingerprint
 from tagwire.types import Extracted, FeedItem, Mention
 
@@ -30,6 +31,7 @@ class Analysis:
     extracted: Extracted | None
     extraction: str  # page | feed-content | feed-summary
     mentions: tuple[Mention, ...]
+    language: str | None = None  # detected from the text, else as declared
     fingerprint: Fingerprint | None = None
     content_hash: str = ""  # computed here, in the worker, to keep the main process light
     problem: str | None = None  # why the page could not be used, if it could not
@@ -43,8 +45,9 @@ class PageBody:
 
 
 def warm_up() -> None:
-    """Pool initializer: load the model before the first article waits for it."""
+    """Pool initializer: load the models before the first article waits for them."""
     ner.load_model()
+    detect_language("", "warm up the language model with a sentence of text", None)
 
 
 def analyse(
@@ -60,7 +63,7 @@ def analyse(
     if extracted and extracted.title and not item.title:
         title = extracted.title
     summary = lead(item.summary or text)
-    language = (extracted.language if extracted else None) or language
+    language = detect_language(title, text, (extracted.language if extracted else None) or language)
     author = (extracted.author if extracted else None) or item.author
     mentions = (
         ner.find_mentions(title, text, author=author, language=language)
@@ -74,13 +77,14 @@ def analyse(
         extracted=extracted,
         extraction=extraction,
         mentions=mentions,
+        language=language,
         fingerprint=fingerprint(text),
         content_hash=content_hash(text),
         problem=problem,
     )
 
 
-def feed_only(item: FeedItem, problem: str) -> Analysis:
+def feed_only(item: FeedItem, problem: str, language: str | None = None) -> Analysis:
     """What is kept of an item when its analysis failed: the feed's own text, no tags."""
     text = item.summary or item.title
     return Analysis(
@@ -90,6 +94,7 @@ def feed_only(item: FeedItem, problem: str) -> Analysis:
         extracted=None,
         extraction="feed-summary",
         mentions=(),
+        language=language,
         content_hash=content_hash(text),
         problem=problem,
     )

@@ -249,10 +249,10 @@ class Pipeline:
             # item with the feed's text and start a fresh pool for the next ones.
             log.error("analysis worker died url=%s; restarting the pool", item.url)
             self._restart_pool(pool)
-            return feed_only(item, "the analysis worker crashed on this page")
+            return feed_only(item, "the analysis worker crashed on this page", feed.source_language)
         except Exception as exc:  # a page that breaks a library must not sink the pass
             log.exception("analysis failed url=%s; keeping the feed's text", item.url)
-            return feed_only(item, f"analysis failed: {exc!r}")
+            return feed_only(item, f"analysis failed: {exc!r}", feed.source_language)
 
     def _store(
         self, feed: FeedRecord, item: FeedItem, item_url: str, analysis: Analysis
@@ -269,7 +269,7 @@ class Pipeline:
             author=item.author or (extracted.author if extracted else None),
             image=item.image or (extracted.image if extracted else None),
             category=categorise(categories, feed.source_category),
-            language=(extracted.language if extracted else None) or feed.source_language,
+            language=analysis.language,
             content_hash=analysis.content_hash,
             mentions=analysis.mentions,
             feed_url=feed.url,

@@ -10,7 +10,7 @@ reach its server here.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -59,14 +59,10 @@ def find_mentions(
     """Every usable mention in ``title + "\\n\\n" + text``, offsets into that string."""
     if language not in (None, "en"):
         return ()  # no model for this language yet: no tags rather than garbage tags
-    # An all-capitals headline ("JAPAN BEAT CHINA") defeats the model; in title case it does
-    # not, and the offsets stay the same.
-    shown_title = title.title() if title.isupper() else title
-    body = f"{shown_title}\n\n{text}"[:MAX_CHARS]
-    doc = load_model()(body)
+    body = f"{title}\n\n{text}"[:MAX_CHARS]
     raw: list[Raw] = []
     credits = [m.span() for m in _CREDIT.finditer(body)]
-    for ent in doc.ents:
+    for ent in _entities(body):
         kind = _KINDS.get(ent.label_)
         name: str | None
         if ent.label_ == "NORP":
@@ -92,7 +88,7 @@ def find_mentions(
             continue
         if kind is EntityKind.PERSON and is_byline_name(name, author):
             continue
-        raw.append((ent.text, name, kind, ent.start_char, ent.end_char))
+        raw.append((ent.surface, name, kind, ent.start_char, ent.end_char))
     raw = _expand_abbreviations(body, raw)
     partial = resolve_partials(n for _, n, k, _, _ in raw if k is EntityKind.PERSON)
     title_end = len(title)
@@ -107,7 +103,116 @@ def find_mentions(
         )
         for surface, name, kind, start, end in raw
     ]
-    return tuple(_drop_lone_single_names(_drop_person_place_clashes(mentions)))
+    mentions = _drop_person_place_clashes(mentions)
+    return tuple(_drop_lone_single_names(_drop_line_up_names(mentions, _list_lines(body))))
+
+
+PIECE_CHARS = 4000
+
+
+def _entities(body: str) -> list[_Entity]:
+    """spaCy's entities over ``body``, read in pieces of whole lines (a text of any length
+    never meets the model's max_length, and memory stays small), offsets into ``body``.
+    Lines in capitals are read re-cased (see ``_recase``); the offsets stay the same."""
+    pieces: list[tuple[int, str]] = []
+    vocabulary: set[str] | None = None
+    start = 0
+    while start < len(body):
+        end = min(len(body), start + PIECE_CHARS)
+        if end < len(body):
+            cut = body.rfind("\n", start + PIECE_CHARS // 2, end)
+            end = cut + 1 if cut > 0 else (body.rfind(" ", start, end) + 1 or end)
+        piece = body[start:end]
+        if any(_in_capitals(line) for line in piece.split("\n")):
+            vocabulary = vocabulary or set(_LOWER_WORD.findall(body))
+            piece = "\n".join(
+                _recase(line, vocabulary) if _in_capitals(line) else line
+                for line in piece.split("\n")
+            )
+        pieces.append((start, piece))
+        start = end
+    found: list[_Entity] = []
+    for (offset, _), doc in zip(pieces, load_model().pipe(p for _, p in pieces), strict=True):
+        found.extend(
+            _Entity(
+                e.text,
+                body[offset + e.start_char : offset + e.end_char],
+                e.label_,
+                offset + e.start_char,
+                offset + e.end_char,
+            )
+            for e in doc.ents
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Entity:
+    text: str  # as the model read it (re-cased when the line was in capitals)
+    surface: str  # as written
+    label_: str
+    start_char: int
+    end_char: int
+
+
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _in_capitals(line: str) -> bool:
+    return line.isupper() and sum(c.isalpha() for c in line) > 8
+
+
+def _recase(line: str, vocabulary: set[str]) -> str:
+    """A line in capitals ("PRESIDENT MACRON WILL VISIT BERLIN") defeats the model, and so
+    does plain title case ("Will Visit"). Words the article writes in lower case elsewhere,
+    and English function words, go to lower case; the rest are capitalised: a small
+    truecaser that learns from the article itself (no model handles this better offline)."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    def one(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        if word in vocabulary or word in STOP_WORDS:
+            return word
+        return word[:1].upper() + word[1:]
+
+    recased = _WORD.sub(one, line)
+    recased = recased[:1].upper() + recased[1:]
+    return recased if len(recased) == len(line) else line  # offsets must not move
+
+
+# One item of a list of names: "Saka", "Martin Odegaard (Havertz 70)", "(c) Rice".
+_LIST_ITEM = re.compile(
+    r"^(?:\(c\)\s*)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s*(?:\([^)]*\))?\.?$"
+)
+_LIST_HEAD = re.compile(r"^[^:]{1,40}:\s*")  # "Arsenal:", "Subs not used:"
+
+
+def _list_lines(body: str) -> list[tuple[int, int]]:
+    """Spans of lines that are lists of names (a sports line-up, a cast, a list of
+    signatories): at least six items, most of them one to four capitalised words."""
+    spans = []
+    start = 0
+    for line in body.split("\n"):
+        items = [x.strip() for x in re.split(r"[,;]|\s[–-]\s", _LIST_HEAD.sub("", line))]
+        items = [x for x in items if x]
+        if len(items) >= 6 and sum(bool(_LIST_ITEM.match(x)) for x in items) >= 0.7 * len(items):
+            spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _drop_line_up_names(mentions: list[Mention], lists: list[tuple[int, int]]) -> list[Mention]:
+    """Names that appear only in lists of names are not what the article is about: the
+    players its report talks of are named in its sentences too, and keep their tags."""
+    if not lists:
+        return mentions
+
+    def listed(m: Mention) -> bool:
+        return any(start <= m.start < end for start, end in lists)
+
+    in_prose = {(m.kind, name_key(m.name)) for m in mentions if not listed(m)}
+    return [m for m in mentions if not listed(m) or (m.kind, name_key(m.name)) in in_prose]
 
 
 def _drop_lone_single_names(mentions: list[Mention]) -> list[Mention]:

@@ -1,11 +1,14 @@
 """Places as the press names them: country aliases and demonyms -> one name.
 
 Countries are named as the press names them ("South Korea", "United States"), not as ISO
-does ("Korea, Republic of"). The full pycountry-backed table comes with the hashtag issue;
-this list covers the aliases that are common in English-language news.
+does ("Korea, Republic of"). Every ISO 3166 country comes from pycountry (its name, official
+name and common name all lead to the press name); the hand-written lists add what ISO does
+not know: the press's short forms ("U.S.", "Britain", "DPRK") and demonyms ("South Korean").
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from tagwire.entities.names import name_key
 
@@ -36,6 +39,26 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "Democratic Republic of the Congo": ("DRC", "DR Congo", "Congo-Kinshasa"),
     "European Union": ("EU", "E.U.", "the EU"),
 }
+# ISO names the English-language press does not use, and the name it uses instead.
+_PRESS_NAMES = {
+    "Russian Federation": "Russia",
+    "Türkiye": "Turkey",
+    "Czechia": "Czech Republic",
+    "Brunei Darussalam": "Brunei",
+    "Cabo Verde": "Cape Verde",
+    "Côte d'Ivoire": "Ivory Coast",
+    "Congo, The Democratic Republic of the": "Democratic Republic of the Congo",
+    "Congo": "Republic of the Congo",
+    "Micronesia, Federated States of": "Micronesia",
+    "Palestine, State of": "Palestine",
+    "Holy See (Vatican City State)": "Vatican City",
+    "Falkland Islands (Malvinas)": "Falkland Islands",
+    "Virgin Islands, British": "British Virgin Islands",
+    "Virgin Islands, U.S.": "US Virgin Islands",
+    "Cocos (Keeling) Islands": "Cocos Islands",
+    "Saint Martin (French part)": "Saint Martin",
+    "Sint Maarten (Dutch part)": "Sint Maarten",
+}
 _DEMONYMS: dict[str, tuple[str, ...]] = {
     "United States": ("American", "Americans"),
     "United Kingdom": ("British", "Briton", "Britons"),
@@ -64,18 +87,96 @@ _DEMONYMS: dict[str, tuple[str, ...]] = {
     "Saudi Arabia": ("Saudi", "Saudis"),
     "New Zealand": ("New Zealander", "New Zealanders"),
     "Switzerland": ("Swiss",),
+    "Afghanistan": ("Afghan", "Afghans"),
+    "Algeria": ("Algerian", "Algerians"),
+    "Argentina": ("Argentine", "Argentinian", "Argentines", "Argentinians"),
+    "Austria": ("Austrian", "Austrians"),
+    "Bangladesh": ("Bangladeshi", "Bangladeshis"),
+    "Belarus": ("Belarusian", "Belarusians"),
+    "Belgium": ("Belgian", "Belgians"),
+    "Chile": ("Chilean", "Chileans"),
+    "Colombia": ("Colombian", "Colombians"),
+    "Cuba": ("Cuban", "Cubans"),
+    "Denmark": ("Danish", "Dane", "Danes"),
+    "Netherlands": ("Dutch",),
+    "Ethiopia": ("Ethiopian", "Ethiopians"),
+    "Philippines": ("Filipino", "Filipinos", "Philippine"),
+    "Finland": ("Finnish", "Finn", "Finns"),
+    "Greece": ("Greek", "Greeks"),
+    "Hungary": ("Hungarian", "Hungarians"),
+    "Indonesia": ("Indonesian", "Indonesians"),
+    "Iraq": ("Iraqi", "Iraqis"),
+    "Ireland": ("Irish",),
+    "Jordan": ("Jordanian", "Jordanians"),
+    "Kenya": ("Kenyan", "Kenyans"),
+    "Lebanon": ("Lebanese",),
+    "Libya": ("Libyan", "Libyans"),
+    "Malaysia": ("Malaysian", "Malaysians"),
+    "Morocco": ("Moroccan", "Moroccans"),
+    "Norway": ("Norwegian", "Norwegians"),
+    "Palestine": ("Palestinian", "Palestinians"),
+    "Peru": ("Peruvian", "Peruvians"),
+    "Poland": ("Polish", "Pole", "Poles"),
+    "Portugal": ("Portuguese",),
+    "Qatar": ("Qatari", "Qataris"),
+    "Romania": ("Romanian", "Romanians"),
+    "Serbia": ("Serbian", "Serbians", "Serb", "Serbs"),
+    "Singapore": ("Singaporean", "Singaporeans"),
+    "Somalia": ("Somali", "Somalis"),
+    "Sudan": ("Sudanese",),
+    "Sweden": ("Swedish", "Swede", "Swedes"),
+    "Syria": ("Syrian", "Syrians"),
+    "Taiwan": ("Taiwanese",),
+    "Thailand": ("Thai", "Thais"),
+    "Tunisia": ("Tunisian", "Tunisians"),
+    "Venezuela": ("Venezuelan", "Venezuelans"),
+    "Vietnam": ("Vietnamese",),
+    "Yemen": ("Yemeni", "Yemenis"),
+    "United Arab Emirates": ("Emirati", "Emiratis"),
+    "Kazakhstan": ("Kazakh", "Kazakhs"),
+    "Uzbekistan": ("Uzbek", "Uzbeks"),
+    "Armenia": ("Armenian", "Armenians"),
+    "Azerbaijan": ("Azerbaijani", "Azerbaijanis"),
+    "Croatia": ("Croatian", "Croatians", "Croat", "Croats"),
+    "Czech Republic": ("Czech", "Czechs"),
+    "Slovakia": ("Slovak", "Slovaks"),
+    "Bulgaria": ("Bulgarian", "Bulgarians"),
+    "Ghana": ("Ghanaian", "Ghanaians"),
+    "Zimbabwe": ("Zimbabwean", "Zimbabweans"),
+    "Sri Lanka": ("Sri Lankan", "Sri Lankans"),
+    "Nepal": ("Nepali", "Nepalese"),
+    "Myanmar": ("Burmese",),
+    "Cambodia": ("Cambodian", "Cambodians"),
+    "Haiti": ("Haitian", "Haitians"),
+    "Ecuador": ("Ecuadorian", "Ecuadorians"),
+    "Mongolia": ("Mongolian", "Mongolians"),
 }
-_BY_KEY: dict[str, str] = {}
-for _name, _aliases in _ALIASES.items():
-    _BY_KEY[name_key(_name)] = _name
-    for _alias in _aliases:
-        _BY_KEY[name_key(_alias)] = _name
 _DEMONYM_BY_KEY = {name_key(d): n for n, ds in _DEMONYMS.items() for d in ds}
 
 
+@cache
+def _by_key() -> dict[str, str]:
+    import pycountry
+
+    table: dict[str, str] = {}
+    for country in pycountry.countries:
+        names = [getattr(country, a, None) for a in ("name", "official_name", "common_name")]
+        press = str(
+            _PRESS_NAMES.get(country.name) or getattr(country, "common_name", None) or country.name
+        )
+        for name in (press, *names):
+            if name:
+                table[name_key(name)] = press
+    for press, aliases in _ALIASES.items():  # the press's own short forms win
+        for alias in (press, *aliases):
+            table[name_key(alias)] = press
+    return table
+
+
 def canonical_place(name: str) -> str:
-    """ "U.S." -> "United States"; names without an alias are returned unchanged."""
-    return _BY_KEY.get(name_key(name), name)
+    """ "U.S." -> "United States", "Korea, Republic of" -> "South Korea"; names without an
+    alias are returned unchanged."""
+    return _by_key().get(name_key(name), name)
 
 
 def demonym_country(word: str) -> str | None:
