@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.dedup_eval
 	$(BIN)/python -m bench.stories_eval --sweep --write
 	$(BIN)/python -m bench.ner_eval --write
+	$(BIN)/python -m bench.resolution_eval --write
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

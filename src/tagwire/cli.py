@@ -101,9 +101,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cur = sub.add_parser(
         "curate",
-        help="merge, rename or block tags from a curation file",
+        help="merge, split, rename or block tags from a curation file",
         description="Apply a curation file (TOML: [[merge]] tags = [...], [[rename]] tag, "
-        "name, [[block]] tags = [...]) to every stored article.",
+        "name, [[block]] tags = [...], [[split]] tag, forms = [...], name) to every stored "
+        "article.",
     )
     cur.add_argument("file", metavar="FILE", help="the curation file")
     cur.add_argument("--db", metavar="URL", help=db_help)

@@ -196,8 +196,10 @@ def person_key(name: str) -> str:
 
 
 def entity_key(name: str, kind: str) -> str:
-    """The key under which one entity of this kind is found, whatever the spelling."""
-    return person_key(name) if kind == "person" else name_key(name)
+    """The key under which one entity of this kind is found, whatever the spelling. For
+    organisations and places, word breaks do not count either ("Hewlett-Packard" = "Hewlett
+    Packard", "Hong Kong" = "Hongkong")."""
+    return person_key(name) if kind == "person" else name_key(name).replace(" ", "")
 
 
 _NICKNAMES: Any = None

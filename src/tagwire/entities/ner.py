@@ -86,8 +86,8 @@ def find_mentions(
             name = canonical_place(name)
         if kind is EntityKind.ORGANIZATION and is_agency(name):
             continue
-        if kind is EntityKind.PERSON and is_byline_name(name, author):
-            continue
+        if is_byline_name(name, author) or _in_byline(body, ent.start_char):
+            continue  # the writer, whatever label the model gave the name
         raw.append((ent.surface, name, kind, ent.start_char, ent.end_char))
     raw = _expand_abbreviations(body, raw)
     partial = resolve_partials(n for _, n, k, _, _ in raw if k is EntityKind.PERSON)
@@ -104,7 +104,38 @@ def find_mentions(
         for surface, name, kind, start, end in raw
     ]
     mentions = _drop_person_place_clashes(mentions)
-    return tuple(_drop_lone_single_names(_drop_line_up_names(mentions, _list_lines(body))))
+    mentions = _drop_line_up_names(mentions, _list_lines(body))
+    return tuple(_drop_lone_single_names(_drop_ambiguous_surnames(mentions)))
+
+
+_BYLINE = re.compile(
+    r"(?:By|Written by|Reporting by|Additional reporting by|Editing by|Reported by)\s",
+    re.IGNORECASE,
+)
+BYLINE_MAX_CHARS = 160
+
+
+def _in_byline(body: str, start: int) -> bool:
+    """In a line that starts "By ..." or "Reporting by ...; Editing by ..." (short, as
+    bylines are): it names who wrote the article."""
+    line_start = body.rfind("\n", 0, start) + 1
+    line_end = body.find("\n", start)
+    line_end = len(body) if line_end < 0 else line_end
+    return line_end - line_start <= BYLINE_MAX_CHARS and bool(_BYLINE.match(body, line_start))
+
+
+def _drop_ambiguous_surnames(mentions: list[Mention]) -> list[Mention]:
+    """ "Kim waved" in an article about Kim Jong Un and Kim Yo Jong: the one word fits two
+    people, so it is neither of them nor a person called "Kim"."""
+    full = {m.name for m in mentions if m.kind is EntityKind.PERSON and len(m.name.split()) > 1}
+
+    def ambiguous(m: Mention) -> bool:
+        if m.kind is not EntityKind.PERSON or len(m.name.split()) != 1:
+            return False
+        key = name_key(m.name)
+        return sum(key in name_key(f).split() for f in full) > 1
+
+    return [m for m in mentions if not ambiguous(m)]
 
 
 PIECE_CHARS = 4000

@@ -475,6 +475,13 @@ class Store:
             raise NotFound("tag", key)
         return _entity(row)
 
+    def entity_by_id(self, entity_id: int) -> EntityRecord:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.entities).where(t.entities.c.id == entity_id)).first()
+        if row is None:
+            raise NotFound("tag", str(entity_id))
+        return _entity(row)
+
     def entity_by_name(self, name: str) -> EntityRecord:
         """An entity by a form of its name not seen as such: another order of a person's
         names, another split of a given name, or a nickname of exactly one known person."""

@@ -20,7 +20,8 @@ def _v1_initial(conn: Connection) -> None:
 
 def _v2_name_forms(conn: Connection) -> None:
     """Display names follow the most common full form (entity_names, entities.name_fixed);
-    entity keys ignore the accents of Latin letters ("Erdoğan" = "Erdogan")."""
+    entity keys ignore the accents of Latin letters ("Erdoğan" = "Erdogan"), and those of
+    organisations and places their word breaks ("Hewlett-Packard" = "Hewlett Packard")."""
     if not inspect(conn).has_table("entity_names"):
         schema.entity_names.create(conn)
     columns = {c["name"] for c in inspect(conn).get_columns("entities")}
@@ -53,8 +54,7 @@ def _refold_entity_keys(conn: Connection) -> None:
     rows = conn.execute(select(k.kind, k.key, k.entity_id)).all()
     kept = {(r.kind, r.key) for r in rows}
     for kind, key, entity_id in rows:
-        words = [name_key(w) for w in key.split()]
-        new = " ".join(sorted(words) if kind == "person" and len(words) <= 3 else words)
+        new = _refold(kind, key)
         if new == key:
             continue
         conn.execute(schema.entity_keys.delete().where(k.kind == kind, k.key == key))
@@ -64,6 +64,22 @@ def _refold_entity_keys(conn: Connection) -> None:
             conn.execute(
                 schema.entity_keys.insert().values(kind=kind, key=new, entity_id=entity_id)
             )
+    e = schema.entities.c
+    entities = conn.execute(select(e.id, e.kind, e.key)).all()
+    taken = {(r.kind, r.key) for r in entities}
+    for entity_id, kind, key in entities:
+        new = _refold(kind, key)
+        if new != key and (kind, new) not in taken:
+            taken.add((kind, new))
+            conn.execute(schema.entities.update().where(e.id == entity_id).values(key=new))
+
+
+def _refold(kind: str, key: str) -> str:
+    """A schema-1 key as `entity_key` makes it now (the key is all that is stored)."""
+    words = [name_key(w) for w in key.split()]
+    if kind == "person":
+        return " ".join(sorted(words) if len(words) <= 3 else words)
+    return "".join(words)  # other entities' keys ignore word breaks
 
 
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
