@@ -84,9 +84,22 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("TAGWIRE_MAX_REDIRECTS", 5, "Redirects followed for one request.", int),
     Setting(
+        "TAGWIRE_ROBOTS",
+        True,
+        "Obey each site's robots.txt (read once a day per site); false only for your own sites.",
+        _bool,
+    ),
+    Setting(
+        "TAGWIRE_PAUSE_AFTER_DAYS",
+        7.0,
+        "A source whose feeds fail this many days in a row is paused until resumed (0: never).",
+        float,
+    ),
+    Setting(
         "TAGWIRE_POLL_INTERVAL",
         900.0,
-        "Seconds between two checks of a feed by the background poller.",
+        "Seconds between two checks of a feed at first; then each feed's interval follows how "
+        "often it publishes, between 5 minutes and a day.",
         float,
     ),
     Setting("TAGWIRE_WORKERS", 0, "Processes for extraction and NER (0: one per core).", int),

@@ -8,7 +8,8 @@
      ├── FetchError (OSError)               with the url and a Reason
      │    ├── BlockedAddressError           the url resolves to a refused address
      │    ├── TooLargeError                 the body passed the size cap
-     │    └── HTTPStatusError               the server answered 4xx/5xx
+     │    ├── RobotsDisallowed              the site's robots.txt says no (or is unreachable)
+     │    └── HTTPStatusError               the server answered 4xx/5xx (with Retry-After)
      ├── FeedError (ValueError)             with the feed url: not a feed we can read
      ├── ExtractError (ValueError)          with the page url: no text found
      ├── ModelError (RuntimeError)          the NER model is missing
@@ -38,6 +39,7 @@ class Reason(StrEnum):
     HTTP_STATUS = "http_status"
     PROTOCOL = "protocol"
     NOT_A_FEED = "not_a_feed"
+    ROBOTS = "robots"
 
 
 class Outcome(StrEnum):
@@ -81,10 +83,33 @@ class TooLargeError(FetchError):
         super().__init__(url, Reason.TOO_LARGE, f"response larger than {limit} bytes")
 
 
+class RobotsDisallowed(FetchError):
+    def __init__(self, url: str, message: str) -> None:
+        super().__init__(url, Reason.ROBOTS, message)
+
+
+_STATUS_WORDS = {
+    401: "login required",
+    403: "access refused",
+    404: "not found",
+    410: "gone for good",
+    429: "too many requests: the server asks us to slow down",
+    500: "server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
+
+
 class HTTPStatusError(FetchError):
-    def __init__(self, url: str, status: int) -> None:
-        super().__init__(url, Reason.HTTP_STATUS, f"server answered HTTP {status}")
+    def __init__(self, url: str, status: int, retry_after: float | None = None) -> None:
+        words = _STATUS_WORDS.get(status)
+        message = f"server answered HTTP {status}" + (f" ({words})" if words else "")
+        if retry_after is not None:
+            message += f"; it asks to retry after {retry_after:.0f} s"
+        super().__init__(url, Reason.HTTP_STATUS, message)
         self.status = status
+        self.retry_after = retry_after  # seconds, from the server's Retry-After
 
 
 class FeedError(TagwireError, ValueError):

@@ -27,11 +27,21 @@ from charset_normalizer import from_bytes
 
 from tagwire import __version__
 from tagwire.config import Config
-from tagwire.errors import BlockedAddressError, FetchError, HTTPStatusError, Reason, TooLargeError
-from tagwire.types import Page
+from tagwire.errors import (
+    BlockedAddressError,
+    FetchError,
+    HTTPStatusError,
+    Reason,
+    RobotsDisallowed,
+    TooLargeError,
+)
+from tagwire.robots import RobotsCache
+from tagwire.schedule import retry_after
+from tagwire.types import Page, now_utc
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _REDIRECTS = {301, 302, 303, 307, 308}
+ROBOTS_REDIRECTS = 5  # RFC 9309: follow at least five
 
 
 class AddressPolicy:
@@ -144,20 +154,26 @@ class HostGate:
     def __init__(self, concurrency: int, delay: float) -> None:
         self._concurrency = max(1, concurrency)
         self._delay = max(0.0, delay)
+        self._slower: dict[str, float] = {}  # hosts whose robots.txt asks for a longer delay
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
+    def slow_down(self, host: str, delay: float) -> None:
+        if delay > self._delay:
+            self._slower[host] = delay
+
     async def __call__(self, host: str) -> asyncio.Semaphore:
         semaphore = self._semaphores.setdefault(host, asyncio.Semaphore(self._concurrency))
         await semaphore.acquire()
-        if self._delay:
+        delay = self._slower.get(host, self._delay)
+        if delay:
             lock = self._locks.setdefault(host, asyncio.Lock())
             async with lock:
                 wait = self._next_start.get(host, 0.0) - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                self._next_start[host] = time.monotonic() + self._delay
+                self._next_start[host] = time.monotonic() + delay
         return semaphore
 
 
@@ -172,8 +188,11 @@ class Validators:
 class Fetcher:
     """Async HTTP for feeds and pages; use as ``async with Fetcher(config) as f``."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, robots: RobotsCache | None = None) -> None:
         self.config = config
+        # One cache for the process (the pipeline's), so robots.txt is read once a day.
+        self.robots = robots if robots is not None else RobotsCache()
+        self.obey_robots = bool(config["TAGWIRE_ROBOTS"])
         self.policy = AddressPolicy(config.allowed_hosts)
         self.max_bytes = int(config["TAGWIRE_MAX_BYTES"])
         self.max_redirects = int(config["TAGWIRE_MAX_REDIRECTS"])
@@ -219,6 +238,8 @@ class Fetcher:
             if current in seen:
                 raise FetchError(url, Reason.TOO_MANY_REDIRECTS, "redirect loop")
             seen.add(current)
+            if self.obey_robots:
+                await self._check_robots(current)
             result = await self._once(current, validators, accept)
             if isinstance(result, str):
                 current = result
@@ -227,6 +248,25 @@ class Fetcher:
         raise FetchError(
             url, Reason.TOO_MANY_REDIRECTS, f"more than {self.max_redirects} redirects"
         )
+
+    async def _check_robots(self, url: str) -> None:
+        rules = await self.robots.rules(url, self._fetch_robots)
+        host = urlsplit(url).hostname or ""
+        self._gate.slow_down(host, rules.crawl_delay())
+        if not rules.allows(url):
+            why = rules.unreachable or "its robots.txt disallows this URL"
+            raise RobotsDisallowed(url, f"not fetched: {why}")
+
+    async def _fetch_robots(self, url: str) -> tuple[int, bytes]:
+        current = url
+        for _ in range(ROBOTS_REDIRECTS + 1):
+            check_scheme(current)
+            result = await self._once(current, None, "text/plain, */*;q=0.5")
+            if isinstance(result, str):
+                current = result
+                continue
+            return (200, result.body) if result is not None else (404, b"")
+        return 404, b""  # a redirect chain this long: treated as no robots.txt (RFC 9309)
 
     async def _once(
         self, url: str, validators: Validators | None, accept: str
@@ -245,7 +285,8 @@ class Fetcher:
                 if response.status_code == 304:
                     return None
                 if response.status_code >= 400:
-                    raise HTTPStatusError(url, response.status_code)
+                    wait = retry_after(response.headers.get("retry-after"), now_utc())
+                    raise HTTPStatusError(url, response.status_code, wait)
                 body = await self._read_capped(url, response)
                 media, charset = parse_content_type(response.headers.get("content-type", ""))
                 return Page(

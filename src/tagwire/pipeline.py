@@ -29,17 +29,19 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import zip_longest
 from multiprocessing import get_context
 from urllib.parse import urlsplit
 
-from tagwire import dedup, feeds
+from tagwire import dedup, feeds, schedule
 from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
 from tagwire.categories import categorise
 from tagwire.config import Config
 from tagwire.entities.ner import salience
-from tagwire.errors import FeedError, FetchError, ModelError, Outcome
+from tagwire.errors import FeedError, FetchError, HTTPStatusError, ModelError, Outcome
 from tagwire.fetch import Fetcher, Validators
 from tagwire.neardup import MIN_WORDS, Fingerprint, band_keys, best_match
+from tagwire.robots import RobotsCache
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor, Writer
 from tagwire.stories import Decision, StoryRules, choose_story, index_keys, terms
@@ -50,7 +52,6 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-FEEDS_AT_ONCE = 8
 # Same publisher, same title, and one text too short to fingerprint: the same article, if
 # within this time (a recurring title such as "Morning briefing" a day later is not).
 TITLE_WINDOW = timedelta(hours=12)
@@ -81,6 +82,10 @@ class Pipeline:
         self.run_ner = bool(config["TAGWIRE_NER"])
         self.dedup_window = timedelta(days=float(config["TAGWIRE_DEDUP_WINDOW_DAYS"]))
         self.workers = int(config["TAGWIRE_WORKERS"]) or (os.cpu_count() or 1)
+        self.poll_interval = float(config["TAGWIRE_POLL_INTERVAL"])
+        self.feeds_at_once = int(config["TAGWIRE_CONCURRENCY"])
+        self.pause_after_days = float(config["TAGWIRE_PAUSE_AFTER_DAYS"])
+        self.robots = RobotsCache()  # outlives passes: robots.txt is read once a day per site
         self._executor = self._new_pool()
         self._analyses = asyncio.Semaphore(self.workers * 2)
 
@@ -107,10 +112,10 @@ class Pipeline:
     async def run_pass(
         self, feed_list: Sequence[FeedRecord] | None = None, on_feed_done: FeedDone | None = None
     ) -> PassReport:
-        feed_list = self.store.feeds() if feed_list is None else feed_list
+        feed_list = _by_host_in_turn(self.store.feeds() if feed_list is None else feed_list)
         tally = _Tally()
-        gate = asyncio.Semaphore(FEEDS_AT_ONCE)
-        async with Fetcher(self.config) as fetcher:
+        gate = asyncio.Semaphore(self.feeds_at_once)
+        async with Fetcher(self.config, self.robots) as fetcher:
 
             async def one(feed: FeedRecord) -> None:
                 async with gate:
@@ -136,9 +141,6 @@ class Pipeline:
             errors=tuple(tally.errors),
         )
 
-    def _next_check(self) -> datetime:
-        return now_utc() + timedelta(seconds=float(self.config["TAGWIRE_POLL_INTERVAL"]))
-
     async def _feed(self, fetcher: Fetcher, feed: FeedRecord, tally: _Tally) -> str:
         try:
             page = await fetcher.get(
@@ -146,7 +148,15 @@ class Pipeline:
             )
             if page is None:
                 tally.feeds_unchanged += 1
-                self.store.record_feed(feed, outcome="not_modified", next_check=self._next_check())
+                interval = schedule.next_interval(
+                    feed.interval_seconds, feed.publish_gap, False, self.poll_interval
+                )
+                self.store.record_feed(
+                    feed,
+                    outcome="not_modified",
+                    next_check=_after(interval),
+                    interval=interval,
+                )
                 return "not_modified"
             parsed = feeds.parse(
                 page.body,
@@ -156,11 +166,15 @@ class Pipeline:
             )
         except (FetchError, FeedError) as exc:
             reason = str(exc.reason) if isinstance(exc, FetchError) else "not_a_feed"
-            return self._failed(feed, tally, exc.message, reason)
+            wait = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+            return self._failed(feed, tally, exc.message, reason, wait)
         results = await asyncio.gather(*(self._item(fetcher, feed, item) for item in parsed.items))
         for outcome in results:
             tally.count(outcome)
         tally.feeds_ok += 1
+        new = sum(1 for o in results if o is Outcome.NEW)
+        gap = schedule.publishing_gap([item.published_at for item in parsed.items])
+        interval = schedule.next_interval(feed.interval_seconds, gap, new > 0, self.poll_interval)
         self.store.record_feed(
             feed,
             outcome="ok",
@@ -169,8 +183,10 @@ class Pipeline:
             title=parsed.title,
             fmt=parsed.format,
             items=len(parsed.items),
-            new_articles=sum(1 for o in results if o is Outcome.NEW),
-            next_check=self._next_check(),
+            new_articles=new,
+            next_check=_after(interval),
+            interval=interval,
+            publish_gap=gap,
         )
         return "ok"
 
@@ -192,8 +208,17 @@ class Pipeline:
             return same
         return None
 
-    def _failed(self, feed: FeedRecord, tally: _Tally, message: str, reason: str) -> str:
-        """Store a feed's failure on the feed and its source; the pass goes on."""
+    def _failed(
+        self,
+        feed: FeedRecord,
+        tally: _Tally,
+        message: str,
+        reason: str,
+        retry_after: float | None = None,
+    ) -> str:
+        """Store a feed's failure on the feed and its source, with the time of the next try
+        (exponential back-off, or the server's Retry-After if later); pause the source when
+        it has failed for long. The pass goes on."""
         log.warning(
             "feed failed source=%r url=%s reason=%s: %s",
             feed.source_name,
@@ -203,8 +228,22 @@ class Pipeline:
         )
         tally.feeds_failed += 1
         tally.errors.append((feed.source_name, f"{feed.url}: {message}"))
+        now = now_utc()
+        errors = feed.error_count + 1
+        wait = schedule.backoff(errors, feed.interval_seconds or self.poll_interval)
+        if retry_after is not None:
+            wait = max(wait, schedule.clamp(retry_after, 0.0))
+        pause = None
+        if schedule.should_pause(errors, feed.failing_since, now, self.pause_after_days):
+            pause = f"paused after failing for {self.pause_after_days:g} days: {message}"
+            log.warning("source paused source=%r: %s", feed.source_name, pause)
         self.store.record_feed(
-            feed, outcome="failed", message=message, reason=reason, next_check=self._next_check()
+            feed,
+            outcome="failed",
+            message=message,
+            reason=reason,
+            next_check=_after(wait),
+            pause=pause,
         )
         return "failed"
 
@@ -323,6 +362,20 @@ class Pipeline:
             if survivor is not None and replaces:
                 w.fold(survivor.id, into=article_id)
         return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
+
+
+def _by_host_in_turn(feed_list: Sequence[FeedRecord]) -> list[FeedRecord]:
+    """One feed of each host, then a second of each...: the feeds checked at once are on
+    different hosts, so one host's politeness delay does not hold up the others."""
+    hosts: dict[str, list[FeedRecord]] = {}
+    for feed in feed_list:
+        hosts.setdefault(urlsplit(feed.url).netloc.lower(), []).append(feed)
+    turns = zip_longest(*hosts.values())
+    return [feed for turn in turns for feed in turn if feed is not None]
+
+
+def _after(seconds: float) -> datetime:
+    return now_utc() + timedelta(seconds=seconds)
 
 
 async def ingest(

@@ -10,10 +10,10 @@ import base64
 import binascii
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.engine import Row
 
 from tagwire.entities.names import entity_key, same_person, surname
@@ -25,6 +25,7 @@ from tagwire.store.records import (
     ArticleRecord,
     CardRecord,
     EntityRecord,
+    FeedHealth,
     FeedRecord,
     MentionRecord,
     SourceRecord,
@@ -38,6 +39,7 @@ __all__ = [
     "ArticleRecord",
     "CardRecord",
     "EntityRecord",
+    "FeedHealth",
     "FeedRecord",
     "Page",
     "SourceRecord",
@@ -103,7 +105,9 @@ class Store:
                 if row:
                     source_id = int(row[0])
                     w.conn.execute(
-                        update(t.sources).where(t.sources.c.id == source_id).values(**values)
+                        update(t.sources)
+                        .where(t.sources.c.id == source_id)
+                        .values(enabled=True, **values)
                     )
                 else:
                     source_id = _new_id(
@@ -142,7 +146,7 @@ class Store:
                 t.sources.c.category.label("source_category"),
             )
             .join(t.sources, t.sources.c.id == t.feeds.c.source_id)
-            .where(t.sources.c.enabled.is_(True))
+            .where(t.sources.c.enabled.is_(True), t.sources.c.paused_at.is_(None))
             .order_by(t.feeds.c.id)
         )
         if source_ids is not None:
@@ -164,6 +168,10 @@ class Store:
                     etag=r.etag,
                     last_modified=r.last_modified,
                     next_check_at=r.next_check_at,
+                    error_count=r.error_count,
+                    failing_since=r.failing_since,
+                    interval_seconds=r.interval_seconds,
+                    publish_gap=r.publish_gap,
                 )
                 for r in conn.execute(query)
             ]
@@ -182,18 +190,31 @@ class Store:
         fmt: str | None = None,
         items: int = 0,
         new_articles: int = 0,
+        interval: float | None = None,
+        publish_gap: float | None = None,
+        pause: str | None = None,
     ) -> None:
-        """Store the result of one check of a feed, and its source's health."""
+        """Store the result of one check of a feed, and its source's health; ``pause`` (a
+        reason) pauses the source until the user resumes it."""
         now = now_utc()
         with self.writer() as w:
             feed_values: dict[str, object] = {"last_checked_at": now, "next_check_at": next_check}
+            if interval is not None:
+                feed_values["interval_seconds"] = interval
             if outcome == "failed":
                 feed_values.update(
                     last_error=message,
                     last_error_reason=reason,
                     last_error_at=now,
                     error_count=t.feeds.c.error_count + 1,
+                    failing_since=func.coalesce(t.feeds.c.failing_since, now),
                 )
+                if pause:
+                    w.conn.execute(
+                        update(t.sources)
+                        .where(t.sources.c.id == feed.source_id)
+                        .values(paused_at=now, paused_reason=pause)
+                    )
                 w.conn.execute(
                     update(t.sources)
                     .where(t.sources.c.id == feed.source_id)
@@ -201,11 +222,19 @@ class Store:
                 )
             else:
                 feed_values.update(
-                    last_error=None, last_error_reason=None, error_count=0, last_success_at=now
+                    last_error=None,
+                    last_error_reason=None,
+                    error_count=0,
+                    last_success_at=now,
+                    failing_since=None,
                 )
                 if outcome == "ok":
                     feed_values.update(
-                        etag=etag, last_modified=last_modified, title=title, format=fmt
+                        etag=etag,
+                        last_modified=last_modified,
+                        title=title,
+                        format=fmt,
+                        publish_gap=publish_gap,
                     )
                 w.conn.execute(
                     update(t.sources)
@@ -225,23 +254,42 @@ class Store:
             )
 
     def sources(self) -> list[SourceRecord]:
+        week_ago = now_utc() - timedelta(days=7)
+        a = t.articles.c
         counts = (
-            select(t.articles.c.source_id, func.count().label("n"))
-            .where(t.articles.c.listed.is_(True))
-            .group_by(t.articles.c.source_id)
+            select(
+                a.source_id,
+                func.count().label("n"),
+                func.sum(case((a.first_seen_at >= week_ago, 1), else_=0)).label("week"),
+            )
+            .where(a.listed.is_(True))
+            .group_by(a.source_id)
             .subquery()
         )
         query = (
-            select(t.sources, func.coalesce(counts.c.n, 0).label("articles"))
+            select(
+                t.sources,
+                func.coalesce(counts.c.n, 0).label("articles"),
+                func.coalesce(counts.c.week, 0).label("week"),
+            )
             .outerjoin(counts, counts.c.source_id == t.sources.c.id)
             .order_by(t.sources.c.name)
         )
         with self.engine.connect() as conn:
-            feeds: dict[int, list[str]] = {}
-            for fid, url in conn.execute(
-                select(t.feeds.c.source_id, t.feeds.c.url).order_by(t.feeds.c.id)
-            ):
-                feeds.setdefault(fid, []).append(url)
+            feeds: dict[int, list[FeedHealth]] = {}
+            for f in conn.execute(select(t.feeds).order_by(t.feeds.c.id)):
+                feeds.setdefault(f.source_id, []).append(
+                    FeedHealth(
+                        url=f.url,
+                        title=f.title,
+                        format=f.format,
+                        last_checked_at=f.last_checked_at,
+                        last_success_at=f.last_success_at,
+                        next_check_at=f.next_check_at,
+                        last_error=f.last_error,
+                        error_count=f.error_count,
+                    )
+                )
             return [
                 SourceRecord(
                     id=r.id,
@@ -252,14 +300,57 @@ class Store:
                     language=r.language,
                     category=r.category,
                     enabled=r.enabled,
-                    feeds=tuple(feeds.get(r.id, ())),
+                    feeds=tuple(f.url for f in feeds.get(r.id, ())),
                     last_success_at=r.last_success_at,
                     last_error=r.last_error,
                     last_error_at=r.last_error_at,
                     articles=r.articles,
+                    paused_at=r.paused_at,
+                    paused_reason=r.paused_reason,
+                    items_per_day=round(float(r.week) / 7, 1),
+                    feed_health=tuple(feeds.get(r.id, ())),
                 )
                 for r in conn.execute(query)
             ]
+
+    def source(self, source_id: int) -> SourceRecord:
+        found = [s for s in self.sources() if s.id == source_id]
+        if not found:
+            raise NotFound("source", source_id)
+        return found[0]
+
+    def pause_source(self, source_id: int, reason: str = "paused by the user") -> None:
+        self._set_source(source_id, paused_at=now_utc(), paused_reason=reason)
+
+    def resume_source(self, source_id: int) -> None:
+        """Back to polling at once, failures forgotten."""
+        self._set_source(source_id, paused_at=None, paused_reason=None, enabled=True)
+        with self.writer() as w:
+            w.conn.execute(
+                update(t.feeds)
+                .where(t.feeds.c.source_id == source_id)
+                .values(next_check_at=None, error_count=0, failing_since=None)
+            )
+
+    def remove_source(self, source_id: int) -> None:
+        """Its feeds go and it is polled no more; its articles stay, so a source that has
+        some is kept (disabled) to name their publisher. Adding it again re-enables it."""
+        self._set_source(source_id, enabled=False)
+        with self.writer() as w:
+            w.conn.execute(t.feeds.delete().where(t.feeds.c.source_id == source_id))
+            has_articles = w.conn.execute(
+                select(t.articles.c.id).where(t.articles.c.source_id == source_id).limit(1)
+            ).first()
+            if has_articles is None:
+                w.conn.execute(t.sources.delete().where(t.sources.c.id == source_id))
+
+    def _set_source(self, source_id: int, **values: object) -> None:
+        with self.writer() as w:
+            done = w.conn.execute(
+                update(t.sources).where(t.sources.c.id == source_id).values(**values)
+            )
+            if done.rowcount == 0:
+                raise NotFound("source", source_id)
 
     # -- reading articles ----------------------------------------------------------------
 

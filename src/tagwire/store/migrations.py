@@ -24,11 +24,7 @@ def _v2_name_forms(conn: Connection) -> None:
     organisations and places their word breaks ("Hewlett-Packard" = "Hewlett Packard")."""
     if not inspect(conn).has_table("entity_names"):
         schema.entity_names.create(conn)
-    columns = {c["name"] for c in inspect(conn).get_columns("entities")}
-    if "name_fixed" not in columns:
-        conn.execute(
-            text("ALTER TABLE entities ADD COLUMN name_fixed BOOLEAN NOT NULL DEFAULT FALSE")
-        )
+    _add_columns(conn, "entities", ["name_fixed BOOLEAN NOT NULL DEFAULT FALSE"])
     m, a, n = schema.mentions.c, schema.articles.c, schema.entity_names.c
     if conn.execute(select(func.count()).select_from(schema.entity_names)).scalar_one() == 0:
         uses = (
@@ -82,9 +78,30 @@ def _refold(kind: str, key: str) -> str:
     return "".join(words)  # other entities' keys ignore word breaks
 
 
+def _v3_feed_schedule(conn: Connection) -> None:
+    """Per-feed intervals and back-off (feeds.interval_seconds, publish_gap, failing_since)
+    and paused sources (sources.paused_at, paused_reason)."""
+    _add_columns(conn, "feeds", ["interval_seconds FLOAT", "publish_gap FLOAT"])
+    _add_columns(conn, "feeds", [f"failing_since {_timestamp(conn)}"])
+    _add_columns(conn, "sources", [f"paused_at {_timestamp(conn)}", "paused_reason TEXT"])
+
+
+def _timestamp(conn: Connection) -> str:
+    return "DATETIME" if conn.dialect.name == "sqlite" else "TIMESTAMP WITH TIME ZONE"
+
+
+def _add_columns(conn: Connection, table: str, columns: list[str]) -> None:
+    """Add the columns a table lacks (a fresh database has them from schema 1 already)."""
+    present = {c["name"] for c in inspect(conn).get_columns(table)}
+    for column in columns:
+        if column.split()[0] not in present:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
+    (3, _v3_feed_schedule),
 )
 
 

@@ -18,6 +18,22 @@ class FeedRecord:
     etag: str | None
     last_modified: str | None
     next_check_at: datetime | None
+    error_count: int = 0
+    failing_since: datetime | None = None
+    interval_seconds: float | None = None
+    publish_gap: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    url: str
+    title: str | None
+    format: str | None
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+    next_check_at: datetime | None
+    last_error: str | None
+    error_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +51,15 @@ class SourceRecord:
     last_error: str | None
     last_error_at: datetime | None
     articles: int
+    paused_at: datetime | None = None
+    paused_reason: str | None = None
+    items_per_day: float = 0.0  # listed articles a day over the last week
+    feed_health: tuple[FeedHealth, ...] = ()
+
+    @property
+    def next_check_at(self) -> datetime | None:
+        due = [f.next_check_at for f in self.feed_health if f.next_check_at is not None]
+        return min(due) if due and self.paused_at is None and self.enabled else None
 
 
 @dataclass(frozen=True, slots=True)

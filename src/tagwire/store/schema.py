@@ -78,6 +78,8 @@ sources = Table(
     Column("last_success_at", UTCDateTime),
     Column("last_error", Text),
     Column("last_error_at", UTCDateTime),
+    Column("paused_at", UTCDateTime),  # failing too long, or paused by the user
+    Column("paused_reason", Text),
 )
 
 feeds = Table(
@@ -97,6 +99,9 @@ feeds = Table(
     Column("last_error_reason", String(40)),
     Column("last_error_at", UTCDateTime),
     Column("error_count", Integer, nullable=False, default=0),
+    Column("failing_since", UTCDateTime),  # first failure of the current run of failures
+    Column("interval_seconds", Float),  # between checks, following how often it publishes
+    Column("publish_gap", Float),  # median seconds between its recent items, if dated
     Index("ix_feeds_source", "source_id"),
 )
 
