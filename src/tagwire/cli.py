@@ -93,11 +93,53 @@ def _parser() -> argparse.ArgumentParser:
 
     src = sub.add_parser(
         "sources",
-        help="list sources with their health",
-        description="List the sources in the database, with their last success and last error.",
+        help="list, add, import, export, pause, resume or remove sources",
+        description="Without an action: list the sources with their health (last success, "
+        "last error, articles a day, next check).",
     )
     src.add_argument("--db", metavar="URL", help=db_help)
     src.set_defaults(handler=_sources)
+    actions = src.add_subparsers(metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="find a site's feeds and add it",
+        description="Find the feeds of the site at URL (<link rel=alternate>, the usual feed "
+        "addresses, news sitemaps named in robots.txt) and add it as a source.",
+    )
+    add.add_argument("url", metavar="URL", help="the publisher's site (or a feed)")
+    add.add_argument("--name", help="the source's name (default: the site's own)")
+    add.add_argument("--country", help="ISO 3166-1 alpha-2 code")
+    add.add_argument("--region", help="africa, americas, asia, europe, middle-east or oceania")
+    add.add_argument("--language", help="language code (default: the page's)")
+    add.add_argument("--category", help="one of the 17 category labels, for a one-topic site")
+    add.add_argument("--db", metavar="URL", help=db_help)
+    add.set_defaults(handler=_sources_add)
+    imp = actions.add_parser(
+        "import",
+        help="add the sources of a file",
+        description="Add or update the sources of "
+        "an OPML or TOML file (no fetching; the poller or `ingest` does that).",
+    )
+    imp.add_argument("file", metavar="FILE", help="OPML or TOML sources file")
+    imp.add_argument("--db", metavar="URL", help=db_help)
+    imp.set_defaults(handler=_sources_import)
+    exp = actions.add_parser(
+        "export",
+        help="print the sources as OPML",
+        description="Print every enabled source "
+        "as OPML 2.0 (country, region, language and category as outline attributes).",
+    )
+    exp.add_argument("--db", metavar="URL", help=db_help)
+    exp.set_defaults(handler=_sources_export)
+    for action, what in (
+        ("pause", "stop polling a source until it is resumed"),
+        ("resume", "poll a paused source again, at once"),
+        ("remove", "stop polling a source for good (its articles stay)"),
+    ):
+        one = actions.add_parser(action, help=what, description=what[0].upper() + what[1:] + ".")
+        one.add_argument("id", type=int, metavar="ID", help="the source's id (`tagwire sources`)")
+        one.add_argument("--db", metavar="URL", help=db_help)
+        one.set_defaults(handler=_sources_state, action=action)
 
     cur = sub.add_parser(
         "curate",
@@ -173,7 +215,10 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
         store.upsert_sources(sources.load(args.sources))
     poller = None if args.no_poll else Poller(store, settings)
     app = create_app(
-        store, on_start=poller.start if poller else None, on_stop=poller.stop if poller else None
+        store,
+        on_start=poller.start if poller else None,
+        on_stop=poller.stop if poller else None,
+        settings=settings,
     )
     print(
         f"tagwire {__version__} serving http://{args.host}:{args.port}/ "
@@ -194,12 +239,61 @@ def _tags(args: argparse.Namespace, settings: config.Config) -> int:
 
 def _sources(args: argparse.Namespace, settings: config.Config) -> int:
     store = Store(settings.database_url)
-    for s in service.sources_json(store):
-        status = s["last_error"] or ("ok" if s["last_success_at"] else "not checked yet")
+    listed = service.sources_json(store)
+    if not listed:
+        print("no sources yet: `tagwire sources add URL` or `tagwire sources import FILE`")
+        return 0
+    print(f"{'id':>4} {'name':<32} {'region':<11} {'articles':>8} {'a day':>6}  state")
+    for s in listed:
+        if s["paused"]:
+            status = f"paused: {s['paused_reason']}"
+        else:
+            status = s["last_error"] or ("ok" if s["last_success_at"] else "not checked yet")
         print(
             f"{s['id']:>4} {s['name'][:32]:<32} {s['region'] or '':<11} "
-            f"{s['articles']:>6}  {status}"
+            f"{s['articles']:>8} {s['items_per_day']:>6}  {status}"
         )
+    return 0
+
+
+def _sources_add(args: argparse.Namespace, settings: config.Config) -> int:
+    store = Store(settings.database_url)
+    added, found = asyncio.run(
+        service.add_source(
+            store,
+            settings,
+            args.url,
+            name=args.name,
+            country=args.country,
+            region=args.region,
+            language=args.language,
+            category=args.category,
+        )
+    )
+    print(f"source {added['id']}: {added['name']} ({added['url']}), found by {found.how}:")
+    for feed in found.feeds:
+        print(f"  {feed}")
+    return 0
+
+
+def _sources_import(args: argparse.Namespace, settings: config.Config) -> int:
+    store = Store(settings.database_url)
+    ids = store.upsert_sources(sources.load(args.file))
+    print(f"{len(ids)} sources added or updated from {args.file}")
+    return 0
+
+
+def _sources_export(args: argparse.Namespace, settings: config.Config) -> int:
+    sys.stdout.write(service.export_sources(Store(settings.database_url)))
+    return 0
+
+
+def _sources_state(args: argparse.Namespace, settings: config.Config) -> int:
+    store = Store(settings.database_url)
+    {"pause": store.pause_source, "resume": store.resume_source, "remove": store.remove_source}[
+        args.action
+    ](args.id)
+    print(f"source {args.id}: {args.action}d")
     return 0
 
 

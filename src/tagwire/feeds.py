@@ -26,6 +26,12 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+
+
 def parse(body: bytes, url: str, content_type: str = "", max_items: int = 10_000) -> ParsedFeed:
     """Parse a feed or sitemap body fetched from ``url``; :class:`FeedError` if it is none."""
     head = body.lstrip()[:512]
@@ -216,3 +222,15 @@ def _parse_sitemap(body: bytes, url: str, max_items: int) -> ParsedFeed:
             )
         )
     return ParsedFeed(title=None, site_url=None, items=tuple(items), format="sitemap")
+
+
+def sitemap_index(body: bytes, url: str) -> list[str]:
+    """The child sitemaps a sitemap index lists (empty when ``body`` is not an index)."""
+    try:
+        root = SafeET.fromstring(body)
+    except (SafeET.ParseError, DefusedXmlException):
+        return []
+    locs = (
+        n.findtext("sm:loc", default="", namespaces=_NS) for n in root.findall("sm:sitemap", _NS)
+    )
+    return [urljoin(url, loc.strip()) for loc in locs if loc and loc.strip()]

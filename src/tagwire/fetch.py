@@ -257,6 +257,10 @@ class Fetcher:
             why = rules.unreachable or "its robots.txt disallows this URL"
             raise RobotsDisallowed(url, f"not fetched: {why}")
 
+    async def sitemaps(self, url: str) -> tuple[str, ...]:
+        """The sitemaps that the robots.txt of ``url``'s site names."""
+        return (await self.robots.rules(url, self._fetch_robots)).sitemaps
+
     async def _fetch_robots(self, url: str) -> tuple[int, bytes]:
         current = url
         for _ in range(ROBOTS_REDIRECTS + 1):

@@ -48,10 +48,6 @@ from tagwire.stories import Decision, StoryRules, choose_story, index_keys, term
 from tagwire.types import Article, FeedItem, PassReport, now_utc
 
 log = logging.getLogger("tagwire.pipeline")
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, "
-    "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
-)
 # Same publisher, same title, and one text too short to fingerprint: the same article, if
 # within this time (a recurring title such as "Morning briefing" a day later is not).
 TITLE_WINDOW = timedelta(hours=12)
@@ -144,7 +140,7 @@ class Pipeline:
     async def _feed(self, fetcher: Fetcher, feed: FeedRecord, tally: _Tally) -> str:
         try:
             page = await fetcher.get(
-                feed.url, Validators(feed.etag, feed.last_modified), accept=FEED_ACCEPT
+                feed.url, Validators(feed.etag, feed.last_modified), accept=feeds.FEED_ACCEPT
             )
             if page is None:
                 tally.feeds_unchanged += 1

@@ -8,13 +8,23 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from tagwire import curation
+from tagwire import curation, sources
+from tagwire.config import Config
+from tagwire.discover import Discovery, discover
 from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.names import explain
 from tagwire.errors import BadRequest, NotFound
+from tagwire.fetch import Fetcher
+from tagwire.robots import RobotsCache
 from tagwire.store import BadCursor, Page, Store
-from tagwire.store.records import ArticleRecord, CardRecord, EntityRecord, StoryRecord
-from tagwire.types import now_utc
+from tagwire.store.records import (
+    ArticleRecord,
+    CardRecord,
+    EntityRecord,
+    SourceRecord,
+    StoryRecord,
+)
+from tagwire.types import Source, now_utc
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -150,24 +160,97 @@ def top_tags_json(store: Store, limit: int = 20) -> list[JSON]:
 
 
 def sources_json(store: Store) -> list[JSON]:
-    return [
+    return [source_json(s) for s in store.sources()]
+
+
+def source_json(s: SourceRecord) -> JSON:
+    """A source with its health: when it last worked, its last error in words, how much it
+    publishes, when it is checked next, whether it is paused, and each feed's state."""
+    return {
+        "id": s.id,
+        "name": s.name,
+        "url": s.url,
+        "feeds": list(s.feeds),
+        "country": s.country,
+        "region": s.region,
+        "language": s.language,
+        "category": s.category,
+        "enabled": s.enabled,
+        "articles": s.articles,
+        "items_per_day": s.items_per_day,
+        "last_success_at": iso(s.last_success_at),
+        "last_error": s.last_error,
+        "last_error_at": iso(s.last_error_at),
+        "next_check_at": iso(s.next_check_at),
+        "paused": s.paused_at is not None,
+        "paused_at": iso(s.paused_at),
+        "paused_reason": s.paused_reason,
+        "feed_health": [
+            {
+                "url": f.url,
+                "title": f.title,
+                "format": f.format,
+                "last_checked_at": iso(f.last_checked_at),
+                "last_success_at": iso(f.last_success_at),
+                "next_check_at": iso(f.next_check_at),
+                "last_error": f.last_error,
+                "failures_in_a_row": f.error_count,
+            }
+            for f in s.feed_health
+        ],
+    }
+
+
+async def add_source(
+    store: Store,
+    settings: Config,
+    url: str,
+    *,
+    name: str | None = None,
+    country: str | None = None,
+    region: str | None = None,
+    language: str | None = None,
+    category: str | None = None,
+    robots: RobotsCache | None = None,
+) -> tuple[JSON, Discovery]:
+    """Find the feeds of the site at ``url`` and add it (or its new feeds) as a source."""
+    check = sources.check_entry(
         {
-            "id": s.id,
-            "name": s.name,
-            "url": s.url,
-            "feeds": list(s.feeds),
-            "country": s.country,
-            "region": s.region,
-            "language": s.language,
-            "category": s.category,
-            "enabled": s.enabled,
-            "articles": s.articles,
-            "last_success_at": iso(s.last_success_at),
-            "last_error": s.last_error,
-            "last_error_at": iso(s.last_error_at),
+            "name": name or "x",
+            "url": url,
+            "country": country,
+            "region": region,
+            "language": language,
+            "category": category,
         }
+    )
+    async with Fetcher(settings, robots) as fetcher:
+        found = await discover(fetcher, check.url)
+    source = Source(
+        name=name or found.name,
+        url=found.site_url,
+        feeds=found.feeds,
+        country=check.country,
+        region=check.region,
+        language=check.language or found.language,
+        category=check.category,
+    )
+    (source_id,) = store.upsert_sources([source])
+    return source_json(store.source(source_id)), found
+
+
+def source_id(raw: str) -> int:
+    parsed = parse_id(raw, "source")
+    assert parsed is not None
+    return parsed
+
+
+def export_sources(store: Store) -> str:
+    return sources.to_opml(
+        Source(s.name, s.url, s.feeds, s.country, s.region, s.language, s.category)
         for s in store.sources()
-    ]
+        if s.enabled
+    )
 
 
 def story_choice_json(store: Store, article_id: int) -> JSON:

@@ -7,6 +7,8 @@ so OPML outlines that share an ``htmlUrl`` become one source with several feeds.
 from __future__ import annotations
 
 import tomllib
+import xml.etree.ElementTree as ET  # writing only; reading goes through defusedxml
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +17,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from tagwire.categories import LABELS
-from tagwire.errors import SourcesFileError
+from tagwire.errors import BadRequest, SourcesFileError
 from tagwire.types import Source
 
 REGIONS = ("africa", "americas", "asia", "europe", "middle-east", "oceania")
@@ -79,6 +81,16 @@ def _from_opml(path: str, data: bytes) -> list[Source]:
     return sources
 
 
+def check_entry(entry: dict[str, Any]) -> Source:
+    """One source given by hand (CLI or API), checked by the rules of a sources file;
+    :class:`BadRequest` says what is wrong."""
+    given = {k: v for k, v in entry.items() if v is not None}
+    try:
+        return _make("", "the source", given, [str(given.get("url", ""))])
+    except SourcesFileError as exc:
+        raise BadRequest(str(exc).removeprefix(": ")) from None
+
+
 def _make(path: str, where: str, entry: dict[str, Any], feeds: list[str]) -> Source:
     for feed in feeds:
         _check_url(path, where, feed)
@@ -140,3 +152,22 @@ def _merge(sources: list[Source]) -> list[Source]:
         else:
             merged[key] = source
     return list(merged.values())
+
+
+def to_opml(sources: Iterable[Source], title: str = "tagwire sources") -> str:
+    """An OPML 2.0 subscription list, one outline per feed; ``load`` reads it back, with
+    each source's country, region, language and category as outline attributes."""
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = title
+    body = ET.SubElement(root, "body")
+    for source in sources:
+        for feed in source.feeds:
+            attrs = {"text": source.name, "type": "rss", "xmlUrl": feed, "htmlUrl": source.url}
+            for key in ("country", "region", "language", "category"):
+                value = getattr(source, key)
+                if value:
+                    attrs[key] = value
+            ET.SubElement(body, "outline", attrs)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
 
 from tagwire import service
 from tagwire.store import Store
@@ -94,3 +96,75 @@ def story(
 @router.get("/sources", summary="Sources with their health")
 def sources(request: Request) -> dict[str, Any]:
     return {"sources": service.sources_json(_store(request))}
+
+
+@router.get("/sources/{source}", summary="One source with its health and its feeds' health")
+def source(request: Request, source: str) -> dict[str, Any]:
+    return {"source": service.source_json(_store(request).source(service.source_id(source)))}
+
+
+def require_admin(request: Request) -> None:
+    """Writes need ``Authorization: Bearer <TAGWIRE_ADMIN_TOKEN>``; none without the setting."""
+    token = request.app.state.settings["TAGWIRE_ADMIN_TOKEN"]
+    if not token:
+        raise HTTPException(403, "the admin API is disabled: set TAGWIRE_ADMIN_TOKEN to use it")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), str(token)):
+        raise HTTPException(
+            401, "a valid admin token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+ADMIN = [Depends(require_admin)]
+
+
+class NewSource(BaseModel):
+    url: str = Field(description="the publisher's site (or one of its feeds)")
+    name: str | None = Field(None, description="default: the site's own name")
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2")
+    region: str | None = Field(
+        None, description="africa, americas, asia, europe, middle-east or oceania"
+    )
+    language: str | None = Field(None, description="default: the page's language")
+    category: str | None = Field(None, description="one of the 17 labels, for a one-topic site")
+
+
+@router.post(
+    "/sources",
+    summary="Add a source: its feeds are found from the site's address (admin)",
+    dependencies=ADMIN,
+    status_code=201,
+)
+async def add_source(request: Request, new: NewSource) -> dict[str, Any]:
+    added, found = await service.add_source(
+        _store(request),
+        request.app.state.settings,
+        new.url,
+        name=new.name,
+        country=new.country,
+        region=new.region,
+        language=new.language,
+        category=new.category,
+        robots=request.app.state.robots,
+    )
+    return {"source": added, "found_by": found.how}
+
+
+@router.delete("/sources/{source}", summary="Stop polling a source (admin)", dependencies=ADMIN)
+def remove_source(request: Request, source: str) -> dict[str, Any]:
+    _store(request).remove_source(service.source_id(source))
+    return {"removed": int(source)}
+
+
+@router.post("/sources/{source}/pause", summary="Pause a source (admin)", dependencies=ADMIN)
+def pause_source(request: Request, source: str) -> dict[str, Any]:
+    store = _store(request)
+    store.pause_source(service.source_id(source))
+    return {"source": service.source_json(store.source(int(source)))}
+
+
+@router.post("/sources/{source}/resume", summary="Resume a source (admin)", dependencies=ADMIN)
+def resume_source(request: Request, source: str) -> dict[str, Any]:
+    store = _store(request)
+    store.resume_source(service.source_id(source))
+    return {"source": service.source_json(store.source(int(source)))}

@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tagwire import __version__
-from tagwire.errors import BadRequest, NotFound
+from tagwire import __version__, config
+from tagwire.config import Config
+from tagwire.errors import BadRequest, FeedError, FetchError, NotFound
+from tagwire.robots import RobotsCache
 from tagwire.store import Store
 from tagwire.web import api, pages
 
@@ -25,7 +27,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
-    422: "bad_request",
+    422: "unprocessable",
     500: "internal_error",
 }
 
@@ -34,6 +36,7 @@ def create_app(
     store: Store,
     on_start: Callable[[], None] | None = None,
     on_stop: Callable[[], None] | None = None,
+    settings: Config | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +55,9 @@ def create_app(
         description="Latest news by hashtag: people, organisations and places.",
     )
     app.state.store = store
+    # Defaults, not the environment, unless the caller passes settings (serve does).
+    app.state.settings = settings if settings is not None else config.load({})
+    app.state.robots = RobotsCache()  # for discovery when a source is added through the API
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -62,6 +68,9 @@ def create_app(
 
     app.add_exception_handler(NotFound, _handler(404))
     app.add_exception_handler(BadRequest, _handler(400))
+    # A site that cannot be fetched or has no feed, when a source is added.
+    app.add_exception_handler(FeedError, _handler(422))
+    app.add_exception_handler(FetchError, _handler(422))
     app.add_exception_handler(RequestValidationError, _handler(400))
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     return app
