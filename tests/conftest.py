@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -70,6 +71,42 @@ class LoopbackServer:
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that hands each connection to ``serve`` (in a thread of its
+    own): for servers no HTTP library would write, such as one that never answers."""
+
+    def __init__(self, serve: Callable[[socket.socket], None]) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self._stop = threading.Event()
+        self._serve = serve
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                self._serve(conn)
+            except OSError:
+                pass  # the client gave up, as it should
+
+    @property
+    def stopping(self) -> threading.Event:
+        return self._stop
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
 
 
 @pytest.fixture

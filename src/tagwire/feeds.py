@@ -53,11 +53,39 @@ def clean_text(value: str | None) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
 
 
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ITEM_END = re.compile(rb"</(?:[\w-]+:)?(?:item|entry)\s*>", re.IGNORECASE)
+
+
+def _refuse_entity_declarations(body: bytes, url: str) -> None:
+    """Entity declarations are how XML attacks work ("billion laughs" expansion, external
+    entities reading local files); no real feed needs them. Refused outright, before any
+    parser sees them (expat limits expansion, but slowly and with memory to spare)."""
+    if _ENTITY_DECLARATION.search(body):
+        raise FeedError(
+            url,
+            "the feed declares XML entities (<!ENTITY>), which tagwire refuses: they are "
+            "used to attack parsers (entity expansion, external entities)",
+        )
+
+
+def _first_items(body: bytes, max_items: int) -> bytes:
+    """A feed with far more items than are read (100,000, say) is cut after the first
+    ``max_items`` before parsing, so its cost is that of the items read; the parser's loose
+    mode closes what the cut leaves open."""
+    for count, match in enumerate(_ITEM_END.finditer(body), 1):
+        if count == max_items:
+            return body[: match.end()] if match.end() < len(body) - 64 else body
+    return body
+
+
 def _parse_xml_feed(body: bytes, url: str, content_type: str, max_items: int) -> ParsedFeed:
+    _refuse_entity_declarations(body, url)
+    cut = _first_items(body, max_items)
     headers = {"content-type": content_type} if content_type else {}
     # sanitize_html=False: twice as fast, and safe because only extracted text is stored.
     doc = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        cut, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     if not doc.get("version") and not doc.entries:
         reason = doc.get("bozo_exception")
@@ -68,11 +96,16 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str, max_items: int) ->
         item = _xml_item(entry, base)
         if item:
             items.append(item)
+    problem = None
+    reason = str(doc.get("bozo_exception") or "")
+    if cut is body and ("no element found" in reason or "unclosed token" in reason):
+        problem = f"the feed's XML ends early (cut off?): read the {len(items)} items before"
     return ParsedFeed(
         title=clean_text(doc.feed.get("title")) or None,
         site_url=doc.feed.get("link"),
         items=tuple(items),
         format=doc.get("version") or "unknown",
+        problem=problem,
     )
 
 
@@ -142,6 +175,8 @@ def _parse_json_feed(body: bytes, url: str, max_items: int) -> ParsedFeed:
         doc = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(url, f"not valid JSON: {exc}") from exc
+    except RecursionError:  # "[[[[..." nested deeper than the parser's stack
+        raise FeedError(url, "not valid JSON: nested too deeply") from None
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(
         ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
     ):

@@ -16,7 +16,8 @@ import ipaddress
 import re
 import socket
 import time
-from collections.abc import Iterable
+import zlib
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -208,7 +209,8 @@ class Fetcher:
                 self.total_timeout, connect=float(config["TAGWIRE_CONNECT_TIMEOUT"])
             ),
             follow_redirects=False,
-            headers={"User-Agent": user_agent(config)},
+            # Only what _inflate decodes: it bounds the memory a compressed body can take.
+            headers={"User-Agent": user_agent(config), "Accept-Encoding": "gzip, deflate"},
             trust_env=False,
         )
 
@@ -315,17 +317,55 @@ class Fetcher:
 
     async def _read_capped(self, url: str, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if declared.isdigit() and int(declared) > self.max_bytes and encoding in _PLAIN:
             raise TooLargeError(url, self.max_bytes)
+        if encoding in _PLAIN:
+            stream = response.aiter_raw()
+        elif encoding in _INFLATED:
+            stream = _inflate(url, response.aiter_raw())
+        else:
+            raise FetchError(url, Reason.PROTOCOL, f"unknown content encoding {encoding!r}")
         chunks: list[bytes] = []
         size = 0
-        # aiter_bytes yields *decompressed* bytes, so a gzip bomb stops at the cap too.
-        async for chunk in response.aiter_bytes():
+        async for chunk in stream:
             size += len(chunk)
             if size > self.max_bytes:
                 raise TooLargeError(url, self.max_bytes)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+_PLAIN = {"", "identity"}
+_INFLATED = {"gzip", "x-gzip", "deflate"}
+INFLATE_STEP = 256 * 1024
+
+
+async def _inflate(url: str, raw: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """Decompress gzip or deflate a bounded step at a time. httpx's own decoders inflate a
+    whole network chunk at once, and 64 KB of a gzip bomb is 64 MB: here no step yields more
+    than INFLATE_STEP, so the cap stops a bomb before it costs memory."""
+    decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)  # a gzip or a zlib header
+    started = False
+    async for data in raw:
+        while data:
+            try:
+                out = decoder.decompress(data, INFLATE_STEP)
+            except zlib.error as exc:
+                if started:
+                    raise FetchError(
+                        url, Reason.PROTOCOL, f"corrupt compressed body: {exc}"
+                    ) from exc
+                decoder = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate, as some servers send
+                started = True
+                continue
+            started = True
+            data = decoder.unconsumed_tail
+            if decoder.eof and decoder.unused_data:  # a second gzip member follows
+                data = decoder.unused_data + data
+                decoder = zlib.decompressobj(zlib.MAX_WBITS | 32)
+            if out:
+                yield out
 
 
 def user_agent(config: Config) -> str:

@@ -183,6 +183,8 @@ class Pipeline:
             next_check=_after(interval),
             interval=interval,
             publish_gap=gap,
+            message=parsed.problem,
+            reason="malformed" if parsed.problem else None,
         )
         return "ok"
 

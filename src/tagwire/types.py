@@ -63,6 +63,7 @@ class ParsedFeed:
     site_url: str | None
     items: tuple[FeedItem, ...]
     format: str
+    problem: str | None = None  # read in part: what was wrong (e.g. the XML ends early)
 
 
 @dataclass(frozen=True, slots=True)

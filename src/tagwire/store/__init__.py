@@ -222,8 +222,9 @@ class Store:
                 )
             else:
                 feed_values.update(
-                    last_error=None,
-                    last_error_reason=None,
+                    last_error=message,  # None, or what was wrong with a feed read in part
+                    last_error_reason=reason,
+                    last_error_at=now if message else None,
                     error_count=0,
                     last_success_at=now,
                     failing_since=None,
@@ -239,7 +240,11 @@ class Store:
                 w.conn.execute(
                     update(t.sources)
                     .where(t.sources.c.id == feed.source_id)
-                    .values(last_success_at=now, last_error=None, last_error_at=None)
+                    .values(
+                        last_success_at=now,
+                        last_error=message,
+                        last_error_at=now if message else None,
+                    )
                 )
             w.conn.execute(update(t.feeds).where(t.feeds.c.id == feed.id).values(**feed_values))
             w.conn.execute(
