@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -94,11 +95,8 @@ class RawServer:
             threading.Thread(target=self._one, args=(conn,), daemon=True).start()
 
     def _one(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                self._serve(conn)
-            except OSError:
-                pass  # the client gave up, as it should
+        with conn, contextlib.suppress(OSError):  # the client gave up, as it should
+            self._serve(conn)
 
     @property
     def stopping(self) -> threading.Event:
