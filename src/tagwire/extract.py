@@ -147,11 +147,17 @@ def _is_furniture(line: str, index: int) -> bool:
     return index < 4 and bool(_BYLINE.match(line))
 
 
+# C0 control characters other than tab and line breaks: not allowed in XML text, and lxml
+# raises when trafilatura copies them into a tree (found by tests/test_fuzz.py).
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _parse(html: str | bytes, url: str) -> lxml.html.HtmlElement:
     try:
         if isinstance(html, str):
             # lxml refuses str input that carries an encoding declaration
-            html = html.encode("utf-8")
+            html = html.encode("utf-8", errors="replace")
+        html = _CONTROL.sub(b"", html)
         parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
         tree = lxml.html.document_fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:
