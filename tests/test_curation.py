@@ -193,7 +193,7 @@ def test_migration_2_backfills_name_forms_and_folds_accents(tmp_path: Path) -> N
         conn.execute(text("DROP TABLE entity_names"))
         conn.execute(text("ALTER TABLE entities DROP COLUMN name_fixed"))
         conn.execute(text("UPDATE entity_keys SET key = 'erdoğan recep tayyip'"))
-        conn.execute(text("DELETE FROM schema_version WHERE version = 2"))
+        conn.execute(text("DELETE FROM schema_version WHERE version >= 2"))
     engine.dispose()
     store = Store(f"sqlite:///{db}")
     with store.writer() as w:
