@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -15,18 +13,6 @@ from tagwire.stories import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
 
 T0 = datetime(2025, 7, 11, 10, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """The same tests on both backends."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = Store(url)
-    yield store
-    store.close()
 
 
 def _article(n: int, published: datetime | None) -> Article:

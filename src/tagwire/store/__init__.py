@@ -13,12 +13,14 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.engine import Row
 
 from tagwire.entities.names import entity_key, same_person, surname
 from tagwire.errors import NotFound, StoreError
+from tagwire.search import SearchQuery
 from tagwire.store import schema as t
+from tagwire.store import search_index
 from tagwire.store.engine import WRITE, make_engine
 from tagwire.store.migrations import migrate
 from tagwire.store.records import (
@@ -375,16 +377,33 @@ class Store:
         entity_id: int | None = None,
         source_id: int | None = None,
         story_id: int | None = None,
+        region: str | None = None,
         cursor: str | None = None,
         limit: int = 20,
     ) -> Page:
-        """Newest first by sort time, ties by id; folded copies left out; keyset pages."""
+        """Newest first by sort time, ties by id; folded copies left out; keyset pages. A
+        tag or an edition (region) is read from its own index table; other filters apply to
+        the articles of that list."""
         after = decode_cursor(cursor) if cursor else None
-        if entity_id is not None:
-            table = t.article_tags
-            id_col, sort_col = table.c.article_id, table.c.sort_at
+        if entity_id is not None or region is not None:
+            index: Any = t.article_tags if entity_id is not None else t.article_regions
+            id_col, sort_col = index.c.article_id, index.c.sort_at
             query: Any = select(id_col, sort_col)  # SQLAlchemy 2.1 typing of variadic Select
-            query = query.where(table.c.entity_id == entity_id)
+            if entity_id is not None:
+                query = query.where(index.c.entity_id == entity_id)
+                if region is not None:
+                    in_region = select(t.article_regions.c.article_id).where(
+                        t.article_regions.c.region == region
+                    )
+                    query = query.where(id_col.in_(in_region))
+            else:
+                query = query.where(index.c.region == region)
+            if source_id is not None or story_id is not None:
+                query = query.join(t.articles, t.articles.c.id == id_col)
+                if source_id is not None:
+                    query = query.where(t.articles.c.source_id == source_id)
+                if story_id is not None:
+                    query = query.where(t.articles.c.story_id == story_id)
         else:
             table = t.articles
             id_col, sort_col = table.c.id, table.c.sort_at
@@ -405,6 +424,62 @@ class Store:
             cards = self._cards(conn, [int(r[0]) for r in rows])
         next_cursor = encode_cursor(rows[-1][1], int(rows[-1][0])) if more and rows else None
         return Page(cards, next_cursor)
+
+    def search(
+        self,
+        query: SearchQuery,
+        *,
+        entity_id: int | None = None,
+        source_id: int | None = None,
+        category: str | None = None,
+        region: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        newest_first: bool = False,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page:
+        """Listed articles matching a search, best first (or newest first), with filters;
+        pages by an opaque cursor (results are ranked, so pages go by position, up to
+        MAX_SEARCH_RESULTS)."""
+        offset = decode_offset(cursor) if cursor else 0
+        conditions: list[str] = ["1 = 1"]
+        params: dict[str, Any] = {}
+        typed: list[Any] = []
+        if entity_id is not None:
+            conditions.append(
+                "a.id IN (SELECT article_id FROM article_tags WHERE entity_id = :entity)"
+            )
+            params["entity"] = entity_id
+        if source_id is not None:
+            conditions.append("a.source_id = :source")
+            params["source"] = source_id
+        if category is not None:
+            conditions.append("a.category = :category")
+            params["category"] = category
+        if region is not None:
+            conditions.append(
+                "a.id IN (SELECT article_id FROM article_regions WHERE region = :region)"
+            )
+            params["region"] = region
+        for name, value, op in (("since", since, ">="), ("until", until, "<")):
+            if value is not None:
+                conditions.append(f"a.sort_at {op} :{name}")
+                typed.append(bindparam(name, value, type_=t.UTCDateTime()))
+        with self.engine.connect() as conn:
+            ids = search_index.matches(
+                conn,
+                query,
+                " AND ".join(conditions),
+                params,
+                typed,
+                offset,
+                limit + 1,
+                newest_first,
+            )
+            more = len(ids) > limit and offset + limit < MAX_SEARCH_RESULTS
+            cards = self._cards(conn, list(ids[:limit]))
+        return Page(cards, encode_offset(offset + limit) if more else None)
 
     def list_query_sql(self, entity_id: int) -> str:
         """The tag-page query as SQL with literals, for EXPLAIN in tests and docs."""
@@ -714,6 +789,25 @@ def _card(r: Any, tags: list[EntityRecord], dups: list[str]) -> CardRecord:
         image=m["image"],
         author=m["author"],
     )
+
+
+MAX_SEARCH_RESULTS = 1000  # pages of a search go this deep, as in every search engine
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"search|{offset}".encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = raw.partition("|")
+        offset = int(number)
+        if kind != "search" or not 0 <= offset < MAX_SEARCH_RESULTS:
+            raise ValueError(raw)
+        return offset
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadCursor(f"invalid cursor {cursor[:40]!r}") from exc
 
 
 def encode_cursor(at: datetime, article_id: int) -> str:

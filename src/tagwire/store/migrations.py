@@ -98,10 +98,35 @@ def _add_columns(conn: Connection, table: str, columns: list[str]) -> None:
             conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column}"))
 
 
+def _v4_editions_and_search(conn: Connection) -> None:
+    """Editions (entities.country, article_regions) and the full-text index, filled from
+    what is stored."""
+    from tagwire.entities.places import country_of
+    from tagwire.store import search_index
+
+    _add_columns(conn, "entities", ["country VARCHAR(2)"])
+    e = schema.entities.c
+    for entity_id, name in conn.execute(select(e.id, e.name).where(e.kind == "place")).all():
+        code = country_of(name)
+        if code:
+            conn.execute(schema.entities.update().where(e.id == entity_id).values(country=code))
+    if not inspect(conn).has_table("article_regions"):
+        schema.article_regions.create(conn)
+    a = schema.articles.c
+    listed = select(a.id).where(a.listed.is_(True)).order_by(a.id)
+    from tagwire.store.writer import Writer
+
+    writer = Writer(conn)
+    for (article_id,) in conn.execute(listed).all():
+        writer.write_regions(int(article_id))
+    search_index.create(conn)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
     (3, _v3_feed_schedule),
+    (4, _v4_editions_and_search),
 )
 
 

@@ -188,6 +188,7 @@ entities = Table(
     Column("blocked", Boolean, nullable=False, default=False),  # curation: never a tag
     # curation renamed it: the display name no longer follows the most common form
     Column("name_fixed", Boolean, nullable=False, default=False),
+    Column("country", String(2)),  # of a place known to GeoNames: its editions
     UniqueConstraint("kind", "key", name="uq_entities_kind_key"),
     Index("ix_entities_surname", "kind", "surname"),
 )
@@ -234,6 +235,18 @@ article_tags = Table(
     Column("rank", Integer, nullable=False),  # 0 = the article's most salient tag
     Index("ix_article_tags_page", "entity_id", "sort_at", "article_id"),
     Index("ix_article_tags_article", "article_id", "rank"),
+)
+
+# The editions an article belongs to: its publisher's region and the regions of the places
+# it is tagged with. Read like article_tags: one range scan per edition page.
+article_regions = Table(
+    "article_regions",
+    metadata,
+    Column("region", String(20), primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("sort_at", UTCDateTime, nullable=False),
+    Index("ix_article_regions_page", "region", "sort_at", "article_id"),
+    Index("ix_article_regions_article", "article_id"),
 )
 
 fetch_log = Table(

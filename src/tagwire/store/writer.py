@@ -14,9 +14,11 @@ from tagwire.dedup import title_key
 from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.names import display_name, entity_key, same_person, surname
 from tagwire.entities.ner import mention_weight
+from tagwire.entities.places import country_of, region_of
 from tagwire.errors import ConfigError
 from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
+from tagwire.store import search_index
 from tagwire.stories import Decision, grow, index_keys, start
 from tagwire.types import Article, StoryCandidate, now_utc
 
@@ -124,8 +126,12 @@ class Writer:
         self.conn.execute(
             update(articles).where(articles.c.duplicate_of == old_id).values(duplicate_of=into)
         )
+        search_index.remove(self.conn, old_id)  # while its row still says what was indexed
         self.conn.execute(
             update(articles).where(articles.c.id == old_id).values(duplicate_of=into, listed=False)
+        )
+        self.conn.execute(
+            t.article_regions.delete().where(t.article_regions.c.article_id == old_id)
         )
         old_tags = select(t.article_tags.c.entity_id).where(t.article_tags.c.article_id == old_id)
         self.conn.execute(
@@ -225,6 +231,7 @@ class Writer:
                     "surname": surname(name) if kind == "person" else None,
                     "blocked": False,
                     "name_fixed": False,
+                    "country": country_of(name) if kind == "place" else None,
                 }
             )
         created = (
@@ -433,7 +440,35 @@ class Writer:
                     .where(t.entities.c.id.in_(list(entity_scores)))
                     .values(article_count=t.entities.c.article_count + 1)
                 )
+            self.write_regions(article_id)
+            search_index.add(self.conn, article_id)
         return article_id
+
+    def write_regions(self, article_id: int) -> set[str]:
+        """(Re)write the editions of a listed article: its publisher's region and the
+        regions of the places among its tags."""
+        a, s, e = t.articles.c, t.sources.c, t.entities.c
+        tags = t.article_tags.c
+        row = self.conn.execute(
+            select(a.sort_at, s.region)
+            .join(t.sources, s.id == a.source_id)
+            .where(a.id == article_id)
+        ).one()
+        countries = self.conn.execute(
+            select(e.country)
+            .join(t.article_tags, tags.entity_id == e.id)
+            .where(tags.article_id == article_id, e.country.is_not(None))
+        ).scalars()
+        regions = {r for r in (row.region, *(region_of(c) for c in countries)) if r}
+        self.conn.execute(
+            t.article_regions.delete().where(t.article_regions.c.article_id == article_id)
+        )
+        if regions:
+            self.conn.execute(
+                t.article_regions.insert(),
+                [{"region": r, "article_id": article_id, "sort_at": row.sort_at} for r in regions],
+            )
+        return regions
 
     def _count_name_forms(self, forms: dict[int, set[str]]) -> None:
         """One more use of each form per entity; a display name that is no longer the most
@@ -696,6 +731,8 @@ class Curator:
         ]
         if new_rows:
             self.conn.execute(tags.insert(), new_rows)
+        for article in listed:
+            Writer(self.conn).write_regions(article)  # places may have moved with the tags
 
     def rename(self, entity_id: int, name: str) -> None:
         """A new display name, kept from now on (it no longer follows the most common form);

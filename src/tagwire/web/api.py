@@ -48,19 +48,67 @@ def tags(request: Request, limit: str | None = LIMIT) -> dict[str, Any]:
     return {"tags": service.top_tags_json(_store(request), service.parse_limit(limit))}
 
 
-@router.get("/articles", summary="Latest articles, filtered by tag, source or story")
+@router.get("/articles", summary="Latest articles, filtered by tag, source, story or edition")
 def articles(
     request: Request,
     tag: str | None = None,
     source: str | None = None,
     story: str | None = None,
+    edition: str | None = Query(None, description="africa, americas, asia, ..."),
     limit: str | None = LIMIT,
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
     page = service.list_articles(
-        _store(request), tag=tag, source=source, story=story, cursor=cursor, limit=limit
+        _store(request),
+        tag=tag,
+        source=source,
+        story=story,
+        edition=edition,
+        cursor=cursor,
+        limit=limit,
     )
     return service.page_json(page)
+
+
+@router.get("/editions", summary="The regional editions")
+def editions() -> dict[str, Any]:
+    return {"editions": service.editions_json()}
+
+
+@router.get("/editions/{edition}", summary="Latest news of an edition")
+def edition(
+    request: Request, edition: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
+) -> dict[str, Any]:
+    return service.edition_json(_store(request), edition, cursor=cursor, limit=limit)[2]
+
+
+@router.get("/search", summary="Full-text search over titles and texts, with filters")
+def search(
+    request: Request,
+    q: str | None = Query(None, description='words, "phrases", OR, -excluded, prefix*'),
+    tag: str | None = None,
+    source: str | None = Query(None, description="source id"),
+    category: str | None = Query(None, description="one of the 17 category labels"),
+    edition: str | None = Query(None, description="africa, americas, asia, ..."),
+    since: str | None = Query(None, alias="from", description="YYYY-MM-DD or ISO 8601"),
+    until: str | None = Query(None, alias="to", description="YYYY-MM-DD (inclusive)"),
+    order: str | None = Query(None, description="relevance (default) or newest"),
+    limit: str | None = LIMIT,
+    cursor: str | None = CURSOR,
+) -> dict[str, Any]:
+    return service.search(
+        _store(request),
+        q,
+        tag=tag,
+        source=source,
+        category=category,
+        edition=edition,
+        since=since,
+        until=until,
+        order=order,
+        cursor=cursor,
+        limit=limit,
+    )[1]
 
 
 @router.get("/articles/{article_id}", summary="One article with its text")

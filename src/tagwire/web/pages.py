@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from babel.dates import format_datetime, format_timedelta
 from fastapi import APIRouter, Request
@@ -12,6 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from tagwire import service
+from tagwire.categories import LABELS
+from tagwire.errors import BadRequest, NotFound
 from tagwire.store import Store
 from tagwire.store.records import CardRecord
 from tagwire.types import now_utc
@@ -67,9 +70,10 @@ def _store(request: Request) -> Store:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, cursor: str | None = None) -> Response:
+def home(request: Request, cursor: str | None = None, edition: str | None = None) -> Response:
     store = _store(request)
-    page = service.list_articles(store, cursor=cursor, limit="30")
+    page = service.list_articles(store, edition=edition, cursor=cursor, limit="30")
+    region = service.parse_edition(edition)
     return templates.TemplateResponse(
         request,
         "index.html",
@@ -79,8 +83,59 @@ def home(request: Request, cursor: str | None = None) -> Response:
             "top_tags": store.top_entities(24),
             "trending": service.trending(store, 10),
             "counts": store.counts(),
+            "editions": service.editions_json(),
+            "edition": region,
+            "heading": service.EDITION_NAMES[region] if region else "Latest news",
         },
     )
+
+
+@router.get("/editions/{edition}", response_class=HTMLResponse)
+def edition_page(request: Request, edition: str, cursor: str | None = None) -> Response:
+    service.edition_json(_store(request), edition, limit="1")  # 404 for an unknown edition
+    return home(request, cursor=cursor, edition=edition)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    q: str | None = None,
+    tag: str | None = None,
+    category: str | None = None,
+    edition: str | None = None,
+    order: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    """The form, and its results when there is a query; a bad query is said on the page."""
+    context: dict[str, Any] = {
+        "q": q or "",
+        "tag": tag or "",
+        "category": category or "",
+        "edition": edition or "",
+        "order": order or "",
+        "editions": service.editions_json(),
+        "categories": LABELS,
+        "cards": [],
+        "next": None,
+        "problem": None,
+    }
+    status = 200
+    if q:
+        try:
+            page, _ = service.search(
+                _store(request),
+                q,
+                tag=tag or None,
+                category=category or None,
+                edition=edition or None,
+                order=order or None,
+                cursor=cursor,
+            )
+            context.update(cards=page.items, next=page.next_cursor)
+        except (BadRequest, NotFound) as exc:
+            context["problem"] = str(exc)
+            status = 400 if isinstance(exc, BadRequest) else 404
+    return templates.TemplateResponse(request, "search.html", context, status_code=status)
 
 
 @router.get("/tags/{tag}.atom")
