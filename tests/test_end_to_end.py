@@ -264,7 +264,7 @@ def test_atom_feed_has_one_entry_per_card(deployment: Deployment) -> None:
 def test_tag_page_for_people(deployment: Deployment) -> None:
     html = deployment.api.get("/tags/elenamarchetti", headers={"Accept": "text/html"}).text
     assert "<h1>Latest news with #ElenaMarchetti</h1>" in html
-    assert "hours ago" in html and '<time datetime="' in html
+    assert "hours ago" in html and '<time lang="en" datetime="' in html
     assert "Harbour Herald" in html
 
 

@@ -266,3 +266,38 @@ def _fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> None:
         [Source("S", "https://s.example/", ("https://s.example/f",))]
     )
     _add(_FUZZ_STORE, 1, "Anything at all", "Some text with words in it.", source=source)
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr_FR"),
+        ("de", "de"),
+        ("en-GB;q=0.5, ko;q=0.9", "ko"),
+        ("xx-YY, tlh", "en"),  # nothing Babel knows: the setting
+        ("*", "en"),
+        ("fr;q=abc, de;q=0", "en"),  # a broken q and a refusal
+        (None, "en"),
+    ],
+)
+def test_the_readers_locale_comes_from_accept_language(accept: str | None, expected: str) -> None:
+    from tagwire.web.pages import negotiate_locale
+
+    assert negotiate_locale(accept, "en") == expected
+
+
+def test_dates_are_written_in_the_readers_language(filled: tuple[Store, dict[str, int]]) -> None:
+    store, _ = filled
+
+    async def go() -> list[str]:
+        transport = httpx.ASGITransport(app=create_app(store))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return [
+                (await client.get("/", headers={"Accept-Language": lang})).text
+                for lang in ("fr-FR,fr;q=0.9", "de-DE", "en-US")
+            ]
+
+    french, german, english = asyncio.run(go())
+    assert "il y a" in french and 'lang="fr-FR"' in french
+    assert "vor " in german and 'lang="de-DE"' in german
+    assert " ago" in english

@@ -117,6 +117,12 @@ SETTINGS: tuple[Setting, ...] = (
         float,
     ),
     Setting("TAGWIRE_NER", True, "Run named-entity recognition (false: no tags).", _bool),
+    Setting(
+        "TAGWIRE_LOCALE",
+        "en",
+        "Locale of dates on the pages when the browser's Accept-Language names none tagwire "
+        "knows (any locale Babel knows: en_GB, fr, de_CH, ko...).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

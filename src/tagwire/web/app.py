@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
@@ -58,6 +58,17 @@ def create_app(
     # Defaults, not the environment, unless the caller passes settings (serve does).
     app.state.settings = settings if settings is not None else config.load({})
     app.state.robots = RobotsCache()  # for discovery when a source is added through the API
+    default_locale = str(app.state.settings["TAGWIRE_LOCALE"])
+
+    @app.middleware("http")
+    async def reader_locale(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        pages.LOCALE.set(
+            pages.negotiate_locale(request.headers.get("accept-language"), default_locale)
+        )
+        return await call_next(request)
+
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, localedata
 from babel.dates import format_datetime, format_timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,22 +24,51 @@ from tagwire.web.atom import atom_feed
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-LOCALE = "en"
+# The reader's locale for dates, set per request by the app's middleware (Accept-Language,
+# else TAGWIRE_LOCALE); Starlette copies it into the thread that renders the template.
+LOCALE: ContextVar[str] = ContextVar("locale", default="en")
+_KNOWN_LOCALES = frozenset(localedata.locale_identifiers())
+
+
+def negotiate_locale(accept_language: str | None, default: str) -> str:
+    """The best locale Babel knows among the ones the browser asks for, by their q."""
+    wanted: list[tuple[float, int, str]] = []
+    for index, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if tag and tag != "*" and quality > 0:
+            wanted.append((-quality, index, tag.strip().replace("-", "_")))
+    preferred = [tag for _, _, tag in sorted(wanted)]
+    found = Locale.negotiate(preferred, list(_KNOWN_LOCALES), sep="_") if preferred else None
+    return str(found) if found is not None else default
 
 
 def relative(value: datetime | None) -> str:
-    """ "3 days ago" (locale-aware, Babel); the exact time goes in <time datetime>."""
+    """ "3 days ago" in the reader's language (Babel); the exact time goes in <time>."""
     if value is None:
         return ""
-    return str(format_timedelta(value - now_utc(), add_direction=True, locale=LOCALE))
+    return str(format_timedelta(value - now_utc(), add_direction=True, locale=LOCALE.get()))
 
 
 def exact(value: datetime | None) -> str:
-    return str(format_datetime(value, "medium", locale=LOCALE)) + " UTC" if value else ""
+    if value is None:
+        return ""
+    return str(format_datetime(value, "medium", tzinfo=UTC, locale=LOCALE.get())) + " UTC"
+
+
+def date_lang() -> str:
+    """The language of the dates on the page, for <time lang> (the pages' text is English)."""
+    return LOCALE.get().replace("_", "-")
 
 
 templates.env.filters["relative"] = relative
 templates.env.filters["exact"] = exact
+templates.env.globals["date_lang"] = date_lang
 templates.env.filters["iso"] = service.iso
 
 
