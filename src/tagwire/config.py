@@ -118,6 +118,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("TAGWIRE_NER", True, "Run named-entity recognition (false: no tags).", _bool),
     Setting(
+        "TAGWIRE_CORS_ORIGINS",
+        (),
+        "Comma-separated origins allowed to read the API from a browser (CORS); none by default.",
+        _csv,
+    ),
+    Setting(
         "TAGWIRE_LOCALE",
         "en",
         "Locale of dates on the pages when the browser's Accept-Language names none tagwire "

@@ -33,7 +33,7 @@ from itertools import zip_longest
 from multiprocessing import get_context
 from urllib.parse import urlsplit
 
-from tagwire import dedup, feeds, schedule
+from tagwire import dedup, feeds, metrics, schedule
 from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
 from tagwire.categories import categorise
 from tagwire.config import Config
@@ -63,6 +63,7 @@ class _Tally:
 
     def count(self, outcome: Outcome) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        metrics.ARTICLES.labels(outcome.value).inc()
 
 
 FeedDone = Callable[[FeedRecord, str], None]
@@ -122,6 +123,7 @@ class Pipeline:
                     except Exception as exc:  # one feed's bug must not stop the others
                         log.exception("feed failed source=%r url=%s", feed.source_name, feed.url)
                         outcome = self._failed(feed, tally, f"internal error: {exc!r}", "internal")
+                metrics.FEED_CHECKS.labels(outcome).inc()
                 if on_feed_done:
                     on_feed_done(feed, outcome)
 
@@ -226,6 +228,7 @@ class Pipeline:
         )
         tally.feeds_failed += 1
         tally.errors.append((feed.source_name, f"{feed.url}: {message}"))
+        metrics.FETCH_ERRORS.labels(reason).inc()
         now = now_utc()
         errors = feed.error_count + 1
         wait = schedule.backoff(errors, feed.interval_seconds or self.poll_interval)
@@ -253,9 +256,15 @@ class Pipeline:
         item_url = dedup.canonical_url(item.url)
         if self.store.known_article([item_url]) is not None:
             return Outcome.KNOWN
-        async with self._analyses:
-            analysis = await self._analyse(fetcher, feed, item)
-        return self._store(feed, item, item_url, analysis)
+        metrics.QUEUE_DEPTH.inc()
+        try:
+            async with self._analyses:
+                with metrics.ANALYSIS_SECONDS.time():
+                    analysis = await self._analyse(fetcher, feed, item)
+        finally:
+            metrics.QUEUE_DEPTH.dec()
+        with metrics.STORE_SECONDS.time():
+            return self._store(feed, item, item_url, analysis)
 
     async def _analyse(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Analysis:
         page_body: PageBody | None = None

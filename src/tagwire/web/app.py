@@ -12,14 +12,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tagwire import __version__, config
 from tagwire.config import Config
 from tagwire.errors import BadRequest, FeedError, FetchError, NotFound
+from tagwire.metrics import REGISTRY
 from tagwire.robots import RobotsCache
 from tagwire.store import Store
-from tagwire.web import api, pages
+from tagwire.web import api, http, pages
 
 _CODES = {
     400: "bad_request",
@@ -69,9 +71,14 @@ def create_app(
         )
         return await call_next(request)
 
+    http.install(app, tuple(app.state.settings["TAGWIRE_CORS_ORIGINS"]))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:

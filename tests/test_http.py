@@ -1,0 +1,96 @@
+"""HTTP behaviour every route shares: ETag and 304, Cache-Control, CORS when configured,
+Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tagwire import config
+from tagwire.store import Store
+from tagwire.web.app import create_app
+from test_search import _add
+
+
+def _client_calls(
+    store: Store, settings: config.Config, calls: list[tuple[str, str, dict[str, str]]]
+) -> list[httpx.Response]:
+    async def go() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(store, settings=settings))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return [await client.request(m, p, headers=h) for m, p, h in calls]
+
+    return asyncio.run(go())
+
+
+def _store(tmp_path_name: str) -> Store:
+    from tagwire.types import Source
+
+    store = Store(f"sqlite:///{tmp_path_name}")
+    (source,) = store.upsert_sources([Source("S", "https://s.example/", ("https://s.example/f",))])
+    _add(store, 1, "Harbour strike ends", "Dock workers returned.", source=source, places=("Oslo",))
+    return store
+
+
+def test_etag_and_304_on_the_api_pages_and_feeds(tmp_path: object) -> None:
+    store = _store(f"{tmp_path}/e.db")
+    paths = ["/api/v1/articles", "/api/v1/tags/Oslo", "/tags/Oslo", "/tags/Oslo.atom", "/"]
+    first = _client_calls(store, config.load({}), [("GET", p, {}) for p in paths])
+    for reply in first:
+        assert reply.status_code == 200 and reply.headers["etag"].startswith('"')
+        assert "max-age" in reply.headers["cache-control"]
+    again = _client_calls(
+        store,
+        config.load({}),
+        [
+            ("GET", p, {"If-None-Match": r.headers["etag"]})
+            for p, r in zip(paths, first, strict=True)
+        ]
+        + [("GET", paths[0], {"If-None-Match": '"stale"'})],
+    )
+    assert [r.status_code for r in again] == [304] * len(paths) + [200]
+    assert all(r.content == b"" and r.headers["etag"] for r in again[:-1])
+    errors = _client_calls(store, config.load({}), [("GET", "/api/v1/tags/Nowhere", {})])
+    assert errors[0].status_code == 404 and "etag" not in errors[0].headers
+
+
+def test_cors_only_when_configured(tmp_path: object) -> None:
+    store = _store(f"{tmp_path}/c.db")
+    origin = {"Origin": "https://reader.example"}
+    preflight = origin | {"Access-Control-Request-Method": "GET"}
+    calls = [("GET", "/api/v1/articles", origin), ("OPTIONS", "/api/v1/articles", preflight)]
+    closed = _client_calls(store, config.load({}), calls)
+    assert "access-control-allow-origin" not in closed[0].headers
+    opened = _client_calls(
+        store, config.load({"TAGWIRE_CORS_ORIGINS": "https://reader.example"}), calls
+    )
+    assert opened[0].headers["access-control-allow-origin"] == "https://reader.example"
+    assert (
+        opened[1].status_code == 200 and "GET" in opened[1].headers["access-control-allow-methods"]
+    )
+    other = _client_calls(
+        store,
+        config.load({"TAGWIRE_CORS_ORIGINS": "https://reader.example"}),
+        [("GET", "/api/v1/articles", {"Origin": "https://evil.example"})],
+    )
+    assert "access-control-allow-origin" not in other[0].headers
+
+
+def test_metrics_count_requests_by_route_template(tmp_path: object) -> None:
+    store = _store(f"{tmp_path}/m.db")
+    replies = _client_calls(
+        store,
+        config.load({}),
+        [
+            ("GET", "/api/v1/tags/Oslo", {}),
+            ("GET", "/api/v1/tags/Nowhere", {}),
+            ("GET", "/metrics", {}),
+        ],
+    )
+    text = replies[-1].text
+    assert replies[-1].headers["content-type"].startswith("text/plain")
+    series = 'tagwire_http_request_seconds_count{method="GET",route="/api/v1/tags/{tag}"'
+    assert series + ',status="200"}' in text and series + ',status="404"}' in text
+    assert "Oslo" not in text  # one series per route, not per tag
+    assert "tagwire_articles_total" in text and "tagwire_analysis_queue_depth" in text
