@@ -94,3 +94,30 @@ def test_metrics_count_requests_by_route_template(tmp_path: object) -> None:
     assert series + ',status="200"}' in text and series + ',status="404"}' in text
     assert "Oslo" not in text  # one series per route, not per tag
     assert "tagwire_articles_total" in text and "tagwire_analysis_queue_depth" in text
+
+
+def test_atom_feeds_of_tags_stories_sources_editions_and_searches(tmp_path: object) -> None:
+    import feedparser
+
+    store = _store(f"{tmp_path}/a.db")
+    (card,) = store.list_cards(limit=5).items
+    paths = [
+        "/tags/Oslo.atom",
+        f"/stories/{card.story_id}.atom",
+        f"/sources/{card.source_id}.atom",
+        "/editions/europe.atom",
+        "/search.atom?q=harbour",
+    ]
+    replies = _client_calls(store, config.load({}), [("GET", p, {}) for p in paths])
+    for path, reply in zip(paths, replies, strict=True):
+        assert reply.status_code == 200, path
+        assert reply.headers["content-type"].startswith("application/atom+xml")
+        feed = feedparser.parse(reply.content)
+        assert feed.version == "atom10" and not feed.bozo, path
+        assert [e.title for e in feed.entries] == ["Harbour strike ends"], path
+    missing = _client_calls(
+        store,
+        config.load({}),
+        [("GET", p, {}) for p in ("/editions/atlantis.atom", "/sources/99.atom", "/search.atom")],
+    )
+    assert [r.status_code for r in missing] == [404, 404, 400]

@@ -121,12 +121,6 @@ def home(request: Request, cursor: str | None = None, edition: str | None = None
     )
 
 
-@router.get("/editions/{edition}", response_class=HTMLResponse)
-def edition_page(request: Request, edition: str, cursor: str | None = None) -> Response:
-    service.edition_json(_store(request), edition, limit="1")  # 404 for an unknown edition
-    return home(request, cursor=cursor, edition=edition)
-
-
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
@@ -169,17 +163,20 @@ def search_page(
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
 
 
-@router.get("/tags/{tag}.atom")
-def tag_atom(request: Request, tag: str) -> Response:
-    store = _store(request)
-    entity, page, _ = service.tag_json(store, tag, limit="50")
+FEED_SIZE = "50"
+
+
+def _atom(
+    request: Request, title: str, kind: str, key: str, path: str, cards: list[CardRecord]
+) -> Response:
     base = str(request.base_url).rstrip("/")
     body = atom_feed(
-        title=f"Latest news with #{entity.slug}",
-        feed_id=f"tag:tagwire:tag:{entity.slug}",
-        self_url=f"{base}/tags/{entity.slug}.atom",
-        alternate_url=f"{base}/tags/{entity.slug}",
-        cards=page.items,
+        title=title,
+        feed_id=f"tag:tagwire:{kind}:{key}",
+        self_url=f"{base}{request.url.path}"
+        + (f"?{request.url.query}" if request.url.query else ""),
+        alternate_url=f"{base}{path}",
+        cards=cards,
         updated=now_utc(),
     )
     return Response(
@@ -187,6 +184,64 @@ def tag_atom(request: Request, tag: str) -> Response:
         media_type="application/atom+xml; charset=utf-8",
         headers={"Cache-Control": "public, max-age=60"},
     )
+
+
+@router.get("/tags/{tag}.atom")
+def tag_atom(request: Request, tag: str) -> Response:
+    entity, page, _ = service.tag_json(_store(request), tag, limit=FEED_SIZE)
+    title = f"Latest news with #{entity.slug}"
+    return _atom(request, title, "tag", entity.slug, f"/tags/{entity.slug}", page.items)
+
+
+@router.get("/stories/{story_id}.atom")
+def story_atom(request: Request, story_id: int) -> Response:
+    story, page, _ = service.story_json(_store(request), story_id, limit=FEED_SIZE)
+    return _atom(request, story.title, "story", str(story.id), f"/stories/{story.id}", page.items)
+
+
+@router.get("/sources/{source_id}.atom")
+def source_atom(request: Request, source_id: int) -> Response:
+    store = _store(request)
+    source = store.source(source_id)
+    page = service.list_articles(store, source=str(source_id), limit=FEED_SIZE)
+    title = f"Latest news from {source.name}"
+    return _atom(request, title, "source", str(source_id), "/sources", page.items)
+
+
+@router.get("/editions/{edition}.atom")
+def edition_atom(request: Request, edition: str) -> Response:
+    region, page, body = service.edition_json(_store(request), edition, limit=FEED_SIZE)
+    title = f"Latest news: {body['edition']['name']}"
+    return _atom(request, title, "edition", region, f"/editions/{region}", page.items)
+
+
+@router.get("/search.atom")
+def search_atom(
+    request: Request,
+    q: str | None = None,
+    tag: str | None = None,
+    category: str | None = None,
+    edition: str | None = None,
+) -> Response:
+    """A saved search as a feed: the newest matches first."""
+    page, body = service.search(
+        _store(request),
+        q,
+        tag=tag,
+        category=category,
+        edition=edition,
+        order="newest",
+        limit=FEED_SIZE,
+    )
+    path = f"/search?{request.url.query}"
+    return _atom(request, f"Search: {body['query']}", "search", body["query"], path, page.items)
+
+
+# Declared after the .atom routes, which the plain paths would otherwise swallow.
+@router.get("/editions/{edition}", response_class=HTMLResponse)
+def edition_page(request: Request, edition: str, cursor: str | None = None) -> Response:
+    service.edition_json(_store(request), edition, limit="1")  # 404 for an unknown edition
+    return home(request, cursor=cursor, edition=edition)
 
 
 @router.get("/tags/{tag}", response_class=HTMLResponse)
