@@ -208,17 +208,22 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
     import uvicorn
 
     from tagwire.web.app import create_app
+    from tagwire.web.live import Broadcaster, article_publisher
     from tagwire.workers.scheduler import Poller
 
     store = Store(settings.database_url)
     if args.sources:
         store.upsert_sources(sources.load(args.sources))
-    poller = None if args.no_poll else Poller(store, settings)
+    live = Broadcaster()
+    poller = (
+        None if args.no_poll else Poller(store, settings, on_article=article_publisher(store, live))
+    )
     app = create_app(
         store,
         on_start=poller.start if poller else None,
         on_stop=poller.stop if poller else None,
         settings=settings,
+        live=live,
     )
     print(
         f"tagwire {__version__} serving http://{args.host}:{args.port}/ "

@@ -72,9 +72,12 @@ FeedDone = Callable[[FeedRecord, str], None]
 class Pipeline:
     """Runs passes; owns the analysis pool so that models load once per process."""
 
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(
+        self, store: Store, config: Config, on_article: Callable[[int], None] | None = None
+    ) -> None:
         self.store = store
         self.config = config
+        self.on_article = on_article  # told of each new listed article (live updates)
         self.rules = StoryRules(window=timedelta(hours=float(config["TAGWIRE_STORY_WINDOW_HOURS"])))
         self.run_ner = bool(config["TAGWIRE_NER"])
         self.dedup_window = timedelta(days=float(config["TAGWIRE_DEDUP_WINDOW_DAYS"]))
@@ -368,6 +371,11 @@ class Pipeline:
             )
             if survivor is not None and replaces:
                 w.fold(survivor.id, into=article_id)
+        if survivor is None and self.on_article is not None:
+            try:
+                self.on_article(article_id)
+            except Exception:  # a listener's failure never costs an article
+                log.exception("live update failed article=%s", article_id)
         return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
 
 

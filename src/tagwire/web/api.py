@@ -6,10 +6,12 @@ import hmac
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from tagwire import service
 from tagwire.store import Store
+from tagwire.web.live import event_stream
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 LIMIT = Query(None, description="1 to 100, default 20")
@@ -26,6 +28,34 @@ def tag(
     request: Request, tag: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
     return service.tag_json(_store(request), tag, cursor=cursor, limit=limit)[2]
+
+
+@router.get(
+    "/tags/{tag}/live",
+    summary="New articles with a hashtag as they arrive (server-sent events)",
+    response_class=StreamingResponse,
+)
+async def tag_live(request: Request, tag: str) -> StreamingResponse:
+    entity = service.find_tag(_store(request), tag)
+    return _live(request, entity.id)
+
+
+@router.get(
+    "/live",
+    summary="Every new article as it arrives (server-sent events)",
+    response_class=StreamingResponse,
+)
+async def live(request: Request) -> StreamingResponse:
+    return _live(request, None)
+
+
+def _live(request: Request, entity_id: int | None) -> StreamingResponse:
+    stream = event_stream(request.app.state.live, entity_id, request.is_disconnected)
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/tags/{tag}/related", summary="Tags that appear beside this one")

@@ -22,6 +22,7 @@ from tagwire.metrics import REGISTRY
 from tagwire.robots import RobotsCache
 from tagwire.store import Store
 from tagwire.web import api, http, pages
+from tagwire.web.live import Broadcaster
 
 _CODES = {
     400: "bad_request",
@@ -39,6 +40,7 @@ def create_app(
     on_start: Callable[[], None] | None = None,
     on_stop: Callable[[], None] | None = None,
     settings: Config | None = None,
+    live: Broadcaster | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -60,6 +62,7 @@ def create_app(
     # Defaults, not the environment, unless the caller passes settings (serve does).
     app.state.settings = settings if settings is not None else config.load({})
     app.state.robots = RobotsCache()  # for discovery when a source is added through the API
+    app.state.live = live or Broadcaster()  # new articles to open pages (server-sent events)
     default_locale = str(app.state.settings["TAGWIRE_LOCALE"])
 
     @app.middleware("http")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from tagwire.config import Config
@@ -22,9 +23,12 @@ MIN_SLEEP = 5.0
 
 
 class Poller:
-    def __init__(self, store: Store, config: Config) -> None:
+    def __init__(
+        self, store: Store, config: Config, on_article: Callable[[int], None] | None = None
+    ) -> None:
         self.store = store
         self.config = config
+        self.on_article = on_article  # each new listed article's id (live updates)
         self.passes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="tagwire-poller", daemon=True)
@@ -40,7 +44,7 @@ class Poller:
         asyncio.run(self._loop())
 
     async def _loop(self) -> None:
-        pipeline = Pipeline(self.store, self.config)
+        pipeline = Pipeline(self.store, self.config, on_article=self.on_article)
         try:
             while not self._stop.is_set():
                 due = self.store.feeds(due_before=now_utc())

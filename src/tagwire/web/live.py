@@ -1,0 +1,110 @@
+"""Live updates: new articles pushed to open pages as server-sent events.
+
+The pipeline runs in the poller's thread, the web app in uvicorn's event loop; the
+``Broadcaster`` is the bridge. ``publish`` (any thread) hands each new article to every
+subscriber whose filter it passes, through ``call_soon_threadsafe`` into the subscriber's
+own loop. A subscriber that falls behind loses the oldest events rather than growing
+without bound (a reload shows everything). With several web processes (scale-out) the
+same events will come through Redis pub/sub instead of this in-process bridge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tagwire.store import Store
+
+QUEUE_SIZE = 100
+HEARTBEAT_SECONDS = 15.0
+
+
+@dataclass(eq=False)
+class Subscription:
+    entity_id: int | None  # None: every new article
+    loop: asyncio.AbstractEventLoop
+    queue: asyncio.Queue[dict[str, Any]] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+
+    def offer(self, event: dict[str, Any]) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()  # drop the oldest: a slow reader must not hold memory
+        self.queue.put_nowait(event)
+
+
+class Broadcaster:
+    def __init__(self) -> None:
+        self._subscriptions: set[Subscription] = set()
+        self._lock = threading.Lock()
+
+    def subscribe(self, entity_id: int | None) -> Subscription:
+        subscription = Subscription(entity_id, asyncio.get_running_loop())
+        with self._lock:
+            self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            self._subscriptions.discard(subscription)
+
+    @property
+    def listeners(self) -> int:
+        with self._lock:
+            return len(self._subscriptions)
+
+    def publish(self, event: dict[str, Any], entity_ids: set[int]) -> None:
+        """Called from any thread, once per new listed article."""
+        with self._lock:
+            targets = [
+                s for s in self._subscriptions if s.entity_id is None or s.entity_id in entity_ids
+            ]
+        for subscription in targets:
+            try:
+                subscription.loop.call_soon_threadsafe(subscription.offer, event)
+            except RuntimeError:  # its loop has closed: the client is gone
+                self.unsubscribe(subscription)
+
+
+async def event_stream(
+    broadcaster: Broadcaster,
+    entity_id: int | None,
+    disconnected: Callable[[], Any],
+    heartbeat: float = HEARTBEAT_SECONDS,
+) -> AsyncIterator[str]:
+    """The text/event-stream of one client: an ``article`` event per new article, and a
+    comment line as heartbeat so proxies keep the connection open."""
+    subscription = broadcaster.subscribe(entity_id)
+    try:
+        yield "retry: 5000\n\n"
+        while not await disconnected():
+            try:
+                event = await asyncio.wait_for(subscription.queue.get(), heartbeat)
+            except TimeoutError:
+                yield ": heartbeat\n\n"
+                continue
+            data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+            yield f"event: article\nid: {event['card']['id']}\ndata: {data}\n\n"
+    finally:
+        broadcaster.unsubscribe(subscription)
+
+
+def article_publisher(store: Store, broadcaster: Broadcaster) -> Callable[[int], None]:
+    """The pipeline's hook: each new listed article, as its card (JSON and the same HTML
+    the pages render), to the subscribers of its tags and of the home page."""
+    from tagwire import service
+    from tagwire.web.pages import templates
+
+    card_macro = templates.env.get_template("_card.html").module.card  # type: ignore[attr-defined]
+
+    def publish(article_id: int) -> None:
+        if not broadcaster.listeners:
+            return
+        card = store.article(article_id).card
+        event = {"card": service.card_json(card), "html": str(card_macro(card))}
+        broadcaster.publish(event, {t.id for t in card.tags})
+
+    return publish
