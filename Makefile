@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint demo bench venv clean
+.PHONY: run test lint demo bench venv clean screenshots
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.stories_eval --sweep --write
 	$(BIN)/python -m bench.ner_eval --write
 	$(BIN)/python -m bench.resolution_eval --write
+
+screenshots: $(STAMP)
+	bash scripts/services.sh
+	TAGWIRE_SCREENSHOTS=docs/img $(BIN)/python -m pytest -q tests/test_browser.py -k widths
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the services the tests use are running on 127.0.0.1: PostgreSQL (5432, trust
-# auth, user postgres). Installs (apt) and starts them when needed and possible; otherwise
-# says why, and the tests that need them skip with that reason printed.
+# auth, user postgres), and that Debian's chromium is installed for the browser tests.
+# Installs (apt) and starts them when needed and possible; otherwise says why, and the
+# tests that need them skip with that reason printed.
 set -u
 
 pg_up() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
@@ -20,4 +21,11 @@ if ! pg_up; then
   for _ in $(seq 1 30); do pg_up && break; sleep 1; done
 fi
 if pg_up; then echo "services: PostgreSQL is up on 127.0.0.1:5432"; else echo "services: PostgreSQL is not available; its tests will skip"; fi
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "services: installing chromium (apt) for the browser tests"
+  as_root apt-get install -y -q chromium >/dev/null 2>&1 \
+    || { as_root apt-get update -q >/dev/null 2>&1 && as_root apt-get install -y -q chromium >/dev/null 2>&1; } \
+    || echo "services: could not install chromium; the browser tests will skip"
+fi
+if command -v chromium >/dev/null 2>&1; then echo "services: chromium is installed"; fi
 exit 0
