@@ -45,6 +45,7 @@ class LoopbackServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route | Reply] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.posts: list[tuple[str, dict[str, str], bytes]] = []  # path, headers, body
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,6 +60,13 @@ class LoopbackServer:
                     self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 self.wfile.write(reply.body)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                server.posts.append(
+                    (self.path, dict(self.headers.items()), self.rfile.read(length))
+                )
+                self.do_GET()
 
             def log_message(self, *args: object) -> None:
                 pass

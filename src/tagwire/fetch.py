@@ -259,6 +259,22 @@ class Fetcher:
             why = rules.unreachable or "its robots.txt disallows this URL"
             raise RobotsDisallowed(url, f"not fetched: {why}")
 
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST ``body`` (a webhook delivery); the status of the answer, redirects not
+        followed. The address rule and the timeouts apply as to every request."""
+        check_scheme(url)
+        try:
+            async with asyncio.timeout(self.total_timeout):
+                response = await self._client.post(url, content=body, headers=headers)
+                await response.aclose()
+                return response.status_code
+        except TimeoutError as exc:
+            raise FetchError(url, Reason.TIMEOUT, "the receiver took too long to answer") from exc
+        except httpx.ConnectError as exc:
+            raise FetchError(url, Reason.CONNECT, f"cannot connect: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(url, Reason.PROTOCOL, f"HTTP error: {exc}") from exc
+
     async def sitemaps(self, url: str) -> tuple[str, ...]:
         """The sitemaps that the robots.txt of ``url``'s site names."""
         return (await self.robots.rules(url, self._fetch_robots)).sitemaps

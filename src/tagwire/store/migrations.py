@@ -122,11 +122,17 @@ def _v4_editions_and_search(conn: Connection) -> None:
     search_index.create(conn)
 
 
+def _v5_webhooks(conn: Connection) -> None:
+    for table in (schema.webhooks, schema.webhook_deliveries):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
     (3, _v3_feed_schedule),
     (4, _v4_editions_and_search),
+    (5, _v5_webhooks),
 )
 
 

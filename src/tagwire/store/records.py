@@ -133,3 +133,25 @@ class MentionRecord:
     start: int
     end: int
     in_title: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRecord:
+    id: int
+    tag: str  # the entity's slug
+    url: str
+    created_at: datetime
+    pending: int  # deliveries not yet made (and not given up)
+    delivered: int
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    webhook_id: int
+    url: str
+    secret: str
+    tag: str
+    article_id: int
+    attempts: int

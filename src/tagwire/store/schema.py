@@ -249,6 +249,33 @@ article_regions = Table(
     Index("ix_article_regions_article", "article_id"),
 )
 
+# Webhooks per tag: each new listed article with the tag is queued for delivery in the
+# article's own transaction, so a crash loses no delivery; the deliverer retries with
+# back-off until the receiver answers 2xx (or gives up after MAX_ATTEMPTS).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("entity_id", Integer, ForeignKey("entities.id", ondelete="CASCADE"), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_webhooks_entity", "entity_id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),  # None once delivered or given up
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_webhook_deliveries_due", "next_attempt_at"),
+)
+
 fetch_log = Table(
     "fetch_log",
     metadata,

@@ -442,7 +442,26 @@ class Writer:
                 )
             self.write_regions(article_id)
             search_index.add(self.conn, article_id)
+            self._queue_webhooks(article_id, list(entity_scores))
         return article_id
+
+    def _queue_webhooks(self, article_id: int, entity_ids: list[int]) -> None:
+        if not entity_ids:
+            return
+        hooks = self.conn.execute(
+            select(t.webhooks.c.id).where(t.webhooks.c.entity_id.in_(entity_ids))
+        ).scalars()
+        rows = [
+            {
+                "webhook_id": hook,
+                "article_id": article_id,
+                "attempts": 0,
+                "next_attempt_at": now_utc(),
+            }
+            for hook in dict.fromkeys(hooks)
+        ]
+        if rows:
+            self.conn.execute(t.webhook_deliveries.insert(), rows)
 
     def write_regions(self, article_id: int) -> set[str]:
         """(Re)write the editions of a listed article: its publisher's region and the

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from tagwire import service
+from tagwire import service, webhooks
 from tagwire.store import Store
 from tagwire.web.live import event_stream
 
@@ -246,3 +246,48 @@ def resume_source(request: Request, source: str) -> dict[str, Any]:
     store = _store(request)
     store.resume_source(service.source_id(source))
     return {"source": service.source_json(store.source(int(source)))}
+
+
+class NewWebhook(BaseModel):
+    tag: str = Field(description="the hashtag (slug or any alias)")
+    url: str = Field(description="where each new article with the tag is POSTed")
+
+
+def _webhook_json(hook: Any) -> dict[str, Any]:
+    return {
+        "id": hook.id,
+        "tag": hook.tag,
+        "url": hook.url,
+        "created_at": service.iso(hook.created_at),
+        "pending": hook.pending,
+        "delivered": hook.delivered,
+        "last_error": hook.last_error,
+    }
+
+
+@router.post(
+    "/webhooks",
+    summary="Register a webhook for a tag (admin); the secret is shown once",
+    dependencies=ADMIN,
+    status_code=201,
+)
+def add_webhook(request: Request, new: NewWebhook) -> dict[str, Any]:
+    store = _store(request)
+    entity = service.find_tag(store, new.tag)
+    secret = webhooks.new_secret()
+    hook_id = store.add_webhook(entity.id, webhooks.check_url(new.url), secret)
+    (hook,) = [h for h in store.webhooks() if h.id == hook_id]
+    return {"webhook": _webhook_json(hook), "secret": secret}
+
+
+@router.get("/webhooks", summary="Webhooks and their deliveries (admin)", dependencies=ADMIN)
+def list_webhooks(request: Request) -> dict[str, Any]:
+    return {"webhooks": [_webhook_json(h) for h in _store(request).webhooks()]}
+
+
+@router.delete("/webhooks/{webhook}", summary="Remove a webhook (admin)", dependencies=ADMIN)
+def remove_webhook(request: Request, webhook: str) -> dict[str, Any]:
+    number = service.parse_id(webhook, "webhook id")
+    assert number is not None
+    _store(request).remove_webhook(number)
+    return {"removed": number}

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from tagwire.config import Config
+from tagwire.fetch import Fetcher
 from tagwire.pipeline import Pipeline
 from tagwire.store import Store
 from tagwire.types import now_utc
+from tagwire.webhooks import deliver_due
 
 log = logging.getLogger("tagwire.scheduler")
 MIN_SLEEP = 5.0
@@ -59,12 +61,23 @@ class Poller:
                     except Exception:  # the poller must outlive any one pass
                         log.exception("pass failed")
                     self.passes += 1
+                await self._deliver_webhooks()
                 await asyncio.to_thread(self._stop.wait, self._sleep_seconds())
         finally:
             pipeline.close()
 
+    async def _deliver_webhooks(self) -> None:
+        try:
+            async with Fetcher(self.config) as fetcher:
+                await deliver_due(self.store, fetcher)
+        except Exception:  # a receiver's trouble must not stop the polling
+            log.exception("webhook deliveries failed")
+
     def _sleep_seconds(self) -> float:
         upcoming = [f.next_check_at for f in self.store.feeds() if f.next_check_at]
+        delivery = self.store.next_delivery_at()
+        if delivery is not None:
+            upcoming.append(delivery)
         if not upcoming:
             return MIN_SLEEP
         wait = (min(upcoming) - now_utc()) / timedelta(seconds=1)
