@@ -1,14 +1,19 @@
-"""The category taxonomy (the 17 top-level IPTC Media Topics) and the mapping of the
-categories publishers put in their feeds and pages onto it.
+"""The category taxonomy (the 17 top-level IPTC Media Topics), the mapping of the categories
+publishers put in their feeds and pages onto it, and the choice of an article's category.
 
-A classifier for articles whose publisher gives no usable category comes later; until then
-such an article takes its source's default category, else none.
+``categorise`` takes, in this order: the first of the item's own categories that maps
+clearly onto a label; else the source's default category (a one-topic site); else, for an
+English article, the label of tagwire's topic classifier (``tagwire.classify``); else None.
+See docs/categories.md.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
+
+from tagwire.classify import DeploymentExamples, classify
 
 LABELS: tuple[str, ...] = (
     "Arts & Entertainment",
@@ -217,10 +222,59 @@ def map_category(raw: str) -> str | None:
     return None
 
 
-def categorise(raw_categories: Iterable[str], default: str | None = None) -> str | None:
-    """The first clear label among an item's categories, else the source's default."""
+def publisher_label(raw_categories: Iterable[str]) -> str | None:
+    """The first clear label among an item's own categories, or None."""
     for raw in raw_categories:
         label = map_category(raw)
         if label:
             return label
-    return default if default in LABELS else None
+    return None
+
+
+def is_english(language: str | None) -> bool:
+    """English, or not known (the classifier then decides on its own evidence)."""
+    return language is None or language.strip().lower().replace("_", "-").split("-")[0] == "en"
+
+
+_learning_lock = threading.Lock()
+_examples: DeploymentExamples | None = None
+
+
+def learn_from_deployment(examples: DeploymentExamples | None = None) -> DeploymentExamples:
+    """Turn on learning from this deployment's own articles: from now on every English
+    article whose feed or page carries a clear category is added to ``examples`` (a new,
+    empty set when None), and the classifier consults them for articles without one.
+    Off by default; the learned centroids live in this process's memory."""
+    global _examples
+    with _learning_lock:
+        _examples = examples if examples is not None else DeploymentExamples()
+        return _examples
+
+
+def stop_learning_from_deployment() -> None:
+    global _examples
+    with _learning_lock:
+        _examples = None
+
+
+def categorise(
+    categories: Sequence[str],
+    source_category: str | None,
+    title: str = "",
+    text: str = "",
+    language: str | None = "en",
+) -> str | None:
+    """An article's label: its publisher's own category when one maps clearly, else the
+    source's default category, else (English only) the classifier's label, else None when
+    the text is too short or unclear."""
+    examples = _examples
+    label = publisher_label(categories)
+    if label:
+        if examples is not None and is_english(language) and (title or text):
+            examples.add(label, title, text)
+        return label
+    if source_category in LABELS:
+        return source_category
+    if not is_english(language) or not (title.strip() or text.strip()):
+        return None
+    return classify(title, text, examples=examples).label

@@ -317,7 +317,9 @@ class Pipeline:
             published_at=item.published_at or (extracted.published_at if extracted else None),
             author=item.author or (extracted.author if extracted else None),
             image=item.image or (extracted.image if extracted else None),
-            category=categorise(categories, feed.source_category),
+            category=categorise(
+                categories, feed.source_category, analysis.title, analysis.text, analysis.language
+            ),
             language=analysis.language,
             content_hash=analysis.content_hash,
             mentions=analysis.mentions,
