@@ -121,3 +121,15 @@ def test_atom_feeds_of_tags_stories_sources_editions_and_searches(tmp_path: obje
         [("GET", p, {}) for p in ("/editions/atlantis.atom", "/sources/99.atom", "/search.atom")],
     )
     assert [r.status_code for r in missing] == [404, 404, 400]
+
+
+def test_openapi_describes_the_contract_shapes(tmp_path: object) -> None:
+    store = _store(f"{tmp_path}/o.db")
+    (spec,) = _client_calls(store, config.load({}), [("GET", "/openapi.json", {})])
+    doc = spec.json()
+    schemas = doc["components"]["schemas"]
+    assert {"Card", "TagPage", "StoryPage", "SearchPage", "Error"} <= set(schemas)
+    assert set(schemas["Card"]["required"]) >= {"id", "url", "title", "source", "tags"}
+    tag = doc["paths"]["/api/v1/tags/{tag}"]["get"]["responses"]
+    assert tag["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/TagPage")
+    assert tag["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")

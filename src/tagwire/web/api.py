@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from tagwire import service, webhooks
 from tagwire.store import Store
+from tagwire.web import schemas
 from tagwire.web.live import event_stream
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -23,7 +24,12 @@ def _store(request: Request) -> Store:
     return store
 
 
-@router.get("/tags/{tag}", summary="Latest articles with a hashtag")
+@router.get(
+    "/tags/{tag}",
+    summary="Latest articles with a hashtag",
+    response_model=schemas.TagPage,
+    responses=schemas.ERRORS,
+)
 def tag(
     request: Request, tag: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
@@ -78,7 +84,12 @@ def tags(request: Request, limit: str | None = LIMIT) -> dict[str, Any]:
     return {"tags": service.top_tags_json(_store(request), service.parse_limit(limit))}
 
 
-@router.get("/articles", summary="Latest articles, filtered by tag, source, story or edition")
+@router.get(
+    "/articles",
+    summary="Latest articles, filtered by tag, source, story or edition",
+    response_model=schemas.ArticleList,
+    responses=schemas.ERRORS,
+)
 def articles(
     request: Request,
     tag: str | None = None,
@@ -100,19 +111,29 @@ def articles(
     return service.page_json(page)
 
 
-@router.get("/editions", summary="The regional editions")
+@router.get("/editions", summary="The regional editions", response_model=schemas.Editions)
 def editions() -> dict[str, Any]:
     return {"editions": service.editions_json()}
 
 
-@router.get("/editions/{edition}", summary="Latest news of an edition")
+@router.get(
+    "/editions/{edition}",
+    summary="Latest news of an edition",
+    response_model=schemas.EditionPage,
+    responses=schemas.ERRORS,
+)
 def edition(
     request: Request, edition: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
     return service.edition_json(_store(request), edition, cursor=cursor, limit=limit)[2]
 
 
-@router.get("/search", summary="Full-text search over titles and texts, with filters")
+@router.get(
+    "/search",
+    summary="Full-text search over titles and texts, with filters",
+    response_model=schemas.SearchPage,
+    responses=schemas.ERRORS,
+)
 def search(
     request: Request,
     q: str | None = Query(None, description='words, "phrases", OR, -excluded, prefix*'),
@@ -141,7 +162,12 @@ def search(
     )[1]
 
 
-@router.get("/articles/{article_id}", summary="One article with its text")
+@router.get(
+    "/articles/{article_id}",
+    summary="One article with its text",
+    response_model=schemas.Article,
+    responses=schemas.ERRORS,
+)
 def article(request: Request, article_id: str) -> dict[str, Any]:
     number = service.parse_id(article_id, "article id")
     assert number is not None
@@ -162,7 +188,12 @@ def article_tag(request: Request, article_id: str, tag: str) -> dict[str, Any]:
     return service.why_tag_json(_store(request), number, tag)
 
 
-@router.get("/stories/{story_id}", summary="One story and its articles")
+@router.get(
+    "/stories/{story_id}",
+    summary="One story and its articles",
+    response_model=schemas.StoryPage,
+    responses=schemas.ERRORS,
+)
 def story(
     request: Request, story_id: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
