@@ -151,3 +151,29 @@ def test_pages_at_phone_and_desktop_widths(
             page.screenshot(path=str(shot))
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         page.close()
+
+
+def test_keyboard_landmarks_and_dark_mode(
+    site: tuple[str, Store, Broadcaster, int], browser: object
+) -> None:
+    base, _, _, _ = site
+    page = browser.new_page(color_scheme="dark")  # type: ignore[attr-defined]
+    page.goto(base + "/tags/Oslo")
+    for role in ("banner", "main", "contentinfo", "search"):
+        expect(page.get_by_role(role).first).to_be_attached()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(15, 18, 22)"  # the dark scheme, from the system setting
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the news")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is inside the news, not the header again
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused
+    images = page.locator("img")
+    for n in range(images.count()):
+        assert images.nth(n).get_attribute("alt") is not None
+    light = browser.new_page(color_scheme="light")  # type: ignore[attr-defined]
+    light.goto(base + "/tags/Oslo")
+    assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(250, 251, 252)"
