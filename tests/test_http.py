@@ -7,10 +7,11 @@ import asyncio
 
 import httpx
 
+from conftest import LoopbackServer, Reply
 from tagwire import config
 from tagwire.store import Store
 from tagwire.web.app import create_app
-from test_search import _add
+from test_search import T0, _add
 
 
 def _client_calls(
@@ -133,3 +134,67 @@ def test_openapi_describes_the_contract_shapes(tmp_path: object) -> None:
     tag = doc["paths"]["/api/v1/tags/{tag}"]["get"]["responses"]
     assert tag["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/TagPage")
     assert tag["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+def test_card_images_come_through_tagwire_never_hot_linked(
+    tmp_path: object, http_server: LoopbackServer
+) -> None:
+    import dataclasses
+
+    from tagwire.stories import Decision
+    from tagwire.types import Article
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    http_server.routes["/photo.png"] = Reply(200, png, {"Content-Type": "image/png"})
+    svg_type = {"Content-Type": "image/svg+xml"}
+    http_server.routes["/evil.svg"] = Reply(200, b"<svg onload=alert(1)/>", svg_type)
+    forbidden = LoopbackServer("127.0.0.2")
+    forbidden.routes["/photo.png"] = Reply(200, png, {"Content-Type": "image/png"})
+    store = _store(f"{tmp_path}/i.db")
+    (source,) = [s.id for s in store.sources()]
+    ids = []
+    for n, image in enumerate(
+        [http_server.url("/photo.png"), http_server.url("/evil.svg"), forbidden.url("/photo.png")]
+    ):
+        article = Article(
+            url=f"https://s.example/img{n}",
+            title=f"With image {n}",
+            text=f"Text {n}.",
+            summary="s",
+            published_at=None,
+            author=None,
+            image=image,
+            category=None,
+            language="en",
+            content_hash=f"img{n}",
+            mentions=(),
+        )
+        with store.writer() as w:
+            ids.append(
+                w.insert_article(
+                    dataclasses.replace(article),
+                    source_id=source,
+                    feed_id=None,
+                    seen_at=T0,
+                    duplicate_of=None,
+                    entity_scores={},
+                    mention_entities=[],
+                    terms={"t": 1.0},
+                    decision=Decision(None, 0.0, 0.0, ()),
+                )
+            )
+    try:
+        settings = config.load({"TAGWIRE_ALLOWED_HOSTS": "127.0.0.1"})
+        home, good, svg, private, none = _client_calls(
+            store,
+            settings,
+            [("GET", path, {}) for path in ["/", *(f"/img/{i}" for i in ids), "/img/1"]],
+        )
+        assert f'src="/img/{ids[0]}"' in home.text and http_server.base not in home.text
+        assert 'loading="lazy"' in home.text
+        assert good.status_code == 200 and good.content == png
+        assert good.headers["content-type"] == "image/png"
+        assert svg.status_code == 404 and private.status_code == 404 and none.status_code == 404
+        assert forbidden.requests == []
+    finally:
+        forbidden.close()

@@ -16,7 +16,8 @@ from fastapi.templating import Jinja2Templates
 
 from tagwire import service
 from tagwire.categories import LABELS
-from tagwire.errors import BadRequest, NotFound
+from tagwire.errors import BadRequest, FetchError, NotFound
+from tagwire.fetch import Fetcher
 from tagwire.store import Store
 from tagwire.store.records import CardRecord
 from tagwire.types import now_utc
@@ -236,6 +237,33 @@ def search_atom(
     )
     path = f"/search?{request.url.query}"
     return _atom(request, f"Search: {body['query']}", "search", body["query"], path, page.items)
+
+
+IMAGE_MAX_BYTES = 3_000_000
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "image/avif")
+
+
+@router.get("/img/{article_id}")
+async def image(request: Request, article_id: int) -> Response:
+    """An article's image through tagwire, never hot-linked: the reader's browser talks only
+    to tagwire, the fetch obeys the address rule, robots.txt and a size cap, and only raster
+    types are passed on (an SVG can carry script). 404 when there is none to show."""
+    record = _store(request).article(article_id)
+    if not record.card.image:
+        raise NotFound("image of article", article_id)
+    settings = request.app.state.settings.replace(max_bytes=IMAGE_MAX_BYTES)
+    try:
+        async with Fetcher(settings, request.app.state.robots) as fetcher:
+            page = await fetcher.get(record.card.image, accept=", ".join(IMAGE_TYPES))
+    except FetchError as exc:
+        raise NotFound("image of article", article_id) from exc
+    if page is None or page.content_type not in IMAGE_TYPES:
+        raise NotFound("image of article", article_id)
+    return Response(
+        page.body,
+        media_type=page.content_type,
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 # Declared after the .atom routes, which the plain paths would otherwise swallow.
