@@ -69,6 +69,22 @@ _PG_DOCUMENT = (
 )
 
 
+def rebuild(conn: Connection) -> None:
+    """Index exactly the listed articles again (after a bulk copy)."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("INSERT INTO article_search(article_search) VALUES ('delete-all')"))
+        conn.execute(
+            text(
+                "INSERT INTO article_search(rowid, title, text) "
+                "SELECT id, title, substr(text, 1, :n) FROM articles WHERE listed"
+            ),
+            {"n": MAX_TEXT_CHARS},
+        )
+    else:
+        conn.execute(text("DELETE FROM article_search"))
+        create(conn)
+
+
 def add(conn: Connection, article_id: int) -> None:
     if conn.dialect.name == "sqlite":
         conn.execute(
