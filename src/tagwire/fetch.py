@@ -164,10 +164,14 @@ class HostGate:
         if delay > self._delay:
             self._slower[host] = delay
 
-    async def __call__(self, host: str) -> asyncio.Semaphore:
+    async def __call__(self, host: str, polite: bool = True) -> asyncio.Semaphore:
+        """Wait for a slot on ``host`` (and, when ``polite``, for the delay since the last
+        request there). robots.txt is read without the delay: it is the request that tells
+        the delay, and making a host's first real request wait a delay after it doubled the
+        time of a first pass (bench/polling.py)."""
         semaphore = self._semaphores.setdefault(host, asyncio.Semaphore(self._concurrency))
         await semaphore.acquire()
-        delay = self._slower.get(host, self._delay)
+        delay = self._slower.get(host, self._delay) if polite else 0.0
         if delay:
             lock = self._locks.setdefault(host, asyncio.Lock())
             async with lock:
@@ -283,7 +287,7 @@ class Fetcher:
         current = url
         for _ in range(ROBOTS_REDIRECTS + 1):
             check_scheme(current)
-            result = await self._once(current, None, "text/plain, */*;q=0.5")
+            result = await self._once(current, None, "text/plain, */*;q=0.5", polite=False)
             if isinstance(result, str):
                 current = result
                 continue
@@ -291,7 +295,7 @@ class Fetcher:
         return 404, b""  # a redirect chain this long: treated as no robots.txt (RFC 9309)
 
     async def _once(
-        self, url: str, validators: Validators | None, accept: str
+        self, url: str, validators: Validators | None, accept: str, polite: bool = True
     ) -> Page | str | None:
         headers = {"Accept": accept}
         if validators and validators.etag:
@@ -299,7 +303,7 @@ class Fetcher:
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
         host = urlsplit(url).hostname or ""
-        semaphore = await self._gate(host)
+        semaphore = await self._gate(host, polite)
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
                 if response.status_code in _REDIRECTS and "location" in response.headers:

@@ -48,6 +48,7 @@ from tagwire.stories import Decision, StoryRules, choose_story, index_keys, term
 from tagwire.types import Article, FeedItem, PassReport, now_utc
 
 log = logging.getLogger("tagwire.pipeline")
+UNCHANGED_BATCH = 100  # 304 answers stored per transaction
 # Same publisher, same title, and one text too short to fingerprint: the same article, if
 # within this time (a recurring title such as "Morning briefing" a day later is not).
 TITLE_WINDOW = timedelta(hours=12)
@@ -86,6 +87,7 @@ class Pipeline:
         self.feeds_at_once = int(config["TAGWIRE_CONCURRENCY"])
         self.pause_after_days = float(config["TAGWIRE_PAUSE_AFTER_DAYS"])
         self.robots = RobotsCache()  # outlives passes: robots.txt is read once a day per site
+        self._unchanged: list[tuple[FeedRecord, datetime, float]] = []  # 304s not yet stored
         self._executor = self._new_pool()
         self._analyses = asyncio.Semaphore(self.workers * 2)
 
@@ -130,7 +132,10 @@ class Pipeline:
                 if on_feed_done:
                     on_feed_done(feed, outcome)
 
-            await asyncio.gather(*(one(feed) for feed in feed_list))
+            try:
+                await asyncio.gather(*(one(feed) for feed in feed_list))
+            finally:
+                self._flush_unchanged()
         return PassReport(
             sources=len({f.source_id for f in feed_list}),
             feeds_ok=tally.feeds_ok,
@@ -142,6 +147,11 @@ class Pipeline:
             errors=tuple(tally.errors),
         )
 
+    def _flush_unchanged(self) -> None:
+        # Lost to a crash, these records only mean the feeds are checked again next time.
+        batch, self._unchanged = self._unchanged, []
+        self.store.record_unchanged(batch)
+
     async def _feed(self, fetcher: Fetcher, feed: FeedRecord, tally: _Tally) -> str:
         try:
             page = await fetcher.get(
@@ -152,12 +162,9 @@ class Pipeline:
                 interval = schedule.next_interval(
                     feed.interval_seconds, feed.publish_gap, False, self.poll_interval
                 )
-                self.store.record_feed(
-                    feed,
-                    outcome="not_modified",
-                    next_check=_after(interval),
-                    interval=interval,
-                )
+                self._unchanged.append((feed, _after(interval), interval))
+                if len(self._unchanged) >= UNCHANGED_BATCH:
+                    self._flush_unchanged()
                 return "not_modified"
             parsed = feeds.parse(
                 page.body,
@@ -169,7 +176,10 @@ class Pipeline:
             reason = str(exc.reason) if isinstance(exc, FetchError) else "not_a_feed"
             wait = exc.retry_after if isinstance(exc, HTTPStatusError) else None
             return self._failed(feed, tally, exc.message, reason, wait)
-        results = await asyncio.gather(*(self._item(fetcher, feed, item) for item in parsed.items))
+        known = self.store.known_urls([dedup.canonical_url(item.url) for item in parsed.items])
+        results = await asyncio.gather(
+            *(self._item(fetcher, feed, item, known) for item in parsed.items)
+        )
         for outcome in results:
             tally.count(outcome)
         tally.feeds_ok += 1
@@ -251,13 +261,15 @@ class Pipeline:
         )
         return "failed"
 
-    async def _item(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Outcome:
+    async def _item(
+        self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem, known: set[str]
+    ) -> Outcome:
         if urlsplit(item.url).scheme.lower() not in {"http", "https"}:
             # javascript:, data:, file: links would become links on our pages: never stored.
             log.warning("item skipped url=%.80s: not an http(s) link", item.url)
             return Outcome.FAILED
         item_url = dedup.canonical_url(item.url)
-        if self.store.known_article([item_url]) is not None:
+        if item_url in known:
             return Outcome.KNOWN
         metrics.QUEUE_DEPTH.inc()
         try:

@@ -262,6 +262,54 @@ class Store:
                 )
             )
 
+    def record_unchanged(self, checks: Sequence[tuple[FeedRecord, datetime, float]]) -> None:
+        """Many 304 answers (feed, next check, interval) in one transaction: what
+        ``record_feed(outcome="not_modified")`` writes for each, at a fourteenth of the cost
+        (bench/polling.py: one transaction per 304 was half the CPU of a polling cycle)."""
+        if not checks:
+            return
+        now = now_utc()
+        f, s_ = t.feeds.c, t.sources.c
+        with self.writer() as w:
+            w.conn.execute(
+                update(t.feeds)
+                .where(f.id == bindparam("feed_id"))
+                .values(
+                    last_checked_at=now,
+                    next_check_at=bindparam("next_check"),
+                    interval_seconds=bindparam("interval"),
+                    last_error=None,
+                    last_error_reason=None,
+                    last_error_at=None,
+                    error_count=0,
+                    last_success_at=now,
+                    failing_since=None,
+                ),
+                [
+                    {"feed_id": feed.id, "next_check": at, "interval": interval}
+                    for feed, at, interval in checks
+                ],
+            )
+            w.conn.execute(
+                update(t.sources)
+                .where(s_.id.in_({feed.source_id for feed, _, _ in checks}))
+                .values(last_success_at=now, last_error=None, last_error_at=None)
+            )
+            w.conn.execute(
+                t.fetch_log.insert(),
+                [
+                    {
+                        "feed_id": feed.id,
+                        "at": now,
+                        "outcome": "not_modified",
+                        "message": None,
+                        "items": 0,
+                        "new_articles": 0,
+                    }
+                    for feed, _, _ in checks
+                ],
+            )
+
     def sources(self) -> list[SourceRecord]:
         week_ago = now_utc() - timedelta(days=7)
         a = t.articles.c
@@ -460,6 +508,21 @@ class Store:
                 raise NotFound("source", source_id)
 
     # -- reading articles ----------------------------------------------------------------
+
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """Which of these URLs some stored article has (one query per 500: a feed's items
+        are checked at once, not one query each)."""
+        known: set[str] = set()
+        wanted = list(dict.fromkeys(urls))
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                known.update(
+                    conn.execute(
+                        select(t.article_urls.c.url).where(t.article_urls.c.url.in_(chunk))
+                    ).scalars()
+                )
+        return known
 
     def known_article(self, urls: Sequence[str]) -> int | None:
         """The article stored under any of these URLs (read-only: no write lock taken)."""
