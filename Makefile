@@ -36,6 +36,7 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.polling --write
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.dedup_eval
 	$(BIN)/python -m bench.stories_eval --sweep --write
