@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from conftest import running, until
 from tagwire.store import Store
 from tagwire.types import Source
 from tagwire.web.app import create_app
@@ -33,13 +30,6 @@ if not os.path.exists(CHROMIUM):
         allow_module_level=True,
     )
 expect = playwright_api.expect
-
-
-def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the server never got there"
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -70,17 +60,8 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Store, Broadcaster, int]]:
     for n, city in enumerate(("Bergen", "Tromsø", "Stavanger"), 100):
         _add(store, n, f"Rain in {city}", f"It rained in {city}.", source=herald, places=(city,))
     live = Broadcaster()
-    app = create_app(store, live=live)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    _until(lambda: bool(server.started))
-    yield f"http://127.0.0.1:{port}", store, live, herald
-    server.should_exit = True
-    thread.join(10)
+    with running(create_app(store, live=live)) as base:
+        yield base, store, live, herald
     store.close()
 
 
@@ -108,7 +89,7 @@ def test_home_tag_more_live_and_search(
     expect(page.locator("article.card").first).to_contain_text("number 20")
 
     page.goto(base + "/tags/Oslo")
-    _until(lambda: live.listeners >= 1)  # the page's EventSource is connected
+    until(lambda: live.listeners >= 1)  # the page's EventSource is connected
     new_id = _add(
         store,
         500,

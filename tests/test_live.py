@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from conftest import LoopbackServer, Reply
+from conftest import LoopbackServer, Reply, running, until
 from tagwire import config
 from tagwire.pipeline import Pipeline
 from tagwire.store import Store
@@ -32,29 +29,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Store, Broadcaster]]:
     (source,) = store.upsert_sources([Source("S", "https://s.example/", ("https://s.example/f",))])
     _add(store, 1, "Older news from Oslo", "Text.", source=source, places=("Oslo",))
     live = Broadcaster()
-    app = create_app(store, live=live)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    _until(lambda: bool(server.started))
-    yield f"http://127.0.0.1:{port}", store, live
-    server.should_exit = True
-    thread.join(10)
+    with running(create_app(store, live=live)) as base:
+        yield base, store, live
     store.close()
 
 
 Events = list[dict[str, Any]]
-
-
-def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait for a server-side state (listening, subscribed), failing after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the server never got there"
-        time.sleep(0.01)
 
 
 def _read_events(url: str, wanted: int, events: Events, ready: threading.Event) -> None:
@@ -87,7 +67,7 @@ def test_an_open_tag_stream_receives_new_articles_of_its_tag(
         reader.start()
     for event in ready:
         assert event.wait(10)
-    _until(lambda: live.listeners == 2)  # both subscriptions registered
+    until(lambda: live.listeners == 2)  # both subscriptions registered
     feed = (
         "<rss version='2.0'><channel><title>T</title>"
         f"<item><title>Storm closes Oslo harbour</title><link>{http_server.base}/a</link>"
