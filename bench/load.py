@@ -1,0 +1,1630 @@
+"""Tag pages under load: an open-loop load on the HTML tag page and its JSON API.
+
+The database: 100,000 listed articles (plus their stories, tags, mentions, editions and
+full-text index) written once by bulk inserts into a SQLite file under /tmp and reused (it
+is rebuilt when its newest article is more than a day old, so "the last 14/30 days" of the
+tag page stay full). The rows are what ``Writer.insert_article`` writes, without the ingest
+writer's per-article queries (~10 ms each):
+
+* entities, their ``entity_aliases`` (slug and name lookup keys) and ``entity_keys`` are
+  created by the real ``Writer.entity_ids`` from the distinct, not all-capitals entity
+  names of CoNLL-2003 (dev + test, Reuters; ``../shared/data/conll2003-ner``), most
+  frequent first: 3,000 names, so /tags/{slug} finds them as it finds ingested ones;
+* 40 sources (one feed each) over the six regions;
+* articles: titles and texts of the 2,225 BBC News articles (``../shared/data/bbc-news``,
+  cycled, with a last sentence naming the article's entities, so every text and hash
+  differs), ``summary`` = ``analyse.lead(text)``, category from the BBC section, a third
+  with an image URL, ``published_at`` = ``sort_at`` spread uniformly over the last 90 days
+  (~1,100 articles a day), ``listed`` true, ``content_hash`` and ``title_key`` as the
+  pipeline computes them;
+* stories: one to eight articles each (60% alone, mean ~1.8), from different sources
+  within a few hours, which share the story's 3-8 tags (each article may drop one);
+* tags: each story draws 3-8 distinct entities with a Zipf-Mandelbrot popularity
+  (weight ``1 / (rank + 5)``), so the most common tag is on ~10% of the articles and the
+  3,000th on a handful; ``article_tags`` rows with salience and rank, one ``mentions`` row
+  per tag (offsets into the last sentence), ``entity_names`` and
+  ``entities.article_count`` as the writer counts them;
+* ``article_regions`` (the source's region and those of the tagged places), ``article_urls``
+  and the FTS5 search index (rebuilt from ``articles``);
+* not written (only the ingest reads them): ``near_dup_keys``, fingerprints, ``story_keys``.
+
+The server: ``uvicorn bench.load:make_app --factory`` (``create_app(Store(url))``, the app
+``tagwire serve`` runs, without its poller), with 1 and then 2 worker processes, on
+127.0.0.1 only. uvicorn runs on asyncio with h11 (neither uvloop nor httptools is installed).
+
+The load: requests are scheduled at ``t0 + i / rate`` and sent at that time whether or not
+earlier ones have finished (open loop); latency runs from the scheduled time to the last
+byte of the response, so time spent queueing (in the client's connection pool, the kernel
+or the server) counts. Each request is, at random (fixed seed, the same sequence every
+run): the HTML page ``/tags/{slug}`` (with the ``Accept`` and ``Accept-Language`` headers
+of a browser) or the API ``/api/v1/tags/{slug}``, half each; its tag drawn with Zipf
+popularity (s = 1.1) over the 2,000 tags with most articles, ranked by their article count
+(the most requested tags are the largest); one request in five carries ``?cursor=`` (the
+``next`` of that tag's first page, gathered in the warm-up; such requests draw among tags
+that have a second page). No conditional headers are sent, so every request is a 200 with
+a full body. An error is any status other than 200, a connection failure, or no answer
+within 10 s.
+
+The client is raw asyncio streams with HTTP/1.1 keep-alive (a pool of up to 256
+connections, opened as needed, none reused after 4 s idle since uvicorn closes them at
+5 s; a request waits for one when all are busy), one process, the default asyncio loop:
+cheaper per request than httpx.AsyncClient (both are measured against the same server).
+The machine has 2 cores; the generator runs on them beside the server, so its CPU
+(reported per run) is taken from the server. The machine is shared: before each run the
+script waits (up to 2 min) until other processes use less than 0.15 cores, reports what
+they took during the run, and repeats a run they disturbed (more than 0.15 cores) once.
+
+Per server configuration: checks (first API page of every tag, 2,000 requests from 8
+concurrent clients: 200, cards, the right tag; HTML first and second pages of the 25
+largest tags), then 10 s at 300 requests/s (not counted), then 60 s at 300 requests/s,
+measured; then a search for the highest rate with p99 <= 50 ms and no errors: x1.25 up
+from 300 until a run fails, or halving down until one passes (down to 2/s), then four
+bisections; runs of 20 s, or of 300 requests at low rates (60 s at most). A run whose
+backlog exceeds 2 s of requests is stopped early and counts as failed, and the server is
+restarted (and warmed by 200 requests) after every failed run: an overloaded server goes
+on answering, for minutes, the requests that the client gave up on. The server has no
+cache of its own (no server-side cache, so no hit rate to report): the ETag middleware
+hashes every 200 body but only answers 304 to ``If-None-Match``, which this client never
+sends.
+
+``--profile`` adds where a request's time goes: py-spy (threads on CPU, 200 Hz) on the
+one-process server during 20 s at 300 requests/s, by innermost package and by function;
+and each stage of the two handlers timed in this process (exclusive wall time of wrapped
+functions, through httpx.ASGITransport, one request at a time) on the same mix, with the
+garbage collector's pauses (``gc.callbacks``).
+
+    python -m bench.load                 # build or reuse the DB, measure, print
+    python -m bench.load --write         # also update docs/benchmarks.md
+    python -m bench.load --profile       # also profile the server (needs py-spy)
+    python -m bench.load --quick         # short runs, for a try (docs untouched)
+    python -m bench.load --db PATH --rebuild
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import contextlib
+import functools
+import gc
+import hashlib
+import itertools
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import Connection, func, select, text, update
+
+from bench.report import machine, replace_section, revision
+from tagwire.analyse import lead
+from tagwire.dedup import content_hash, title_key
+from tagwire.entities.hashtags import slugify
+from tagwire.entities.places import region_of
+from tagwire.sources import REGIONS
+from tagwire.store import Store
+from tagwire.store import schema as t
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+BENCH_DOC = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Tag pages under load"
+COMMAND = "python -m bench.load --write"
+DEFAULT_DB = Path("/tmp/tagwire-bench-load-v1.db")
+DB_ENV = "TAGWIRE_BENCH_LOAD_DB"
+SEED = 20261127
+
+ARTICLES = 100_000
+ENTITY_NAMES = 3_000
+SOURCES = 40
+DAYS = 90
+TAG_OFFSET = 5  # Zipf-Mandelbrot: the tag of popularity rank r (from 0) weighs 1 / (r + 6)
+MAX_AGE = timedelta(days=1)  # a cached database whose newest article is older is rebuilt
+CHUNK = 5_000  # articles per batch of inserts
+
+REQUEST_TAGS = 2_000
+ZIPF_S = 1.1
+HTML_SHARE = 0.5
+CURSOR_SHARE = 0.2
+GOAL_RATE = 300.0
+GOAL_P99 = 0.050
+TIMEOUT = 10.0
+MAX_CONNECTIONS = 256
+IDLE_SECONDS = 4.0  # a keep-alive connection idle this long is not reused (uvicorn: 5 s)
+BACKLOG_SECONDS = 2.0  # more requests in flight than this many seconds' worth: run stopped
+STEP = 1.25  # rate search: up by this factor (down by halves), then bisections
+BISECTIONS = 4
+MIN_RATE = 2
+SEARCH_REQUESTS = 300  # at least this many requests in a run of the search (up to 60 s)
+
+HTML_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en-GB,en;q=0.9",
+}
+API_HEADERS = {"Accept": "application/json"}
+BBC_LABELS = {
+    "business": "Business & Economy",
+    "entertainment": "Arts & Entertainment",
+    "politics": "Politics",
+    "sport": "Sport",
+    "tech": "Science & Technology",
+}
+CONLL_KINDS = {"PER": "person", "ORG": "organization", "LOC": "place", "MISC": "other"}
+
+
+# -- the database ----------------------------------------------------------------------
+
+
+def conll_names() -> list[tuple[str, str]]:
+    """(kind, name) of the CoNLL-2003 entities (dev + test), most frequent first; names in
+    capitals (headlines) left out; ties in a fixed random order."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for name in ("conllpp_dev.txt", "conllpp_test.txt"):
+        words: list[str] = []
+        kind = ""
+        lines = (DATA / "conll2003-ner" / name).read_text(encoding="utf-8").splitlines()
+        for line in [*lines, ""]:
+            parts = line.split()
+            tag = parts[-1] if len(parts) >= 4 else "O"
+            if tag.startswith("I-") and tag[2:] == kind:
+                words.append(parts[0])
+                continue
+            if words:
+                counts[(CONLL_KINDS[kind], " ".join(words))] += 1
+            words, kind = ([parts[0]], tag[2:]) if tag != "O" else ([], "")
+    rng = random.Random(SEED)
+    names = [
+        (kind, name)
+        for kind, name in sorted(counts)
+        if not name.isupper() and len(name) > 1 and slugify(name)
+    ]
+    order = {pair: (-counts[pair], rng.random()) for pair in names}
+    return sorted(names, key=order.__getitem__)
+
+
+@dataclass(frozen=True)
+class Doc:
+    title: str
+    text: str
+    category: str
+
+
+def bbc_docs() -> list[Doc]:
+    docs = []
+    for path in sorted((DATA / "bbc-news" / "bbc").glob("*/*.txt")):
+        raw = path.read_bytes()
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            content = raw.decode("latin-1")
+        title, _, body = content.strip().partition("\n")
+        paragraphs = [p.strip() for p in body.split("\n") if p.strip()]
+        docs.append(Doc(title.strip(), "\n".join(paragraphs), BBC_LABELS[path.parent.name]))
+    return docs
+
+
+def db_is_fresh(db: Path) -> bool:
+    if not db.is_file():
+        return False
+    store = Store(f"sqlite:///{db}")
+    try:
+        with store.engine.connect() as conn:
+            count, newest = conn.execute(select(func.count(), func.max(t.articles.c.sort_at))).one()
+    finally:
+        store.close()
+    if count != ARTICLES or newest is None:
+        return False
+    newest_at = datetime.fromisoformat(str(newest)).replace(tzinfo=UTC)
+    return datetime.now(UTC) - newest_at < MAX_AGE
+
+
+@dataclass
+class _Story:
+    tags: list[int]
+    salience: list[float]
+    items: list[_Item] = field(default_factory=list)
+    id: int = 0
+
+
+@dataclass
+class _Item:
+    at: datetime
+    story: _Story
+    source: int
+    doc: int
+    tags: list[int]
+    salience: list[float]
+
+
+def _plan(rng: random.Random, ranked: list[int], first: datetime, now: datetime) -> list[_Item]:
+    """Stories of 1-8 articles sharing 3-8 Zipf-Mandelbrot-drawn tags; the articles in
+    time order."""
+    weights = list(itertools.accumulate(1.0 / (r + 1 + TAG_OFFSET) for r in range(len(ranked))))
+    items: list[_Item] = []
+    while len(items) < ARTICLES:
+        u = rng.random()
+        size = 1 if u < 0.6 else 2 if u < 0.8 else 3 if u < 0.9 else rng.randint(4, 8)
+        size = min(size, ARTICLES - len(items))
+        wanted = rng.randint(3, 8)
+        tags: list[int] = []
+        while len(tags) < wanted:
+            pick = ranked[bisect.bisect(weights, rng.random() * weights[-1])]
+            if pick not in tags:
+                tags.append(pick)
+        salience = sorted((round(rng.uniform(0.05, 1.0), 4) for _ in tags), reverse=True)
+        story = _Story(tags, salience)
+        at = first + timedelta(seconds=rng.uniform(0, DAYS * 86400))
+        for source in rng.sample(range(1, SOURCES + 1), size):
+            keep = list(range(len(tags)))
+            if len(tags) > 3 and story.items and rng.random() < 0.3:
+                keep.pop(rng.randrange(1, len(keep)))  # a later article may drop a tag
+            item = _Item(
+                min(at, now),
+                story,
+                source,
+                rng.randrange(1 << 30),
+                [tags[k] for k in keep],
+                [salience[k] for k in keep],
+            )
+            story.items.append(item)
+            items.append(item)
+            at += timedelta(seconds=rng.uniform(60, 3 * 3600))
+    items.sort(key=lambda i: i.at)
+    return items
+
+
+def build_db(db: Path) -> None:
+    """Write the benchmark database (see the module docstring) into ``db``."""
+    started = time.perf_counter()
+    partial = db.with_name(db.name + ".partial")
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    store = Store(f"sqlite:///{partial}")
+    rng = random.Random(SEED)
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    first = now - timedelta(days=DAYS)
+    docs = bbc_docs()
+    try:
+        with store.writer() as w:
+            conn = w.conn
+            found = w.entity_ids(conll_names()[:ENTITY_NAMES])
+            ranked = list(dict.fromkeys(found.values()))  # most popular first
+            e = t.entities.c
+            entity_rows = conn.execute(select(e.id, e.name, e.country)).all()
+            names = {int(r.id): str(r.name) for r in entity_rows}
+            regions = {int(r.id): region_of(r.country) for r in entity_rows}
+            sources = [
+                {
+                    "id": i,
+                    "url": f"https://wire{i:02d}.bench.example/",
+                    "name": f"Bench Wire {i:02d}",
+                    "region": REGIONS[i % len(REGIONS)],
+                    "language": "en",
+                    "enabled": True,
+                    "created_at": first,
+                }
+                for i in range(1, SOURCES + 1)
+            ]
+            conn.execute(t.sources.insert(), sources)
+            conn.execute(
+                t.feeds.insert(),
+                [
+                    {"id": s["id"], "source_id": s["id"], "url": f"{s['url']}feed.xml"}
+                    | {"error_count": 0}
+                    for s in sources
+                ],
+            )
+            items = _plan(rng, ranked, first, now)
+            print(f"  planned {len(items)} articles", flush=True)
+            _write_stories(conn, items, docs)
+            for start in range(0, len(items), CHUNK):
+                _write_articles(
+                    conn, items[start : start + CHUNK], start + 1, docs, sources, names, regions
+                )
+                print(f"  {start + CHUNK} articles written", flush=True)
+            tags = t.article_tags.c
+            counts = select(func.count()).where(tags.entity_id == t.entities.c.id).scalar_subquery()
+            conn.execute(update(t.entities).values(article_count=counts))
+            m, n = t.mentions.c, t.entity_names.c
+            conn.execute(
+                t.entity_names.insert().from_select(
+                    [n.entity_id, n.name, n.uses],
+                    select(m.entity_id, m.name, func.count(func.distinct(m.article_id))).group_by(
+                        m.entity_id, m.name
+                    ),
+                )
+            )
+            conn.execute(text("INSERT INTO article_search(article_search) VALUES ('rebuild')"))
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        store.close()
+    os.replace(partial, db)
+    for leftover in (Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    print(f"built {db} in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _write_stories(conn: Connection, items: list[_Item], docs: list[Doc]) -> None:
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        story = item.story
+        if story.id:
+            continue
+        story.id = len(rows) + 1
+        title = docs[story.items[0].doc % len(docs)].title
+        rows.append(
+            {
+                "id": story.id,
+                "title": title,
+                "first_seen": min(i.at for i in story.items),
+                "last_seen": max(i.at for i in story.items),
+                "article_count": len(story.items),
+                "publishers": len({i.source for i in story.items}),
+                "terms": {w.casefold(): 1.0 for w in title.split()[:8]},
+                "entity_ids": sorted(story.tags),
+            }
+        )
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(t.stories.insert(), rows[start : start + CHUNK])
+
+
+def _write_articles(
+    conn: Connection,
+    items: list[_Item],
+    first_id: int,
+    docs: list[Doc],
+    sources: list[dict[str, Any]],
+    names: dict[int, str],
+    regions: dict[int, str | None],
+) -> None:
+    articles, urls, tags, mentions, editions = [], [], [], [], []
+    for article_id, item in enumerate(items, start=first_id):
+        doc = docs[item.doc % len(docs)]
+        source = sources[item.source - 1]
+        named = [names[e] for e in item.tags]
+        closing = "Named in this report: "
+        starts = []
+        for name in named:
+            starts.append(len(doc.text) + 1 + len(closing))
+            closing += name + ", "
+        body = doc.text + "\n" + closing.removesuffix(", ") + "."
+        url = f"{source['url']}{item.at:%Y/%m/%d}/{slugify(doc.title).lower()[:60]}-{article_id}"
+        starter = item.story.items[0] is item
+        articles.append(
+            {
+                "id": article_id,
+                "source_id": item.source,
+                "feed_id": item.source,
+                "url": url,
+                "title": doc.title,
+                "summary": lead(body)[:1000],
+                "text": body,
+                "author": f"Reporter {item.doc % 97:02d}" if item.doc % 5 < 2 else None,
+                "image": f"{source['url']}img/{article_id}.jpg" if item.doc % 3 == 0 else None,
+                "category": doc.category,
+                "language": "en",
+                "published_at": item.at,
+                "first_seen_at": item.at + timedelta(seconds=60 + item.doc % 1800),
+                "sort_at": item.at,
+                "content_hash": content_hash(body),
+                "extraction": "page",
+                "story_id": item.story.id,
+                "story_score": None if starter else 0.5 + (item.doc % 40) / 100,
+                "story_shared": None if starter else item.tags[:3],
+                "duplicate_of": None,
+                "listed": True,
+                "words": len(body.split()),
+                "story_text": None if starter else 0.3,
+                "title_key": title_key(doc.title),
+                "fingerprint": None,
+            }
+        )
+        urls.append({"url": url, "article_id": article_id})
+        for rank, (entity_id, salience) in enumerate(zip(item.tags, item.salience, strict=True)):
+            tags.append(
+                {
+                    "entity_id": entity_id,
+                    "article_id": article_id,
+                    "sort_at": item.at,
+                    "salience": salience,
+                    "rank": rank,
+                }
+            )
+        for entity_id, name, begin in zip(item.tags, named, starts, strict=True):
+            mentions.append(
+                {
+                    "article_id": article_id,
+                    "entity_id": entity_id,
+                    "surface": name,
+                    "name": name,
+                    "start": begin,
+                    "end": begin + len(name),
+                    "in_title": False,
+                }
+            )
+        places = {regions[e] for e in item.tags}
+        for region in sorted(r for r in places | {source["region"]} if r):
+            editions.append({"region": region, "article_id": article_id, "sort_at": item.at})
+    conn.execute(t.articles.insert(), articles)
+    conn.execute(t.article_urls.insert(), urls)
+    conn.execute(t.article_tags.insert(), tags)
+    conn.execute(t.mentions.insert(), mentions)
+    conn.execute(t.article_regions.insert(), editions)
+
+
+def db_summary(db: Path) -> dict[str, Any]:
+    """What the report says about the database."""
+    store = Store(f"sqlite:///{db}")
+    try:
+        with store.engine.connect() as conn:
+            tags = t.article_tags.c
+            e = t.entities.c
+            counts = store.counts()
+            tag_rows = conn.execute(select(func.count()).select_from(t.article_tags)).scalar_one()
+            tagged = conn.execute(
+                select(func.count()).select_from(t.entities).where(e.article_count > 0)
+            ).scalar_one()
+            top = conn.execute(
+                select(e.slug, e.article_count).order_by(e.article_count.desc()).limit(3)
+            ).all()
+            requested = (
+                conn.execute(
+                    select(e.article_count)
+                    .where(e.article_count > 0)
+                    .order_by(e.article_count.desc(), e.id)
+                    .limit(REQUEST_TAGS)
+                )
+                .scalars()
+                .all()
+            )
+            per_article = (
+                select(func.count().label("n"))
+                .select_from(t.article_tags)
+                .group_by(tags.article_id)
+                .subquery()
+            )
+            fewest, most = conn.execute(
+                select(func.min(per_article.c.n), func.max(per_article.c.n))
+            ).one()
+    finally:
+        store.close()
+    return {
+        "articles": counts["articles"],
+        "stories": counts["stories"],
+        "entities": counts["entities"],
+        "tagged": tagged,
+        "tag_rows": tag_rows,
+        "top": [(str(s), int(n)) for s, n in top],
+        "smallest_requested": int(requested[-1]) if requested else 0,
+        "tags_per_article": (int(fewest), int(most)),
+        "size_mb": db.stat().st_size / 1e6,
+    }
+
+
+def request_tags(db: Path) -> list[str]:
+    """The slugs of the REQUEST_TAGS tags with most articles, most first."""
+    store = Store(f"sqlite:///{db}")
+    try:
+        with store.engine.connect() as conn:
+            e = t.entities.c
+            rows = conn.execute(
+                select(e.slug)
+                .where(e.article_count > 0, e.blocked.is_(False))
+                .order_by(e.article_count.desc(), e.id)
+                .limit(REQUEST_TAGS)
+            )
+            return [str(slug) for slug in rows.scalars()]
+    finally:
+        store.close()
+
+
+# -- the server ------------------------------------------------------------------------
+
+
+def make_app() -> FastAPI:
+    """The app ``tagwire serve`` runs (without its poller), on the benchmark database."""
+    from tagwire.web.app import create_app
+
+    return create_app(Store(f"sqlite:///{os.environ[DB_ENV]}"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(db: Path, workers: int, port: int) -> subprocess.Popen[bytes]:
+    command = [
+        *(sys.executable, "-m", "uvicorn", "bench.load:make_app", "--factory"),
+        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
+        *("--log-level", "warning", "--no-access-log"),
+    ]
+    env = dict(os.environ, **{DB_ENV: str(db)})
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its worker processes (the process group it leads): SIGTERM,
+    then SIGKILL after 3 s (a busy server would first answer all it has queued)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=3)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _proc_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, user + system clock ticks) of every process."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        table[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    return table
+
+
+def tree_pids(pid: int) -> list[int]:
+    table = _proc_table()
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += [child for child, (parent, _) in table.items() if parent == current]
+    return found
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and its descendants."""
+    table = _proc_table()
+    pids = set(tree_pids(pid))
+    return sum(table[p][1] for p in pids if p in table) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds all processes have used since boot (user, nice, system, irq, steal)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+# -- the client ------------------------------------------------------------------------
+
+Conn = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+class Http:
+    """GETs over a pool of HTTP/1.1 keep-alive connections to 127.0.0.1 (asyncio streams):
+    at most ``limit`` at once, opened as needed, reused most recent first, and never once
+    idle for IDLE_SECONDS (uvicorn closes them after 5 s). A reused connection that the
+    server closed before answering is replaced by a new one, once, as browsers do."""
+
+    def __init__(self, port: int, limit: int = MAX_CONNECTIONS) -> None:
+        self.port = port
+        self.idle: list[tuple[Conn, float]] = []  # (connection, idle since), oldest first
+        self.slots = asyncio.Semaphore(limit)
+        self.opened = 0
+
+    def request(self, path: str, headers: dict[str, str]) -> bytes:
+        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "User-Agent: bench"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+    async def get(self, request: bytes) -> tuple[int, bytes]:
+        async with self.slots:
+            for attempt in (0, 1):
+                conn = self._reuse() if attempt == 0 else None
+                reused = conn is not None
+                if conn is None:
+                    conn = await self._open()
+                try:
+                    status, body, keep = await self._exchange(conn, request)
+                except (ConnectionResetError, asyncio.IncompleteReadError) as exc:
+                    conn[1].close()
+                    nothing = not isinstance(exc, asyncio.IncompleteReadError) or not exc.partial
+                    if reused and nothing and attempt == 0:
+                        continue  # the server had closed this idle connection: a new one
+                    raise
+                except BaseException:
+                    conn[1].close()
+                    raise
+                if keep:
+                    self.idle.append((conn, time.monotonic()))
+                else:
+                    conn[1].close()
+                return status, body
+        raise AssertionError("unreachable")
+
+    def _reuse(self) -> Conn | None:
+        """The most recently used idle connection, if it has not been idle too long (the
+        older ones are closed then)."""
+        if not self.idle:
+            return None
+        conn, since = self.idle.pop()
+        if time.monotonic() - since < IDLE_SECONDS:
+            return conn
+        self.idle.append((conn, since))
+        self.close_idle()
+        return None
+
+    async def _open(self) -> Conn:
+        conn = await asyncio.open_connection("127.0.0.1", self.port)
+        self.opened += 1
+        return conn
+
+    @staticmethod
+    async def _exchange(conn: Conn, request: bytes) -> tuple[int, bytes, bool]:
+        reader, writer = conn
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        lower = head.lower()
+        keep = b"\r\nconnection: close" not in lower
+        if b"\r\ntransfer-encoding: chunked" in lower:
+            chunks = []
+            while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                chunks.append(await reader.readexactly(size + 2))
+            await reader.readuntil(b"\r\n")
+            return status, b"".join(c[:-2] for c in chunks), keep
+        at = lower.find(b"\r\ncontent-length:")
+        if at < 0:
+            return status, await reader.read(), False
+        length = int(lower[at + 17 : lower.index(b"\r\n", at + 2)])
+        return status, await reader.readexactly(length), keep
+
+    def close_idle(self) -> None:
+        for (_, writer), _ in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # "html" or "api"
+    tag: int  # popularity rank of the tag
+    cursor: bool
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+
+
+def build_plan(http: Http, tags: list[str], cursors: dict[str, str], n: int) -> list[Item]:
+    """The request sequence (the same for every run): see the module docstring."""
+    rng = random.Random(SEED + 1)
+    weight = [1.0 / (rank + 1) ** ZIPF_S for rank in range(len(tags))]
+    every = list(itertools.accumulate(weight))
+    paged = [rank for rank, slug in enumerate(tags) if slug in cursors]
+    paged_cum = list(itertools.accumulate(weight[rank] for rank in paged))
+    plan = []
+    for _ in range(n):
+        html = rng.random() < HTML_SHARE
+        cursor = rng.random() < CURSOR_SHARE and bool(paged)
+        if cursor:
+            rank = paged[bisect.bisect(paged_cum, rng.random() * paged_cum[-1])]
+        else:
+            rank = bisect.bisect(every, rng.random() * every[-1])
+        slug = tags[rank]
+        path = ("/tags/" if html else "/api/v1/tags/") + quote(slug, safe="")
+        if cursor:
+            path += f"?cursor={cursors[slug]}"
+        headers = HTML_HEADERS if html else API_HEADERS
+        raw = http.request(path, headers)
+        plan.append(Item("html" if html else "api", rank, cursor, path, headers, raw))
+    return plan
+
+
+@dataclass
+class Run:
+    rate: float
+    duration: float
+    sent: int = 0
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {"html": [], "api": []})
+    errors: dict[str, Counter[str]] = field(
+        default_factory=lambda: {"html": Counter(), "api": Counter()}
+    )
+    lag: list[float] = field(default_factory=list)  # actual send time - scheduled time
+    tags: set[int] = field(default_factory=set)
+    cursors: int = 0
+    elapsed: float = 0.0  # first scheduled send to last response
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+    other_cpu: float = 0.0
+    peak_in_flight: int = 0
+    aborted: bool = False
+    slow: Counter[str] = field(default_factory=Counter)  # path -> answers over GOAL_P99
+
+    def all(self) -> list[float]:
+        return self.latencies["html"] + self.latencies["api"]
+
+    def error_count(self, kind: str | None = None) -> int:
+        kinds = [kind] if kind else ["html", "api"]
+        return sum(sum(self.errors[k].values()) for k in kinds)
+
+    def p(self, q: float, kind: str | None = None) -> float:
+        return percentile(self.latencies[kind] if kind else self.all(), q)
+
+    @property
+    def passed(self) -> bool:
+        return not self.aborted and self.error_count() == 0 and self.p(99) <= GOAL_P99
+
+    @property
+    def answered(self) -> int:
+        return len(self.all()) + self.error_count()
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest rank; inf for an empty list."""
+    if not values:
+        return float("inf")
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, int(len(ordered) * q / 100 + 0.999999) - 1))]
+
+
+Fetch = Callable[[Item], Awaitable[int]]
+
+
+async def open_loop(
+    fetch: Fetch, plan: list[Item], rate: float, duration: float, pid: int, abort: bool = True
+) -> Run:
+    """Send plan[i] at t0 + i / rate, whatever the state of earlier requests; with ``abort``,
+    stop once more than BACKLOG_SECONDS of requests are in flight."""
+    loop = asyncio.get_running_loop()
+    run = Run(rate, duration)
+    total = round(rate * duration)
+    backlog = max(50.0, rate * BACKLOG_SECONDS)
+    in_flight = 0
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def one(item: Item, due: float) -> None:
+        nonlocal in_flight
+        run.lag.append(loop.time() - due)
+        error = None
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                status = await fetch(item)
+            if status != 200:
+                error = f"HTTP {status}"
+        except TimeoutError:
+            error = "timeout"
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            error = type(exc).__name__
+        end = loop.time()
+        in_flight -= 1
+        if error:
+            run.errors[item.kind][error] += 1
+        else:
+            run.latencies[item.kind].append(end - due)
+            if end - due > GOAL_P99:
+                run.slow[item.path.partition("?")[0] + ("?cursor" if item.cursor else "")] += 1
+        run.elapsed = max(run.elapsed, end - t0)
+
+    cpu = time.process_time(), tree_cpu(pid), machine_busy()
+    t0 = loop.time() + 0.05
+    for i in range(total):
+        due = t0 + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if abort and in_flight > backlog:
+            run.aborted = True
+            break
+        item = plan[i % len(plan)]
+        in_flight += 1
+        run.peak_in_flight = max(run.peak_in_flight, in_flight)
+        run.sent += 1
+        run.tags.add(item.tag)
+        run.cursors += item.cursor
+        task = loop.create_task(one(item, due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.wait(set(tasks))
+    run.client_cpu = time.process_time() - cpu[0]
+    run.server_cpu = tree_cpu(pid) - cpu[1]
+    run.other_cpu = max(0.0, machine_busy() - cpu[2] - run.client_cpu - run.server_cpu)
+    return run
+
+
+# -- warm-up and checks ----------------------------------------------------------------
+
+
+async def wait_ready(http: Http, proc: subprocess.Popen[bytes], seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with status {proc.returncode}")
+        try:
+            status, _ = await http.get(http.request("/api/v1/editions", API_HEADERS))
+            if status == 200:
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not answer in time")
+
+
+@dataclass
+class Checks:
+    api_pages: int = 0
+    api_cards: int = 0
+    html_pages: int = 0
+    html_cards: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+async def first_pages(http: Http, tags: list[str], checks: Checks) -> dict[str, str]:
+    """The API's first page of every tag (8 at a time): checked, and their cursors kept."""
+    cursors: dict[str, str] = {}
+    queue = list(reversed(tags))
+
+    async def worker() -> None:
+        while queue:
+            slug = queue.pop()
+            path = f"/api/v1/tags/{quote(slug, safe='')}"
+            status, body = await http.get(http.request(path, API_HEADERS))
+            data = json.loads(body) if status == 200 else {}
+            cards = len(data.get("articles", []))
+            if status != 200 or not cards or data["tag"]["slug"] != slug:
+                checks.problems.append(f"{path}: {status}, {cards} cards")
+                continue
+            checks.api_pages += 1
+            checks.api_cards += cards
+            if data.get("next"):
+                cursors[slug] = str(data["next"])
+
+    await asyncio.gather(*(worker() for _ in range(8)))
+    return cursors
+
+
+async def check_html(http: Http, tags: list[str], cursors: dict[str, str], checks: Checks) -> None:
+    """HTML first and second pages of the 25 largest tags: 200, cards, the tag's heading."""
+    for slug in tags[:25]:
+        for query in ("", f"?cursor={cursors[slug]}" if slug in cursors else None):
+            if query is None:
+                continue
+            path = f"/tags/{quote(slug, safe='')}{query}"
+            status, body = await http.get(http.request(path, HTML_HEADERS))
+            cards = body.count(b'<article class="card"')
+            if status != 200 or not cards or f"#{slug}</h1>".encode() not in body:
+                checks.problems.append(f"{path}: {status}, {cards} cards")
+                continue
+            checks.html_pages += 1
+            checks.html_cards += cards
+
+
+# -- where the time goes ---------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Stages:
+    """Exclusive wall time of chosen functions (a function's time without the time of the
+    other chosen functions it calls), per thread, summed over requests."""
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.calls: Counter[str] = Counter()
+        self._local = threading.local()
+
+    def wrap(self, name: str, fn: F) -> F:
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            stack: list[float] = self._local.__dict__.setdefault("stack", [])
+            stack.append(0.0)
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - started
+                inner = stack.pop()
+                self.seconds[name] += elapsed - inner
+                self.calls[name] += 1
+                if stack:
+                    stack[-1] += elapsed
+
+        return timed  # type: ignore[return-value]
+
+
+STAGE_NAMES = {
+    "find_tag": "tag lookup (`service.find_tag`, SQL by alias key)",
+    "list_cards": "tag list query (`Store.list_cards` without its cards)",
+    "_cards": "cards (`Store._cards`: articles + sources, tags, copies: 3 queries)",
+    "timeline": "timeline SQL (`Store.timeline`, 30 days of sort times)",
+    "timeline_json": "timeline in Python (`timeline_json`: Counter, 30 days)",
+    "related_entities": "related tags SQL (`Store.related_entities`, 14-day self-join)",
+    "related_json": "related tags in Python (`related_json`)",
+    "render": "Jinja2 rendering (`Template.render`, without the date filters)",
+    "relative": "Babel `format_timedelta` (filter `relative`)",
+    "exact": "Babel `format_datetime` (filter `exact`)",
+    "negotiate_locale": "Accept-Language (`negotiate_locale`, Babel)",
+    "validate": "pydantic validation (query parameters; response model of the API)",
+    "serialize_json": "JSON serialisation of the response model (pydantic)",
+    "blake2b": "ETag middleware: BLAKE2b of the body",
+}
+
+
+async def stage_times(db: Path, plan: list[Item], n: int) -> dict[str, Any]:
+    """Time the stages of ``n`` requests of the plan, one at a time, in this process, through
+    the real app (httpx.ASGITransport): handlers run in the thread pool as under uvicorn."""
+    import fastapi._compat.v2 as compat
+    import jinja2
+
+    from tagwire import service
+    from tagwire.web import http as web_http
+    from tagwire.web import pages
+    from tagwire.web.app import create_app
+
+    stages = Stages()
+    patched: list[tuple[Any, str, Any]] = []
+
+    def patch(owner: Any, attr: str, name: str) -> None:
+        patched.append((owner, attr, getattr(owner, attr)))
+        setattr(owner, attr, stages.wrap(name, getattr(owner, attr)))
+
+    patch(service, "find_tag", "find_tag")
+    patch(Store, "list_cards", "list_cards")
+    patch(Store, "_cards", "_cards")
+    patch(Store, "timeline", "timeline")
+    patch(service, "timeline_json", "timeline_json")
+    patch(Store, "related_entities", "related_entities")
+    patch(service, "related_json", "related_json")
+    patch(jinja2.Template, "render", "render")
+    patch(pages, "negotiate_locale", "negotiate_locale")
+    patch(compat.ModelField, "validate", "validate")
+    patch(compat.ModelField, "serialize_json", "serialize_json")
+    filters = pages.templates.env.filters
+    old_filters = dict(filters)
+    filters["relative"] = stages.wrap("relative", filters["relative"])
+    filters["exact"] = stages.wrap("exact", filters["exact"])
+    module = vars(web_http)  # its `hashlib`, to time the ETag's hashing
+    old_hashlib = module["hashlib"]
+    module["hashlib"] = SimpleNamespace(blake2b=stages.wrap("blake2b", hashlib.blake2b))
+    store = Store(f"sqlite:///{db}")
+    collections: list[tuple[int, float]] = []  # (generation, seconds) of each GC run
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        elif counting[0]:
+            collections.append((int(info["generation"]), time.perf_counter() - gc_started[0]))
+
+    counting = [False]
+    gc.callbacks.append(on_gc)
+    wall: dict[str, list[float]] = {"html": [], "api": []}
+    per_kind: dict[str, defaultdict[str, float]] = {
+        "html": defaultdict(float),
+        "api": defaultdict(float),
+    }
+    try:
+        app = create_app(store)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for index, item in enumerate(plan[: n + 50]):  # the first 50 warm up
+                before = dict(stages.seconds)
+                started = time.perf_counter()
+                response = await client.get(item.path, headers=item.headers)
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200:
+                    raise RuntimeError(f"{item.path}: {response.status_code}")
+                counting[0] = index >= 49
+                if index >= 50:
+                    wall[item.kind].append(elapsed)
+                    for key, value in stages.seconds.items():
+                        per_kind[item.kind][key] += value - before.get(key, 0.0)
+    finally:
+        gc.callbacks.remove(on_gc)
+        for owner, attr, original in reversed(patched):
+            setattr(owner, attr, original)
+        filters.clear()
+        filters.update(old_filters)
+        module["hashlib"] = old_hashlib
+        store.close()
+    return {"wall": wall, "stages": per_kind, "gc": collections}
+
+
+# -- py-spy ----------------------------------------------------------------------------
+
+SPY_PACKAGES = (  # the innermost Python frame of a sample names what the CPU was doing
+    (("babel/",), "Babel (date formatting, locale negotiation)"),
+    (("sqlalchemy/",), "SQLAlchemy (statements, result rows, pool)"),
+    (("tagwire/store/",), "tagwire store code (rows to records, UTC datetimes)"),
+    (("jinja2/", "markupsafe/"), "Jinja2 rendering"),
+    (("pydantic", "json/", "fastapi/encoders", "fastapi/_compat"), "pydantic and JSON"),
+    (("h11/", "uvicorn/"), "uvicorn + h11 (HTTP parsing and writing)"),
+    (("starlette/", "fastapi/", "anyio/"), "Starlette, FastAPI, anyio (routing, middlewares)"),
+    (("asyncio/", "threading.py", "concurrent/", "selectors.py"), "asyncio loop and threads"),
+    (("tagwire/",), "tagwire other code (service, pages, middlewares)"),
+)
+IDLE_FRAMES = {("EpollSelector.select", "selectors.py"), ("Condition.wait", "threading.py")}
+SQLITE_CALLS = ("do_execute", "_fetchall_impl", "_fetchone_impl", "_fetchmany_impl")
+SQLITE = "SQLite itself (sqlite3: executing statements, stepping rows)"
+SPY_STAGES = {  # a sample is in a stage when a frame on its stack is that function
+    "HTML handler `pages.tag_page`": ("tag_page", "tagwire/web/pages.py"),
+    "API handler `api.tag`": ("tag", "tagwire/web/api.py"),
+    "`service.related_json`": ("related_json", "tagwire/service.py"),
+    "`service.timeline_json`": ("timeline_json", "tagwire/service.py"),
+    "`Store.list_cards`": ("Store.list_cards", "tagwire/store/__init__.py"),
+    "`Store._cards`": ("Store._cards", "tagwire/store/__init__.py"),
+    "`service.find_tag`": ("find_tag", "tagwire/service.py"),
+    "Jinja2 `Template.render`": ("Template.render", "jinja2/environment.py"),
+    "Babel `format_timedelta`, `format_datetime`": ("", "babel/dates.py"),
+    "`UTCDateTime.process_result_value`": (
+        "UTCDateTime.process_result_value",
+        "tagwire/store/schema.py",
+    ),
+}
+_FRAME = re.compile(r"^(?P<func>.*) \((?P<path>[^()]*):\d+\)$")
+
+
+def py_spy() -> str | None:
+    return shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+
+
+def read_spy(out: Path, err: bytes) -> str:
+    """py-spy's raw output (then removed)."""
+    if not out.is_file():
+        raise RuntimeError(f"py-spy failed: {err.decode(errors='replace')[-500:]}")
+    raw = out.read_text(encoding="utf-8", errors="replace")
+    out.unlink()
+    return raw
+
+
+def spy_categories(raw: str) -> tuple[int, Counter[str], Counter[str]]:
+    """(samples, samples by innermost package, samples by stage) of py-spy's raw output."""
+    by_package: Counter[str] = Counter()
+    by_stage: Counter[str] = Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [(m["func"], m["path"]) for f in stack.split(";") if (m := _FRAME.match(f))]
+        if frames and frames[-1] in IDLE_FRAMES:
+            continue  # a thread waiting (epoll, the thread pool's queue), not on CPU
+        n = int(count)
+        total += n
+        category = "other (stdlib, C calls outside these)"
+        leaf_func, leaf_path = frames[-1] if frames else ("", "")
+        if leaf_path.startswith("sqlalchemy/engine/") and leaf_func.endswith(SQLITE_CALLS):
+            category = SQLITE
+        else:
+            for _, path in reversed(frames):
+                hit = next((name for parts, name in SPY_PACKAGES if path.startswith(parts)), None)
+                if hit or path.endswith(".html"):
+                    category = hit or "Jinja2 rendering"
+                    break
+        by_package[category] += n
+        for stage, (func_name, path) in SPY_STAGES.items():
+            if any(p == path and (not func_name or f == func_name) for f, p in frames):
+                by_stage[stage] += n
+    return total, by_package, by_stage
+
+
+# -- the measurements ------------------------------------------------------------------
+
+QUIET_CORES = 0.15  # the machine is quiet when others use less than this many cores
+DISTURBED_CORES = 0.15  # a run is measured again when others took this many cores
+
+
+@dataclass
+class Settings:
+    goal_seconds: float = 60.0
+    search_seconds: float = 20.0
+    warm_seconds: float = 10.0
+    bisections: int = BISECTIONS
+    quiet_wait: float = 120.0
+    rounds: int = 2
+    profile: bool = False
+
+
+@dataclass
+class Outcome:
+    workers: int
+    checks: Checks
+    paged_tags: int
+    goal: Run
+    search: list[Run]
+    best: float | None
+    client: dict[str, tuple[float, int]] = field(default_factory=dict)
+    spy: tuple[int, Counter[str], Counter[str]] | None = None
+    spy_run: Run | None = None
+
+
+class Bench:
+    def __init__(self, db: Path, workers: int, tags: list[str], settings: Settings) -> None:
+        self.db = db
+        self.workers = workers
+        self.tags = tags
+        self.settings = settings
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.http = Http(self.port)
+        self.plan: list[Item] = []
+        self.overloaded = False  # the last run failed: the server may still be busy with it
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    async def fetch(self, item: Item) -> int:
+        status, _ = await self.http.get(item.raw)
+        return status
+
+    async def quiet(self) -> float:
+        """Wait until the server is idle (it may still be answering requests that a
+        stopped run gave up on) and other processes than this one and the server have used
+        less than QUIET_CORES, for 2 s (at most settings.quiet_wait); the seconds waited."""
+        started = time.monotonic()
+        calm = 0
+        while calm < 2 and time.monotonic() - started < self.settings.quiet_wait:
+            server, busy, mine = tree_cpu(self.pid), machine_busy(), time.process_time()
+            await asyncio.sleep(1.0)
+            server = tree_cpu(self.pid) - server
+            others = machine_busy() - busy - (time.process_time() - mine) - server
+            calm = calm + 1 if others < QUIET_CORES and server < 0.05 else 0
+        return time.monotonic() - started
+
+    async def measure(self, rate: float, seconds: float, abort: bool = True) -> Run:
+        """One run at ``rate``; again (up to settings.rounds) when other processes took
+        more than DISTURBED_CORES; the least disturbed run is kept."""
+        kept: Run | None = None
+        for _ in range(self.settings.rounds):
+            if self.overloaded:
+                await self.restart()
+            await self.quiet()
+            self.http.close_idle()
+            run = await open_loop(self.fetch, self.plan, rate, seconds, self.pid, abort)
+            self.overloaded = not run.passed
+            await asyncio.sleep(1.0)
+            if kept is None or others(run) < others(kept):
+                kept = run
+            print("   ", describe(run), flush=True)
+            if others(run) <= DISTURBED_CORES:
+                break
+        assert kept is not None
+        return kept
+
+    async def search(self, first: Run) -> tuple[float | None, list[Run]]:
+        """The highest rate with p99 <= GOAL_P99 and no errors: x STEP up from the goal
+        rate until a run fails, or halving down until one passes (or MIN_RATE fails), then
+        bisections. Runs last settings.search_seconds, or longer at low rates, so that
+        each has at least SEARCH_REQUESTS requests (at most 60 s)."""
+        runs: list[Run] = []
+        passing: float | None = first.rate if first.passed else None
+        failing: float | None = None if first.passed else first.rate
+        rate = first.rate
+        while passing is None or failing is None:
+            rate = round(rate * STEP) if failing is None else max(MIN_RATE, round(rate / 2))
+            run = await self.measure(rate, self._seconds(rate))
+            runs.append(run)
+            if run.passed:
+                passing = rate
+            else:
+                failing = rate
+                if rate <= MIN_RATE:
+                    return None, runs
+        for _ in range(self.settings.bisections):
+            if failing - passing <= 1:
+                break
+            rate = round((passing + failing) / 2)
+            run = await self.measure(rate, self._seconds(rate))
+            runs.append(run)
+            if run.passed:
+                passing = rate
+            else:
+                failing = rate
+        return passing, runs
+
+    def _seconds(self, rate: float) -> float:
+        return min(60.0, max(self.settings.search_seconds, SEARCH_REQUESTS / rate))
+
+    async def client_overhead(self, rate: float) -> dict[str, tuple[float, int]]:
+        """CPU of this process per request: the raw client, then httpx.AsyncClient, each
+        for 10 s at ``rate`` on the same plan."""
+        found: dict[str, tuple[float, int]] = {}
+        run = await self.measure(rate, 10.0)
+        found["raw asyncio streams (used)"] = (run.client_cpu / run.answered, run.answered)
+        limits = httpx.Limits(max_connections=MAX_CONNECTIONS)
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.port}", limits=limits, timeout=TIMEOUT
+        ) as client:
+
+            async def fetch(item: Item) -> int:
+                return (await client.get(item.path, headers=item.headers)).status_code
+
+            await self.quiet()
+            run = await open_loop(fetch, self.plan, rate, 10.0, self.pid)
+            print("    httpx:", describe(run), flush=True)
+        found["httpx.AsyncClient"] = (run.client_cpu / max(run.answered, 1), run.answered)
+        return found
+
+    async def profile(self, seconds: float) -> tuple[tuple[int, Counter[str], Counter[str]], Run]:
+        """py-spy on the server (GIL holders only) during ``seconds`` at the goal rate."""
+        spy = py_spy()
+        if spy is None:
+            raise RuntimeError("py-spy is not installed: pip install py-spy")
+        out = Path(f"/tmp/tagwire-bench-load-{os.getpid()}.spy")
+        await self.quiet()
+        self.http.close_idle()
+        command = [
+            *(spy, "record", "--pid", str(self.pid), "--nonblocking"),
+            *("--rate", "200", "--duration", str(round(seconds - 2)), "--format", "raw"),
+            *("--output", str(out), "--subprocesses"),
+        ]
+        recorder = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        )
+        run = await open_loop(self.fetch, self.plan, GOAL_RATE, seconds, self.pid, abort=False)
+        _, err = await recorder.communicate()
+        return spy_categories(read_spy(out, err)), run
+
+    async def restart(self) -> None:
+        """A new server (an overloaded one answers, for minutes, requests that the client
+        gave up on), warmed up by 200 requests of the plan, 4 at a time."""
+        self.http.close_idle()
+        if self.proc is not None:
+            stop_server(self.proc)
+        self.proc = start_server(self.db, self.workers, self.port)
+        await wait_ready(self.http, self.proc)
+        queue = list(reversed(self.plan[:200]))
+
+        async def worker() -> None:
+            while queue:
+                await self.fetch(queue.pop())
+
+        await asyncio.gather(*(worker() for _ in range(4)))
+        self.overloaded = False
+
+    async def run(self) -> Outcome:
+        self.proc = start_server(self.db, self.workers, self.port)
+        try:
+            await wait_ready(self.http, self.proc)
+            print(f"server up: {self.workers} process(es), port {self.port}", flush=True)
+            checks = Checks()
+            cursors = await first_pages(self.http, self.tags, checks)
+            await check_html(self.http, self.tags, cursors, checks)
+            print(
+                f"  checked {checks.api_pages} API and {checks.html_pages} HTML pages, "
+                f"{len(checks.problems)} problems {checks.problems[:3]}",
+                flush=True,
+            )
+            size = round(max(GOAL_RATE * 2, 5000) * max(self.settings.goal_seconds, 60))
+            self.plan = build_plan(self.http, self.tags, cursors, size)
+            await self.quiet()
+            await open_loop(self.fetch, self.plan, GOAL_RATE, self.settings.warm_seconds, self.pid)
+            print(f"  {GOAL_RATE:.0f}/s for {self.settings.goal_seconds:.0f} s:", flush=True)
+            goal = await self.measure(GOAL_RATE, self.settings.goal_seconds, abort=False)
+            print("  search:", flush=True)
+            best, runs = await self.search(goal)
+            outcome = Outcome(self.workers, checks, len(cursors), goal, runs, best)
+            if self.workers == 1:
+                print("  client overhead:", flush=True)
+                outcome.client = await self.client_overhead(max(5.0, round((best or 20) / 2)))
+                if self.settings.profile:
+                    print("  py-spy:", flush=True)
+                    outcome.spy, outcome.spy_run = await self.profile(20.0)
+            return outcome
+        finally:
+            self.http.close_idle()
+            if self.proc is not None:
+                stop_server(self.proc)
+
+
+def others(run: Run) -> float:
+    """Cores other processes used on average during a run."""
+    return run.other_cpu / max(run.elapsed, 1e-9)
+
+
+def ms(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "—"
+    return f"{seconds * 1000:.0f}" if seconds >= 0.1 else f"{seconds * 1000:.1f}"
+
+
+def describe(run: Run) -> str:
+    verdict = "pass" if run.passed else "FAIL"
+    return (
+        f"{run.rate:.0f}/s: sent {run.sent}, answered {len(run.all())}, errors "
+        f"{run.error_count()} {dict(run.errors['html'] + run.errors['api'])}"
+        f"{' (stopped: backlog)' if run.aborted else ''}; "
+        f"p50 {ms(run.p(50))} p90 {ms(run.p(90))} p99 {ms(run.p(99))} max {ms(run.p(100))} ms; "
+        f"html p99 {ms(run.p(99, 'html'))}, api p99 {ms(run.p(99, 'api'))}; cpu server "
+        f"{run.server_cpu / max(run.elapsed, 1e-9):.2f}, client "
+        f"{run.client_cpu / max(run.elapsed, 1e-9):.2f}, others {others(run):.2f} cores; "
+        f"{verdict}"
+    )
+
+
+# -- the report ------------------------------------------------------------------------
+
+
+def cores(run: Run, cpu: float) -> str:
+    return f"{cpu / max(run.elapsed, 1e-9):.2f}"
+
+
+def render(
+    outcomes: list[Outcome],
+    summary: dict[str, Any],
+    stages: dict[str, Any] | None,
+    settings: Settings,
+    measured: str,
+) -> str:
+    top = ", ".join(f"#{slug} {n:,}" for slug, n in summary["top"])
+    fewest, most = summary["tags_per_article"]
+    first = outcomes[0]
+    checks = first.checks
+    lines = [
+        SECTION,
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, tagwire at {measured}. "
+        f"Rerun: `{COMMAND}` from the repository root (`--profile` adds the profile below, "
+        "`--quick` makes short runs and leaves this file alone). The method is in the "
+        "docstring of `bench/load.py`.",
+        "",
+        f"**Database** (SQLite, {summary['size_mb']:.0f} MB, built once by bulk inserts that "
+        "write the rows `Writer.insert_article` writes): "
+        f"{summary['articles']:,} listed articles in {summary['stories']:,} stories over the "
+        f"last {DAYS} days, {summary['tagged']:,} tags with {summary['tag_rows']:,} "
+        f"`article_tags` rows ({fewest}-{most} per article, Zipf-Mandelbrot popularity: "
+        f"{top} articles); BBC News texts, CoNLL-2003 entity names.",
+        "",
+        "**Server**: `uvicorn bench.load:make_app --factory`, i.e. `create_app(Store(url))` as "
+        "`tagwire serve` runs it (without the poller), on asyncio with h11 (neither uvloop "
+        "nor httptools is installed), with 1 and with 2 worker processes. **No server-side "
+        "cache**, so there is no hit rate to report: the ETag middleware hashes every 200 "
+        "body but saves work only for clients that send `If-None-Match`, and this load "
+        "sends none.",
+        "",
+        f"**Load**: open loop (request *i* sent at t0 + *i*/rate whatever earlier ones did), "
+        f"from one client process on the same {len(os.sched_getaffinity(0))} cores as the "
+        "server (so the client's CPU, in the tables, is taken from the server). Half the "
+        "requests are the HTML page `/tags/{slug}` (browser `Accept` and `Accept-Language`), "
+        f"half `/api/v1/tags/{{slug}}`; tags drawn Zipf (s = {ZIPF_S}) over the "
+        f"{len(first.checks.problems) * 0 + REQUEST_TAGS:,} tags with most articles "
+        f"(largest first; the smallest has {summary['smallest_requested']} articles); one "
+        "request in five with `?cursor=` (the tag's second page, from its first page in the "
+        "warm-up); no conditional headers. Latency runs from the scheduled send time to the "
+        "last byte, so queueing counts; an error is a status other than 200, a failed "
+        f"connection or no answer in {TIMEOUT:.0f} s. Before measuring, the first API page "
+        f"of all {REQUEST_TAGS:,} tags and the first two HTML pages of the 25 largest were "
+        f"checked (status 200, cards, the tag's heading): {checks.api_pages:,} API pages "
+        f"with {checks.api_cards / max(checks.api_pages, 1):.0f} cards each, "
+        f"{checks.html_pages} HTML pages with "
+        f"{checks.html_cards / max(checks.html_pages, 1):.0f} story groups of cards each, "
+        f"{len(checks.problems)} problems; then {settings.warm_seconds:.0f} s "
+        f"at {GOAL_RATE:.0f}/s, not counted.",
+        "",
+        f"### {GOAL_RATE:.0f} requests/s for {settings.goal_seconds:.0f} s "
+        f"(goal: p99 <= {GOAL_P99 * 1000:.0f} ms, no errors)",
+        "",
+        "| server | sent | answered (200) | errors | answers/s | p50 ms | p90 ms | p99 ms "
+        "| max ms | HTML p50 / p99 ms | API p50 / p99 ms | CPU cores: server, client, others "
+        "| goal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        g = o.goal
+        errors = ", ".join(
+            f"{n} {e}" for e, n in (g.errors["html"] + g.errors["api"]).most_common()
+        )
+        lines.append(
+            f"| {o.workers} process{'es' if o.workers > 1 else ''} | {g.sent:,} "
+            f"| {len(g.all()):,} | {g.error_count():,}{f' ({errors})' if errors else ''} "
+            f"| {len(g.all()) / max(g.elapsed, 1e-9):.0f} | {ms(g.p(50))} | {ms(g.p(90))} "
+            f"| {ms(g.p(99))} | {ms(g.p(100))} | {ms(g.p(50, 'html'))} / {ms(g.p(99, 'html'))} "
+            f"| {ms(g.p(50, 'api'))} / {ms(g.p(99, 'api'))} | {cores(g, g.server_cpu)}, "
+            f"{cores(g, g.client_cpu)}, {others(g):.2f} "
+            f"| {'met' if g.passed else '**missed**'} |"
+        )
+    g = first.goal
+    lines += [
+        "",
+        "Above its capacity the server has no admission control: every request it has read "
+        "waits for one of the thread pool's 40 threads (and 15 pooled SQLite connections), "
+        "and it goes on computing answers for requests the client gave up on after "
+        f"{TIMEOUT:.0f} s, so it answers far fewer requests in time than it could (see the "
+        "search below for what it sustains), and needs minutes to drain (so the server is "
+        "restarted after every failed run).",
+        "",
+        f"Each run drew {len(g.tags):,} distinct tags, {g.cursors / max(g.sent, 1):.0%} of "
+        f"requests with a cursor; every requested tag has a second page. 'answers/s' counts "
+        "200s over the time from the first scheduled send to the last answer; 'others' is "
+        "the CPU that processes other than the server and the client took (the machine is "
+        "shared; a run is repeated once when others took more than "
+        f"{DISTURBED_CORES} cores, and the less disturbed run kept).",
+        "",
+        f"### Highest rate with p99 <= {GOAL_P99 * 1000:.0f} ms and no errors",
+        "",
+        f"From the {GOAL_RATE:.0f}/s run: x{STEP} up until a run fails, or halving down "
+        f"until one passes (down to {MIN_RATE}/s), then up to {settings.bisections} "
+        f"bisections. Runs of {settings.search_seconds:.0f} s, or of {SEARCH_REQUESTS} "
+        "requests at low rates (60 s at most); a run is stopped (failed) once more than "
+        f"{BACKLOG_SECONDS:.0f} s of requests are waiting, and the server restarted after "
+        "every failed run. 'stopped' = the backlog stop; 'pass' = p99 within the goal.",
+        "",
+        "| server | highest passing rate | runs: rate/s -> p99 ms (errors) |",
+        "|---|---|---|",
+    ]
+    for o in outcomes:
+        runs = "; ".join(
+            f"{r.rate:.0f} -> {ms(r.p(99))}"
+            + (f" ({r.error_count()})" if r.error_count() else "")
+            + (" stopped" if r.aborted else "")
+            + (" pass" if r.passed else "")
+            for r in o.search
+        )
+        best = f"**{o.best:.0f}/s**" if o.best is not None else "none"
+        lines.append(f"| {o.workers} process{'es' if o.workers > 1 else ''} | {best} | {runs} |")
+    slowest = min((r for r in first.search if not r.aborted), key=lambda r: r.rate, default=None)
+    if slowest is not None and slowest.slow:
+        total_slow = sum(slowest.slow.values())
+        paths = ", ".join(f"`{path}` {n}" for path, n in slowest.slow.most_common(6))
+        lines += [
+            "",
+            f"At {slowest.rate:.0f}/s with 1 process (no queueing to speak of), "
+            f"{total_slow} of {len(slowest.all())} answers took more than "
+            f"{GOAL_P99 * 1000:.0f} ms: {paths}. The HTML pages of the largest tags are "
+            "slow by themselves (see the profile), and a full (generation 2) garbage "
+            "collection stops the process for tens of ms every few dozen such pages.",
+        ]
+    if first.client:
+        (raw_cpu, _), (httpx_cpu, _) = list(first.client.values())
+        lag = percentile(first.goal.lag, 99)
+        lines += [
+            "",
+            f"**The load generator's cost**: {raw_cpu * 1000:.2f} ms of CPU per request "
+            f"(httpx.AsyncClient on the same requests: {httpx_cpu * 1000:.2f} ms), i.e. "
+            f"{raw_cpu * GOAL_RATE:.2f} of a core at {GOAL_RATE:.0f}/s taken from the server's "
+            f"2 cores; p99 of its send lag (actual minus scheduled send) in the "
+            f"{GOAL_RATE:.0f}/s run with 1 process: {ms(lag)} ms.",
+        ]
+    if first.spy is not None and first.spy_run is not None:
+        total, packages, spy_stages = first.spy
+        lines += [
+            "",
+            "### Where the server's time goes",
+            "",
+            "py-spy (`record --nonblocking`, 200 Hz, threads on CPU only: waits in epoll and on "
+            "the thread pool's queue left out) on the 1-process server during 18 s of 20 s at "
+            f"{GOAL_RATE:.0f}/s ({describe(first.spy_run).split(';')[0]}): {total:,} samples. "
+            "By the innermost Python frame of each sample (a C call counts for the Python line "
+            "that made it; SQLite runs without the GIL, beside Python code on the other core):",
+            "",
+            "| what | share of CPU samples |",
+            "|---|---|",
+            *(f"| {name} | {n / max(total, 1):.0%} |" for name, n in packages.most_common()),
+            "",
+            "Inclusive shares (samples with that function on the stack):",
+            "",
+            "| function | share of CPU samples |",
+            "|---|---|",
+            *(
+                f"| {name} | {spy_stages[name] / max(total, 1):.0%} |"
+                for name in SPY_STAGES
+                if spy_stages[name]
+            ),
+        ]
+    if stages is not None:
+        lines += ["", *stage_table(stages)]
+    return "\n".join(lines) + "\n"
+
+
+def stage_table(stages: dict[str, Any]) -> list[str]:
+    wall: dict[str, list[float]] = stages["wall"]
+    per_kind: dict[str, defaultdict[str, float]] = stages["stages"]
+    n = {kind: max(len(values), 1) for kind, values in wall.items()}
+    lines = [
+        f"Each stage timed in one process, one request at a time through the real app "
+        f"(httpx.ASGITransport, so no uvicorn/h11, and the client's own work is in 'the rest'), "
+        f"{n['html']} HTML and {n['api']} API requests of the same mix; exclusive wall time "
+        "per request, mean:",
+        "",
+        "| stage | HTML page ms | API ms |",
+        "|---|---|---|",
+    ]
+    for key, label in STAGE_NAMES.items():
+        html = per_kind["html"][key] / n["html"] * 1000
+        api = per_kind["api"][key] / n["api"] * 1000
+        if html >= 0.005 or api >= 0.005:
+            lines.append(f"| {label} | {html:.2f} | {api:.2f} |")
+    rest = {
+        kind: (sum(wall[kind]) - sum(per_kind[kind].values())) / n[kind] * 1000 for kind in wall
+    }
+    lines += [
+        "| the rest (routing, middlewares, thread pool hops, the in-process client) "
+        f"| {rest['html']:.2f} | {rest['api']:.2f} |",
+        f"| **total per request** (mean; p99) | **{sum(wall['html']) / n['html'] * 1000:.1f}**; "
+        f"{ms(percentile(wall['html'], 99))} | **{sum(wall['api']) / n['api'] * 1000:.1f}**; "
+        f"{ms(percentile(wall['api'], 99))} |",
+    ]
+    collections: list[tuple[int, float]] = stages.get("gc", [])
+    full = [seconds for generation, seconds in collections if generation == 2]
+    young = [seconds for generation, seconds in collections if generation < 2]
+    requests = n["html"] + n["api"]
+    if full:
+        lines += [
+            "",
+            f"Garbage collection, included in the stages above: during these {requests} "
+            f"requests CPython ran {len(full)} full (generation 2) collections of "
+            f"{sum(full) / len(full) * 1000:.0f} ms each (max {max(full) * 1000:.0f} ms; one "
+            f"every {requests / len(full):.0f} requests) and {len(young)} young ones "
+            f"({sum(young) * 1000:.0f} ms in all). A full collection walks every tracked "
+            "object of the process (SQLAlchemy, FastAPI, Jinja2, Babel ...); the pages of the "
+            "largest tags allocate thousands of objects each (a datetime per article of the "
+            "last 30 days for the timeline) and so trigger them.",
+        ]
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="the database (cached)")
+    parser.add_argument("--rebuild", action="store_true", help="build the database anew")
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--profile", action="store_true", help="profile the server too")
+    parser.add_argument("--quick", action="store_true", help="short runs (docs untouched)")
+    parser.add_argument("--workers", default="1,2", help="server processes to try: 1,2")
+    parser.add_argument("--quiet-wait", type=float, default=120.0, help="max s per wait")
+    parser.add_argument("--rounds", type=int, default=2, help="tries of a disturbed run")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server on the way out
+    for folder in ("bbc-news", "conll2003-ner"):
+        if not (DATA / folder).is_dir():
+            print(f"missing data: {DATA / folder}", file=sys.stderr)
+            return 2
+    measured = revision()  # before the run: the code imported is the code measured
+    if args.rebuild or not db_is_fresh(args.db):
+        print(f"building {args.db} (a minute or two)...", flush=True)
+        build_db(args.db)
+    summary = db_summary(args.db)
+    tags = request_tags(args.db)
+    settings = Settings(quiet_wait=args.quiet_wait, rounds=args.rounds, profile=args.profile)
+    if args.quick:
+        settings = Settings(15.0, 8.0, 3.0, 1, args.quiet_wait, 1, args.profile)
+    outcomes = []
+    plan: list[Item] = []
+    for workers in (int(w) for w in args.workers.split(",")):
+        bench = Bench(args.db, workers, tags, settings)
+        outcomes.append(asyncio.run(bench.run()))
+        plan = plan or bench.plan
+    stages = asyncio.run(stage_times(args.db, plan, 400)) if args.profile else None
+    markdown = render(outcomes, summary, stages, settings, measured)
+    print("\n" + markdown)
+    if args.write and not args.quick and replace_section(BENCH_DOC, SECTION, markdown):
+        print(f"updated the '{SECTION}' section of {BENCH_DOC}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
