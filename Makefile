@@ -37,11 +37,13 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.polling --write
+	$(BIN)/python -m bench.load --write
 	$(BIN)/python -m bench.extraction
 	$(BIN)/python -m bench.dedup_eval
 	$(BIN)/python -m bench.stories_eval --sweep --write
 	$(BIN)/python -m bench.ner_eval --write
 	$(BIN)/python -m bench.resolution_eval --write
+	$(BIN)/python -m bench.categories_eval --write
 
 screenshots: $(STAMP)
 	bash scripts/services.sh
