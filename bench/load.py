@@ -69,7 +69,7 @@ sends.
 
 ``--profile`` adds where a request's time goes: py-spy (threads on CPU, 200 Hz) on the
 one-process server during 20 s at 300 requests/s, by innermost package and by function;
-and each stage of the two handlers timed in this process (exclusive wall time of wrapped
+and each stage of the two handlers timed in a new process (exclusive wall time of wrapped
 functions, through httpx.ASGITransport, one request at a time) on the same mix, with the
 garbage collector's pauses (``gc.callbacks``).
 
@@ -103,8 +103,10 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -132,6 +134,8 @@ SECTION = "## Tag pages under load"
 COMMAND = "python -m bench.load --write"
 DEFAULT_DB = Path("/tmp/tagwire-bench-load-v1.db")
 DB_ENV = "TAGWIRE_BENCH_LOAD_DB"
+NODELAY_ENV = "TAGWIRE_BENCH_LOAD_NODELAY"
+NODELAY_RATE = 20.0
 SEED = 20261127
 
 ARTICLES = 100_000
@@ -543,9 +547,19 @@ def request_tags(db: Path) -> list[str]:
 
 
 def make_app() -> FastAPI:
-    """The app ``tagwire serve`` runs (without its poller), on the benchmark database."""
+    """The app ``tagwire serve`` runs (without its poller), on the benchmark database. With
+    NODELAY_ENV set, accepted connections get TCP_NODELAY whatever their socket's protocol
+    number (see ``nodelay_check``)."""
     from tagwire.web.app import create_app
 
+    if os.environ.get(NODELAY_ENV):
+        import asyncio.base_events
+
+        def set_nodelay(sock: socket.socket) -> None:
+            if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        asyncio.base_events._set_nodelay = set_nodelay  # type: ignore[attr-defined]
     return create_app(Store(f"sqlite:///{os.environ[DB_ENV]}"))
 
 
@@ -556,13 +570,17 @@ def free_port() -> int:
         return port
 
 
-def start_server(db: Path, workers: int, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    db: Path, workers: int, port: int, nodelay: bool = False
+) -> subprocess.Popen[bytes]:
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.load:make_app", "--factory"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
         *("--log-level", "warning", "--no-access-log"),
     ]
     env = dict(os.environ, **{DB_ENV: str(db)})
+    if nodelay:
+        env[NODELAY_ENV] = "1"
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -972,6 +990,10 @@ STAGE_NAMES = {
 }
 
 
+def run_stage_times(db: Path, plan: list[Item], n: int) -> dict[str, Any]:
+    return asyncio.run(stage_times(db, plan, n))
+
+
 async def stage_times(db: Path, plan: list[Item], n: int) -> dict[str, Any]:
     """Time the stages of ``n`` requests of the plan, one at a time, in this process, through
     the real app (httpx.ASGITransport): handlers run in the thread pool as under uvicorn."""
@@ -1158,6 +1180,7 @@ class Outcome:
     client: dict[str, tuple[float, int]] = field(default_factory=dict)
     spy: tuple[int, Counter[str], Counter[str]] | None = None
     spy_run: Run | None = None
+    nodelay: tuple[Run, Run] | None = None  # as served, and with TCP_NODELAY forced
 
 
 class Bench:
@@ -1289,13 +1312,24 @@ class Bench:
         _, err = await recorder.communicate()
         return spy_categories(read_spy(out, err)), run
 
-    async def restart(self) -> None:
+    async def nodelay_check(self) -> tuple[Run, Run]:
+        """uvicorn's --workers mode binds its socket with protocol number 0, so asyncio does
+        not set TCP_NODELAY on the connections it accepts (it checks for IPPROTO_TCP), and
+        Nagle's algorithm with the client's delayed ACKs may hold a response's last segment
+        ~40 ms: 20 s at NODELAY_RATE as served, then with TCP_NODELAY forced in the server."""
+        await self.restart()
+        plain = await self.measure(NODELAY_RATE, 20.0)
+        await self.restart(nodelay=True)
+        forced = await self.measure(NODELAY_RATE, 20.0)
+        return plain, forced
+
+    async def restart(self, nodelay: bool = False) -> None:
         """A new server (an overloaded one answers, for minutes, requests that the client
         gave up on), warmed up by 200 requests of the plan, 4 at a time."""
         self.http.close_idle()
         if self.proc is not None:
             stop_server(self.proc)
-        self.proc = start_server(self.db, self.workers, self.port)
+        self.proc = start_server(self.db, self.workers, self.port, nodelay)
         await wait_ready(self.http, self.proc)
         queue = list(reversed(self.plan[:200]))
 
@@ -1328,6 +1362,9 @@ class Bench:
             print("  search:", flush=True)
             best, runs = await self.search(goal)
             outcome = Outcome(self.workers, checks, len(cursors), goal, runs, best)
+            if self.workers > 1:
+                print("  TCP_NODELAY:", flush=True)
+                outcome.nodelay = await self.nodelay_check()
             if self.workers == 1:
                 print("  client overhead:", flush=True)
                 outcome.client = await self.client_overhead(max(5.0, round((best or 20) / 2)))
@@ -1486,6 +1523,21 @@ def render(
         )
         best = f"**{o.best:.0f}/s**" if o.best is not None else "none"
         lines.append(f"| {o.workers} process{'es' if o.workers > 1 else ''} | {best} | {runs} |")
+    for o in outcomes:
+        if o.nodelay is None:
+            continue
+        plain, forced = o.nodelay
+        lines += [
+            "",
+            f"With {o.workers} processes the median is ~50 ms from about 20/s up: uvicorn's "
+            "`--workers` mode binds its socket with protocol number 0, so asyncio does not "
+            "set `TCP_NODELAY` on the connections it accepts (it checks for `IPPROTO_TCP`; "
+            "the 1-process server's socket has it), and Nagle's algorithm with the client's "
+            "delayed ACKs holds the end of a response for ~40 ms. Checked at "
+            f"{NODELAY_RATE:.0f}/s for 20 s: as served p50 {ms(plain.p(50))} ms, p99 "
+            f"{ms(plain.p(99))} ms; with `TCP_NODELAY` forced in the server p50 "
+            f"{ms(forced.p(50))} ms, p99 {ms(forced.p(99))} ms.",
+        ]
     slowest = min((r for r in first.search if not r.aborted), key=lambda r: r.rate, default=None)
     if slowest is not None and slowest.slow:
         total_slow = sum(slowest.slow.values())
@@ -1545,7 +1597,7 @@ def stage_table(stages: dict[str, Any]) -> list[str]:
     per_kind: dict[str, defaultdict[str, float]] = stages["stages"]
     n = {kind: max(len(values), 1) for kind, values in wall.items()}
     lines = [
-        f"Each stage timed in one process, one request at a time through the real app "
+        f"Each stage timed in a new process, one request at a time through the real app "
         f"(httpx.ASGITransport, so no uvicorn/h11, and the client's own work is in 'the rest'), "
         f"{n['html']} HTML and {n['api']} API requests of the same mix; exclusive wall time "
         "per request, mean:",
@@ -1618,7 +1670,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = Bench(args.db, workers, tags, settings)
         outcomes.append(asyncio.run(bench.run()))
         plan = plan or bench.plan
-    stages = asyncio.run(stage_times(args.db, plan, 400)) if args.profile else None
+    stages = None
+    if args.profile:  # in a new process, whose heap (what the GC walks) is a server's
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            stages = pool.submit(run_stage_times, args.db, plan[:450], 400).result()
     markdown = render(outcomes, summary, stages, settings, measured)
     print("\n" + markdown)
     if args.write and not args.quick and replace_section(BENCH_DOC, SECTION, markdown):
