@@ -220,6 +220,45 @@ def test_lexicon_terms_singular_exact_case_and_prefix() -> None:
     assert term_counts(lex, "labour union")["=Labour"] == 0
 
 
+def test_lexicon_comment_lines_are_skipped() -> None:
+    lex = parse_lexicon({"Sport": "3: football,\n   # cricket, tennis\n   rugby"})
+    assert set(lex.terms) == {"football", "rugby"}
+
+
+def _score(label: str, title: str, text: str = "") -> float:
+    return classify(title, text).scores[label]
+
+
+def test_plurals_with_another_meaning_match_only_as_written() -> None:
+    # "Aids" is not "aid", "Commons" not "common", the Mets and the Browns not "met" and
+    # Gordon Brown: the built-in lexicon lists those as exact words
+    assert _score("Health", "Rich nations pledge development aid") == 0
+    assert _score("Health", "Rich nations pledge money to fight Aids") > 0
+    assert _score("Politics", "A common problem for the firm") == 0
+    assert _score("Politics", "The Commons votes tonight") > 0
+    assert _score("Sport", "Gordon Brown met the bankers") == 0
+    assert _score("Sport", "The Mets beat the Browns") > 0
+
+
+def test_a_ministerial_post_counts_for_politics_too() -> None:
+    # the phrase takes both words, so "minister" would otherwise not count
+    assert _score("Politics", "Education minister visits", "The education minister spoke.") > 0
+    assert _score("Education", "Education minister visits", "The education minister spoke.") > 0
+
+
+def test_the_courtroom_weighs_less_than_the_subject_on_trial() -> None:
+    # trial, court, jurors, lawyers: every field's disputes end there, so a business trial
+    # is filed under its business, while a crime itself is still Crime & Justice
+    trial = (
+        "Bank chairman goes on trial",
+        "The chairman of the bank appeared in court on Monday, accused of misusing funds. "
+        "Shareholders and investors in the bank, whose profits rose last year, followed "
+        "the trial; his lawyers told jurors the evidence was weak.",
+    )
+    assert classify(*trial).label == "Business & Economy"
+    assert classify(*CRIME).label == "Crime & Justice"
+
+
 @pytest.mark.parametrize(
     "block",
     [

@@ -45,7 +45,8 @@ MAX_CHARS = 6000  # only the start of a long text is read (the lead carries the 
 MIN_WORDS = 5  # title and text together shorter than this: no label
 
 # --- the lexicon ---------------------------------------------------------------------------
-# One block per label; each line is "weight: term, term, ...".
+# One block per label; each line is "weight: term, term, ..." (continued on the next lines
+# until the next weight); a line starting with "#" is a comment.
 
 _LEXICON: dict[str, str] = {
     "Arts & Entertainment": """
@@ -84,6 +85,10 @@ _LEXICON: dict[str, str] = {
    broadcaster, perform, performed, performance, performances, fans, role, roles,
    character, characters, story, culture, cultural, writer, writers, play, plays,
    script, cast, hit, hits, dvd, video, radio, producer, producers, media, jackson
+3: choreographer, choreographers, album sales, record sales, music sales, record company,
+   record companies, charity single, telethon, charity concert, benefit concert, download
+   chart, official chart
+2: dancer, dancers
 """,
     "Business & Economy": """
 3: economy, economic, economist, economists, economics, gdp, gross domestic product,
@@ -103,20 +108,20 @@ _LEXICON: dict[str, str] = {
    dividend, dividends, market share, turnover, boardroom, carmaker, carmakers,
    automaker, automakers, manufacturer, manufacturers, manufacturing, industrial,
    wholesale, commodity, commodities, pension fund, pension funds, accounting, auditor,
-   auditors, subsidiary, conglomerate, firm's, company's, brokerage, forex, futures,
-   consumer confidence, investor confidence, economic indicator, economic growth,
-   economic data, business confidence, trade surplus, jobs report, jobless claims, world
-   economic forum, davos, finance ministers, finance minister, reinsurer, reinsurers,
-   swiss re, economic forum, economic reform, economic policy, corp, inc, ltd, plc,
-   shareholder suit, shareholder lawsuit, securities fraud, accounting fraud, accounting
-   scandal, antitrust case, antitrust lawsuit, patent dispute, patent infringement,
-   settlement talks, low-cost airline, low-cost carrier, low-fare, low fares, budget
-   airline, fares, holiday shopping, holiday sales, free trade, free trade agreement,
-   trade agreement, trade talks, trade dispute, trade sanctions, trade war, world trade,
-   dumping, subsidy, rebate, european commission's, competition commissioner,
-   competition authorities, competition watchdog, fcc, ftc, federal trade commission,
-   spitzer, eliot spitzer, fund-raising goal, bidding, bidding war, takeover bid,
-   hostile bid, co, ag, sa, nv, llc, group's, company said
+   auditors, subsidiary, conglomerate, firm's, company's, brokerage, forex, =futures,
+   =Futures, consumer confidence, investor confidence, economic indicator, economic
+   growth, economic data, business confidence, trade surplus, jobs report, jobless
+   claims, world economic forum, davos, finance ministers, finance minister, reinsurer,
+   reinsurers, swiss re, economic forum, economic reform, economic policy, corp, inc,
+   ltd, plc, shareholder suit, shareholder lawsuit, securities fraud, accounting fraud,
+   accounting scandal, antitrust case, antitrust lawsuit, patent dispute, patent
+   infringement, settlement talks, low-cost airline, low-cost carrier, low-fare, low
+   fares, budget airline, fares, holiday shopping, holiday sales, free trade, free trade
+   agreement, trade agreement, trade talks, trade dispute, trade sanctions, trade war,
+   world trade, dumping, subsidy, rebate, european commission's, competition
+   commissioner, competition authorities, competition watchdog, fcc, ftc, federal trade
+   commission, spitzer, eliot spitzer, fund-raising goal, bidding, bidding war, takeover
+   bid, hostile bid, co, ag, sa, nv, llc, group's, company said
 2: fiscal, analysts, analyst, barrel, barrels, dollar, euro, securities, treasury,
    treasuries, bid, bidder, stake, sales, airline, airlines, output, trading, traders,
    business, businesses, company, companies, firm, firms, market, markets, bank, banks,
@@ -131,12 +136,12 @@ _LEXICON: dict[str, str] = {
    motors, gm, ford, toyota, volkswagen, nissan, fiat, mittal, exxon, shell, bp,
    deutsche bank, citigroup, morgan stanley, goldman sachs, jp morgan, merrill lynch,
    hsbc, barclays, lloyds, parmalat, glaxosmithkline, pfizer, merck, yuan, rouble, peso,
-   insurer, insurers, insurance, assets, valuation, valued, outlook, quarter, percent,
-   per cent, jobs data, payrolls, productivity, subsidies, privatisation, privatization,
-   shipping, freight, stores, store, chain, franchise, acquire, acquired, buyout,
-   sell-off, selling, sold, buy, bought, oil, unemployment, jobless, drugmaker,
-   drugmakers, pharmaceutical, pharmaceuticals, g7, g8, g-7, g-8, contract, contracts,
-   settlement, settle, settled, fee, fees, lawsuit, lawsuits
+   assets, valuation, valued, outlook, quarter, percent, per cent, jobs data, payrolls,
+   productivity, subsidies, privatisation, privatization, shipping, freight, stores,
+   store, chain, franchise, acquire, acquired, buyout, sell-off, selling, sold, buy,
+   bought, oil, unemployment, jobless, drugmaker, drugmakers, pharmaceutical,
+   pharmaceuticals, g7, g8, g-7, g-8, contract, contracts, settlement, settle, settled,
+   fee, fees, lawsuit, lawsuits
 1: fine, fines, agreement, dispute, suit, rally, rallied, forecast, forecasts, million,
    money, pay, paid, rise, rose, fall, fell, rate, rates, cut, cuts, plan, plans, owner,
    owners, owned, shop, shops, product, products, services, service, pension, pensions,
@@ -144,6 +149,9 @@ _LEXICON: dict[str, str] = {
    rival, rivals, expansion, launch, strategy, management, manager, managers, jobs, job,
    workers, staff, employees, losses, loss, gain, gains, record, economy's, index,
    government bonds
+3: insurer, insurers, insurance, public finances, public borrowing, government borrowing,
+   national statistics, flotation, stock market listing, market value, market
+   capitalisation, market capitalization
 """,
     "Conflict & War": """
 3: war, wars, warfare, military, troops, soldier, soldiers, army, armies, insurgent,
@@ -181,33 +189,37 @@ _LEXICON: dict[str, str] = {
    refugees, died
 """,
     "Crime & Justice": """
-3: police, policeman, policemen, policewoman, arrest, arrests, arrested, jury, juror,
+# The crimes themselves are strong evidence; the police and the courts weaker, and the
+# courtroom's own words (trial, court, lawyer, witness, evidence) faint: every field's
+# disputes end in court, and a company's or a singer's trial is still business or
+# entertainment news.
+3: murder, murders, murdered, murderer, murderers, homicide, manslaughter, robbery,
+   robberies, robber, robbers, burglary, burglaries, burglar, burglars, theft, thefts,
+   stolen, stole, bribery, bribe, bribes, embezzlement, money laundering, smuggling,
+   smuggler, smugglers, trafficking, traffickers, gang, gangs, gangster, gangsters,
+   mafia, detective, detectives, fbi, scotland yard, interpol, sex offender, paedophile,
+   pedophile, rape, raped, rapist, stabbed, stabbing, shot dead, gunman, crime, crimes,
+   criminal, criminals, cybercrime, criminal justice, death penalty, death row, parole
+2: police, policeman, policemen, policewoman, arrest, arrests, arrested, jury, juror,
    jurors, prosecutor, prosecutors, prosecution, prosecuted, prosecute, sentenced,
    prison, prisons, prisoner, prisoners, jail, jailed, convicted, conviction,
-   convictions, guilty, pleaded, plead, plea, murder, murders, murdered, murderer,
-   homicide, manslaughter, robbery, robberies, robber, robbers, burglary, burglar,
-   theft, thefts, stolen, stole, fraud, fraudulent, bribery, bribe, bribes, corruption,
-   embezzlement, money laundering, smuggling, smuggler, smugglers, trafficking,
-   traffickers, gang, gangs, mafia, detective, detectives, fbi, scotland yard, indicted,
+   convictions, guilty, pleaded, plead, plea, fraud, fraudulent, corruption, indicted,
    indictment, verdict, acquitted, acquittal, extradition, extradited, felony,
-   misdemeanor, law enforcement, sex offender, paedophile, pedophile, rape, raped,
-   rapist, assaulted, stabbed, stabbing, shot dead, gunman, crime, crimes, criminal,
-   criminals, offender, offenders, investigators, supreme court, high court, court of
-   appeal, crown court, magistrates, attorney general, district attorney, inquest,
-   coroner, parole, death penalty, death row, criminal justice, interpol, cybercrime
-2: charged, court, courts, judge, judges, trial, trials, sentence, sentences, custody,
-   offence, offences, suspect, suspects, legal action, class action, bail, execution,
-   executed, accused, accusing, alleged, allegedly, allegations, investigation,
-   investigating, investigated, probe, inquiry, lawyer, lawyers, attorney, attorneys,
-   solicitor, barrister, counsel, appeal, appeals, ruling, ruled, testimony, testified,
-   witness, witnesses, victim, victims, evidence, legal, illegal, illegally, justice,
-   officers, officer, charges, charge, sue, fine, fined, penalty, abuse, abused,
-   assault, violence, shooting, shot, killing, killed, kidnap, kidnapping, kidnapped,
-   hijack, hijacked, piracy, drugs, cocaine, heroin, cannabis, seized, seizure, raid,
-   raids, search warrant, anti-social behaviour, asbo, asbos, curfew, identity theft,
-   forgery, counterfeit, scam, scams, scammers, hacker, hackers, sentencing
-1.5: lawsuit, lawsuits, sued, suing, suit
-1: law, laws, case, cases, claims, banned, ban, convicted of, security, rights,
+   misdemeanor, law enforcement, assaulted, offender, offenders, investigators, supreme
+   court, high court, court of appeal, crown court, magistrates, attorney general,
+   district attorney, inquest, coroner, assault, violence, shooting, killing, kidnap,
+   kidnapping, kidnapped, hijack, hijacked, piracy, drugs, cocaine, heroin, cannabis,
+   anti-social behaviour, asbo, asbos, identity theft, forgery, counterfeit, scam,
+   scams, scammers, custody, suspect, suspects, bail, sentencing
+1: charged, court, courts, judge, judges, trial, trials, sentence, sentences, offence,
+   offences, legal action, class action, execution, executed, accused, accusing,
+   alleged, allegedly, allegations, investigation, investigating, investigated, probe,
+   inquiry, lawyer, lawyers, attorney, attorneys, solicitor, barrister, counsel, appeal,
+   appeals, ruling, ruled, testimony, testified, witness, witnesses, victim, victims,
+   evidence, legal, illegal, illegally, justice, officers, officer, charges, charge,
+   sue, fine, fined, penalty, abuse, abused, shot, killed, seized, seizure, raid, raids,
+   search warrant, curfew, hacker, hackers, lawsuit, lawsuits, sued, suing, suit
+0.5: law, laws, case, cases, claims, banned, ban, convicted of, security, rights,
    regulator, rules
 """,
     "Disasters & Accidents": """
@@ -270,9 +282,9 @@ _LEXICON: dict[str, str] = {
 3: health, healthcare, health care, hospital, hospitals, patient, patients, doctor,
    doctors, nurse, nurses, nursing, medical, medicine, medicines, disease, diseases,
    cancer, cancers, tumour, tumor, tumours, tumors, heart disease, heart attack,
-   diabetes, obesity, obese, hiv, aids, flu, influenza, bird flu, vaccine, vaccines,
-   vaccination, vaccinations, infection, infections, infected, clinical trial, clinical
-   trials, surgery, surgeon, surgeons, nhs, fda, drug administration, epidemic,
+   diabetes, obesity, obese, hiv, =AIDS, =Aids, flu, influenza, bird flu, vaccine,
+   vaccines, vaccination, vaccinations, infection, infections, infected, clinical trial,
+   clinical trials, surgery, surgeon, surgeons, nhs, fda, drug administration, epidemic,
    pandemic, outbreak, outbreaks, symptoms, diagnosis, diagnosed, mental health,
    dementia, alzheimer, alzheimer's, asthma, allergy, allergies, sars, malaria,
    tuberculosis, polio, ebola, measles, mumps, mmr, hepatitis, antibiotic, antibiotics,
@@ -343,7 +355,7 @@ _LEXICON: dict[str, str] = {
 3: politics, political, politician, politicians, election, elections, elected,
    electoral, electorate, re-election, reelection, vote, votes, voted, voting, voter,
    voters, ballot, ballots, polls, polling, opinion poll, referendum, parliament,
-   parliamentary, parliaments, mp, mps, member of parliament, house of commons, commons,
+   parliamentary, parliaments, mp, mps, member of parliament, house of commons, =Commons,
    house of lords, lords, senate, senator, senators, congress, congressional,
    congressman, congresswoman, lawmaker, lawmakers, legislator, legislators,
    legislature, legislation, legislative, prime minister, premier, president,
@@ -358,7 +370,7 @@ _LEXICON: dict[str, str] = {
    foreign secretary, secretary of state, home secretary, home office, chancellor,
    blair, tony blair, gordon brown, michael howard, charles kennedy, bush, george w
    bush, kerry, john kerry, cheney, rumsfeld, powell, colin powell, rice, condoleezza
-   rice, chirac, schroeder, putin, berlusconi, sharon, arafat, abbas, musharraf, mugabe,
+   rice, chirac, schroeder, putin, berlusconi, sharon, arafat, =Abbas, musharraf, mugabe,
    chavez, zapatero, koizumi, annan, kofi annan, united nations, un security council,
    security council, european union, european commission, eu, summit, summits, treaty,
    sanctions, constitution, constitutional, policy, policies, reform, reforms, regime,
@@ -386,6 +398,16 @@ _LEXICON: dict[str, str] = {
 1.5: law, laws
 1: iran, north korea, china, russia, ukraine, kiev, european, country, countries,
    public, citizens, rights, human rights, debate, critics, support, supporters
+# ministerial posts: a phrase takes both its words, so without these "education minister"
+# would count for Education but its "minister" not for Politics
+3: education secretary, health secretary, culture secretary, trade secretary, transport
+   secretary, environment secretary, defence secretary, defense secretary, pensions
+   secretary, northern ireland secretary, welsh secretary, scottish secretary,
+   labour secretary, labor secretary, education minister, health minister, culture
+   minister, trade minister, sports minister, environment minister, immigration
+   minister, justice minister, interior minister, finance minister, finance ministers,
+   defence minister, defense minister, labour minister, labor minister, energy minister,
+   oil minister, economy minister
 """,
     "Religion": """
 3: religion, religions, religious, church, churches, christian, christians,
@@ -469,6 +491,9 @@ _LEXICON: dict[str, str] = {
 1.5: research, study, studies
 1: users', service, services, content, media, music, video, tv, television, information,
    access, release, released
+3: printer, printers, ink cartridge, ink cartridges, software patent, software patents,
+   junk mail, junk e-mail, game console, games console, games consoles, games industry,
+   games publisher, games publishers
 """,
     "Society": """
 3: society, socially, poverty, homeless, homelessness, welfare, benefits system,
@@ -501,7 +526,7 @@ _LEXICON: dict[str, str] = {
    silver medal, bronze medal, world record, referee, referees, free kick, premiership,
    premier league, champions league, uefa, fifa, fa cup, carling cup, nfl, nba, nhl,
    mlb, ncaa, quarterback, quarterbacks, touchdown, touchdowns, pitcher, pitchers,
-   inning, home run, home runs, homered, rbi, red sox, yankees, cubs, mets, dodgers,
+   inning, home run, home runs, homered, rbi, red sox, yankees, cubs, =Mets, dodgers,
    astros, lakers, celtics, knicks, pistons, steelers, colts, arsenal, chelsea,
    manchester united, man utd, liverpool, everton, newcastle, tottenham, aston villa,
    real madrid, barcelona, juventus, ac milan, inter milan, bayern munich, six nations,
@@ -512,7 +537,7 @@ _LEXICON: dict[str, str] = {
    ioc, doping, drugs test, stadium, stadiums, squad, squads, unbeaten, halftime, half-
    time, overtime, scored, scorer, match-winning, hat-trick, hat trick, win over,
    victory over, teammate, teammates, rugby union, rugby league, all blacks, wallabies,
-   springboks, twickenham, murrayfield, lansdowne road, millennium stadium, ashes, world
+   springboks, twickenham, murrayfield, lansdowne road, millennium stadium, =Ashes, world
    cup, euro 2004, england coach, sven-goran eriksson, eriksson, wenger, mourinho,
    ferguson, benitez, nascar, indy, speedway, rushing, field goal, point guard, bowled,
    fielding, scrum, fly-half, lineout, sixers, raptors, mavericks, packers, cowboys,
@@ -550,15 +575,18 @@ _LEXICON: dict[str, str] = {
    promotion, promoted, sacked, steroids, steroid, performance-enhancing, drug-testing,
    anti-doping, wada, usada, balco, bowl
 1: debut, veteran, pitch, penalty, caps, gold, silver, bronze, keeper, seed, marathon,
-   sprint, cardinals, braves, spurs, patriots, eagles, racing, masters, tee, par, beat,
-   beats, captain, captains, lions, test, tests, cup, manager, managers, transfer,
-   transfers, signing, signed, loan, contract extension, pass, passing, runs, tackle,
-   tackles, try, tries, conversion, bulls, suns, rockets, heat, nets, jets, giants,
-   bears, raiders, chiefs, titans, vikings, ravens, dolphins, falcons, panthers, saints,
-   rams, chargers, jaguars, browns, bills, lions', twins, angels, mariners, rangers',
-   pirates, reds, royals, tigers, indians, expos, nationals, knockout, sets, play,
+   sprint, racing, masters, tee, par, beat, beats, captain, captains, test, tests, cup,
+   manager, managers, transfer, transfers, signing, signed, loan, contract extension,
+   pass, passing, runs, tackle, tackles, try, tries, conversion, knockout, =sets, play,
    played, playing, plays, draw, tied, round, rounds, record, records, home, away, lead,
-   prize, bonds, sack, sacks, ferrari, armstrong
+   prize, sack, sacks, ferrari, armstrong
+   # team nicknames that are common words too ("bears", and once singular "Brown",
+   # "bill", "national"): only as the capitalised plural
+   =Cardinals, =Braves, =Spurs, =Patriots, =Eagles, =Lions, =Bulls, =Suns, =Rockets,
+   =Heat, =Nets, =Jets, =Giants, =Bears, =Raiders, =Chiefs, =Titans, =Vikings, =Ravens,
+   =Dolphins, =Falcons, =Panthers, =Saints, =Rams, =Chargers, =Jaguars, =Browns, =Bills,
+   =Twins, =Angels, =Mariners, =Pirates, =Reds, =Royals, =Tigers, =Indians, =Expos,
+   =Nationals, =Bonds
 """,
     "Weather": """
 3: weather, forecasters, forecaster, meteorological, meteorologist, meteorologists, met
@@ -618,7 +646,8 @@ def parse_lexicon(blocks: Mapping[str, str]) -> Lexicon:
     exact: dict[str, dict[int, float]] = {}
     prefixes: dict[str, dict[int, float]] = {}
     for index, label in enumerate(labels):
-        parts = _WEIGHT.split(" ".join(blocks[label].split()))
+        lines = (line for line in blocks[label].splitlines() if not line.lstrip().startswith("#"))
+        parts = _WEIGHT.split(" ".join(" ".join(lines).split()))
         if parts[0].strip():
             raise ValueError(f"{label}: terms before the first weight: {parts[0]!r}")
         for head, line in zip(parts[1::2], parts[2::2], strict=True):
