@@ -129,6 +129,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Locale of dates on the pages when the browser's Accept-Language names none tagwire "
         "knows (any locale Babel knows: en_GB, fr, de_CH, ko...).",
     ),
+    Setting(
+        "TAGWIRE_CACHE_SECONDS",
+        30.0,
+        "Longest time a web process keeps a page or API answer (new articles replace them at "
+        "once); 0 turns the response cache off.",
+        float,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

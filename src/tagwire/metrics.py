@@ -53,3 +53,9 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
     registry=REGISTRY,
 )
+CACHE_LOOKUPS = Counter(
+    "tagwire_response_cache_total",
+    "Cacheable GET requests by what the response cache did (hit, miss).",
+    ["result"],
+    registry=REGISTRY,
+)

@@ -4,7 +4,6 @@ these functions and never each other. Values come back as the JSON shapes of PRO
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -218,7 +217,10 @@ def tag_json(
     store: Store, tag: str, cursor: str | None = None, limit: str | None = None
 ) -> tuple[EntityRecord, Page, JSON]:
     entity = find_tag(store, tag)
-    page = list_articles(store, tag=entity.slug, cursor=cursor, limit=limit)
+    try:
+        page = store.list_cards(entity_id=entity.id, cursor=cursor, limit=parse_limit(limit))
+    except BadCursor as exc:
+        raise BadRequest(str(exc)) from exc
     return (
         entity,
         page,
@@ -412,9 +414,13 @@ RELATED_DAYS = 14
 TIMELINE_DAYS = 30
 
 
-def related_json(store: Store, tag: str, limit: int = 10) -> JSON:
+def _tag(store: Store, tag: str | EntityRecord) -> EntityRecord:
+    return tag if isinstance(tag, EntityRecord) else find_tag(store, tag)
+
+
+def related_json(store: Store, tag: str | EntityRecord, limit: int = 10) -> JSON:
     """Tags that co-occur with this one in the last two weeks."""
-    entity = find_tag(store, tag)
+    entity = _tag(store, tag)
     since = now_utc() - timedelta(days=RELATED_DAYS)
     related = store.related_entities(entity.id, since, limit)
     return {
@@ -423,14 +429,12 @@ def related_json(store: Store, tag: str, limit: int = 10) -> JSON:
     }
 
 
-def timeline_json(store: Store, tag: str, days: int = TIMELINE_DAYS) -> JSON:
+def timeline_json(store: Store, tag: str | EntityRecord, days: int = TIMELINE_DAYS) -> JSON:
     """Articles per day (UTC) with this tag over the last ``days`` days, oldest first."""
-    entity = find_tag(store, tag)
+    entity = _tag(store, tag)
     today = now_utc().date()
     first = today - timedelta(days=days - 1)
-    counts = Counter(
-        at.date() for at in store.timeline(entity.id, datetime.combine(first, time(), tzinfo=UTC))
-    )
+    counts = store.timeline(entity.id, datetime.combine(first, time(), tzinfo=UTC))
     return {
         "tag": entity_json(entity),
         "days": [

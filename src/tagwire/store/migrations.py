@@ -127,12 +127,17 @@ def _v5_webhooks(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v6_changes(conn: Connection) -> None:
+    schema.changes.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
     (3, _v3_feed_schedule),
     (4, _v4_editions_and_search),
     (5, _v5_webhooks),
+    (6, _v6_changes),
 )
 
 

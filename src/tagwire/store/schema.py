@@ -289,6 +289,18 @@ fetch_log = Table(
     Index("ix_fetch_log_feed_at", "feed_id", "at"),
 )
 
+# What the writes changed, for the response caches of the web processes (web/cache.py):
+# one row per article written (the ids of its tags) or per other change that pages show
+# (entity_ids null: anything may have changed). Kept a day.
+changes = Table(
+    "changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity_ids", JSON),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_changes_at", "at"),  # the daily prune
+)
+
 # An inverted index of stories by their articles' top terms and entities, so the story
 # stage scores only the recent stories that share something with the new article.
 story_keys = Table(

@@ -26,6 +26,22 @@ MAX_CANDIDATES = 500
 MAX_STORY_CANDIDATES = 30  # the stories sharing most keys; more never won in the evaluations
 
 
+CHANGES_KEPT = timedelta(days=1)  # longer than any cache's time to live
+CHANGES_PRUNE_EVERY = 1000  # rows; the prune is one indexed delete
+
+
+def record_change(conn: Connection, entity_ids: Iterable[int] | None) -> None:
+    """Tell the web processes' response caches what a write changed: the pages of these tags
+    (and every page not about a tag), or with None everything. In the writer's transaction,
+    so a cache learns of a change exactly when its rows become visible."""
+    ids = None if entity_ids is None else sorted(set(entity_ids))
+    change_id = conn.execute(
+        t.changes.insert().values(entity_ids=ids, at=now_utc())
+    ).inserted_primary_key
+    if change_id and int(change_id[0]) % CHANGES_PRUNE_EVERY == 0:
+        conn.execute(t.changes.delete().where(t.changes.c.at < now_utc() - CHANGES_KEPT))
+
+
 @dataclass(frozen=True, slots=True)
 class Survivor:
     id: int
@@ -152,6 +168,7 @@ class Writer:
             .where(t.stories.c.id == story_id)
             .values(article_count=count, publishers=publishers)
         )
+        record_change(self.conn, None)  # the old copy leaves lists that are not all known here
 
     def entity_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Ids of (kind, name) pairs: one query per kind for the known ones; the new ones
@@ -443,6 +460,7 @@ class Writer:
             self.write_regions(article_id)
             search_index.add(self.conn, article_id)
             self._queue_webhooks(article_id, list(entity_scores))
+        record_change(self.conn, entity_scores)
         return article_id
 
     def _queue_webhooks(self, article_id: int, entity_ids: list[int]) -> None:

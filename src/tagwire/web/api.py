@@ -33,7 +33,9 @@ def _store(request: Request) -> Store:
 def tag(
     request: Request, tag: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
-    return service.tag_json(_store(request), tag, cursor=cursor, limit=limit)[2]
+    entity, _, body = service.tag_json(_store(request), tag, cursor=cursor, limit=limit)
+    request.state.cache_tag = entity.id  # the response cache keeps it until this tag changes
+    return body
 
 
 @router.get(

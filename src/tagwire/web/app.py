@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
@@ -10,10 +10,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tagwire import __version__, config
 from tagwire.config import Config
@@ -22,6 +25,7 @@ from tagwire.metrics import REGISTRY
 from tagwire.robots import RobotsCache
 from tagwire.store import Store
 from tagwire.web import api, http, pages
+from tagwire.web.cache import CacheMiddleware, ResponseCache, reader_locale
 from tagwire.web.live import Broadcaster
 
 _CODES = {
@@ -63,18 +67,8 @@ def create_app(
     app.state.settings = settings if settings is not None else config.load({})
     app.state.robots = RobotsCache()  # for discovery when a source is added through the API
     app.state.live = live or Broadcaster()  # new articles to open pages (server-sent events)
-    default_locale = str(app.state.settings["TAGWIRE_LOCALE"])
 
-    @app.middleware("http")
-    async def reader_locale(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        pages.LOCALE.set(
-            pages.negotiate_locale(request.headers.get("accept-language"), default_locale)
-        )
-        return await call_next(request)
-
-    http.install(app, tuple(app.state.settings["TAGWIRE_CORS_ORIGINS"]))
+    install_middlewares(app, store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -95,6 +89,44 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _handler(400))
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     return app
+
+
+def install_middlewares(app: FastAPI, store: Store) -> None:
+    """Outermost first: CORS (per request, so also on cached answers), request metrics, the
+    response cache, validators, the reader's locale. Plain ASGI middlewares: Starlette's
+    ``BaseHTTPMiddleware`` costs a task group and memory streams per request and layer."""
+    settings = app.state.settings
+    locale = str(settings["TAGWIRE_LOCALE"])
+    app.add_middleware(ReaderLocale, default=locale)
+    app.add_middleware(http.Validators)
+    seconds = float(settings["TAGWIRE_CACHE_SECONDS"])
+    if seconds > 0:
+        app.state.cache = ResponseCache(store, seconds)
+        app.add_middleware(CacheMiddleware, cache=app.state.cache, default_locale=locale)
+    app.add_middleware(http.Timing)
+    if settings["TAGWIRE_CORS_ORIGINS"]:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings["TAGWIRE_CORS_ORIGINS"]),
+            allow_methods=["GET", "HEAD", "OPTIONS"],
+            allow_headers=["If-None-Match", "Authorization", "Content-Type"],
+            expose_headers=["ETag"],
+            max_age=600,
+        )
+
+
+class ReaderLocale:
+    """The locale of the page's dates: the browser's Accept-Language, else the setting."""
+
+    def __init__(self, app: ASGIApp, default: str) -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            header = Headers(scope=scope).get("accept-language", "")
+            pages.LOCALE.set(reader_locale(header, self.default))
+        await self.app(scope, receive, send)
 
 
 def error_response(request: Request, status: int, message: str) -> Response:

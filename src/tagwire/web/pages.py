@@ -191,6 +191,7 @@ def _atom(
 @router.get("/tags/{tag}.atom")
 def tag_atom(request: Request, tag: str) -> Response:
     entity, page, _ = service.tag_json(_store(request), tag, limit=FEED_SIZE)
+    request.state.cache_tag = entity.id
     title = f"Latest news with #{entity.slug}"
     return _atom(request, title, "tag", entity.slug, f"/tags/{entity.slug}", page.items)
 
@@ -277,7 +278,8 @@ def edition_page(request: Request, edition: str, cursor: str | None = None) -> R
 def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
     store = _store(request)
     entity, page, _ = service.tag_json(store, tag, cursor=cursor)
-    days = service.timeline_json(store, entity.slug)["days"]
+    request.state.cache_tag = entity.id
+    days = service.timeline_json(store, entity)["days"]
     peak = max((d["articles"] for d in days), default=0) or 1
     return templates.TemplateResponse(
         request,
@@ -286,7 +288,7 @@ def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
             "entity": entity,
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
-            "related": service.related_json(store, entity.slug)["related"],
+            "related": service.related_json(store, entity)["related"],
             "days": days,
             "peak": peak,
         },
