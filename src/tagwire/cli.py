@@ -1,4 +1,4 @@
-"""The ``tagwire`` command: ingest | serve | tags | sources | config."""
+"""The ``tagwire`` command: ingest | serve | worker | scheduler | tags | sources | config."""
 
 from __future__ import annotations
 
@@ -81,6 +81,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-poll", action="store_true", help="serve only; do not poll")
     serve.set_defaults(handler=_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        help="a Celery worker: polls feeds, fetches pages, processes articles",
+        description="Run tasks from the broker (TAGWIRE_BROKER_URL, else TAGWIRE_REDIS_URL): "
+        "poll a feed, fetch a page, process an article (extract, dedup, entities, story, "
+        "category, store). Any number may run, on any machine, on one PostgreSQL database.",
+    )
+    worker.add_argument("--db", metavar="URL", help=db_help)
+    worker.add_argument(
+        "--concurrency", type=int, default=0, help="tasks at once (default: one per core)"
+    )
+    worker.add_argument(
+        "--pool",
+        choices=("prefork", "solo", "threads"),
+        default="prefork",
+        help="prefork (processes, for processing), threads (for fetching) or solo (one task)",
+    )
+    worker.add_argument(
+        "--queues",
+        default="tagwire.fetch,tagwire.process",
+        help="queues to take tasks from (default both: tagwire.fetch, tagwire.process)",
+    )
+    worker.add_argument("--beat", action="store_true", help="also run the scheduler in this worker")
+    worker.set_defaults(handler=_worker)
+
+    scheduler = sub.add_parser(
+        "scheduler",
+        help="queue a poll task for each due feed (one leads among many)",
+        description="Queue a poll task for each feed that is due; several may run, one leads "
+        "(a lock in Redis), and no feed is queued twice for one due time.",
+    )
+    scheduler.add_argument("--db", metavar="URL", help=db_help)
+    scheduler.add_argument(
+        "--sources", metavar="FILE", help="add/update this sources file's sources first"
+    )
+    scheduler.set_defaults(handler=_scheduler)
 
     tags = sub.add_parser(
         "tags",
@@ -234,23 +271,26 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
     import uvicorn
 
     from tagwire.web.app import create_app
-    from tagwire.web.live import Broadcaster, article_publisher
+    from tagwire.web.live import Broadcaster
     from tagwire.workers.scheduler import Poller
 
     store = Store(settings.database_url)
     if args.sources:
         store.upsert_sources(sources.load(args.sources))
     live = Broadcaster()
-    poller = (
-        None if args.no_poll else Poller(store, settings, on_article=article_publisher(store, live))
-    )
-    app = create_app(
-        store,
-        on_start=poller.start if poller else None,
-        on_stop=poller.stop if poller else None,
-        settings=settings,
-        live=live,
-    )
+    on_article, relay = _live_updates(store, settings, live)
+    poller = None if args.no_poll else Poller(store, settings, on_article=on_article)
+    jobs = [job for job in (relay, poller) if job is not None]
+
+    def start() -> None:
+        for job in jobs:
+            job.start()
+
+    def stop() -> None:
+        for job in reversed(jobs):
+            job.stop()
+
+    app = create_app(store, on_start=start, on_stop=stop, settings=settings, live=live)
     print(
         f"tagwire {__version__} serving http://{args.host}:{args.port}/ "
         f"(database {settings.database_url}; polling {'off' if args.no_poll else 'on'})",
@@ -259,6 +299,75 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     store.close()
     return 0
+
+
+def _live_updates(store: Store, settings: config.Config, live: Any) -> tuple[Any, Any]:
+    """The poller's hook for new articles, and the relay that feeds this process's
+    broadcaster: in-process alone; through Redis when TAGWIRE_REDIS_URL is set, so that
+    every web process sees the articles any process stores."""
+    from tagwire.web.live import RedisRelay, article_publisher, redis_announcer
+
+    publish = article_publisher(store, live)
+    url = settings["TAGWIRE_REDIS_URL"]
+    if not url:
+        return publish, None
+    import redis
+
+    prefix = str(settings["TAGWIRE_REDIS_PREFIX"])
+    announce = redis_announcer(redis.Redis.from_url(str(url)), prefix)
+    return announce, RedisRelay(str(url), prefix, publish)
+
+
+def _worker(args: argparse.Namespace, settings: config.Config) -> int:
+    import os
+    import threading
+
+    from tagwire.workers import runtime
+    from tagwire.workers.celery_app import make_app
+
+    Store(settings.database_url).close()  # migrated once here, not by every pool process
+    runtime.configure(settings)
+    app = make_app(settings)
+    stop = threading.Event()
+    if args.beat:
+        threading.Thread(target=_run_scheduler, args=(app, settings, stop), daemon=True).start()
+    argv = ["worker", f"--pool={args.pool}", f"--queues={args.queues}", "--without-gossip"]
+    argv += ["--without-mingle", f"--loglevel={'INFO' if args.verbose else 'WARNING'}"]
+    argv.append(f"--concurrency={args.concurrency or os.cpu_count() or 1}")
+    print(f"tagwire {__version__} worker (database {settings.database_url})", flush=True)
+    try:
+        app.worker_main(argv)
+    finally:
+        stop.set()
+    return 0
+
+
+def _scheduler(args: argparse.Namespace, settings: config.Config) -> int:
+    import threading
+
+    from tagwire.workers.celery_app import make_app
+
+    if args.sources:
+        Store(settings.database_url).upsert_sources(sources.load(args.sources))
+    print(f"tagwire {__version__} scheduler (database {settings.database_url})", flush=True)
+    _run_scheduler(make_app(settings), settings, threading.Event())
+    return 0
+
+
+def _run_scheduler(app: Any, settings: config.Config, stop: Any) -> None:
+    import redis
+
+    from tagwire.workers.beat import Scheduler
+    from tagwire.workers.celery_app import TaskQueue
+
+    if not settings["TAGWIRE_REDIS_URL"]:
+        raise TagwireError("the scheduler needs TAGWIRE_REDIS_URL (its lock lives there)")
+    client = redis.Redis.from_url(str(settings["TAGWIRE_REDIS_URL"]), socket_timeout=10)
+    store = Store(settings.database_url)
+    try:
+        Scheduler(store, settings, TaskQueue(app), client).run(stop)
+    finally:
+        store.close()
 
 
 def _tags(args: argparse.Namespace, settings: config.Config) -> int:

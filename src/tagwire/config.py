@@ -70,9 +70,29 @@ SETTINGS: tuple[Setting, ...] = (
         "https://github.com/tagwire/tagwire",
         "Contact URL put in the User-Agent so publishers can reach the operator.",
     ),
-    Setting("TAGWIRE_BROKER_URL", None, "Celery broker URL for scale-out workers."),
     Setting(
-        "TAGWIRE_REDIS_URL", None, "Redis URL for shared politeness state and live-update fan-out."
+        "TAGWIRE_BROKER_URL",
+        None,
+        "Celery broker URL for `tagwire worker` (default: TAGWIRE_REDIS_URL; amqp://... works).",
+    ),
+    Setting(
+        "TAGWIRE_REDIS_URL",
+        None,
+        "Redis URL: per-host politeness shared by every process, the scheduler's lock, "
+        "live-update fan-out between web processes, and the default Celery broker.",
+    ),
+    Setting(
+        "TAGWIRE_REDIS_PREFIX",
+        "tagwire:",
+        "Prefix of every Redis key and channel tagwire uses (the broker's too), so that "
+        "installations can share one Redis.",
+    ),
+    Setting(
+        "TAGWIRE_VISIBILITY_TIMEOUT",
+        3600.0,
+        "Seconds after which a task taken by a worker that died is handed to another (Redis "
+        "broker); keep it longer than the longest task.",
+        float,
     ),
     Setting("TAGWIRE_TIMEOUT", 20.0, "Seconds allowed for one whole HTTP request.", float),
     Setting("TAGWIRE_CONNECT_TIMEOUT", 10.0, "Seconds allowed to connect to a server.", float),

@@ -48,6 +48,7 @@ class Outcome(StrEnum):
     NEW = "new"
     DUPLICATE = "duplicate"  # folded under an existing article
     KNOWN = "known"  # the same URL was ingested before
+    QUEUED = "queued"  # handed to a worker as a task (scale-out)
     FAILED = "failed"
 
 

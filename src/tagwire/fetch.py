@@ -18,8 +18,9 @@ import socket
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -181,6 +182,46 @@ class HostGate:
                 self._next_start[host] = time.monotonic() + delay
         return semaphore
 
+    @asynccontextmanager
+    async def slot(self, host: str, polite: bool = True) -> AsyncIterator[None]:
+        semaphore = await self(host, polite)
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+    async def aclose(self) -> None:
+        pass
+
+
+class Gate(Protocol):
+    """Politeness per host: this process's :class:`HostGate`, or one shared by every
+    process through Redis (``tagwire.politeness``) when ``TAGWIRE_REDIS_URL`` is set."""
+
+    def slow_down(self, host: str, delay: float) -> None: ...
+
+    def slot(self, host: str, polite: bool = True) -> AbstractAsyncContextManager[None]: ...
+
+    async def aclose(self) -> None: ...
+
+
+def make_gate(config: Config) -> Gate:
+    local = HostGate(config.host_concurrency, config.host_delay)
+    url = config["TAGWIRE_REDIS_URL"]
+    if not url:
+        return local
+    # Imported here: Redis is an optional extra, needed only when it is configured.
+    from tagwire.politeness import RedisHostGate
+
+    return RedisHostGate(
+        str(url),
+        str(config["TAGWIRE_REDIS_PREFIX"]),
+        config.host_concurrency,
+        config.host_delay,
+        lease=float(config["TAGWIRE_TIMEOUT"]) + 5.0,
+        fallback=local,
+    )
+
 
 @dataclass(frozen=True)
 class Validators:
@@ -202,7 +243,7 @@ class Fetcher:
         self.max_bytes = int(config["TAGWIRE_MAX_BYTES"])
         self.max_redirects = int(config["TAGWIRE_MAX_REDIRECTS"])
         self.total_timeout = float(config["TAGWIRE_TIMEOUT"])
-        self._gate = HostGate(config.host_concurrency, config.host_delay)
+        self._gate = make_gate(config)
         limits = httpx.Limits(
             max_connections=int(config["TAGWIRE_CONCURRENCY"]),
             max_keepalive_connections=int(config["TAGWIRE_CONCURRENCY"]),
@@ -223,6 +264,7 @@ class Fetcher:
 
     async def __aexit__(self, *exc: object) -> None:
         await self._client.aclose()
+        await self._gate.aclose()
 
     async def get(
         self, url: str, validators: Validators | None = None, accept: str = "*/*"
@@ -303,7 +345,10 @@ class Fetcher:
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
         host = urlsplit(url).hostname or ""
-        semaphore = await self._gate(host, polite)
+        async with self._gate.slot(host, polite):
+            return await self._request(url, headers)
+
+    async def _request(self, url: str, headers: dict[str, str]) -> Page | str | None:
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
@@ -332,8 +377,6 @@ class Fetcher:
             raise FetchError(url, Reason.PROTOCOL, f"cannot decode the body: {exc}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, Reason.PROTOCOL, f"HTTP error: {exc}") from exc
-        finally:
-            semaphore.release()
 
     async def _read_capped(self, url: str, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length", "")

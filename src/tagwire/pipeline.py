@@ -147,6 +147,13 @@ class Pipeline:
             errors=tuple(tally.errors),
         )
 
+    async def check_feed(self, fetcher: Fetcher, feed: FeedRecord) -> str:
+        """One feed's check outside a pass (a worker's task); its outcome is stored."""
+        try:
+            return await self._feed(fetcher, feed, _Tally())
+        finally:
+            self._flush_unchanged()
+
     def _flush_unchanged(self) -> None:
         # Lost to a crash, these records only mean the feeds are checked again next time.
         batch, self._unchanged = self._unchanged, []
@@ -177,13 +184,11 @@ class Pipeline:
             wait = exc.retry_after if isinstance(exc, HTTPStatusError) else None
             return self._failed(feed, tally, exc.message, reason, wait)
         known = self.store.known_urls([dedup.canonical_url(item.url) for item in parsed.items])
-        results = await asyncio.gather(
-            *(self._item(fetcher, feed, item, known) for item in parsed.items)
-        )
+        results = await self._items(fetcher, feed, parsed.items, known)
         for outcome in results:
             tally.count(outcome)
         tally.feeds_ok += 1
-        new = sum(1 for o in results if o is Outcome.NEW)
+        new = sum(1 for o in results if o in {Outcome.NEW, Outcome.QUEUED})
         gap = schedule.publishing_gap([item.published_at for item in parsed.items])
         interval = schedule.next_interval(feed.interval_seconds, gap, new > 0, self.poll_interval)
         self.store.record_feed(
@@ -202,6 +207,15 @@ class Pipeline:
             reason="malformed" if parsed.problem else None,
         )
         return "ok"
+
+    async def _items(
+        self, fetcher: Fetcher, feed: FeedRecord, items: Sequence[FeedItem], known: set[str]
+    ) -> list[Outcome]:
+        """What becomes of a feed's items: analysed and stored here, at once; a worker's
+        pipeline (tagwire.workers.tasks) queues them as tasks instead."""
+        return list(
+            await asyncio.gather(*(self._item(fetcher, feed, item, known) for item in items))
+        )
 
     def _same_article(
         self, w: Writer, feed: FeedRecord, article: Article, fp: Fingerprint | None, at: datetime
@@ -279,24 +293,10 @@ class Pipeline:
         finally:
             metrics.QUEUE_DEPTH.dec()
         with metrics.STORE_SECONDS.time():
-            return self._store(feed, item, item_url, analysis)
+            return self.store_article(feed, item, item_url, analysis)
 
     async def _analyse(self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem) -> Analysis:
-        page_body: PageBody | None = None
-        problem = None
-        if not item.content_html or len(item.content_html) < 1500:
-            try:
-                page = await fetcher.get(item.url, accept="text/html,application/xhtml+xml")
-                if page is not None:
-                    page_body = PageBody(page.url, page.body, page.charset)
-            except FetchError as exc:
-                problem = exc.message
-                log.info(
-                    "page failed, keeping the feed's text url=%s reason=%s: %s",
-                    item.url,
-                    exc.reason,
-                    exc.message,
-                )
+        page_body, problem = await fetch_page(fetcher, item)
         # Submitting is outside the try: a pool that cannot start is the installation's
         # problem and stops the pass; what the analysis itself raises is the item's.
         pool = self._executor
@@ -315,9 +315,11 @@ class Pipeline:
             log.exception("analysis failed url=%s; keeping the feed's text", item.url)
             return feed_only(item, f"analysis failed: {exc!r}", feed.source_language)
 
-    def _store(
+    def store_article(
         self, feed: FeedRecord, item: FeedItem, item_url: str, analysis: Analysis
     ) -> Outcome:
+        """Write one analysed item (its own transaction): NEW, DUPLICATE (folded) or KNOWN
+        (its URL is stored already, so a second run of the same item changes nothing)."""
         extracted = analysis.extracted
         url = dedup.choose_url(item.url, extracted.canonical_url if extracted else None)
         categories = item.categories + (extracted.categories if extracted else ())
@@ -391,6 +393,24 @@ class Pipeline:
             except Exception:  # a listener's failure never costs an article
                 log.exception("live update failed article=%s", article_id)
         return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
+
+
+async def fetch_page(fetcher: Fetcher, item: FeedItem) -> tuple[PageBody | None, str | None]:
+    """An item's page, unless its feed carries the whole article; or why it could not be
+    fetched (the item is then kept with the feed's text)."""
+    if item.content_html and len(item.content_html) >= 1500:
+        return None, None
+    try:
+        page = await fetcher.get(item.url, accept="text/html,application/xhtml+xml")
+    except FetchError as exc:
+        log.info(
+            "page failed, keeping the feed's text url=%s reason=%s: %s",
+            item.url,
+            exc.reason,
+            exc.message,
+        )
+        return None, exc.message
+    return (PageBody(page.url, page.body, page.charset) if page is not None else None), None
 
 
 def _by_host_in_turn(feed_list: Sequence[FeedRecord]) -> list[FeedRecord]:

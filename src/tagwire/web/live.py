@@ -4,14 +4,20 @@ The pipeline runs in the poller's thread, the web app in uvicorn's event loop; t
 ``Broadcaster`` is the bridge. ``publish`` (any thread) hands each new article to every
 subscriber whose filter it passes, through ``call_soon_threadsafe`` into the subscriber's
 own loop. A subscriber that falls behind loses the oldest events rather than growing
-without bound (a reload shows everything). With several web processes (scale-out) the
-same events will come through Redis pub/sub instead of this in-process bridge.
+without bound (a reload shows everything).
+
+With several processes (``TAGWIRE_REDIS_URL`` set: workers, several ``tagwire serve``), the
+process that stores an article only announces its id on a Redis channel
+(:func:`redis_announcer`), and every web process's :class:`RedisRelay` hands it to its own
+broadcaster, which builds the card from the shared store. Pub/sub keeps nothing: an event
+sent while a web process is reconnecting is not seen live there (a reload shows it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,8 +26,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tagwire.store import Store
 
+log = logging.getLogger("tagwire.live")
 QUEUE_SIZE = 100
 HEARTBEAT_SECONDS = 15.0
+LIVE_CHANNEL = "live"  # after TAGWIRE_REDIS_PREFIX
+RECONNECT_SECONDS = (0.5, 10.0)  # first and longest wait before the relay reconnects
 
 
 @dataclass(eq=False)
@@ -116,3 +125,64 @@ def article_publisher(store: Store, broadcaster: Broadcaster) -> Callable[[int],
         broadcaster.publish(event, {t.id for t in card.tags})
 
     return publish
+
+
+def redis_announcer(client: Any, prefix: str) -> Callable[[int], None]:
+    """The pipeline's hook in a process of many: each new listed article's id to every web
+    process, on the Redis channel ``{prefix}live``. ``client`` is a redis.Redis."""
+    channel = prefix + LIVE_CHANNEL
+
+    def announce(article_id: int) -> None:
+        client.publish(channel, json.dumps({"article": article_id}))
+
+    return announce
+
+
+class RedisRelay:
+    """In a web process: the articles announced on Redis, to ``on_article`` (this process's
+    :func:`article_publisher`), from a thread that reconnects by itself."""
+
+    def __init__(self, url: str, prefix: str, on_article: Callable[[int], None]) -> None:
+        self._url = url
+        self._channel = prefix + LIVE_CHANNEL
+        self._on_article = on_article
+        self._stop = threading.Event()
+        self.subscribed = threading.Event()  # set while listening (tests wait on it)
+        self._thread = threading.Thread(target=self._run, name="tagwire-live-relay", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        import redis  # an optional extra, needed only with TAGWIRE_REDIS_URL
+
+        wait = RECONNECT_SECONDS[0]
+        while not self._stop.is_set():
+            try:
+                self._listen(redis.Redis.from_url(self._url, socket_connect_timeout=5))
+                wait = RECONNECT_SECONDS[0]
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+                self.subscribed.clear()
+                log.warning("live relay lost redis, reconnecting in %.1f s: %s", wait, exc)
+                self._stop.wait(wait)
+                wait = min(wait * 2, RECONNECT_SECONDS[1])
+
+    def _listen(self, client: Any) -> None:
+        with client, client.pubsub(ignore_subscribe_messages=True) as pubsub:
+            pubsub.subscribe(self._channel)
+            self.subscribed.set()
+            while not self._stop.is_set():
+                message = pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    self._deliver(message["data"])
+
+    def _deliver(self, data: bytes) -> None:
+        try:
+            article_id = int(json.loads(data)["article"])
+            self._on_article(article_id)
+        except Exception:  # one bad message or card must not stop the relay
+            log.exception("live relay could not deliver %r", data[:200])
