@@ -62,10 +62,11 @@ from 300 until a run fails, or halving down until one passes (down to 2/s), then
 bisections; runs of 20 s, or of 300 requests at low rates (60 s at most). A run whose
 backlog exceeds 2 s of requests is stopped early and counts as failed, and the server is
 restarted (and warmed by 200 requests) after every failed run: an overloaded server goes
-on answering, for minutes, the requests that the client gave up on. The server has no
-cache of its own (no server-side cache, so no hit rate to report): the ETag middleware
-hashes every 200 body but only answers 304 to ``If-None-Match``, which this client never
-sends.
+on answering, for minutes, the requests that the client gave up on. The server keeps
+answers in its response cache (``tagwire.web.cache``; ``TAGWIRE_CACHE_SECONDS``, default
+30 s, one cache per process; no article arrives during the runs, so entries only expire);
+the client counts the answers marked ``X-Cache: hit`` and reports the hit rate per run.
+Clients send no ``If-None-Match``, so every answer is a 200 with a full body.
 
 ``--profile`` adds where a request's time goes: py-spy (threads on CPU, 200 Hz) on the
 one-process server during 20 s at 300 requests/s, by innermost package and by function;
@@ -134,7 +135,6 @@ SECTION = "## Tag pages under load"
 COMMAND = "python -m bench.load --write"
 DEFAULT_DB = Path("/tmp/tagwire-bench-load-v1.db")
 DB_ENV = "TAGWIRE_BENCH_LOAD_DB"
-NODELAY_ENV = "TAGWIRE_BENCH_LOAD_NODELAY"
 NODELAY_RATE = 20.0
 SEED = 20261127
 
@@ -547,19 +547,9 @@ def request_tags(db: Path) -> list[str]:
 
 
 def make_app() -> FastAPI:
-    """The app ``tagwire serve`` runs (without its poller), on the benchmark database. With
-    NODELAY_ENV set, accepted connections get TCP_NODELAY whatever their socket's protocol
-    number (see ``nodelay_check``)."""
+    """The app ``tagwire serve`` runs (without its poller), on the benchmark database."""
     from tagwire.web.app import create_app
 
-    if os.environ.get(NODELAY_ENV):
-        import asyncio.base_events
-
-        def set_nodelay(sock: socket.socket) -> None:
-            if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        asyncio.base_events._set_nodelay = set_nodelay  # type: ignore[attr-defined]
     return create_app(Store(f"sqlite:///{os.environ[DB_ENV]}"))
 
 
@@ -571,16 +561,17 @@ def free_port() -> int:
 
 
 def start_server(
-    db: Path, workers: int, port: int, nodelay: bool = False
+    db: Path, workers: int, port: int, nodelay: bool = True
 ) -> subprocess.Popen[bytes]:
+    """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: TCP_NODELAY on every
+    connection), or with uvicorn's own h11 protocol."""
+    protocol = "tagwire.web.server:NoDelayH11Protocol" if nodelay else "h11"
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.load:make_app", "--factory"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
-        *("--log-level", "warning", "--no-access-log"),
+        *("--log-level", "warning", "--no-access-log", "--http", protocol),
     ]
     env = dict(os.environ, **{DB_ENV: str(db)})
-    if nodelay:
-        env[NODELAY_ENV] = "1"
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -651,6 +642,7 @@ class Http:
         self.idle: list[tuple[Conn, float]] = []  # (connection, idle since), oldest first
         self.slots = asyncio.Semaphore(limit)
         self.opened = 0
+        self.hits = 0  # answers the server's response cache gave (X-Cache: hit)
 
     def request(self, path: str, headers: dict[str, str]) -> bytes:
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "User-Agent: bench"]
@@ -699,13 +691,13 @@ class Http:
         self.opened += 1
         return conn
 
-    @staticmethod
-    async def _exchange(conn: Conn, request: bytes) -> tuple[int, bytes, bool]:
+    async def _exchange(self, conn: Conn, request: bytes) -> tuple[int, bytes, bool]:
         reader, writer = conn
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         lower = head.lower()
+        self.hits += b"\r\nx-cache: hit" in lower
         keep = b"\r\nconnection: close" not in lower
         if b"\r\ntransfer-encoding: chunked" in lower:
             chunks = []
@@ -779,6 +771,11 @@ class Run:
     peak_in_flight: int = 0
     aborted: bool = False
     slow: Counter[str] = field(default_factory=Counter)  # path -> answers over GOAL_P99
+    hits: int = 0  # answers from the server's response cache
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / max(1, len(self.all()))
 
     def all(self) -> list[float]:
         return self.latencies["html"] + self.latencies["api"]
@@ -1227,7 +1224,9 @@ class Bench:
                 await self.restart()
             await self.quiet()
             self.http.close_idle()
+            hits = self.http.hits
             run = await open_loop(self.fetch, self.plan, rate, seconds, self.pid, abort)
+            run.hits = self.http.hits - hits
             self.overloaded = not run.passed
             await asyncio.sleep(1.0)
             if kept is None or others(run) < others(kept):
@@ -1316,14 +1315,14 @@ class Bench:
         """uvicorn's --workers mode binds its socket with protocol number 0, so asyncio does
         not set TCP_NODELAY on the connections it accepts (it checks for IPPROTO_TCP), and
         Nagle's algorithm with the client's delayed ACKs may hold a response's last segment
-        ~40 ms: 20 s at NODELAY_RATE as served, then with TCP_NODELAY forced in the server."""
-        await self.restart()
+        ~40 ms: 20 s at NODELAY_RATE with uvicorn's h11 protocol, then with tagwire's."""
+        await self.restart(nodelay=False)
         plain = await self.measure(NODELAY_RATE, 20.0)
-        await self.restart(nodelay=True)
+        await self.restart()
         forced = await self.measure(NODELAY_RATE, 20.0)
         return plain, forced
 
-    async def restart(self, nodelay: bool = False) -> None:
+    async def restart(self, nodelay: bool = True) -> None:
         """A new server (an overloaded one answers, for minutes, requests that the client
         gave up on), warmed up by 200 requests of the plan, 4 at a time."""
         self.http.close_idle()
@@ -1399,7 +1398,7 @@ def describe(run: Run) -> str:
         f"html p99 {ms(run.p(99, 'html'))}, api p99 {ms(run.p(99, 'api'))}; cpu server "
         f"{run.server_cpu / max(run.elapsed, 1e-9):.2f}, client "
         f"{run.client_cpu / max(run.elapsed, 1e-9):.2f}, others {others(run):.2f} cores; "
-        f"{verdict}"
+        f"cache hits {run.hit_rate:.0%}; {verdict}"
     )
 
 
@@ -1438,10 +1437,10 @@ def render(
         "",
         "**Server**: `uvicorn bench.load:make_app --factory`, i.e. `create_app(Store(url))` as "
         "`tagwire serve` runs it (without the poller), on asyncio with h11 (neither uvloop "
-        "nor httptools is installed), with 1 and with 2 worker processes. **No server-side "
-        "cache**, so there is no hit rate to report: the ETag middleware hashes every 200 "
-        "body but saves work only for clients that send `If-None-Match`, and this load "
-        "sends none.",
+        "nor httptools is installed), with 1 and with 2 worker processes. Each process keeps "
+        "answers in its response cache (`TAGWIRE_CACHE_SECONDS`, default 30 s; entries also "
+        "go when an article changes them, but none arrives during the runs); the hit rate "
+        "is the share of answers marked `X-Cache: hit`. Clients send no `If-None-Match`.",
         "",
         f"**Load**: open loop (request *i* sent at t0 + *i*/rate whatever earlier ones did), "
         f"from one client process on the same {len(os.sched_getaffinity(0))} cores as the "
@@ -1465,10 +1464,11 @@ def render(
         f"### {GOAL_RATE:.0f} requests/s for {settings.goal_seconds:.0f} s "
         f"(goal: p99 <= {GOAL_P99 * 1000:.0f} ms, no errors)",
         "",
-        "| server | sent | answered (200) | errors | answers/s | p50 ms | p90 ms | p99 ms "
+        "| server | sent | answered (200) | errors | answers/s | cache hits | p50 ms | p90 ms "
+        "| p99 ms "
         "| max ms | HTML p50 / p99 ms | API p50 / p99 ms | CPU cores: server, client, others "
         "| goal |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         g = o.goal
@@ -1478,7 +1478,8 @@ def render(
         lines.append(
             f"| {o.workers} process{'es' if o.workers > 1 else ''} | {g.sent:,} "
             f"| {len(g.all()):,} | {g.error_count():,}{f' ({errors})' if errors else ''} "
-            f"| {len(g.all()) / max(g.elapsed, 1e-9):.0f} | {ms(g.p(50))} | {ms(g.p(90))} "
+            f"| {len(g.all()) / max(g.elapsed, 1e-9):.0f} | {g.hit_rate:.0%} "
+            f"| {ms(g.p(50))} | {ms(g.p(90))} "
             f"| {ms(g.p(99))} | {ms(g.p(100))} | {ms(g.p(50, 'html'))} / {ms(g.p(99, 'html'))} "
             f"| {ms(g.p(50, 'api'))} / {ms(g.p(99, 'api'))} | {cores(g, g.server_cpu)}, "
             f"{cores(g, g.client_cpu)}, {others(g):.2f} "
@@ -1529,14 +1530,15 @@ def render(
         plain, forced = o.nodelay
         lines += [
             "",
-            f"With {o.workers} processes the median is ~50 ms from about 20/s up: uvicorn's "
-            "`--workers` mode binds its socket with protocol number 0, so asyncio does not "
-            "set `TCP_NODELAY` on the connections it accepts (it checks for `IPPROTO_TCP`; "
-            "the 1-process server's socket has it), and Nagle's algorithm with the client's "
-            "delayed ACKs holds the end of a response for ~40 ms. Checked at "
-            f"{NODELAY_RATE:.0f}/s for 20 s: as served p50 {ms(plain.p(50))} ms, p99 "
-            f"{ms(plain.p(99))} ms; with `TCP_NODELAY` forced in the server p50 "
-            f"{ms(forced.p(50))} ms, p99 {ms(forced.p(99))} ms.",
+            f"With {o.workers} processes, uvicorn's `--workers` mode binds its socket with "
+            "protocol number 0, so asyncio does not set `TCP_NODELAY` on the connections it "
+            "accepts (it checks for `IPPROTO_TCP`; the 1-process server's socket has it), and "
+            "Nagle's algorithm with the client's delayed ACKs holds the end of many responses "
+            "for ~40 ms; tagwire's HTTP protocol (`tagwire.web.server.NoDelayH11Protocol`, "
+            "used in every run above) sets it on each connection. Side by side at "
+            f"{NODELAY_RATE:.0f}/s for 20 s: uvicorn's h11 protocol p50 {ms(plain.p(50))} ms, "
+            f"p99 {ms(plain.p(99))} ms; tagwire's p50 {ms(forced.p(50))} ms, p99 "
+            f"{ms(forced.p(99))} ms.",
         ]
     slowest = min((r for r in first.search if not r.aborted), key=lambda r: r.rate, default=None)
     if slowest is not None and slowest.slow:

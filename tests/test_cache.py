@@ -59,6 +59,7 @@ def test_a_second_request_is_a_hit_with_the_same_answer_and_validators(
     assert second.content == first.content
     assert second.headers["etag"] == first.headers["etag"]
     assert second.headers["content-length"] == str(len(first.content))
+    assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
     again = _get(app, "/api/v1/tags/Rotterdam", **{"If-None-Match": first.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     assert _hits() == hits + 2

@@ -16,9 +16,9 @@ On PostgreSQL, concurrent writers can commit change ids out of order: ids skippe
 newer visible one are asked for again until they appear (or for PENDING_SECONDS, after
 which they were rolled back).
 
-Not cached: anything but GET, requests with credentials, server-sent events, /metrics,
-/healthz, sources (their health changes with every check), images, static files, the API
-documentation.
+Answers say ``X-Cache: hit`` or ``miss``. Not cached: anything but GET, requests with
+credentials, server-sent events, /metrics, /healthz, sources (their health changes with
+every check), images, static files, the API documentation.
 """
 
 from __future__ import annotations
@@ -189,6 +189,7 @@ class CacheMiddleware:
             if message["type"] == "http.response.start":
                 # A copy: outer middlewares (CORS) add this request's headers in place.
                 start = {**message, "headers": list(message["headers"])}
+                message["headers"] = [*message["headers"], (b"x-cache", b"miss")]
             elif message["type"] == "http.response.body":
                 body.append(message.get("body", b""))
             await send(message)
@@ -215,5 +216,9 @@ class CacheMiddleware:
 
 
 async def _replay(entry: Entry, request: Headers, send: Send) -> None:
-    headers = [*entry.headers, (b"content-length", str(len(entry.body)).encode())]
+    headers = [
+        *entry.headers,
+        (b"content-length", str(len(entry.body)).encode()),
+        (b"x-cache", b"hit"),
+    ]
     await send_validated(headers, entry.body, entry.etag, request, send)
