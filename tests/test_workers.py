@@ -236,3 +236,48 @@ def _ticks_seen(space: RedisSpace, ticks: int) -> int:
         last = now
         time.sleep(0.01)
     return seen
+
+
+def test_live_updates_reach_every_web_process(
+    pg: Store, space: RedisSpace, http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """Two web apps, each with its own broadcaster and Redis relay, on one database: an
+    article a worker stores is pushed to the open event streams of both."""
+    import threading
+
+    from conftest import running
+    from tagwire.web.app import create_app
+    from tagwire.web.live import Broadcaster, RedisRelay, article_publisher
+    from test_live import Events, _read_events
+
+    publisher = Publisher(http_server, 1)
+    feed_id, source_id = _add_publisher(pg, publisher)
+    env = worker_env(pg.url, space, TAGWIRE_NER="false")
+    lives = [Broadcaster(), Broadcaster()]
+    relays = [RedisRelay(space.url, space.prefix, article_publisher(pg, live)) for live in lives]
+    apps = [
+        create_app(pg, on_start=relay.start, on_stop=relay.stop, live=live)
+        for relay, live in zip(relays, lives, strict=True)
+    ]
+    events: list[Events] = [[], []]
+    worker = None
+    with running(apps[0]) as first, running(apps[1]) as second:
+        ready = [threading.Event(), threading.Event()]
+        readers = [
+            threading.Thread(target=_read_events, args=(f"{base}/api/v1/live", 1, got, ok))
+            for base, got, ok in zip((first, second), events, ready, strict=True)
+        ]
+        for reader in readers:
+            reader.start()
+        until(
+            lambda: all(r.subscribed.is_set() for r in relays) and all(b.listeners for b in lives)
+        )
+        try:
+            worker = Worker(env, tmp_path / "worker.log")
+            _queue(env).poll_feed(feed_id, source_id)
+            for reader in readers:
+                reader.join(60)
+        finally:
+            if worker is not None:
+                worker.stop()
+    assert [[e["card"]["url"] for e in got] for got in events] == [publisher.urls()] * 2
