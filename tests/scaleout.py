@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conftest import LoopbackServer, Reply
+from conftest import LoopbackServer, Reply, until
 
 REDIS_URL = os.environ.get("TAGWIRE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
@@ -176,3 +176,101 @@ def title(n: int) -> str:
 def paragraph(n: int, k: int) -> str:
     words = random.Random(n * 100 + k).choices(_WORDS, k=40)
     return f"In Oslo on day {n}, Maria Olsen said: " + " ".join(words) + f" ({n}-{k})."
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own, in a temporary folder owned by the postgres
+    user, on another port: a test may stop and restart it (never the shared one)."""
+
+    def __init__(self) -> None:
+        import glob
+        import shutil
+        import tempfile
+
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+        if not bins or os.geteuid() != 0 or not shutil.which("runuser"):
+            pytest.skip("a private PostgreSQL needs root, runuser and /usr/lib/postgresql/*/bin")
+        self.bin = Path(bins[-1]).parent
+        self.dir = Path(tempfile.mkdtemp(prefix="tagwire-pg-", dir="/tmp"))
+        shutil.chown(self.dir, "postgres", "postgres")
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_postgres("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres")
+        self.start()
+
+    def _as_postgres(self, tool: str, *args: str) -> None:
+        command = ["runuser", "-u", "postgres", "--", str(self.bin / tool), *args]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.dir / "server.log")
+        self._as_postgres(
+            "pg_ctl", "-D", str(self.dir / "data"), "-o", options, "-l", log, "-w", "start"
+        )
+
+    def stop(self) -> None:
+        self._as_postgres("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def close(self) -> None:
+        import shutil
+
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on another port, writing an append-only file (as a
+    deployment that must not lose queued tasks does), so it can be restarted."""
+
+    def __init__(self) -> None:
+        import shutil
+        import tempfile
+
+        if not shutil.which("redis-server"):
+            pytest.skip("a private Redis needs redis-server (apt install redis-server)")
+        self.dir = Path(tempfile.mkdtemp(prefix="tagwire-redis-"))
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--dir", str(self.dir), "--appendonly", "yes", "--save", ""]
+        with (self.dir / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        import redis
+
+        client = redis.Redis(port=self.port, socket_connect_timeout=1)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.exceptions.ConnectionError:
+                return False
+
+        until(answers, timeout=20)
+        client.close()
+
+    def stop(self) -> None:
+        """SIGTERM: Redis writes its append-only file and exits, as on a restart."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+
+    def close(self) -> None:
+        import shutil
+
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

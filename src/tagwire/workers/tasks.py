@@ -15,17 +15,21 @@
 Each is idempotent: run twice, the second finds the URL stored (or the feed unchanged) and
 changes nothing; two runs at once are settled by the store's unique URL (the loser's
 transaction fails and its retry finds the URL). Infrastructure failures (database or Redis
-unreachable, a lost race) are retried with exponential back-off and full jitter; a
-publisher's failure is not a task failure, it is stored on the feed as in a pass.
+unreachable, a lost race) are retried with exponential back-off and full jitter (see
+:func:`guarded`); a publisher's failure is not a task failure, it is stored on the feed as
+in a pass.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+from collections.abc import Callable
 from typing import Any
 
 import redis.exceptions
 import sqlalchemy.exc
+from celery.exceptions import Reject  # type: ignore[import-untyped]
 from celery.signals import worker_process_init  # type: ignore[import-untyped]
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -47,31 +51,52 @@ RETRYABLE = (
     redis.exceptions.TimeoutError,
     BrokerError,  # the next task could not be queued
 )
+BACKOFF_SECONDS = 2.0  # the first retry's longest wait, doubled at each retry ...
+BACKOFF_MAX_SECONDS = 300.0  # ... up to five minutes
+MAX_RETRIES = 12  # about half an hour of outage in all
 TASK_OPTIONS: dict[str, Any] = {
     "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": RETRYABLE,
-    "retry_backoff": 2,  # seconds, doubled at each retry ...
-    "retry_backoff_max": 300,  # ... up to five minutes
-    "retry_jitter": True,  # a random wait up to that: workers do not retry in step
-    "max_retries": 12,  # about half an hour in all
+    "max_retries": MAX_RETRIES,
 }
+
+
+def backoff(retries: int) -> float:
+    """Exponential back-off with full jitter: a random wait up to the doubled bound, so
+    that workers failing together do not all come back at the same instant."""
+    return random.uniform(0.0, min(BACKOFF_MAX_SECONDS, BACKOFF_SECONDS * 2**retries))
+
+
+def guarded(task: Any, run: Callable[[], str]) -> str:
+    """Run a task's body; on an outage (RETRYABLE), queue it again after a back-off.
+
+    Celery's own autoretry drops the task (reject, requeue=False) when that second
+    queueing fails, which is exactly when the broker is the thing that is down; here the
+    task is then handed back (requeue=True): if the broker cannot take even that, the
+    message stays unacknowledged and comes back after the visibility timeout."""
+    try:
+        return run()
+    except RETRYABLE as exc:
+        try:
+            raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
+        except Reject as rejected:
+            raise Reject(rejected.reason, requeue=True) from exc
 
 
 def register(app: Any) -> None:
     """Register the tasks on ``app`` (plain functions: no decorator hides their types)."""
 
     def poll_feed(task: Any, feed_id: int, source_id: int) -> str:
-        return run_poll(app, feed_id, source_id)
+        return guarded(task, lambda: run_poll(app, feed_id, source_id))
 
     def fetch_page(task: Any, feed_id: int, source_id: int, item: Json) -> str:
-        return run_fetch(app, feed_id, source_id, item)
+        return guarded(task, lambda: run_fetch(app, feed_id, source_id, item))
 
     def process_article(
         task: Any, feed_id: int, source_id: int, item: Json, page: Json | None, problem: str | None
     ) -> str:
-        return run_process(app, feed_id, source_id, item, page, problem)
+        return guarded(task, lambda: run_process(app, feed_id, source_id, item, page, problem))
 
     def warm(**_: Any) -> None:
         runtime_module.warm(app)
