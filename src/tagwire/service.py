@@ -419,7 +419,8 @@ def _tag(store: Store, tag: str | EntityRecord) -> EntityRecord:
 
 
 def related_json(store: Store, tag: str | EntityRecord, limit: int = 10) -> JSON:
-    """Tags that co-occur with this one in the last two weeks."""
+    """Tags that co-occur with this one in its latest articles (at most
+    ``store.RELATED_ARTICLES``) of the last two weeks."""
     entity = _tag(store, tag)
     since = now_utc() - timedelta(days=RELATED_DAYS)
     related = store.related_entities(entity.id, since, limit)

@@ -128,7 +128,11 @@ def _v5_webhooks(conn: Connection) -> None:
 
 
 def _v6_changes(conn: Connection) -> None:
+    """The changes log of the response caches, and a covering index for the tags of cards."""
     schema.changes.create(conn, checkfirst=True)
+    conn.execute(text("DROP INDEX IF EXISTS ix_article_tags_article"))
+    for index in schema.article_tags.indexes:
+        index.create(conn, checkfirst=True)
 
 
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (

@@ -234,7 +234,8 @@ article_tags = Table(
     Column("salience", Float, nullable=False),
     Column("rank", Integer, nullable=False),  # 0 = the article's most salient tag
     Index("ix_article_tags_page", "entity_id", "sort_at", "article_id"),
-    Index("ix_article_tags_article", "article_id", "rank"),
+    # entity_id too, so the tags of cards and the related tags read the index alone
+    Index("ix_article_tags_article_entity", "article_id", "rank", "entity_id"),
 )
 
 # The editions an article belongs to: its publisher's region and the regions of the places
