@@ -281,3 +281,31 @@ def test_live_updates_reach_every_web_process(
             if worker is not None:
                 worker.stop()
     assert [[e["card"]["url"] for e in got] for got in events] == [publisher.urls()] * 2
+
+
+def test_a_standby_scheduler_takes_over_when_the_leader_dies(
+    pg: Store, space: RedisSpace, http_server: LoopbackServer
+) -> None:
+    from tagwire.workers.beat import Scheduler
+
+    publisher = Publisher(http_server, 1)
+    feed_id, _ = _add_publisher(pg, publisher)
+    env = worker_env(pg.url, space)
+    queue = _queue(env)
+    leader, standby = (
+        Scheduler(pg, settings(env), queue, space.client, tick_seconds=0.1, lease_seconds=0.5)
+        for _ in range(2)
+    )
+    assert leader.tick() == 1 and standby.tick() == 0  # one queues, the other stands by
+    key = f"{space.prefix}scheduler:leader"
+    assert space.client.get(key).decode() == leader.token
+    # The leader dies without a word (no resign): its lease runs out, the standby leads.
+    until(lambda: standby.leads(), timeout=5)
+    assert space.client.get(key).decode() == standby.token
+    assert not leader.leads()
+    assert standby.tick() == 0  # the feed is claimed: still not queued twice
+    space.client.delete(f"{space.prefix}poll:{feed_id}")  # its poll ran (the task's part)
+    _make_due(pg, feed_id)
+    assert standby.tick() == 1
+    standby.resign()
+    assert not space.client.exists(key)

@@ -343,6 +343,7 @@ def _worker(args: argparse.Namespace, settings: config.Config) -> int:
 
 
 def _scheduler(args: argparse.Namespace, settings: config.Config) -> int:
+    import signal
     import threading
 
     from tagwire.workers.celery_app import make_app
@@ -350,7 +351,11 @@ def _scheduler(args: argparse.Namespace, settings: config.Config) -> int:
     if args.sources:
         Store(settings.database_url).upsert_sources(sources.load(args.sources))
     print(f"tagwire {__version__} scheduler (database {settings.database_url})", flush=True)
-    _run_scheduler(make_app(settings), settings, threading.Event())
+    stop = threading.Event()
+    # SIGTERM (systemd, docker stop) ends the loop, which gives up the lead at once: a
+    # standby scheduler takes over now rather than when the lease runs out.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    _run_scheduler(make_app(settings), settings, stop)
     return 0
 
 

@@ -68,6 +68,7 @@ class Scheduler:
         client: Any,  # redis.Redis
         tick_seconds: float = 5.0,
         claim_seconds: float = 600.0,
+        lease_seconds: float = 15.0,
     ) -> None:
         self.store = store
         self.config = config
@@ -77,8 +78,9 @@ class Scheduler:
         self.token = uuid.uuid4().hex
         self.tick_seconds = tick_seconds
         self.claim_seconds = claim_seconds
-        # Renewed every tick: three ticks missed and another scheduler may take over.
-        self.lease_ms = int(max(3 * tick_seconds, 15.0) * 1000)
+        # Renewed every tick; at least three ticks long, so that one slow tick (a long
+        # database query) does not hand the lead over while its holder is alive.
+        self.lease_ms = int(max(3 * tick_seconds, lease_seconds) * 1000)
         self._lead = client.register_script(LEAD)
         self._resign = client.register_script(RESIGN)
 
