@@ -4,6 +4,8 @@ of each test's own) and a fresh PostgreSQL database, fetching from loopback publ
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -309,3 +311,30 @@ def test_a_standby_scheduler_takes_over_when_the_leader_dies(
     assert standby.tick() == 1
     standby.resign()
     assert not space.client.exists(key)
+
+
+def test_a_pool_process_killed_mid_task_hands_its_task_back_at_once(
+    pg: Store, space: RedisSpace, http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """kill -9 of a prefork pool process (not of the worker): its task goes back to the
+    queue at once (task_reject_on_worker_lost), long before the visibility timeout."""
+    publisher = Publisher(http_server, 3, hold={"/a/1"})
+    feed_id, source_id = _add_publisher(pg, publisher)
+    env = worker_env(pg.url, space, TAGWIRE_NER="false", TAGWIRE_VISIBILITY_TIMEOUT="3600")
+    worker = Worker(env, tmp_path / "worker.log", "--pool=prefork", "--concurrency=1")
+    try:
+        _queue(env).poll_feed(feed_id, source_id)
+        until(lambda: publisher.page_hits("/a/1") == 1, timeout=60)
+        (child,) = _children(worker.process.pid)
+        os.kill(child, signal.SIGKILL)
+        publisher.release.set()
+        until(lambda: pg.counts()["articles"] == 3, timeout=60)
+    finally:
+        worker.stop()
+    assert publisher.page_hits("/a/1") == 2, worker.output()
+    assert sorted(url for url, _ in _articles(pg)) == sorted(publisher.urls())
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()]
