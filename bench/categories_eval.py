@@ -313,22 +313,22 @@ def sweep(
 
 def summary_line(name: str, half: str, s: Scores) -> str:
     return (
-        f"{NAMES[name]} {half} half: accuracy {s.accuracy:.3f} on {s.items} articles "
-        f"(labelled {s.coverage:.1%})"
+        f"{NAMES[name]} {half} half: accuracy {s.accuracy:.4f} ({s.right} of {s.items} "
+        f"articles right, labelled {s.coverage:.1%})"
     )
 
 
 def accuracy_table(results: dict[tuple[str, str], Scores]) -> str:
     lines = [
-        "| data set | half | articles | accuracy | goal | labelled |",
-        "|---|---|---|---|---|---|",
+        "| data set | half | articles | right | accuracy | goal | labelled |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in ("bbc", "ag"):
         for half in ("report", "tune"):
             s = results[(name, half)]
             label = "**report**" if half == "report" else "tune (settings chosen here)"
             lines.append(
-                f"| {NAMES[name]} | {label} | {s.items} | {s.accuracy:.3f} | "
+                f"| {NAMES[name]} | {label} | {s.items} | {s.right} | {s.accuracy:.4f} | "
                 f"{GOALS[name]:.2f} | {s.coverage:.1%} |"
             )
     return "\n".join(lines)
@@ -396,7 +396,7 @@ Confusion (rows: gold; columns: the label given; {NONE}: unclear, no label):
         )
     bbc_n, ag_n = len(sets["bbc"]), len(sets["ag"])
     goals = "; ".join(
-        f"{NAMES[name]} {results[(name, 'report')].accuracy:.3f} against {GOALS[name]:.2f}, "
+        f"{NAMES[name]} {results[(name, 'report')].accuracy:.4f} against {GOALS[name]:.2f}, "
         + ("met" if results[(name, "report")].accuracy >= GOALS[name] else "not met")
         for name in ("bbc", "ag")
     )
@@ -413,10 +413,15 @@ evaluation only. Each set is cut in two halves by the SHA-1 of the item (BBC:
 folder/file, AG: title and description). The settings (title boost {TITLE_BOOST}, minimum
 score {MIN_SCORE}) were chosen on the tune halves, and the lexicon was revised by hand after
 reading misclassified tune-half articles; no report-half article was read, and only the
-report halves' totals were printed. All 17 labels are open (a BBC politics article called
-Labour is wrong); AG's World is right when the label is none of Sport, Business & Economy,
-Science & Technology. An article left without a label counts as wrong. No learning from
-a deployment's own articles (it is off by default).
+report halves' totals were printed. The lexicon names no particular person, company,
+product, title, team, stadium, country, city or story: a review (issue 6) removed some 470
+such entries, which fitted these data sets' news of 2004-2005 (a bank, a footballer, a
+games console, a minister) and not a reader's news of today; with them the report halves
+had scored 0.9071 (BBC) and 0.8145 (AG), without them 0.8995 and 0.7704, before a little
+general vocabulary was added from tune-half errors. All 17 labels are open (a BBC
+politics article called Labour is wrong); AG's World is right when the label is none of
+Sport, Business & Economy, Science & Technology. An article left without a label counts as
+wrong. No learning from a deployment's own articles (it is off by default).
 
 {accuracy_table(results)}
 
@@ -424,8 +429,8 @@ Goals on the report halves: {goals}.
 
 Diagnostic, not what ships: with the choice closed to each set's own classes (the best of
 BBC's five labels; for AG, Sport, Business & Economy, Science & Technology, or the best
-other label as World), the report halves score {closed["bbc"].accuracy:.3f} (BBC) and
-{closed["ag"].accuracy:.3f} (AG). The gap to the open 17-label figures is articles that
+other label as World), the report halves score {closed["bbc"].accuracy:.4f} (BBC) and
+{closed["ag"].accuracy:.4f} (AG). The gap to the open 17-label figures is articles that
 the taxonomy lets the classifier file elsewhere: a celebrity's or a company's trial under
 Crime & Justice, a budget under Politics, a strike under Labour, a charity single for
 tsunami relief under Disasters & Accidents.
@@ -469,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(summary_line(name, half, s))
     closed = evaluate_closed(sets)
     for name, s in closed.items():
-        print(f"{NAMES[name]} report half, closed to its own classes: {s.accuracy:.3f}")
+        print(f"{NAMES[name]} report half, closed to its own classes: {s.accuracy:.4f}")
     if args.errors:
         predict = predictor()
         for name, items in sets.items():

@@ -230,14 +230,30 @@ def _score(label: str, title: str, text: str = "") -> float:
 
 
 def test_plurals_with_another_meaning_match_only_as_written() -> None:
-    # "Aids" is not "aid", "Commons" not "common", the Mets and the Browns not "met" and
-    # Gordon Brown: the built-in lexicon lists those as exact words
+    # "Aids" is not "aid", "Commons" not "common", "Ashes" not "ash": the built-in lexicon
+    # lists those as exact words
     assert _score("Health", "Rich nations pledge development aid") == 0
     assert _score("Health", "Rich nations pledge money to fight Aids") > 0
     assert _score("Politics", "A common problem for the firm") == 0
     assert _score("Politics", "The Commons votes tonight") > 0
-    assert _score("Sport", "Gordon Brown met the bankers") == 0
-    assert _score("Sport", "The Mets beat the Browns") > 0
+    assert _score("Sport", "Volcanic ashes fall on the town") == 0
+    assert _score("Sport", "England retain the Ashes") > 0
+
+
+def test_the_lexicon_names_no_particular_people_firms_products_or_teams() -> None:
+    # issue 6: names of the evaluation sets' stories fit those sets, not a reader's news
+    # (a deployment learns its own names at run time, DeploymentExamples)
+    lex = lexicon()
+    for name in (
+        "worldcom", "snoop dogg", "da vinci code", "half life 2", "kilroy silk", "band aid",
+        "microsoft", "google", "tony blair", "bush", "arsenal", "chelsea", "yankee",
+        "beckham", "federer", "eminem", "enron", "ipod", "xbox", "iraq", "fallujah",
+    ):  # fmt: skip
+        assert name not in lex.terms, name
+    assert not {"Mets", "Browns", "Apple", "Sony", "Windows", "Abbas"} & set(lex.exact)
+    # the lasting institutions of a topic stay
+    for term in ("premier league", "nasdaq", "nato", "world cup", "oscar", "fifa", "wto"):
+        assert term in lex.terms, term
 
 
 def test_a_ministerial_post_counts_for_politics_too() -> None:

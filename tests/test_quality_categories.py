@@ -23,16 +23,18 @@ from conftest import shared_data
 # sha256[:16] of the files (bench.categories_eval.checksum): BBC's 2,225 article files,
 # AG's test.csv.
 CHECKSUMS = {"bbc": "a5fd6e84c5b52786", "ag": "a5c34aaa32ada335"}
-# Measured (docs/quality.md, "## Categories"): report halves BBC 0.907 (957 of 1,055), AG
-# 0.815 (3,083 of 3,785); tune halves BBC 0.930 (997 of 1,072), AG 0.823 (3,141 of 3,815).
-# Floors: the measured figure rounded down to the hundredth, so BBC's report floor is the
-# issue's goal, 0.90 (BBC tune: 0.92, as 0.93 would leave no margin at all). The classifier
-# is deterministic: only a change to it or to the data moves these figures.
+# Measured (docs/quality.md, "## Categories"), after the review of issue 6 took every name
+# of a particular person, company, product, title, team, place or story out of the lexicon:
+# report halves BBC 0.8995 (949 of 1,055; the goal, 0.90, is missed by one article), AG
+# 0.7712 (2,919 of 3,785; goal 0.80, missed); tune halves BBC 0.9188 (985 of 1,072), AG
+# 0.7790 (2,972 of 3,815). Floors: each figure rounded down to the hundredth; they guard
+# against regressions and are not the goals. The classifier is deterministic: only a
+# change to it or to the data moves these figures.
 FLOORS = {
-    ("bbc", "report"): 0.90,
-    ("ag", "report"): 0.81,
-    ("bbc", "tune"): 0.92,
-    ("ag", "tune"): 0.82,
+    ("bbc", "report"): 0.89,
+    ("ag", "report"): 0.77,
+    ("bbc", "tune"): 0.91,
+    ("ag", "tune"): 0.77,
 }
 # The issue's goal is 200 articles/s on one core; measured 575-1,500/s on BBC's full
 # articles. The gate keeps the goal itself: timings on a shared machine are noisy.
