@@ -24,6 +24,7 @@ from tagwire import config as config_module
 from tagwire.analyse import PageBody, warm_up
 from tagwire.config import Config
 from tagwire.dedup import canonical_url
+from tagwire.entities.places import country_of
 from tagwire.errors import ConfigError, Outcome
 from tagwire.fetch import Fetcher
 from tagwire.pipeline import Pipeline, fetch_page
@@ -144,4 +145,7 @@ def warm(app: Any) -> None:
     rt = runtime(app)
     if rt.pipeline.run_ner:
         warm_up()
+    # The GeoNames tables behind a place's country load on first use (about 1.5 s), in the
+    # store step: here, so that no article pays for them.
+    country_of("Paris")
     log.info("worker process %s ready (database %s)", os.getpid(), rt.config.database_url)

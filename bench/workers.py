@@ -1,0 +1,203 @@
+"""Ingest throughput of `tagwire worker` on PostgreSQL: one pool process, then two.
+
+The publishers and pages are those of bench/ingest.py (the 138 real pages of the
+article-extraction benchmark behind six RSS feeds on a loopback server). For each worker
+count: a fresh PostgreSQL database on the shared server, a fresh key prefix on the shared
+Redis, the sources added, then `tagwire worker --pool=prefork --concurrency=N` started and
+left to load its models (every pool process says it is ready) before the clock starts;
+then one poll task per feed is queued and the clock stops when every item is stored
+(listed or folded). Peak RSS of the worker and its pool processes is sampled every 0.2 s.
+
+The issue's goal: two processes >= 1.6 x one on 2 cores.
+
+    python -m bench.workers            # writes its section of docs/benchmarks.md
+    python -m bench.workers --rounds 1 --no-write
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+
+import tagwire.sources
+from bench.ingest import (
+    BENCH_DOC,
+    DATA,
+    DOC_HEADER,
+    FEEDS,
+    Site,
+    _family,
+    _rss_kb,
+    build_feeds,
+    serve,
+    wait_for_quiet,
+    write_sources,
+)
+from bench.metrics import aeb_pages
+from bench.report import machine, replace_section, revision
+from tagwire import config
+from tagwire.store import Store
+from tagwire.workers.celery_app import TaskQueue, make_app
+
+POSTGRES = os.environ.get("TAGWIRE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("TAGWIRE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+SECTION = "## Scale-out ingest (Celery workers, PostgreSQL)"
+GOAL_RATIO = 1.6
+
+
+@dataclass
+class Run:
+    processes: int
+    items: int
+    seconds: float
+    peak_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.items / self.seconds
+
+
+@contextmanager
+def database() -> Iterator[str]:
+    name = f"tagwire_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES}/{name}"
+    finally:
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def one_run(processes: int, base: str, feed_paths: list[str], items: int, work: Path) -> Run:
+    prefix = f"tagwire-bench-{uuid.uuid4().hex[:8]}:"
+    with database() as url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TAGWIRE_")}
+        env |= {
+            "TAGWIRE_DATABASE_URL": url,
+            "TAGWIRE_REDIS_URL": REDIS,
+            "TAGWIRE_REDIS_PREFIX": prefix,
+            "TAGWIRE_ALLOWED_HOSTS": "127.0.0.1",
+            "TAGWIRE_HOST_DELAY": "0",
+            "TAGWIRE_HOST_CONCURRENCY": "16",
+        }
+        store = Store(url)
+        sources_file = work / "sources.toml"
+        write_sources(sources_file, base, feed_paths)
+        store.upsert_sources(tagwire.sources.load(str(sources_file)))
+        log = work / f"worker-{processes}.log"
+        command = [sys.executable, "-m", "tagwire.cli", "-v", "worker", "--pool=prefork"]
+        command.append(f"--concurrency={processes}")
+        with log.open("wb") as out:
+            worker = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait(lambda: log.read_text(errors="replace").count("ready (database") >= processes)
+            wait_for_quiet(30)
+            queue = TaskQueue(make_app(config.load(env)))
+            peak = [0]
+            stop = threading.Event()
+            sampler = threading.Thread(target=_sample, args=(worker.pid, peak, stop))
+            sampler.start()
+            started = time.monotonic()
+            for feed in store.feeds():
+                queue.poll_feed(feed.id, feed.source_id)
+            _wait(lambda: _stored(store) >= items, timeout=600)
+            seconds = time.monotonic() - started
+            stop.set()
+            sampler.join()
+        finally:
+            worker.terminate()
+            worker.wait(30)
+            store.close()
+            _clean(prefix)
+    return Run(processes, items, seconds, peak[0] / 1024)
+
+
+def _stored(store: Store) -> int:
+    counts = store.counts()
+    return counts["articles"] + counts["duplicates"]
+
+
+def _sample(root: int, peak: list[int], stop: threading.Event) -> None:
+    while not stop.wait(0.2):
+        peak[0] = max(peak[0], sum(_rss_kb(pid) for pid in _family(root)))
+
+
+def _wait(condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the workers did not get there")
+        time.sleep(0.05)
+
+
+def _clean(prefix: str) -> None:
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(match=prefix + "*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+def report(runs: dict[int, Run]) -> str:
+    one, two = runs[1], runs[2]
+    ratio = two.rate / one.rate
+    verdict = "met" if ratio >= GOAL_RATIO else "not met"
+    lines = [
+        SECTION,
+        "",
+        f"`python -m bench.workers` at {revision()} on {machine()}: the {one.items} real pages "
+        "of bench/ingest.py behind six feeds on a loopback server, `tagwire worker "
+        "--pool=prefork` on a fresh PostgreSQL database (shared server), Redis broker; "
+        "models loaded before the clock starts; best of the rounds.",
+        "",
+        "| pool processes | articles | seconds | articles/s | peak RSS (worker + pool) |",
+        "|---|---|---|---|---|",
+    ]
+    for run in (one, two):
+        lines.append(
+            f"| {run.processes} | {run.items} | {run.seconds:.1f} | {run.rate:.1f} | "
+            f"{run.peak_mb:.0f} MB |"
+        )
+    lines += ["", f"Two processes: {ratio:.2f} x one (goal {GOAL_RATIO} x: {verdict}).", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    pages = list(aeb_pages(DATA))
+    site = Site({page.id: page.html for page in pages})
+    server, base = serve(site)
+    feed_paths = build_feeds(site, base, pages, FEEDS)
+    runs: dict[int, Run] = {}
+    with tempfile.TemporaryDirectory() as work:
+        for _ in range(args.rounds):
+            for processes in (1, 2):
+                run = one_run(processes, base, feed_paths, len(pages), Path(work))
+                print(f"{processes} process(es): {run.rate:.1f} articles/s, {run.peak_mb:.0f} MB")
+                if processes not in runs or run.rate > runs[processes].rate:
+                    runs[processes] = run
+    server.shutdown()
+    text = report(runs)
+    print(text)
+    if not args.no_write:
+        replace_section(BENCH_DOC, SECTION, text, DOC_HEADER)
+
+
+if __name__ == "__main__":
+    main()
