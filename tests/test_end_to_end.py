@@ -314,9 +314,10 @@ def test_every_grouping_can_be_explained(deployment: Deployment) -> None:
     why = [deployment.api.get(f"/api/v1/articles/{c['id']}/story").json() for c in event]
     assert sorted(w["decision"] for w in why) == ["joined", "joined", "joined", "started"]
     for w in why:
-        assert w["story_id"] == event[0]["story_id"]
+        assert w["story_id"] == event[0]["story_id"] and w["merges"] == []
         if w["decision"] == "joined":
             assert w["score"] >= 0.3 and 0 < w["text_similarity"] <= 1
+            assert 0 < w["meaning_similarity"] <= 1  # of the headline and the story's mean
             assert "ElenaMarchetti" in w["shared_tags"]
 
 

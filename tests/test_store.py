@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
+from tagwire.embeddings import cosine
 from tagwire.errors import NotFound
-from tagwire.store import BadCursor, Store
-from tagwire.stories import Decision
+from tagwire.store import BadCursor, Store, Writer
+from tagwire.store.migrations import migrate
+from tagwire.stories import Decision, Merge, choose_story, headline_meaning, index_keys, terms
 from tagwire.types import Article, EntityKind, Mention, Source
 
 T0 = datetime(2025, 7, 11, 10, tzinfo=UTC)
@@ -178,3 +181,82 @@ def test_tags_answer_to_forms_never_seen(store: Store) -> None:
     assert find_tag(store, "JaeMyungLee").slug == "LeeJaemyung"
     with pytest.raises(NotFound):
         find_tag(store, "HillaryClinton")
+
+
+# --- stories: meaning vectors and merges ----------------------------------------------------
+
+
+def _headline(w: Writer, n: int, title: str, source: int) -> tuple[int, int]:
+    """Store a headline as the pipeline does; returns (article id, story id)."""
+    vector, meaning = terms(title, ""), headline_meaning(title)
+    article = replace(_article(n, T0), title=title, mentions=())
+    candidates = w.story_candidates(index_keys(vector, {}), T0, timedelta(hours=72))
+    decision = choose_story(vector, (), T0, candidates, meaning=meaning)
+    article_id = w.insert_article(
+        article,
+        source_id=source,
+        feed_id=None,
+        seen_at=T0,
+        duplicate_of=None,
+        entity_scores={},
+        mention_entities=[],
+        terms=vector,
+        decision=decision,
+        meaning=meaning,
+    )
+    story_id = w.story_of(article_id)
+    assert story_id is not None
+    return article_id, story_id
+
+
+def test_story_vectors_are_stored_and_stories_merge(store: Store) -> None:
+    sources = store.upsert_sources(
+        [
+            Source(f"P{i}", f"https://p{i}.example/", (f"https://p{i}.example/rss",))
+            for i in range(3)
+        ]
+    )
+    with store.writer() as w:
+        a1, big = _headline(
+            w, 1, "Mark Carney tells MPs Bank of England will overhaul oversight", sources[0]
+        )
+        a2, same = _headline(w, 2, "Carney: Bank of England to overhaul its oversight", sources[1])
+        a3, small = _headline(w, 3, "BoE governor grilled by Treasury select committee", sources[2])
+        assert same == big and small != big, "the third headline shares no word: a story of its own"
+        stored, second = w.story(big), headline_meaning("Carney: Bank of England to overhaul")
+        assert stored.size == 2 and stored.meaning is not None and second is not None
+        assert cosine(stored.meaning, second) > 0.8  # the mean of the two, read back
+        w.merge_stories(Merge(keep=big, gone=small, similarity=0.5))
+        assert w.story_of(a3) == big
+        # The merged story's index keys still find a story: the one it became part of.
+        found = w.story_candidates(["t:treasury"], T0, timedelta(hours=1))
+        assert [s.id for s in found] == [big]
+    story = store.story(small)  # the gone story's id answers with the kept story
+    assert (story.id, story.article_count, story.publishers) == (big, 3, 3)
+    assert {c.id for c in store.list_cards(story_id=big).items} == {a1, a2, a3}
+    why = store.story_choice(a3)
+    assert why.story_id == big and why.started
+    assert [(m.story_id, m.into, m.similarity) for m in why.merges] == [(small, big, 0.5)]
+    joined = store.story_choice(a2)
+    assert not joined.started and joined.merges == ()
+    assert joined.meaning_similarity is not None and joined.meaning_similarity > 0.5
+    assert store.counts()["stories"] == 1
+
+
+def test_story_schema_7_is_added_to_an_older_database(store: Store) -> None:
+    _fill(store, 1)
+    columns = {
+        "stories": ["meaning", "merged_into", "merge_similarity"],
+        "articles": ["story_origin", "story_started", "story_meaning"],
+    }
+    with store.engine.begin() as conn:
+        for table, names in columns.items():
+            for name in names:
+                conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {name}"))
+        conn.execute(text("DELETE FROM schema_version WHERE version >= 7"))
+    with store.engine.begin() as conn:
+        assert 7 in migrate(conn)
+    with store.writer() as w:
+        old = w.story(1)
+        assert old.meaning is None and old.size == 1
+    assert store.story_choice(1).started  # stored before: the first article started it

@@ -2,7 +2,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tagwire.stories import StoryRules, choose_story, cosine, merge_terms, terms, threshold_for
+import numpy as np
+
+from tagwire.embeddings import embed
+from tagwire.stories import (
+    StoryRules,
+    choose_merge,
+    choose_story,
+    cosine,
+    grow,
+    headline_meaning,
+    merge_terms,
+    merged,
+    start,
+    terms,
+    threshold_for,
+    weights_for,
+)
 from tagwire.types import StoryCandidate
 
 NOW = datetime(2025, 7, 11, 12, tzinfo=UTC)
@@ -85,3 +101,87 @@ def test_headlines_need_less_to_join_than_full_articles() -> None:
     article = terms("Pacific Rim Dairy opens Singapore hub", LEAD_B)
     assert threshold_for(rules, headline) == rules.threshold_short
     assert threshold_for(rules, article) == rules.threshold
+
+
+# --- meaning vectors and merges -------------------------------------------------------------
+
+
+def headline_story(sid: int, titles: list[str], hours_ago: float = 1) -> StoryCandidate:
+    """A story of headlines (no lead): its terms' centroid and its headlines' mean vector."""
+    at = NOW - timedelta(hours=hours_ago)
+    first = start(sid, titles[0], terms(titles[0], ""), (), at, headline_meaning(titles[0]))
+    story = first
+    for title in titles[1:]:
+        story = grow(story, terms(title, ""), (), at, headline_meaning(title))
+    return story
+
+
+def test_a_paraphrase_sharing_one_word_joins_by_meaning() -> None:
+    taper = headline_story(1, ["Fed's Plosser: Taper pace may be too slow"])
+    other = headline_story(2, ["Bieber surprises with SXSW performance"])
+    title = "Fed official says weak data caused by weather, should not slow taper"
+    vector = terms(title, "")
+    without = choose_story(vector, (), NOW, [taper, other])
+    assert without.story_id is None, "without the meaning, one shared word is too little"
+    decision = choose_story(vector, (), NOW, [taper, other], meaning=headline_meaning(title))
+    assert decision.story_id == 1 and decision.meaning_similarity > 0.5
+    assert decision.score >= threshold_for(StoryRules(), vector)
+
+
+def test_full_articles_lean_on_their_words_headlines_on_their_meaning() -> None:
+    rules = StoryRules()
+    assert weights_for(rules, terms("Titanfall beta opens to all", "")) == (
+        rules.meaning_weight_short,
+        rules.text_weight_short,
+    )
+    assert weights_for(rules, terms("Pacific Rim Dairy opens Singapore hub", LEAD_B)) == (
+        rules.meaning_weight,
+        rules.text_weight,
+    )
+
+
+def test_a_story_keeps_the_mean_of_its_headlines_vectors() -> None:
+    titles = ["Chiquita to buy Fyffes", "Chiquita, Fyffes agree to merge", "Banana giant born"]
+    story = headline_story(1, titles)
+    vectors = [embed(t) for t in titles]
+    assert story.size == 3 and story.meaning is not None
+    assert np.allclose(story.meaning, np.mean(vectors, axis=0), atol=1e-6)
+
+
+CARNEY = [
+    "Mark Carney tells MPs Bank of England will overhaul oversight",
+    "Carney: BoE to review its supervision after forex probe",
+    "Bank of England governor Carney faces Treasury committee",
+]
+CARNEY_2 = [
+    "BoE's Carney grilled by Treasury select committee",
+    "Carney says Bank of England oversight to change",
+]
+
+
+def test_converged_stories_merge_into_the_larger() -> None:
+    big, small = headline_story(7, CARNEY), headline_story(9, CARNEY_2)
+    unrelated = headline_story(3, ["Lena Dunham apologises for joke on Twitter"])
+    merge = choose_merge(small, [unrelated, big, small])
+    assert merge is not None and (merge.keep, merge.gone) == (7, 9)
+    assert merge.similarity >= StoryRules().merge_threshold
+    one = merged(big, small)
+    assert one.id == 7 and one.size == 5
+    assert abs(sum(v * v for v in one.terms.values()) - 1) < 1e-9
+    mean = (big.meaning * 3 + small.meaning * 2) / 5  # type: ignore[operator]
+    assert one.meaning is not None and np.allclose(one.meaning, mean, atol=1e-6)
+    assert choose_merge(unrelated, [big, small]) is None
+
+
+def test_stories_a_day_apart_do_not_merge() -> None:
+    big, small = headline_story(7, CARNEY), headline_story(9, CARNEY_2, hours_ago=30)
+    assert choose_merge(big, [small]) is None
+
+
+def test_stories_stored_without_vectors_get_one_from_their_next_article() -> None:
+    old = story(1, "Geneva trade summit", "", set())  # stored before stories had vectors
+    assert old.meaning is None and choose_merge(old, []) is None
+    meaning = headline_meaning("Geneva trade summit ends with a deal")
+    grown = grow(old, terms("Geneva trade summit ends with a deal", ""), (), NOW, meaning)
+    assert grown.meaning is not None and np.allclose(grown.meaning, meaning)  # type: ignore[arg-type]
+    assert headline_meaning("... !") is None

@@ -44,8 +44,16 @@ from tagwire.neardup import MIN_WORDS, Fingerprint, band_keys, best_match
 from tagwire.robots import RobotsCache
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor, Writer
-from tagwire.stories import Decision, StoryRules, choose_story, index_keys, terms
-from tagwire.types import Article, FeedItem, PassReport, now_utc
+from tagwire.stories import (
+    Decision,
+    StoryRules,
+    choose_merge,
+    choose_story,
+    headline_meaning,
+    index_keys,
+    terms,
+)
+from tagwire.types import Article, FeedItem, PassReport, StoryCandidate, now_utc
 
 log = logging.getLogger("tagwire.pipeline")
 UNCHANGED_BATCH = 100  # 304 answers stored per transaction
@@ -344,6 +352,7 @@ class Pipeline:
         seen_at = now_utc()
         at = article.published_at or seen_at
         fp = analysis.fingerprint
+        meaning = headline_meaning(article.title)  # before the write lock: it loads a model once
         with self.store.writer() as w:
             known = w.article_for_urls([url, item_url])
             if known is not None:
@@ -363,14 +372,10 @@ class Pipeline:
                 at, words, survivor.sort_at, survivor.words
             )
             decision = None
+            candidates: list[StoryCandidate] = []
             if survivor is None:
-                decision = choose_story(
-                    vector,
-                    scores,
-                    at,
-                    w.story_candidates(index_keys(vector, scores), at, self.rules.window),
-                    self.rules,
-                )
+                candidates = w.story_candidates(index_keys(vector, scores), at, self.rules.window)
+                decision = choose_story(vector, scores, at, candidates, self.rules, meaning)
             elif replaces:
                 decision = Decision(survivor.story_id, 1.0, 1.0, ())
             article_id = w.insert_article(
@@ -384,15 +389,29 @@ class Pipeline:
                 terms=vector,
                 decision=decision,
                 fingerprint=fp,
+                meaning=meaning,
             )
             if survivor is not None and replaces:
                 w.fold(survivor.id, into=article_id)
+            if candidates:
+                self._merge_if_converged(w, article_id, candidates)
         if survivor is None and self.on_article is not None:
             try:
                 self.on_article(article_id)
             except Exception:  # a listener's failure never costs an article
                 log.exception("live update failed article=%s", article_id)
         return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
+
+    def _merge_if_converged(
+        self, w: Writer, article_id: int, candidates: list[StoryCandidate]
+    ) -> None:
+        """Merge the story the article joined (or started) with the recent story it has now
+        grown close to, if any: the other stories the article was scored against."""
+        story_id = w.story_of(article_id)
+        if story_id is not None:
+            merge = choose_merge(w.story(story_id), candidates, self.rules)
+            if merge is not None:
+                w.merge_stories(merge)
 
 
 async def fetch_page(fetcher: Fetcher, item: FeedItem) -> tuple[PageBody | None, str | None]:

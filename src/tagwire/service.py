@@ -243,8 +243,8 @@ def article_json(record: ArticleRecord) -> JSON:
 def story_json(
     store: Store, story_id: int, cursor: str | None = None, limit: str | None = None
 ) -> tuple[StoryRecord, Page, JSON]:
-    story = store.story(story_id)
-    page = list_articles(store, story=str(story_id), cursor=cursor, limit=limit)
+    story = store.story(story_id)  # a merged story's id answers with the one it is part of
+    page = list_articles(store, story=str(story.id), cursor=cursor, limit=limit)
     body = {
         "story": {
             "id": story.id,
@@ -373,8 +373,13 @@ def story_choice_json(store: Store, article_id: int) -> JSON:
         "decision": how,
         "duplicate_of": choice.duplicate_of,
         "score": _rounded(choice.score),
+        "meaning_similarity": _rounded(choice.meaning_similarity),
         "text_similarity": _rounded(choice.text_similarity),
         "shared_tags": [e.slug for e in choice.shared],
+        "merges": [
+            {"story_id": m.story_id, "into": m.into, "similarity": _rounded(m.similarity)}
+            for m in choice.merges
+        ],
     }
 
 

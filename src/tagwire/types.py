@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tagwire.embeddings import Vector
 
 
 def utc(value: datetime) -> datetime:
@@ -137,6 +141,9 @@ class StoryCandidate:
     last_seen: datetime
     first_seen: datetime
     size: int = 1  # articles in the story
+    # The mean of its articles' headline vectors (tagwire.embeddings); None for a story stored
+    # before stories had vectors. Not compared: numpy arrays have no single truth value.
+    meaning: Vector | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

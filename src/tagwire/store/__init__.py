@@ -32,10 +32,11 @@ from tagwire.store.records import (
     MentionRecord,
     SourceRecord,
     StoryChoice,
+    StoryMerge,
     StoryRecord,
     WebhookRecord,
 )
-from tagwire.store.writer import Curator, Writer, _new_id, record_change
+from tagwire.store.writer import MAX_MERGE_CHAIN, Curator, Writer, _new_id, record_change
 from tagwire.types import Source, now_utc
 
 __all__ = [
@@ -804,6 +805,9 @@ class Store:
                     t.articles.c.story_text,
                     t.articles.c.story_shared,
                     t.articles.c.duplicate_of,
+                    t.articles.c.story_origin,
+                    t.articles.c.story_started,
+                    t.articles.c.story_meaning,
                 ).where(t.articles.c.id == article_id)
             ).first()
             if row is None:
@@ -813,19 +817,25 @@ class Store:
                 r.id: _entity(r)
                 for r in conn.execute(select(*ENTITY).where(t.entities.c.id.in_(shared_ids)))
             }
-            first = conn.execute(
-                select(func.min(t.articles.c.id)).where(
-                    t.articles.c.story_id == row.story_id, t.articles.c.listed.is_(True)
-                )
-            ).scalar_one()
+            started = row.story_started
+            if started is None:  # stored before schema 7: the first article started it
+                first = conn.execute(
+                    select(func.min(t.articles.c.id)).where(
+                        t.articles.c.story_id == row.story_id, t.articles.c.listed.is_(True)
+                    )
+                ).scalar_one()
+                started = first == article_id and row.duplicate_of is None
+            merges = _merges(conn, row.story_origin, row.story_id)
         return StoryChoice(
             article_id=article_id,
             story_id=row.story_id,
-            started=first == article_id and row.duplicate_of is None,
+            started=bool(started),
             duplicate_of=row.duplicate_of,
             score=row.story_score,
             text_similarity=row.story_text,
             shared=tuple(entities[i] for i in shared_ids if i in entities),
+            meaning_similarity=row.story_meaning,
+            merges=merges,
         )
 
     def mentions(self, article_id: int, entity_id: int) -> list[MentionRecord]:
@@ -840,10 +850,18 @@ class Store:
         return [MentionRecord(r.surface, r.name, r.start, r.end, r.in_title) for r in rows]
 
     def story(self, story_id: int) -> StoryRecord:
+        """A story; the id of one merged into another answers with that one (see its id)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(t.stories).where(t.stories.c.id == story_id)).first()
+            for _ in range(MAX_MERGE_CHAIN):
+                if row is None or row.merged_into is None:
+                    break
+                row = conn.execute(
+                    select(t.stories).where(t.stories.c.id == row.merged_into)
+                ).first()
             if row is None:
                 raise NotFound("story", story_id)
+            story_id = row.id
             tag_rows = conn.execute(
                 select(*ENTITY, func.sum(t.article_tags.c.salience).label("weight"))
                 .join(t.article_tags, t.article_tags.c.entity_id == t.entities.c.id)
@@ -998,10 +1016,26 @@ class Store:
                     .select_from(t.articles)
                     .where(t.articles.c.listed.is_(False))
                 ).scalar_one(),
-                "stories": conn.execute(select(func.count()).select_from(t.stories)).scalar_one(),
+                "stories": conn.execute(
+                    select(func.count())
+                    .select_from(t.stories)
+                    .where(t.stories.c.merged_into.is_(None))  # a merged one lives on in another
+                ).scalar_one(),
                 "entities": conn.execute(select(func.count()).select_from(t.entities)).scalar_one(),
                 "sources": conn.execute(select(func.count()).select_from(t.sources)).scalar_one(),
             }
+
+
+def _merges(conn: Connection, origin: int | None, story_id: int | None) -> tuple[StoryMerge, ...]:
+    """The merges that took an article's story (``origin``) into the one it is in now."""
+    merges: list[StoryMerge] = []
+    while origin is not None and origin != story_id and len(merges) < MAX_MERGE_CHAIN:
+        row = conn.execute(select(t.stories).where(t.stories.c.id == origin)).first()
+        if row is None or row.merged_into is None:
+            break
+        merges.append(StoryMerge(int(row.id), int(row.merged_into), row.merge_similarity))
+        origin = row.merged_into
+    return tuple(merges)
 
 
 def _entity(row: Any) -> EntityRecord:

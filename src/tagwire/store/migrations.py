@@ -135,6 +135,19 @@ def _v6_changes(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _v7_story_meaning(conn: Connection) -> None:
+    """Stories keep the mean of their articles' headline vectors and can merge; articles keep
+    their own story decision (schema.stories and schema.articles say what each column is).
+    Stories stored before get a vector from the next article that joins them."""
+    blob = "BLOB" if conn.dialect.name == "sqlite" else "BYTEA"
+    _add_columns(
+        conn, "stories", [f"meaning {blob}", "merged_into INTEGER", "merge_similarity FLOAT"]
+    )
+    _add_columns(
+        conn, "articles", ["story_origin INTEGER", "story_started BOOLEAN", "story_meaning FLOAT"]
+    )
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
@@ -142,6 +155,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (4, _v4_editions_and_search),
     (5, _v5_webhooks),
     (6, _v6_changes),
+    (7, _v7_story_meaning),
 )
 
 

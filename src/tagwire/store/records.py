@@ -103,16 +103,28 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryMerge:
+    """A story that became part of another, and how close their mean vectors were."""
+
+    story_id: int
+    into: int
+    similarity: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoryChoice:
     """Why an article is in its story: the decision as it was taken."""
 
     article_id: int
     story_id: int
-    started: bool  # the article started the story
+    started: bool  # the article started the story (the one it was in then: see merges)
     duplicate_of: int | None  # a folded copy is in its survivor's story
     score: float | None
     text_similarity: float | None
     shared: tuple[EntityRecord, ...]
+    meaning_similarity: float | None = None  # None for articles stored before schema 7
+    # How the story the article started or joined became part of story_id, in order.
+    merges: tuple[StoryMerge, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,13 @@ stories = Table(
     Column("terms", JSON, nullable=False),
     Column("entity_ids", JSON, nullable=False),
     Index("ix_stories_last_seen", "last_seen"),
+    # The mean of its articles' headline vectors, float16 (tagwire.embeddings.to_blob); null
+    # for a story stored before schema 7 until an article joins it.
+    Column("meaning", LargeBinary),
+    # Set when the story became part of another (stories.choose_merge): its articles moved
+    # there, and its id answers with that story.
+    Column("merged_into", Integer),
+    Column("merge_similarity", Float),
 )
 
 articles = Table(
@@ -148,6 +155,11 @@ articles = Table(
     Column("story_text", Float),
     Column("title_key", String(500)),
     Column("fingerprint", LargeBinary),
+    # What the article's own story decision was, kept to explain it after a merge moved
+    # the article (story_id): the story it started or joined, and the meaning similarity.
+    Column("story_origin", Integer),
+    Column("story_started", Boolean),
+    Column("story_meaning", Float),
     Index("ix_articles_listed_sort", "listed", "sort_at", "id"),
     Index("ix_articles_source_sort", "source_id", "listed", "sort_at", "id"),
     Index("ix_articles_story_sort", "story_id", "listed", "sort_at", "id"),

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult, bindparam, func, select, update
 
 from tagwire.dedup import title_key
+from tagwire.embeddings import Vector, from_blob, to_blob
 from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.names import display_name, entity_key, same_person, surname
 from tagwire.entities.ner import mention_weight
@@ -19,11 +20,12 @@ from tagwire.errors import ConfigError
 from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
 from tagwire.store import search_index
-from tagwire.stories import Decision, grow, index_keys, start
+from tagwire.stories import Decision, Merge, grow, index_keys, merged, start
 from tagwire.types import Article, StoryCandidate, now_utc
 
 MAX_CANDIDATES = 500
 MAX_STORY_CANDIDATES = 30  # the stories sharing most keys; more never won in the evaluations
+MAX_MERGE_CHAIN = 20  # a story merged into one merged into another...: far more than happens
 
 
 CHANGES_KEPT = timedelta(days=1)  # longer than any cache's time to live
@@ -328,8 +330,82 @@ class Writer:
             .limit(MAX_STORY_CANDIDATES)
             .subquery()
         )
-        rows = self.conn.execute(select(t.stories).join(hits, hits.c.story_id == t.stories.c.id))
-        return [_candidate(r) for r in rows]
+        found = self.conn.execute(
+            select(t.stories)
+            .join(hits, hits.c.story_id == t.stories.c.id)
+            .order_by(hits.c.shared.desc(), t.stories.c.id.desc())
+        ).all()
+        # A story merged into another still has its index keys (moving them would need an
+        # index on story_keys.story_id, paid by every article): it stands for the story it
+        # became part of.
+        candidates: dict[int, StoryCandidate] = {}
+        for row in found:
+            story = _candidate(row) if row.merged_into is None else self._merged_story(row)
+            if story is not None:
+                candidates.setdefault(story.id, story)
+        return list(candidates.values())
+
+    def _merged_story(self, row: Any) -> StoryCandidate | None:
+        """The story a merged story became part of (merges can chain)."""
+        for _ in range(MAX_MERGE_CHAIN):
+            row = self.conn.execute(
+                select(t.stories).where(t.stories.c.id == row.merged_into)
+            ).first()
+            if row is None or row.merged_into is None:
+                return None if row is None else _candidate(row)
+        return None
+
+    def story(self, story_id: int) -> StoryCandidate:
+        """A story as the story stage sees it, now."""
+        return _candidate(
+            self.conn.execute(select(t.stories).where(t.stories.c.id == story_id)).one()
+        )
+
+    def story_of(self, article_id: int) -> int | None:
+        story_id = self.conn.execute(
+            select(t.articles.c.story_id).where(t.articles.c.id == article_id)
+        ).scalar_one()
+        return None if story_id is None else int(story_id)
+
+    def merge_stories(self, merge: Merge) -> None:
+        """``merge.gone`` becomes part of ``merge.keep``: its articles move there and the kept
+        story takes both stories' terms, entities, times and mean vector. The gone story's row
+        stays, pointing at the kept one, so that its id, its index keys and the explanations
+        of its articles' decisions still lead somewhere."""
+        keep, gone = self.story(merge.keep), self.story(merge.gone)
+        a = t.articles.c
+        moved_tags = self.conn.execute(
+            select(t.article_tags.c.entity_id)
+            .distinct()
+            .join(t.articles, a.id == t.article_tags.c.article_id)
+            .where(a.story_id == gone.id)
+        ).scalars()
+        record_change(self.conn, list(moved_tags))  # their cards show another story now
+        self.conn.execute(update(t.articles).where(a.story_id == gone.id).values(story_id=keep.id))
+        count, publishers = self.conn.execute(
+            select(func.count(), func.count(func.distinct(a.source_id))).where(
+                a.story_id == keep.id, a.listed.is_(True)
+            )
+        ).one()
+        story = merged(keep, gone)
+        self.conn.execute(
+            update(t.stories)
+            .where(t.stories.c.id == keep.id)
+            .values(
+                first_seen=story.first_seen,
+                last_seen=story.last_seen,
+                article_count=count,
+                publishers=publishers,
+                terms=story.terms,
+                entity_ids=sorted(story.entity_ids),
+                meaning=_blob(story.meaning),
+            )
+        )
+        self.conn.execute(
+            update(t.stories)
+            .where(t.stories.c.id == gone.id)
+            .values(merged_into=keep.id, merge_similarity=merge.similarity, article_count=0)
+        )
 
     def insert_article(
         self,
@@ -344,21 +420,21 @@ class Writer:
         terms: dict[str, float],
         decision: Decision | None,
         fingerprint: Fingerprint | None = None,
+        meaning: Vector | None = None,
     ) -> int:
         sort_at = article.published_at or seen_at
         listed = duplicate_of is None
         story_id = None
         if listed and decision is not None:
             story_id = self._story_for(
-                decision, article, source_id, sort_at, terms, list(entity_scores)
+                decision, article, source_id, sort_at, terms, list(entity_scores), meaning
             )
-            self.conn.execute(
-                t.story_keys.insert(),
-                [
-                    {"key": key, "story_id": story_id, "at": sort_at}
-                    for key in index_keys(terms, entity_scores)
-                ],
-            )
+            keys = index_keys(terms, entity_scores)
+            if keys:  # a headline of stopwords alone, without entities, has none
+                self.conn.execute(
+                    t.story_keys.insert(),
+                    [{"key": key, "story_id": story_id, "at": sort_at} for key in keys],
+                )
         elif duplicate_of is not None:
             story_id = self.conn.execute(
                 select(t.articles.c.story_id).where(t.articles.c.id == duplicate_of)
@@ -388,6 +464,9 @@ class Writer:
                     listed=listed,
                     words=len(article.text.split()),
                     story_text=decision.text_similarity if decision else None,
+                    story_meaning=decision.meaning_similarity if decision else None,
+                    story_origin=story_id,
+                    story_started=decision.story_id is None if decision else None,
                     title_key=title_key(article.title),
                     fingerprint=fingerprint.to_bytes() if fingerprint else None,
                 )
@@ -558,9 +637,10 @@ class Writer:
         at: datetime,
         terms: dict[str, float],
         entity_ids: list[int],
+        meaning: Vector | None,
     ) -> int:
         if decision.story_id is None:
-            new = start(0, article.title, terms, entity_ids, at)
+            new = start(0, article.title, terms, entity_ids, at, meaning)
             return _new_id(
                 self.conn.execute(
                     t.stories.insert().values(
@@ -571,6 +651,7 @@ class Writer:
                         publishers=1,
                         terms=new.terms,
                         entity_ids=sorted(new.entity_ids),
+                        meaning=_blob(new.meaning),
                     )
                 )
             )
@@ -584,7 +665,7 @@ class Writer:
                 t.articles.c.listed.is_(True),
             )
         ).scalar_one()
-        story = grow(_candidate(row), terms, entity_ids, at)
+        story = grow(_candidate(row), terms, entity_ids, at, meaning)
         self.conn.execute(
             update(t.stories)
             .where(t.stories.c.id == row.id)
@@ -595,6 +676,7 @@ class Writer:
                 publishers=row.publishers + (0 if same_publisher else 1),
                 terms=story.terms,
                 entity_ids=sorted(story.entity_ids),
+                meaning=_blob(story.meaning),
             )
         )
         return int(row.id)
@@ -621,7 +703,12 @@ def _candidate(row: Any) -> StoryCandidate:
         last_seen=row.last_seen,
         first_seen=row.first_seen,
         size=row.article_count,
+        meaning=from_blob(row.meaning) if row.meaning is not None else None,
     )
+
+
+def _blob(meaning: Vector | None) -> bytes | None:
+    return to_blob(meaning) if meaning is not None else None
 
 
 class Curator:
