@@ -223,3 +223,31 @@ def test_a_change_committed_out_of_order_is_not_missed(postgres_url: str) -> Non
         assert cache.get(("/seven", b"", "", "")) is None
     finally:
         store.close()
+
+
+def test_a_lost_connection_empties_the_cache_and_answers_go_through(postgres_url: str) -> None:
+    """PostgreSQL drops the change feed's connection (as on a restart): the request is
+    answered from the database, nothing kept is served, and the feed reconnects."""
+    import psycopg
+
+    store = Store(postgres_url)
+    try:
+        (source,) = store.upsert_sources(
+            [Source("Herald", "https://herald.example/", ("https://herald.example/f",))]
+        )
+        _add(store, 1, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+        app = create_app(store)
+        _get(app, "/api/v1/tags/Seoul")
+        assert len(app.state.cache) == 1
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        answer = _get(app, "/api/v1/tags/Seoul")
+        assert answer.status_code == 200 and "x-cache" not in answer.headers
+        assert len(app.state.cache) == 0
+        assert _get(app, "/api/v1/tags/Seoul").headers["x-cache"] == "miss"
+        assert _get(app, "/api/v1/tags/Seoul").headers["x-cache"] == "hit"
+    finally:
+        store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -20,6 +21,7 @@ from tagwire.errors import NotFound, StoreError
 from tagwire.search import SearchQuery
 from tagwire.store import schema as t
 from tagwire.store import search_index
+from tagwire.store.changes import ChangeFeed
 from tagwire.store.engine import WRITE, make_engine
 from tagwire.store.migrations import migrate
 from tagwire.store.records import (
@@ -152,10 +154,13 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._feeds: weakref.WeakSet[ChangeFeed] = weakref.WeakSet()
         with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             migrate(conn)
 
     def close(self) -> None:
+        for feed in list(self._feeds):
+            feed.close()
         self.engine.dispose()
 
     @contextmanager
@@ -952,23 +957,12 @@ class Store:
             return func.substr(column, 1, 10)  # stored as "YYYY-MM-DD HH:MM:SS[.ffffff]", UTC
         return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
 
-    def changes_after(
-        self, last_id: int, pending: Sequence[int] = ()
-    ) -> list[tuple[int, tuple[int, ...] | None]]:
-        """Changes recorded after ``last_id`` (and those among ``pending`` ids now visible):
-        (id, tag ids, or None for anything), oldest first."""
-        c = t.changes.c
-        seen = c.id > last_id
-        if pending:
-            seen = or_(seen, c.id.in_(list(pending)))
-        rows = self._rows(select(c.id, c.entity_ids).where(seen).order_by(c.id))
-        return [
-            (int(r.id), None if r.entity_ids is None else tuple(int(i) for i in r.entity_ids))
-            for r in rows
-        ]
-
-    def last_change(self) -> int:
-        return int(self._rows(select(func.coalesce(func.max(t.changes.c.id), 0)))[0][0])
+    def change_feed(self) -> ChangeFeed:
+        """A reader of what writes changed, on a connection of its own (response caches);
+        closed with the store."""
+        feed = ChangeFeed(self.engine)
+        self._feeds.add(feed)
+        return feed
 
     def entity_counts(self, since: datetime, until: datetime) -> dict[int, int]:
         """Articles per entity with a sort time in [since, until)."""

@@ -23,6 +23,7 @@ every check), images, static files, the API documentation.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from tagwire.web.http import send_validated
 if TYPE_CHECKING:
     from tagwire.store import Store
 
+log = logging.getLogger("tagwire.cache")
 MAX_BYTES = 64 * 1024 * 1024  # all entries of one process
 MAX_ENTRY_BYTES = 1024 * 1024
 PENDING_SECONDS = 60.0
@@ -56,6 +58,10 @@ _BYPASS_PREFIXES = (
 )
 
 Key = tuple[str, bytes, str, str]  # path, query string, host, locale of HTML pages
+
+
+class Unknown(Exception):
+    """What changed cannot be read now: the request must go through."""
 
 
 @dataclass(slots=True)
@@ -79,16 +85,24 @@ class ResponseCache:
         self.epoch = 0  # bumped by every invalidation: a response computed across one is not kept
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
         self._bytes = 0
-        self._last_change = store.last_change()
+        self._feed = store.change_feed()
+        self._last_change = self._feed.last()
         self._pending: dict[int, float] = {}  # change id -> when it was first missing
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def sync(self) -> None:
-        """Apply the changes committed since the last look."""
+        """Apply the changes committed since the last look. When the database cannot say
+        (a restart), nothing kept can be trusted: all goes, and requests go through."""
         now = time.monotonic()
-        for change_id, tags in self.store.changes_after(self._last_change, list(self._pending)):
+        try:
+            changes = self._feed.after(self._last_change, list(self._pending))
+        except Exception:  # any driver error: the pages answer it themselves
+            log.warning("response cache: cannot read the changes log; emptied", exc_info=True)
+            self.invalidate(None)
+            raise Unknown from None
+        for change_id, tags in changes:
             self._pending.pop(change_id, None)
             if change_id > self._last_change:
                 skipped = range(max(self._last_change + 1, change_id - 1000), change_id)
@@ -163,7 +177,11 @@ class CacheMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        self.cache.sync()
+        try:
+            self.cache.sync()
+        except Unknown:
+            await self.app(scope, receive, send)
+            return
         locale = (
             ""
             if path.startswith("/api/")
