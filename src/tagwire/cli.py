@@ -272,6 +272,7 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
 
     from tagwire.web.app import create_app
     from tagwire.web.live import Broadcaster
+    from tagwire.web.server import NoDelayH11Protocol
     from tagwire.workers.scheduler import Poller
 
     store = Store(settings.database_url)
@@ -296,7 +297,8 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
         f"(database {settings.database_url}; polling {'off' if args.no_poll else 'on'})",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # tagwire's protocol: TCP_NODELAY on every connection, whatever socket uvicorn binds
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=NoDelayH11Protocol)
     store.close()
     return 0
 
