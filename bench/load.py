@@ -30,7 +30,8 @@ writer's per-article queries (~10 ms each):
 
 The server: ``uvicorn bench.load:make_app --factory`` (``create_app(Store(url))``, the app
 ``tagwire serve`` runs, without its poller), with 1 and then 2 worker processes, on
-127.0.0.1 only. uvicorn runs on asyncio with h11 (neither uvloop nor httptools is installed).
+127.0.0.1 only, with the HTTP protocol ``tagwire serve`` runs (httptools, TCP_NODELAY on
+every connection) on uvloop (uvicorn's ``loop="auto"``; both are tagwire dependencies).
 
 The load: requests are scheduled at ``t0 + i / rate`` and sent at that time whether or not
 earlier ones have finished (open loop); latency runs from the scheduled time to the last
@@ -563,9 +564,9 @@ def free_port() -> int:
 def start_server(
     db: Path, workers: int, port: int, nodelay: bool = True
 ) -> subprocess.Popen[bytes]:
-    """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: TCP_NODELAY on every
-    connection), or with uvicorn's own h11 protocol."""
-    protocol = "tagwire.web.server:NoDelayH11Protocol" if nodelay else "h11"
+    """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
+    on every connection), or with uvicorn's own httptools protocol."""
+    protocol = "tagwire.web.server:PROTOCOL" if nodelay else "httptools"
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.load:make_app", "--factory"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
@@ -1079,9 +1080,12 @@ SPY_PACKAGES = (  # the innermost Python frame of a sample names what the CPU wa
     (("tagwire/store/",), "tagwire store code (rows to records, UTC datetimes)"),
     (("jinja2/", "markupsafe/"), "Jinja2 rendering"),
     (("pydantic", "json/", "fastapi/encoders", "fastapi/_compat"), "pydantic and JSON"),
-    (("h11/", "uvicorn/"), "uvicorn + h11 (HTTP parsing and writing)"),
+    (("h11/", "httptools/", "uvicorn/"), "uvicorn + httptools (HTTP parsing and writing)"),
     (("starlette/", "fastapi/", "anyio/"), "Starlette, FastAPI, anyio (routing, middlewares)"),
-    (("asyncio/", "threading.py", "concurrent/", "selectors.py"), "asyncio loop and threads"),
+    (
+        ("asyncio/", "uvloop/", "threading.py", "concurrent/", "selectors.py"),
+        "asyncio/uvloop loop and threads",
+    ),
     (("tagwire/",), "tagwire other code (service, pages, middlewares)"),
 )
 IDLE_FRAMES = {("EpollSelector.select", "selectors.py"), ("Condition.wait", "threading.py")}
@@ -1315,7 +1319,7 @@ class Bench:
         """uvicorn's --workers mode binds its socket with protocol number 0, so asyncio does
         not set TCP_NODELAY on the connections it accepts (it checks for IPPROTO_TCP), and
         Nagle's algorithm with the client's delayed ACKs may hold a response's last segment
-        ~40 ms: 20 s at NODELAY_RATE with uvicorn's h11 protocol, then with tagwire's."""
+        ~40 ms: 20 s at NODELAY_RATE with uvicorn's httptools protocol, then tagwire's."""
         await self.restart(nodelay=False)
         plain = await self.measure(NODELAY_RATE, 20.0)
         await self.restart()
@@ -1436,8 +1440,9 @@ def render(
         f"{top} articles); BBC News texts, CoNLL-2003 entity names.",
         "",
         "**Server**: `uvicorn bench.load:make_app --factory`, i.e. `create_app(Store(url))` as "
-        "`tagwire serve` runs it (without the poller), on asyncio with h11 (neither uvloop "
-        "nor httptools is installed), with 1 and with 2 worker processes. Each process keeps "
+        "`tagwire serve` runs it (without the poller), with its HTTP protocol (httptools, "
+        "`TCP_NODELAY` on every connection) on uvloop, with 1 and with 2 worker processes. "
+        "Each process keeps "
         "answers in its response cache (`TAGWIRE_CACHE_SECONDS`, default 30 s; entries also "
         "go when an article changes them, but none arrives during the runs); the hit rate "
         "is the share of answers marked `X-Cache: hit`. Clients send no `If-None-Match`.",
@@ -1534,9 +1539,10 @@ def render(
             "protocol number 0, so asyncio does not set `TCP_NODELAY` on the connections it "
             "accepts (it checks for `IPPROTO_TCP`; the 1-process server's socket has it), and "
             "Nagle's algorithm with the client's delayed ACKs holds the end of many responses "
-            "for ~40 ms; tagwire's HTTP protocol (`tagwire.web.server.NoDelayH11Protocol`, "
-            "used in every run above) sets it on each connection. Side by side at "
-            f"{NODELAY_RATE:.0f}/s for 20 s: uvicorn's h11 protocol p50 {ms(plain.p(50))} ms, "
+            "for ~40 ms; tagwire's HTTP protocol (`tagwire.web.server.PROTOCOL`, used in "
+            "every run above) sets it on each connection. Side by side at "
+            f"{NODELAY_RATE:.0f}/s for 20 s: uvicorn's httptools protocol p50 "
+            f"{ms(plain.p(50))} ms, "
             f"p99 {ms(plain.p(99))} ms; tagwire's p50 {ms(forced.p(50))} ms, p99 "
             f"{ms(forced.p(99))} ms.",
         ]

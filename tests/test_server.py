@@ -9,9 +9,10 @@ import socket
 import pytest
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from tagwire.web.server import NoDelayH11Protocol
+from tagwire.web.server import PROTOCOL, NoDelayH11Protocol, NoDelayHttpToolsProtocol
 
 
 async def _nodelay_of_accepted(protocol: type[H11Protocol]) -> int:
@@ -44,8 +45,20 @@ async def _nodelay_of_accepted(protocol: type[H11Protocol]) -> int:
         server.close()
 
 
-@pytest.mark.parametrize(("protocol", "expected"), [(H11Protocol, 0), (NoDelayH11Protocol, 1)])
+@pytest.mark.parametrize(
+    ("protocol", "expected"),
+    [
+        (H11Protocol, 0),
+        (NoDelayH11Protocol, 1),
+        (HttpToolsProtocol, 0),
+        (NoDelayHttpToolsProtocol, 1),
+    ],
+)
 def test_tcp_nodelay_on_sockets_uvicorn_binds_for_workers(
     protocol: type[H11Protocol], expected: int
 ) -> None:
     assert bool(asyncio.run(_nodelay_of_accepted(protocol))) == bool(expected)
+
+
+def test_serve_runs_the_httptools_protocol() -> None:
+    assert PROTOCOL is NoDelayHttpToolsProtocol

@@ -272,7 +272,7 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
 
     from tagwire.web.app import create_app
     from tagwire.web.live import Broadcaster
-    from tagwire.web.server import NoDelayH11Protocol
+    from tagwire.web.server import PROTOCOL
     from tagwire.workers.scheduler import Poller
 
     store = Store(settings.database_url)
@@ -298,7 +298,7 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
         flush=True,
     )
     # tagwire's protocol: TCP_NODELAY on every connection, whatever socket uvicorn binds
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=NoDelayH11Protocol)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=PROTOCOL)
     store.close()
     return 0
 
