@@ -338,3 +338,20 @@ def test_a_pool_process_killed_mid_task_hands_its_task_back_at_once(
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()]
+
+
+def test_a_worker_with_beat_polls_due_feeds_by_itself(
+    pg: Store, space: RedisSpace, http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """`tagwire worker --beat`: the worker starts a `tagwire scheduler` process, which
+    queues the due feed; nothing is queued by hand."""
+    publisher = Publisher(http_server, 2)
+    _add_publisher(pg, publisher)
+    env = worker_env(pg.url, space, TAGWIRE_NER="false")
+    worker = Worker(env, tmp_path / "worker.log", "--beat")
+    try:
+        until(lambda: pg.counts()["articles"] == 2, timeout=90)
+    finally:
+        worker.stop()
+    assert publisher.page_hits("/feed.xml") == 1
+    until(lambda: not space.client.exists(f"{space.prefix}scheduler:leader"), timeout=20)

@@ -322,7 +322,7 @@ def _live_updates(store: Store, settings: config.Config, live: Any) -> tuple[Any
 
 def _worker(args: argparse.Namespace, settings: config.Config) -> int:
     import os
-    import threading
+    import subprocess
 
     from tagwire.workers import runtime
     from tagwire.workers.celery_app import make_app
@@ -330,9 +330,12 @@ def _worker(args: argparse.Namespace, settings: config.Config) -> int:
     Store(settings.database_url).close()  # migrated once here, not by every pool process
     runtime.configure(settings)
     app = make_app(settings)
-    stop = threading.Event()
+    scheduler = None
     if args.beat:
-        threading.Thread(target=_run_scheduler, args=(app, settings, stop), daemon=True).start()
+        # A process of its own, not a thread: the worker forks its pool processes, and a
+        # fork taken while a thread holds a lock (logging, a socket) can hang the child.
+        command = [sys.executable, "-m", "tagwire.cli", "scheduler"]
+        scheduler = subprocess.Popen(command + (["--db", args.db] if args.db else []))
     argv = ["worker", f"--pool={args.pool}", f"--queues={args.queues}", "--without-gossip"]
     argv += ["--without-mingle", f"--loglevel={'INFO' if args.verbose else 'WARNING'}"]
     argv.append(f"--concurrency={args.concurrency or os.cpu_count() or 1}")
@@ -340,7 +343,9 @@ def _worker(args: argparse.Namespace, settings: config.Config) -> int:
     try:
         app.worker_main(argv)
     finally:
-        stop.set()
+        if scheduler is not None:
+            scheduler.terminate()  # SIGTERM: it gives up the lead before it exits
+            scheduler.wait(30)
     return 0
 
 
