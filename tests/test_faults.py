@@ -89,3 +89,46 @@ def _felt_redis_down(log: str, since: int) -> bool:
     return any(
         sign in news for sign in ("Connection to broker lost", "Error 111", "redis unreachable")
     )
+
+
+def test_live_relay_and_scheduler_ride_out_a_redis_restart(
+    private_redis: PrivateRedis, tmp_path: Path
+) -> None:
+    """A web process's live relay resubscribes by itself after Redis restarts, and a
+    scheduler's loop waits the outage out (no crash, the lead taken again)."""
+    import threading
+
+    import redis
+
+    from tagwire import config
+    from tagwire.web.live import RedisRelay, redis_announcer
+    from tagwire.workers.beat import Scheduler
+    from tagwire.workers.celery_app import TaskQueue, make_app
+
+    got: list[int] = []
+    relay = RedisRelay(private_redis.url, "t:", got.append)
+    store = Store(f"sqlite:///{tmp_path / 's.db'}")
+    cfg = config.load({"TAGWIRE_REDIS_URL": private_redis.url, "TAGWIRE_REDIS_PREFIX": "t:"})
+    client = redis.Redis.from_url(private_redis.url)
+    scheduler = Scheduler(store, cfg, TaskQueue(make_app(cfg)), client, tick_seconds=0.1)
+    stop = threading.Event()
+    loop = threading.Thread(target=scheduler.run, args=(stop,))
+    relay.start()
+    loop.start()
+    try:
+        until(relay.subscribed.is_set)
+        until(lambda: client.get("t:scheduler:leader") == scheduler.token.encode())
+        private_redis.stop()
+        until(lambda: not relay.subscribed.is_set())
+        private_redis.start()
+        until(relay.subscribed.is_set, timeout=30)
+        redis_announcer(client, "t:")(42)
+        until(lambda: got == [42])
+        until(lambda: client.get("t:scheduler:leader") == scheduler.token.encode())
+        assert loop.is_alive()
+    finally:
+        stop.set()
+        loop.join(10)
+        relay.stop()
+        client.close()
+        store.close()
