@@ -125,6 +125,7 @@ class Publisher:
     hold: set[str] = field(default_factory=set)
     release: threading.Event = field(default_factory=threading.Event)
     hits: list[tuple[float, str, str]] = field(default_factory=list)  # time, path, user agent
+    delay: float = 0.0  # seconds each answer takes (a publisher far away)
 
     def __post_init__(self) -> None:
         self.server.routes["/feed.xml"] = self._route(self._feed)
@@ -146,6 +147,8 @@ class Publisher:
             self.hits.append((time.monotonic(), handler.path, handler.headers["User-Agent"]))
             if handler.path in self.hold:
                 self.release.wait(30)
+            elif self.delay:
+                time.sleep(self.delay)
             reply: Reply = make()
             return reply
 

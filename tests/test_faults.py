@@ -132,3 +132,101 @@ def test_live_relay_and_scheduler_ride_out_a_redis_restart(
         relay.stop()
         client.close()
         store.close()
+
+
+def test_twenty_random_kill_points_of_a_sqlite_ingest(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """`tagwire ingest` (one process, SQLite) killed with SIGKILL at a random moment of its
+    first pass, 20 times on 20 fresh stores: after each kill the store is consistent, and
+    the next run completes the pass (every article once)."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    publisher = Publisher(http_server, 30, delay=0.02)
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[sources]]\nname = "Loopback Times"\nurl = "{http_server.url("/")}"\n'
+        f'feeds = ["{publisher.feed_url}"]\nlanguage = "en"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAGWIRE_")}
+    env |= {"TAGWIRE_ALLOWED_HOSTS": "127.0.0.1", "TAGWIRE_HOST_DELAY": "0"}
+    env |= {"TAGWIRE_NER": "false", "TAGWIRE_WORKERS": "1"}
+
+    def ingest(db: Path) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "tagwire.cli", "ingest", "--no-progress"]
+        command += ["--sources", str(sources), "--db", f"sqlite:///{db}"]
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+
+    # An uninterrupted pass first: when its first article is stored (imports and the
+    # start are over) and when it ends; the kill points fall between the two.
+    started = time.monotonic()
+    reference = ingest(tmp_path / "reference.db")
+    until(lambda: _stored_articles(tmp_path / "reference.db") > 0, timeout=120)
+    first = time.monotonic() - started
+    assert reference.wait(120) == 0
+    whole = time.monotonic() - started
+    rng = random.Random(20)
+    kills = 0
+    partial: list[int] = []  # articles stored when each run was killed
+    for point in range(20):
+        db = tmp_path / f"killed-{point}.db"
+        run = ingest(db)
+        try:
+            run.wait(timeout=rng.uniform(first * 0.8, whole))  # the kill point, unless it ended
+        except subprocess.TimeoutExpired:
+            os.kill(run.pid, signal.SIGKILL)
+            run.wait(10)
+            kills += 1
+        _assert_consistent(db)
+        partial.append(_stored_articles(db))
+        assert ingest(db).wait(120) == 0  # the next run completes the pass
+        _assert_consistent(db)
+        store = Store(f"sqlite:///{db}")
+        try:
+            assert sorted(url for url, _ in _articles(store)) == sorted(publisher.urls())
+        finally:
+            store.close()
+    print(f"{kills} kills; articles stored at each kill: {partial}")
+    assert kills >= 12, f"only {kills} of the 20 runs were still going at their kill point"
+    assert sum(1 for n in partial if 0 < n < 30) >= 6, f"too few kills mid-pass: {partial}"
+
+
+def _stored_articles(db: Path) -> int:
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+    except sqlite3.OperationalError as exc:
+        tables = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master"))
+        assert "no such table" in str(exc) and "articles" not in tables, (exc, tables)
+        return 0  # killed before its first migration was committed: an empty file
+    finally:
+        conn.close()
+
+
+def _assert_consistent(db: Path) -> None:
+    """SQLite's own checks, and every stored article findable by its URL."""
+    import sqlite3
+
+    if not db.exists():
+        return
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        if _stored_articles(db):
+            orphans = conn.execute(
+                "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                "(SELECT 1 FROM article_urls u WHERE u.article_id = a.id)"
+            ).fetchone()[0]
+            assert orphans == 0
+    finally:
+        conn.close()
