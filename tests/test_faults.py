@@ -73,13 +73,14 @@ def test_restarting_postgresql_then_redis_during_an_ingest_loses_nothing(
         until(lambda: _felt_redis_down(worker.output(), before), timeout=60)
         private_redis.start()
         until(lambda: stored(12), timeout=180)
+        urls = sorted(url for url, _ in _articles(store))
     finally:
         for one in workers:
             one.stop()
         store.close()
     log = "".join(one.output() for one in workers)
     print(f"worker restarts by the supervisor: {len(workers) - 1}")
-    assert sorted(url for url, _ in _articles(store)) == sorted(publisher.urls()), log
+    assert urls == sorted(publisher.urls()), log
     assert "raised unexpected" not in log and "requeue=False" not in log  # none dropped
 
 
