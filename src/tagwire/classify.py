@@ -28,6 +28,17 @@ singular rule (``_norm``), so "elections" matches "election". A term is one to t
 words. A term written ``=Word`` matches only that exact spelling and case ("=Labour" is the
 British party, "labour" the topic); a term ending in ``*`` matches any word it starts.
 
+When the lexicon is unsure (its runner-up scores at least ``EMBEDDING_GATE`` of its best,
+or its best is under twice ``MIN_SCORE``), sentence embeddings are consulted
+(``tagwire.embeddings_text``: all-MiniLM-L6-v2, shipped in a package, run offline): the
+article's lead is compared with a few sentences per label written by hand from the IPTC
+definitions (``DESCRIPTIONS``), and ``EMBEDDING_WEIGHT`` times the label's similarity (the
+mean of its two best cosines) is added to the label's score; the best label then wins. An
+article the lexicon finds unclear is labelled so only at a similarity of at least
+``EMBEDDING_MIN_COSINE``. Nothing is fitted to labelled data here either; the weight, the
+gate and the minimum were chosen on the tune halves. Without the model installed the
+lexicon decides alone (a warning is logged once).
+
 At run time a deployment may also learn from its own articles whose feeds carry a clear
 category (``DeploymentExamples``): per-label centroids of hashed word counts, consulted in
 addition to the lexicon once a label has enough examples. The evaluation runs without it.
@@ -47,12 +58,20 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from tagwire.embeddings_text import TextEmbedder, lead, text_embedder
+
 # --- settings (chosen on the tune halves of BBC and AG News, see bench/categories_eval.py)
 
 TITLE_BOOST = 2.0  # an occurrence in the title counts as this many in the body
 MIN_SCORE = 2.0  # below this best score an article is unclear: no label
 MAX_CHARS = 6000  # only the start of a long text is read (the lead carries the topic)
 MIN_WORDS = 5  # title and text together shorter than this: no label
+# The sentence-embedding step (``tagwire.embeddings_text``), consulted only when the lexicon
+# is unsure: its runner-up scores at least EMBEDDING_GATE times its best, or its best is
+# below twice the minimum score.
+EMBEDDING_WEIGHT = 48.0  # label score += this x the article's similarity to the label
+EMBEDDING_GATE = 0.8
+EMBEDDING_MIN_COSINE = 0.3  # an article the lexicon finds unclear needs this much similarity
 
 # --- the lexicon ---------------------------------------------------------------------------
 # One block per label; each line is "weight: term, term, ..." (continued on the next lines
@@ -575,6 +594,158 @@ _LEXICON: dict[str, str] = {
 }
 
 
+# --- what each label is about, in sentences --------------------------------------------------
+# Written by hand from the IPTC Media Topics definitions (docs/categories.md), in the manner
+# of a news lead, naming no particular person, company, product, team, place or story. The
+# classifier compares an article's lead with each sentence (``label_similarities``).
+
+DESCRIPTIONS: dict[str, list[str]] = {
+    "Arts & Entertainment": [
+        "A new film tops the box office on its opening weekend.",
+        "The actress wins an award for her role in the drama.",
+        "The band releases its new album and announces a concert tour.",
+        "The singer's song reaches number one in the music charts.",
+        "A television series returns for a new season with its star presenter.",
+        "The novelist's new book and the prize for literature.",
+        "A museum opens an exhibition of paintings by the artist.",
+        "The theatre stages a new musical and a ballet.",
+    ],
+    "Business & Economy": [
+        "The company reports higher quarterly profits and sales.",
+        "The firm agrees a takeover deal worth billions of dollars.",
+        "Shares fall on the stock market as investors sell.",
+        "The central bank raises interest rates to curb inflation.",
+        "Economic growth slows as consumer spending weakens.",
+        "Oil prices rise and the dollar falls against the euro.",
+        "The chief executive announces the group's results and outlook.",
+        "The retailer's shares jump after strong holiday sales.",
+    ],
+    "Conflict & War": [
+        "Troops launch an offensive against rebel fighters.",
+        "A suicide bomber kills dozens in an attack on a market.",
+        "The army and insurgents clash as fighting spreads.",
+        "Militants kidnap hostages and threaten to kill them.",
+        "Air strikes hit targets as the war enters its second year.",
+        "The two sides agree a ceasefire and begin peace talks.",
+        "Soldiers are killed when their convoy is ambushed.",
+    ],
+    "Crime & Justice": [
+        "Police arrest a man on suspicion of murder.",
+        "The jury finds the defendant guilty and the judge sentences him to prison.",
+        "Detectives investigate a robbery and appeal for witnesses.",
+        "A court hears the trial of a man accused of fraud.",
+        "Prosecutors charge the suspects with drug trafficking.",
+        "The man was jailed for life for the killing.",
+    ],
+    "Disasters & Accidents": [
+        "An earthquake kills hundreds and destroys thousands of homes.",
+        "Floods force thousands of people to leave their homes.",
+        "Rescue workers search for survivors after the plane crashed.",
+        "A fire at a factory kills several workers.",
+        "The death toll from the disaster rises as aid arrives.",
+        "A train derails and dozens of passengers are injured.",
+    ],
+    "Education": [
+        "Pupils' exam results improve at the country's schools.",
+        "Teachers warn about the new school curriculum.",
+        "Universities raise tuition fees for students.",
+        "The government announces more funding for schools and colleges.",
+        "Students graduate from the university this summer.",
+    ],
+    "Environment": [
+        "Scientists warn that climate change is melting glaciers.",
+        "Countries agree to cut greenhouse gas emissions.",
+        "Pollution from factories harms rivers and wildlife.",
+        "Conservationists fight to save an endangered species from extinction.",
+        "The rainforest is being destroyed by logging.",
+        "Campaigners call for more renewable energy and recycling.",
+    ],
+    "Health": [
+        "Doctors say a new drug could help cancer patients.",
+        "An outbreak of the disease spreads and hospitals fill with patients.",
+        "Health officials urge people to get a flu vaccine.",
+        "A study finds that obesity increases the risk of heart disease.",
+        "The hospital waiting lists grow as the health service struggles.",
+        "Researchers test a new treatment in a clinical trial.",
+    ],
+    "Human Interest": [
+        "A woman celebrates her hundredth birthday with her family.",
+        "A lost dog finds its way home after a long journey.",
+        "A couple marry after meeting sixty years ago.",
+        "A man sets a world record for an unusual feat.",
+        "The royal family celebrates a wedding at the palace.",
+        "The zoo welcomes the birth of a baby panda.",
+    ],
+    "Labour": [
+        "Workers go on strike in a dispute over pay.",
+        "The union calls for industrial action over job cuts.",
+        "Unemployment falls as employers hire more workers.",
+        "The company will cut thousands of jobs and close a plant.",
+        "The minimum wage rises and workers get a pay increase.",
+        "Employees protest against plans to raise the retirement age.",
+    ],
+    "Lifestyle": [
+        "The best places to travel on holiday this summer.",
+        "A chef shares recipes and the restaurant's new menu.",
+        "Designers show their collections at fashion week.",
+        "Tips for the garden and for decorating your home.",
+        "Tourists flock to beach resorts and hotels.",
+        "A guide to healthy eating, fitness and wellbeing.",
+    ],
+    "Politics": [
+        "Voters go to the polls in the general election.",
+        "The prime minister faces a challenge from the opposition leader.",
+        "Parliament passes a bill after a vote by lawmakers.",
+        "The president meets foreign leaders at a summit.",
+        "The party launches its election campaign and manifesto.",
+        "The government announces a new policy and the minister defends it.",
+        "The foreign minister holds talks with diplomats over the dispute.",
+    ],
+    "Religion": [
+        "The church leader addresses worshippers at the service.",
+        "Muslims mark the holy month with prayer and fasting.",
+        "Religious leaders condemn the attack on the mosque.",
+        "The bishops debate the role of women in the church.",
+        "Pilgrims gather at the holy site for the festival.",
+    ],
+    "Science & Technology": [
+        "Scientists discover a new species and publish the research.",
+        "The space agency launches a probe to study a distant planet.",
+        "The software company releases a new version of its operating system.",
+        "Hackers exploit a security flaw to spread a computer virus.",
+        "The phone maker unveils a new mobile phone with a better camera.",
+        "Internet users download music and video online.",
+        "The chip maker develops a faster processor for computers.",
+        "A new video game console goes on sale to gamers.",
+    ],
+    "Society": [
+        "Charities warn that child poverty is rising.",
+        "Immigrants and asylum seekers face discrimination.",
+        "Campaigners call for equal rights for gay couples.",
+        "The number of homeless families in the city grows.",
+        "The census shows the population is ageing.",
+        "Community groups help elderly people living alone.",
+    ],
+    "Sport": [
+        "The team wins the match with a goal in the final minute.",
+        "The striker scores twice as the club beats its rivals in the league.",
+        "The quarterback throws two touchdown passes in the victory.",
+        "The pitcher helps his team win the baseball game.",
+        "She wins the tennis final in straight sets.",
+        "The golfer leads the tournament after the third round.",
+        "The coach names the squad for the championship.",
+        "The athlete wins a gold medal at the Olympics.",
+    ],
+    "Weather": [
+        "Forecasters predict heavy rain and strong winds this weekend.",
+        "Temperatures soar as a heatwave grips the country.",
+        "Snow and ice cause travel problems as winter arrives.",
+        "The weather service issues a storm warning.",
+        "Frost and fog are expected overnight.",
+    ],
+}
+
+
 def _norm(word: str) -> str:
     """A light singular: 'elections' -> 'election', 'matches' -> 'match', 'cities' -> 'city'."""
     if len(word) > 4 and word.endswith("ies"):
@@ -716,6 +887,48 @@ class Decision:
     scores: Mapping[str, float]
 
 
+class LabelVectors:
+    """Each label's description sentences embedded once: ``similarities`` gives, per label,
+    the mean of the article's two highest cosines with that label's sentences."""
+
+    def __init__(self, embedder: TextEmbedder, labels: Iterable[str]) -> None:
+        self.embedder = embedder
+        self.labels = tuple(labels)
+        self._sentences = [embedder.embed(DESCRIPTIONS[label]) for label in self.labels]
+
+    def similarities(self, title: str, text: str) -> npt.NDArray[np.float64]:
+        vector = self.embedder.embed([lead(title, text)])[0]
+        result = np.zeros(len(self.labels))
+        for index, sentences in enumerate(self._sentences):
+            cosines = np.sort(sentences @ vector)
+            result[index] = float(cosines[-2:].mean())
+        return result
+
+
+_label_vectors_lock = threading.Lock()
+_label_vectors: LabelVectors | None = None
+
+
+def label_vectors() -> LabelVectors | None:
+    """The process's label vectors, built on first use; None without the embedding model."""
+    global _label_vectors
+    if _label_vectors is None:
+        embedder = text_embedder()
+        if embedder is None:
+            return None
+        with _label_vectors_lock:
+            if _label_vectors is None or _label_vectors.embedder is not embedder:
+                _label_vectors = LabelVectors(embedder, lexicon().labels)
+    return _label_vectors
+
+
+def label_similarities(title: str, text: str) -> npt.NDArray[np.float64] | None:
+    """The article's similarity to each label (``lexicon().labels`` order), or None
+    without the embedding model."""
+    vectors = label_vectors()
+    return None if vectors is None else vectors.similarities(title, text)
+
+
 def classify(
     title: str,
     text: str,
@@ -723,19 +936,35 @@ def classify(
     min_score: float = MIN_SCORE,
     title_boost: float = TITLE_BOOST,
     examples: DeploymentExamples | None = None,
+    embeddings: bool = True,
 ) -> Decision:
     """The best label for an English article, or ``label=None`` when it is too short or
-    unclear. ``examples``: a deployment's own categorised articles, consulted when given."""
+    unclear. ``examples``: a deployment's own categorised articles, consulted when given.
+    ``embeddings``: consult the sentence-embedding model when the lexicon is unsure (and
+    the model is installed); the decision's scores then include its share."""
     lex = lexicon()
     scores = lexicon_scores(title, text, lex, title_boost)
     if examples is not None:
         scores = scores + examples.scores(title, text, lex.labels)
-    table = {label: float(s) for label, s in zip(lex.labels, scores, strict=True)}
     if len(words(title)) + len(words(text[:400])) < MIN_WORDS:
-        return Decision(None, 0.0, table)
+        return Decision(None, 0.0, _table(lex, scores))
+    ranked = np.sort(scores)
+    top, second = float(ranked[-1]), float(ranked[-2])
+    if embeddings and (second >= EMBEDDING_GATE * top or top < 2 * min_score):
+        similarities = label_similarities(title, text)
+        if similarities is not None:
+            if top < min_score and float(similarities.max()) < EMBEDDING_MIN_COSINE:
+                return Decision(None, top, _table(lex, scores))
+            scores = scores + EMBEDDING_WEIGHT * similarities
+            best = int(np.argmax(scores))
+            return Decision(lex.labels[best], float(scores[best]), _table(lex, scores))
     best = int(np.argmax(scores))
     score = float(scores[best])
-    return Decision(lex.labels[best] if score >= min_score else None, score, table)
+    return Decision(lex.labels[best] if score >= min_score else None, score, _table(lex, scores))
+
+
+def _table(lex: Lexicon, scores: npt.NDArray[np.float64]) -> dict[str, float]:
+    return {label: float(s) for label, s in zip(lex.labels, scores, strict=True)}
 
 
 # --- learning from the deployment's own categorised articles ------------------------------
