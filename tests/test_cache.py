@@ -31,6 +31,10 @@ def _get(app: object, path: str, **headers: str) -> httpx.Response:
     return asyncio.run(go())
 
 
+def _tagged(store: Store, source: int, n: int, title: str, place: str) -> int:
+    return _add(store, n, title, "Text of the article.", source=source, places=(place,))
+
+
 @pytest.fixture
 def source(store: Store) -> int:
     (herald,) = store.upsert_sources(
@@ -42,14 +46,7 @@ def source(store: Store) -> int:
 def test_a_second_request_is_a_hit_with_the_same_answer_and_validators(
     store: Store, source: int
 ) -> None:
-    _add(
-        store,
-        1,
-        "Harbour strike ends",
-        "Dock workers returned.",
-        source=source,
-        places=("Rotterdam",),
-    )
+    _tagged(store, source, 1, "Harbour strike ends", "Rotterdam")
     app = create_app(store)
     first = _get(app, "/api/v1/tags/Rotterdam")
     hits = _hits()
@@ -66,14 +63,7 @@ def test_a_second_request_is_a_hit_with_the_same_answer_and_validators(
 
 
 def test_an_article_written_by_another_process_is_listed_at_once(store: Store, source: int) -> None:
-    _add(
-        store,
-        1,
-        "Harbour strike ends",
-        "Dock workers returned.",
-        source=source,
-        places=("Rotterdam",),
-    )
+    _tagged(store, source, 1, "Harbour strike ends", "Rotterdam")
     app = create_app(store)
     html = _get(app, "/tags/Rotterdam", accept="text/html")
     assert _get(app, "/api/v1/tags/Rotterdam").json()["articles"][0]["title"] == (
@@ -81,14 +71,7 @@ def test_an_article_written_by_another_process_is_listed_at_once(store: Store, s
     )
     elsewhere = Store(store.url)  # its own engine and connections, as another process has
     try:
-        _add(
-            elsewhere,
-            2,
-            "Ships leave Rotterdam",
-            "The port reopened.",
-            source=source,
-            places=("Rotterdam",),
-        )
+        _tagged(elsewhere, source, 2, "Ships leave Rotterdam", "Rotterdam")
     finally:
         elsewhere.close()
     titles = [a["title"] for a in _get(app, "/api/v1/tags/Rotterdam").json()["articles"]]
@@ -100,19 +83,12 @@ def test_an_article_written_by_another_process_is_listed_at_once(store: Store, s
 def test_a_write_keeps_the_answers_of_other_tags_and_drops_the_general_ones(
     store: Store, source: int
 ) -> None:
-    _add(
-        store,
-        1,
-        "Harbour strike ends",
-        "Dock workers returned.",
-        source=source,
-        places=("Rotterdam",),
-    )
-    _add(store, 2, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+    _tagged(store, source, 1, "Harbour strike ends", "Rotterdam")
+    _tagged(store, source, 2, "Talks in Seoul", "Seoul")
     app = create_app(store)
     for path in ("/api/v1/tags/Seoul", "/api/v1/articles"):
         _get(app, path)
-    _add(store, 3, "Rotterdam votes", "A new council.", source=source, places=("Rotterdam",))
+    _tagged(store, source, 3, "Rotterdam votes", "Rotterdam")
     hits = _hits()
     _get(app, "/api/v1/tags/Seoul")
     assert _hits() == hits + 1  # Seoul's list did not change
@@ -122,7 +98,7 @@ def test_a_write_keeps_the_answers_of_other_tags_and_drops_the_general_ones(
 
 
 def test_curation_and_source_changes_drop_everything(store: Store, source: int) -> None:
-    _add(store, 1, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+    _tagged(store, source, 1, "Talks in Seoul", "Seoul")
     app = create_app(store)
     assert _get(app, "/api/v1/tags/Seoul").json()["articles"][0]["source"]["name"] == "Herald"
     store.upsert_sources(
@@ -133,7 +109,7 @@ def test_curation_and_source_changes_drop_everything(store: Store, source: int) 
 
 
 def test_what_is_never_cached(store: Store, source: int) -> None:
-    _add(store, 1, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+    _tagged(store, source, 1, "Talks in Seoul", "Seoul")
     app = create_app(store)
     hits = _hits()
     for _ in range(2):
@@ -146,7 +122,7 @@ def test_what_is_never_cached(store: Store, source: int) -> None:
 
 
 def test_html_answers_are_kept_per_locale(store: Store, source: int) -> None:
-    _add(store, 1, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+    _tagged(store, source, 1, "Talks in Seoul", "Seoul")
     app = create_app(store)
     french = _get(app, "/tags/Seoul", **{"accept-language": "fr", "accept": "text/html"})
     english = _get(app, "/tags/Seoul", **{"accept-language": "en", "accept": "text/html"})
@@ -157,7 +133,7 @@ def test_html_answers_are_kept_per_locale(store: Store, source: int) -> None:
 
 
 def test_cors_headers_follow_each_request_on_hits(store: Store, source: int) -> None:
-    _add(store, 1, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+    _tagged(store, source, 1, "Talks in Seoul", "Seoul")
     settings = config.load({"TAGWIRE_CORS_ORIGINS": "https://a.example,https://b.example"})
     app = create_app(store, settings=settings)
     a = _get(app, "/api/v1/tags/Seoul", origin="https://a.example")
@@ -168,7 +144,7 @@ def test_cors_headers_follow_each_request_on_hits(store: Store, source: int) -> 
 
 
 def test_the_cache_can_be_turned_off(store: Store, source: int) -> None:
-    _add(store, 1, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+    _tagged(store, source, 1, "Talks in Seoul", "Seoul")
     app = create_app(store, settings=config.load({"TAGWIRE_CACHE_SECONDS": "0"}))
     hits = _hits()
     _get(app, "/api/v1/tags/Seoul")
@@ -235,7 +211,7 @@ def test_a_lost_connection_empties_the_cache_and_answers_go_through(postgres_url
         (source,) = store.upsert_sources(
             [Source("Herald", "https://herald.example/", ("https://herald.example/f",))]
         )
-        _add(store, 1, "Talks in Seoul", "Negotiators met.", source=source, places=("Seoul",))
+        _tagged(store, source, 1, "Talks in Seoul", "Seoul")
         app = create_app(store)
         _get(app, "/api/v1/tags/Seoul")
         assert len(app.state.cache) == 1
