@@ -48,14 +48,7 @@ class Subscription:
 class Broadcaster:
     def __init__(self) -> None:
         self._subscriptions: set[Subscription] = set()
-        self._watchers: list[Callable[[set[int]], None]] = []
         self._lock = threading.Lock()
-
-    def watch(self, changed: Callable[[set[int]], None]) -> None:
-        """Also tell ``changed`` (in the publishing thread) the tags of every new article:
-        the response cache drops what the article makes stale."""
-        with self._lock:
-            self._watchers.append(changed)
 
     def subscribe(self, entity_id: int | None) -> Subscription:
         subscription = Subscription(entity_id, asyncio.get_running_loop())
@@ -75,12 +68,9 @@ class Broadcaster:
     def publish(self, event: dict[str, Any], entity_ids: set[int]) -> None:
         """Called from any thread, once per new listed article."""
         with self._lock:
-            watchers = list(self._watchers)
             targets = [
                 s for s in self._subscriptions if s.entity_id is None or s.entity_id in entity_ids
             ]
-        for changed in watchers:
-            changed(entity_ids)
         for subscription in targets:
             try:
                 subscription.loop.call_soon_threadsafe(subscription.offer, event)
@@ -120,6 +110,8 @@ def article_publisher(store: Store, broadcaster: Broadcaster) -> Callable[[int],
     card_macro = templates.env.get_template("_card.html").module.card  # type: ignore[attr-defined]
 
     def publish(article_id: int) -> None:
+        if not broadcaster.listeners:
+            return  # no page open: no card to build
         card = store.article(article_id).card
         event = {"card": service.card_json(card), "html": str(card_macro(card))}
         broadcaster.publish(event, {t.id for t in card.tags})
