@@ -92,8 +92,10 @@ def normalise_text(text: str) -> str:
     return " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold()))
 
 
-def content_hash(text: str) -> str:
-    return hashlib.blake2b(normalise_text(text).encode("utf-8"), digest_size=16).hexdigest()
+def content_hash(text: str, normalised: str | None = None) -> str:
+    """The hash of the normalised text (``normalised``, when the caller has it already)."""
+    words = normalise_text(text) if normalised is None else normalised
+    return hashlib.blake2b(words.encode("utf-8"), digest_size=16).hexdigest()
 
 
 FULLER = 1.2  # a copy with this many times the words is the fuller one

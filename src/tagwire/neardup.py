@@ -45,6 +45,23 @@ _B = _rng.randint(0, 1 << 63, size=NUM_PERM, dtype=np.uint64)
 _MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)
 
 
+class _WordHashes(dict[str, int]):
+    """crc32 of each word, remembered: news repeats its words, and a dict lookup in C costs
+    a fifth of encoding and hashing the word again (the values are the same: fingerprints
+    are stored, so their hash function never changes)."""
+
+    LIMIT = 1_000_000
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()  # bounded memory; the next texts fill it again
+        value = self[word] = zlib.crc32(word.encode())
+        return value
+
+
+_word_hashes = _WordHashes()
+
+
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     signature: tuple[int, ...]  # MinHash of the whole text
@@ -84,12 +101,13 @@ class Match:
     containment: float
 
 
-def fingerprint(text: str) -> Fingerprint | None:
-    """The fingerprint of an article's clean text, or None when it is too short to tell."""
-    words = normalise_text(text).split()
+def fingerprint(text: str, normalised: str | None = None) -> Fingerprint | None:
+    """The fingerprint of an article's clean text, or None when it is too short to tell
+    (``normalised``: ``normalise_text(text)``, when the caller has it already)."""
+    words = (normalise_text(text) if normalised is None else normalised).split()
     if len(words) < MIN_WORDS:
         return None
-    hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     full = _shingles(hashes)
     lead = _shingles(hashes[:LEAD_WORDS])
     return Fingerprint(_minhash(full), _minhash(lead), len(full), len(words))
@@ -106,25 +124,22 @@ def _shingles(word_hashes: np.ndarray) -> np.ndarray:
 
 def _minhash(shingles: np.ndarray) -> tuple[int, ...]:
     values = (np.outer(shingles, _A) + _B) >> _SHIFT  # wraps mod 2^64 by design
-    return tuple(int(v) for v in values.min(axis=0))
+    return tuple(values.min(axis=0).tolist())
 
 
 def band_keys(fp: Fingerprint) -> list[int]:
     """LSH keys: one per band of the whole-text and of the lead signature (signed 63-bit)."""
     keys = []
     for prefix, signature in ((b"F", fp.signature), (b"L", fp.lead)):
+        packed = _SIG.pack(*signature)  # a band's bytes are a slice of the whole signature's
         for band in range(0, NUM_PERM, BAND_ROWS):
-            raw = (
-                prefix
-                + struct.pack("<H", band)
-                + _SIG_BAND.pack(*signature[band : band + BAND_ROWS])
-            )
+            raw = prefix + _BAND_LABELS[band] + packed[4 * band : 4 * (band + BAND_ROWS)]
             digest = hashlib.blake2b(raw, digest_size=8).digest()
             keys.append(int.from_bytes(digest, "little", signed=True) >> 1)
     return keys
 
 
-_SIG_BAND = struct.Struct(f"<{BAND_ROWS}I")
+_BAND_LABELS = [struct.pack("<H", band) for band in range(NUM_PERM)]
 
 
 def jaccard(a: tuple[int, ...], b: tuple[int, ...]) -> float:

@@ -139,9 +139,9 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(k, 0.0) for k, v in a.items())
+    # The shared terms first (a set operation in C: two vectors share few of their up to 40
+    # terms), in a fixed order so the sum is the same in every process.
+    return sum(a[k] * b[k] for k in sorted(a.keys() & b.keys()))
 
 
 def merge_terms(centroid: dict[str, float], size: int, new: dict[str, float]) -> dict[str, float]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
@@ -511,7 +512,7 @@ class Writer:
                 forms: dict[int, set[str]] = {}
                 for mention, entity_id in zip(article.mentions, mention_entities, strict=True):
                     forms.setdefault(entity_id, set()).add(mention.name[:300])
-                self._count_name_forms(forms)
+                self.count_name_forms({e: Counter(names) for e, names in forms.items()})
         if listed:
             # Most salient first; equal scores keep the order of first mention (the order
             # of entity_scores), so a card's tags do not depend on entity ids.
@@ -586,9 +587,10 @@ class Writer:
             )
         return regions
 
-    def _count_name_forms(self, forms: dict[int, set[str]]) -> None:
-        """One more use of each form per entity; a display name that is no longer the most
-        common full form is replaced (slugs stay: PRODUCT.md)."""
+    def count_name_forms(self, forms: Mapping[int, Counter[str]]) -> None:
+        """More uses of each form per entity (an article counts one use of each form it
+        has); a display name that is no longer the most common full form is replaced (slugs
+        stay: PRODUCT.md)."""
         n = t.entity_names.c
         rows = self.conn.execute(
             select(n.entity_id, n.name, n.uses).where(n.entity_id.in_(list(forms)))
@@ -597,25 +599,31 @@ class Writer:
         for row in rows:
             uses.setdefault(int(row.entity_id), {})[row.name] = int(row.uses)
         seen = [
-            (e, name) for e, names in forms.items() for name in names if name in uses.get(e, {})
+            (e, name, k)
+            for e, names in forms.items()
+            for name, k in names.items()
+            if name in uses.get(e, {})
         ]
         new = [
-            (e, name) for e, names in forms.items() for name in names if name not in uses.get(e, {})
+            (e, name, k)
+            for e, names in forms.items()
+            for name, k in names.items()
+            if name not in uses.get(e, {})
         ]
         if seen:
             self.conn.execute(
                 update(t.entity_names)
                 .where(n.entity_id == bindparam("e"), n.name == bindparam("n"))
-                .values(uses=n.uses + 1),
-                [{"e": e, "n": name} for e, name in seen],
+                .values(uses=n.uses + bindparam("k")),
+                [{"e": e, "n": name, "k": k} for e, name, k in seen],
             )
         if new:
             self.conn.execute(
                 t.entity_names.insert(),
-                [{"entity_id": e, "name": name, "uses": 1} for e, name in new],
+                [{"entity_id": e, "name": name, "uses": k} for e, name, k in new],
             )
-        for e, name in chain(seen, new):
-            uses.setdefault(e, {})[name] = uses.get(e, {}).get(name, 0) + 1
+        for e, name, k in chain(seen, new):
+            uses.setdefault(e, {})[name] = uses.get(e, {}).get(name, 0) + k
         self._follow_common_names(uses)
 
     def _follow_common_names(self, uses: dict[int, dict[str, int]]) -> None:

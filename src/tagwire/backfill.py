@@ -1,0 +1,1082 @@
+"""Backfill: an archive of articles brought into the store in bulk, each article folded
+into its near-duplicates and grouped into its story exactly as ingest does it.
+
+Ingest writes one article per transaction and finds near-duplicates and stories through the
+store's key tables, so that any number of workers share them (~10 ms an article, most of it
+in the store). An archive (an export, a crawl, another aggregator's dump) is a different
+job: one writer, millions of articles, in time order. Here the windowed indexes live in
+this process's memory, built for it (the LSH keys of the last ``dedup window`` in sorted
+numpy segments, the story keys of the last story window in per-segment dicts, both dropped
+whole as the archive's clock moves past them, so memory stays flat however long the
+archive), exact URL and text matches go to the store for all history (one query per batch),
+and the rows are written in batches of ``batch`` articles, one transaction each. The
+decisions are the ingest's own functions (``neardup.best_match``, ``stories.choose_story``,
+``grow``/``start``, ``choose_merge``, ``dedup.new_copy_survives``); the pure work (hashes,
+MinHash, term and meaning vectors) runs in worker processes.
+
+Run it while no ingest writes to the same store: the in-memory indexes do not see articles
+another process writes meanwhile (they would be missed as duplicates, never corrupt the
+store). Webhooks are not called for archived articles: they announce news as it arrives.
+The key tables are written only for articles recent enough to be candidates for ingest
+after the import (within the windows of now).
+
+Archive format: JSON lines, one article per line::
+
+    {"url": "...", "title": "...", "text": "...", "source": "https://publisher.example/",
+     "published_at": "2026-11-20T08:00:00Z", "summary": "...", "author": "...",
+     "image": "...", "category": "Sport", "language": "en",
+     "mentions": [{"surface": "...", "name": "...", "kind": "person", "start": 0,
+                   "end": 5, "in_title": true}]}
+
+``url``, ``title``, ``text``, ``source`` and ``published_at`` are required; without
+``mentions`` the entity stage runs (English texts), without ``category`` the classifier.
+A line that is not such an object is reported with its number and skipped; the rest goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import numpy as np
+from sqlalchemy import Connection, Table, bindparam, func, select, update
+
+from tagwire import dedup
+from tagwire.analyse import lead
+from tagwire.embeddings import Vector, to_blob
+from tagwire.entities.ner import salience
+from tagwire.entities.places import region_of
+from tagwire.neardup import MIN_WORDS, Candidate, Fingerprint, band_keys, best_match, fingerprint
+from tagwire.store import Store, search_index
+from tagwire.store import schema as t
+from tagwire.store.writer import MAX_CANDIDATES, MAX_STORY_CANDIDATES, Writer, record_change
+from tagwire.stories import (
+    Decision,
+    Merge,
+    StoryRules,
+    choose_merge,
+    choose_story,
+    grow,
+    headline_meaning,
+    index_keys,
+    merged,
+    start,
+    terms,
+)
+from tagwire.types import EntityKind, Mention, Source, StoryCandidate, now_utc, utc
+
+log = logging.getLogger(__name__)
+
+BATCH = 2_000  # articles per transaction
+SEGMENT = 4_096  # articles per frozen segment of the LSH index
+TITLE_WINDOW = timedelta(hours=12)  # as ingest: a publisher's same title (pipeline.py)
+TEXT_CHARS_FOR_TERMS = 600  # title + lead, as ingest
+
+
+class ArchiveError(ValueError):
+    """A line of an archive that is not an article."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    url: str
+    title: str
+    text: str
+    source: str  # the publisher's site URL
+    published_at: datetime
+    summary: str = ""
+    author: str | None = None
+    image: str | None = None
+    category: str | None = None
+    language: str | None = None
+    mentions: tuple[Mention, ...] | None = None  # None: find them
+    source_name: str | None = None  # the publisher's name, for a source not yet stored
+
+
+def parse_record(line: str) -> Record:
+    """One archive line, or ArchiveError saying what is wrong with it."""
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ArchiveError(f"not JSON: {exc.msg}") from None
+    if not isinstance(raw, dict):
+        raise ArchiveError("not a JSON object")
+    missing = [k for k in ("url", "title", "text", "source", "published_at") if not raw.get(k)]
+    if missing:
+        raise ArchiveError(f"missing {', '.join(missing)}")
+    for key in ("url", "title", "text", "source", "published_at"):
+        if not isinstance(raw[key], str):
+            raise ArchiveError(f"{key} is not a string")
+    for key in ("url", "source"):
+        if urlsplit(raw[key]).scheme not in ("http", "https"):
+            raise ArchiveError(f"{key} is not an http(s) URL")
+    try:
+        published = utc(datetime.fromisoformat(raw["published_at"].replace("Z", "+00:00")))
+    except ValueError:
+        raise ArchiveError("published_at is not an ISO 8601 time") from None
+    return Record(
+        url=dedup.canonical_url(raw["url"]),
+        title=raw["title"].strip()[:1000],
+        text=raw["text"],
+        source=raw["source"],
+        published_at=published,
+        summary=_optional(raw, "summary") or "",
+        author=_optional(raw, "author"),
+        image=_optional(raw, "image"),
+        category=_optional(raw, "category"),
+        language=_optional(raw, "language"),
+        mentions=_mentions(raw["mentions"]) if "mentions" in raw else None,
+        source_name=_optional(raw, "source_name"),
+    )
+
+
+def _optional(raw: dict[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ArchiveError(f"{key} is not a string")
+    return value or None
+
+
+def _mentions(raw: Any) -> tuple[Mention, ...]:
+    if not isinstance(raw, list):
+        raise ArchiveError("mentions is not a list")
+    try:
+        return tuple(
+            Mention(
+                surface=str(m["surface"]),
+                name=str(m["name"]),
+                kind=EntityKind(m["kind"]),
+                start=int(m["start"]),
+                end=int(m["end"]),
+                in_title=bool(m.get("in_title", False)),
+            )
+            for m in raw
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArchiveError(f"a mention is not valid: {exc}") from None
+
+
+Line = tuple[int, str]  # an archive's line and its number, parsed by the workers
+
+
+def read_lines(path: Path) -> Iterator[Line]:
+    """The archive's non-blank lines in file order, numbered."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield number, line
+
+
+# -- the pure stages, in worker processes ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    record: Record
+    mentions: tuple[Mention, ...]
+    summary: str
+    category: str | None
+    language: str | None
+    content_hash: str
+    fingerprint: bytes | None
+    band_keys: np.ndarray | None  # int64
+    terms: dict[str, float]
+    meaning: Vector | None
+    title_key: str
+    words: int
+
+
+def prepare(items: Sequence[Record | Line]) -> tuple[list[Prepared], list[str]]:
+    """What ingest's analysis and the store's writer compute from an article alone (an
+    archive's lines are parsed first); and what was wrong with the lines that are not
+    articles."""
+    prepared, problems = [], []
+    for item in items:
+        if isinstance(item, tuple):
+            number, line = item
+            try:
+                item = parse_record(line)
+            except ArchiveError as exc:
+                problems.append(f"line {number}: {exc}")
+                continue
+        prepared.append(_prepare(item))
+    return prepared, problems
+
+
+def _prepare(r: Record) -> Prepared:
+    language = r.language
+    mentions = r.mentions
+    if language is None:
+        from tagwire.language import detect_language
+
+        language = detect_language(r.title, r.text, None)
+    if mentions is None:
+        from tagwire.entities.ner import find_mentions
+
+        mentions = tuple(find_mentions(r.title, r.text, author=r.author, language=language))
+    category = r.category
+    if category is None:
+        from tagwire.categories import categorise
+
+        category = categorise((), None, r.title, r.text, language)
+    normalised = dedup.normalise_text(r.text)
+    fp = fingerprint(r.text, normalised)
+    return Prepared(
+        record=r,
+        mentions=mentions,
+        summary=r.summary or lead(r.text)[:1000],
+        category=category,
+        language=language,
+        content_hash=dedup.content_hash(r.text, normalised),
+        fingerprint=fp.to_bytes() if fp else None,
+        band_keys=np.array(band_keys(fp), dtype=np.int64) if fp else None,
+        terms=terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS]),
+        meaning=headline_meaning(r.title),
+        title_key=dedup.title_key(r.title),
+        words=len(r.text.split()),
+    )
+
+
+# -- the windowed indexes ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Segment:
+    keys: np.ndarray  # sorted int64 band keys
+    ids: np.ndarray  # article id of each key
+    newest: datetime
+    articles: list[int]
+
+
+class NearDupIndex:
+    """LSH band keys of the articles of the last ``window`` (of the archive's clock).
+
+    The live segment is a dict; every SEGMENT articles it is frozen into sorted numpy
+    arrays (12 bytes a key instead of a dict entry's ~100: 64 keys an article), and a
+    segment whose newest article is older than the window is dropped whole."""
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window
+        self.frozen: deque[_Segment] = deque()
+        self.live: dict[int, int] = {}  # key -> the first article with it
+        self.clashes: dict[int, list[int]] = {}  # key -> the other articles with it
+        self.live_articles: list[int] = []
+        self.live_newest: datetime | None = None
+        self.fingerprints: dict[int, tuple[bytes, datetime]] = {}
+
+    def add(self, article_id: int, keys: np.ndarray, fp: bytes, at: datetime) -> None:
+        # Set and dict operations in C: a loop over the 64 keys cost more than the rest.
+        listed = keys.tolist()
+        taken = self.live.keys() & listed
+        for key in taken:
+            self.clashes.setdefault(key, []).append(article_id)
+        self.live.update(dict.fromkeys([k for k in listed if k not in taken], article_id))
+        self.live_articles.append(article_id)
+        self.fingerprints[article_id] = (fp, at)
+        self.live_newest = at if self.live_newest is None else max(at, self.live_newest)
+        if len(self.live_articles) >= SEGMENT:
+            self._freeze()
+
+    def _freeze(self) -> None:
+        assert self.live_newest is not None
+        pairs = [*self.live.items(), *((k, a) for k, ids in self.clashes.items() for a in ids)]
+        keys = np.fromiter((k for k, _ in pairs), dtype=np.int64, count=len(pairs))
+        ids = np.fromiter((a for _, a in pairs), dtype=np.int64, count=len(pairs))
+        order = np.argsort(keys, kind="stable")
+        self.frozen.append(_Segment(keys[order], ids[order], self.live_newest, self.live_articles))
+        self.live, self.clashes, self.live_articles, self.live_newest = {}, {}, [], None
+
+    def forget_before(self, at: datetime) -> None:
+        """Drop the segments whose newest article is older than ``at - window``."""
+        while self.frozen and self.frozen[0].newest < at - self.window:
+            for article_id in self.frozen.popleft().articles:
+                self.fingerprints.pop(article_id, None)
+
+    def candidates(self, keys: np.ndarray, at: datetime) -> list[tuple[int, Fingerprint]]:
+        """Articles within the window of ``at`` sharing a band key (at most MAX_CANDIDATES,
+        as the store's query)."""
+        found: dict[int, None] = {}
+        for key in self.live.keys() & keys.tolist():
+            found[self.live[key]] = None
+            found.update(dict.fromkeys(self.clashes.get(key, ())))
+        for segment in self.frozen:
+            lo = np.searchsorted(segment.keys, keys, side="left")
+            hi = np.searchsorted(segment.keys, keys, side="right")
+            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
+                for article_id in segment.ids[a:b].tolist():
+                    found[article_id] = None
+        out = []
+        for article_id in islice(found, MAX_CANDIDATES):
+            fp, when = self.fingerprints[article_id]
+            if abs(when - at) <= self.window:
+                out.append((article_id, Fingerprint.from_bytes(fp)))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.fingerprints)
+
+
+class StoryIndex:
+    """The story keys of the last story window: key -> story -> time (POSIX seconds) of its
+    latest article with that key, in segments of SEGMENT articles, dropped whole as the
+    archive's clock moves past them."""
+
+    def __init__(self, window: timedelta) -> None:
+        self.window = window.total_seconds()
+        # (index, oldest, newest) per segment, oldest segment first
+        self.segments: deque[tuple[dict[str, dict[int, float]], list[float]]] = deque()
+        self._new_segment()
+
+    def _new_segment(self) -> None:
+        self.segments.append(({}, [math.inf, -math.inf, 0]))
+
+    def add(self, keys: Iterable[str], story_id: int, at: datetime) -> None:
+        when = at.timestamp()
+        index, span = self.segments[-1]
+        for key in keys:
+            stories = index.setdefault(key, {})
+            stories[story_id] = max(when, stories.get(story_id, when))
+        span[0], span[1], span[2] = min(span[0], when), max(span[1], when), span[2] + 1
+        if span[2] >= SEGMENT:
+            self._new_segment()
+
+    def forget_before(self, at: datetime) -> None:
+        horizon = at.timestamp() - self.window
+        while len(self.segments) > 1 and self.segments[0][1][1] < horizon:
+            self.segments.popleft()
+
+    def find(self, keys: Iterable[str], at: datetime) -> list[int]:
+        """Stories with an article within the window sharing a key, most shared distinct
+        keys first, then the newest story (as ``Writer.story_candidates``)."""
+        when = at.timestamp()
+        low, high = when - self.window, when + self.window
+        shared: Counter[int] = Counter()
+        for key in set(keys):
+            found: set[int] = set()
+            for index, (oldest, newest, _) in self.segments:
+                stories = index.get(key)
+                if not stories:
+                    continue
+                if low <= oldest and newest <= high:  # the whole segment is in the window
+                    found.update(stories)
+                else:
+                    found.update(s for s, last in stories.items() if low <= last <= high)
+            shared.update(found)
+        ranked = sorted(shared.items(), key=lambda kv: (-kv[1], -kv[0]))
+        return [story_id for story_id, _ in ranked[:MAX_STORY_CANDIDATES]]
+
+
+# -- the writer's side -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Known:
+    """An article the decisions may meet again: a survivor or a copy of one."""
+
+    sort_at: datetime
+    words: int
+    story_id: int | None
+    duplicate_of: int | None
+
+
+@dataclass
+class Report:
+    read: int = 0
+    new: int = 0
+    duplicates: int = 0
+    known: int = 0
+    stories: int = 0
+    merges: int = 0
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (
+            f"{self.read} read: {self.new} new, {self.duplicates} duplicates folded, "
+            f"{self.known} already stored; {self.stories} stories started, {self.merges} "
+            f"merged; {len(self.problems)} bad lines; {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class _Batch:
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    urls: list[dict[str, Any]] = field(default_factory=list)
+    near_keys: list[dict[str, Any]] = field(default_factory=list)
+    story_keys: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    tag_counts: Counter[int] = field(default_factory=Counter)
+    name_forms: dict[int, Counter[str]] = field(default_factory=dict)
+    new_stories: set[int] = field(default_factory=set)
+    touched_stories: set[int] = field(default_factory=set)
+    merges: list[Merge] = field(default_factory=list)
+    gone: dict[int, StoryCandidate] = field(default_factory=dict)  # started, then merged away
+    folds: list[tuple[int, int]] = field(default_factory=list)  # (old survivor, new one)
+    urls_seen: dict[str, int] = field(default_factory=dict)
+    hashes: dict[str, int] = field(default_factory=dict)
+
+
+class Backfill:
+    """One import into one store (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        dedup_window: timedelta = timedelta(days=30),
+        rules: StoryRules | None = None,
+        batch: int = BATCH,
+        now: datetime | None = None,
+    ) -> None:
+        self.store = store
+        self.rules = rules or StoryRules()
+        self.batch_size = batch
+        self.dedup_window = dedup_window
+        self.near = NearDupIndex(dedup_window)
+        self.story_index = StoryIndex(self.rules.window)
+        self.stories: dict[int, StoryCandidate] = {}
+        self.merged_into: dict[int, int] = {}
+        self.known: dict[int, _Known] = {}
+        self.titles: dict[tuple[int, str], tuple[int, datetime]] = {}
+        self.sources: dict[str, tuple[int, str | None]] = {}  # site URL -> id, region
+        self.regions: dict[int, str | None] = {}  # source id -> region
+        self.clock: datetime | None = None  # the archive's time so far
+        now = now or now_utc()
+        self.keys_after = now - max(dedup_window, self.rules.window)  # older keys serve no ingest
+        self.report = Report()
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        records: Iterable[Record | Line],
+        pool: Executor | None = None,
+        progress: Callable[[Report], None] | None = None,
+        ahead: int = 2,
+    ) -> Report:
+        """Import ``records`` (in time order, or nearly: the windows tolerate some disorder);
+        with a pool, ``ahead`` batches are prepared while one is written."""
+        began = time.perf_counter()
+        self._load_sources()
+        chunks = _chunks(records, self.batch_size)
+        for batch, problems in _prepared(chunks, pool, ahead):
+            self.report.read += len(batch) + len(problems)
+            self.report.problems += problems
+            self._import(batch)
+            self.report.seconds = time.perf_counter() - began
+            if progress is not None:
+                progress(self.report)
+        self.report.seconds = time.perf_counter() - began
+        return self.report
+
+    def _load_sources(self) -> None:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(t.sources.c.id, t.sources.c.url, t.sources.c.region))
+            self.sources = {str(r.url): (int(r.id), r.region) for r in rows}
+        self.regions = dict(self.sources.values())
+
+    def _source(self, record: Record) -> None:
+        if record.source not in self.sources:
+            name = record.source_name or urlsplit(record.source).hostname or record.source
+            self.store.upsert_sources([Source(name=name, url=record.source, feeds=())])
+            self._load_sources()
+
+    def _import(self, prepared: list[Prepared]) -> None:
+        for p in prepared:
+            self._source(p.record)
+        b = _Batch()
+        with self.store.writer() as w:
+            known_urls = _known_urls(w.conn, [p.record.url for p in prepared])
+            hash_rows = _by_hash(w.conn, [p.content_hash for p in prepared])
+            # In the order ingest would meet them: which of two same-named entities is
+            # created first decides which one keeps the plain slug.
+            names = list(
+                dict.fromkeys((m.kind.value, m.name) for p in prepared for m in p.mentions)
+            )
+            entity_ids = w.entity_ids(names)
+            blocked = w.blocked(entity_ids.values())
+            countries = _countries(w.conn, set(entity_ids.values()))
+            article_ids = iter(reserve_ids(w.conn, "articles", len(prepared)))
+            story_ids = iter(reserve_ids(w.conn, "stories", len(prepared)))
+            for p in prepared:
+                if p.record.url in known_urls or p.record.url in b.urls_seen:
+                    self.report.known += 1
+                    continue
+                self._advance(p.record.published_at)
+                scores: dict[int, float] = {}
+                for key, score in salience(p.mentions).items():
+                    if entity_ids[key] not in blocked:
+                        scores[entity_ids[key]] = scores.get(entity_ids[key], 0.0) + score
+                self._one(w, b, p, next(article_ids), scores, entity_ids, hash_rows, story_ids)
+                self._regions(b, b.articles[-1], scores, countries)
+            self._write(w, b)
+        self._forget()
+
+    def _advance(self, at: datetime) -> None:
+        if self.clock is None or at > self.clock:
+            self.clock = at
+            self.near.forget_before(at)
+            self.story_index.forget_before(at)
+
+    def _forget(self) -> None:
+        """After a batch: drop what no later article can meet (stories, titles and articles
+        older than their windows), so memory stays flat."""
+        if self.clock is None:
+            return
+        at = self.clock
+        horizon = at - self.rules.window
+        self.stories = {i: s for i, s in self.stories.items() if s.last_seen >= horizon}
+        self.titles = {k: v for k, v in self.titles.items() if at - v[1] <= TITLE_WINDOW}
+        kept = {
+            a
+            for a, k in self.known.items()
+            if a in self.near.fingerprints or at - k.sort_at <= TITLE_WINDOW
+        }
+        for a in list(kept):  # and the survivors of the copies kept
+            while (up := self.known[a].duplicate_of) is not None and up not in kept:
+                kept.add(up)
+                a = up
+        self.known = {a: self.known[a] for a in kept}
+        self.merged_into = {g: k for g, k in self.merged_into.items() if k in self.stories}
+
+    # -- one article -----------------------------------------------------------------------
+
+    def _one(
+        self,
+        w: Writer,
+        b: _Batch,
+        p: Prepared,
+        article_id: int,
+        scores: dict[int, float],
+        entity_ids: dict[tuple[str, str], int],
+        hash_rows: dict[str, int],
+        story_ids: Iterator[int],
+    ) -> None:
+        r = p.record
+        at = r.published_at
+        source_id, _ = self.sources[r.source]
+        survivor = self._same_article(w, b, p, source_id, hash_rows)
+        replaces = survivor is not None and dedup.new_copy_survives(
+            at, p.words, self.known[survivor].sort_at, self.known[survivor].words
+        )
+        listed = survivor is None or replaces
+        decision: Decision | None = None
+        story_id: int | None = None
+        candidates: list[StoryCandidate] = []
+        if survivor is None:
+            keys = index_keys(p.terms, scores)
+            found = dict.fromkeys(self._final(s) for s in self.story_index.find(keys, at))
+            candidates = [self._story(w, s) for s in found]
+            decision = choose_story(p.terms, scores, at, candidates, self.rules, p.meaning)
+            story_id = self._join(b, decision, r.title, p, scores, story_ids)
+            if keys:
+                self.story_index.add(keys, story_id, at)
+                if at >= self.keys_after:
+                    b.story_keys.extend({"key": k, "story_id": story_id, "at": at} for k in keys)
+        else:
+            story_id = self.known[survivor].story_id
+            if replaces and story_id is not None:
+                story_id = self._final(story_id)
+                decision = Decision(story_id, 1.0, 1.0, ())
+                story = self._story(w, story_id)
+                self.stories[story_id] = grow(story, p.terms, scores, at, p.meaning)
+                b.touched_stories.add(story_id)
+        self.known[article_id] = _Known(at, p.words, story_id, None if listed else survivor)
+        if survivor is not None and replaces:
+            self.known[survivor].duplicate_of = article_id
+            b.folds.append((survivor, article_id))
+        self._rows(b, p, article_id, source_id, survivor, listed, decision, story_id, scores)
+        self._remember(b, p, article_id, source_id, entity_ids)
+        if candidates and story_id is not None:
+            merge = choose_merge(self.stories[story_id], candidates, self.rules)
+            if merge is not None:
+                self._merge(b, merge)
+        if listed:
+            self.report.new += 1
+        else:
+            self.report.duplicates += 1
+
+    def _same_article(
+        self, w: Writer, b: _Batch, p: Prepared, source_id: int, hash_rows: dict[str, int]
+    ) -> int | None:
+        """As ``Pipeline._same_article``: same text (all history), near-same text (within
+        the window), or a publisher's same title when a text is too short to fingerprint."""
+        at = p.record.published_at
+        if p.fingerprint is not None:
+            same = hash_rows.get(p.content_hash) or b.hashes.get(p.content_hash)
+            if same is not None:
+                return self._survivor(self._ensure_known(w, same))
+            assert p.band_keys is not None
+            candidates = [
+                Candidate(a, self._survivor(a), fp, self.known[a].sort_at)
+                for a, fp in self.near.candidates(p.band_keys, at)
+            ]
+            match = best_match(Fingerprint.from_bytes(p.fingerprint), candidates)
+            if match is not None:
+                return self._survivor(match.survivor_id)
+        title = self.titles.get((source_id, p.title_key))
+        if title is not None and abs(title[1] - at) <= TITLE_WINDOW:
+            same_title = self._survivor(title[0])
+            if p.fingerprint is None or self.known[same_title].words < MIN_WORDS:
+                return same_title
+        return None
+
+    def _ensure_known(self, w: Writer, article_id: int) -> int:
+        """An article from before this import (an exact copy of a new one): read it."""
+        if article_id not in self.known:
+            a = t.articles.c
+            row = w.conn.execute(
+                select(a.sort_at, a.words, a.story_id, a.duplicate_of).where(a.id == article_id)
+            ).one()
+            self.known[article_id] = _Known(
+                utc(row.sort_at), int(row.words or 0), row.story_id, row.duplicate_of
+            )
+            if row.duplicate_of is not None:
+                self._ensure_known(w, int(row.duplicate_of))
+        return article_id
+
+    def _survivor(self, article_id: int | None) -> int:
+        assert article_id is not None
+        while (up := self.known[article_id].duplicate_of) is not None:
+            article_id = up
+        return article_id
+
+    def _final(self, story_id: int) -> int:
+        while story_id in self.merged_into:
+            story_id = self.merged_into[story_id]
+        return story_id
+
+    def _story(self, w: Writer, story_id: int) -> StoryCandidate:
+        if story_id not in self.stories:  # stored before the import, or left memory
+            self.stories[story_id] = w.story(story_id)
+        return self.stories[story_id]
+
+    def _join(
+        self,
+        b: _Batch,
+        decision: Decision,
+        title: str,
+        p: Prepared,
+        scores: dict[int, float],
+        story_ids: Iterator[int],
+    ) -> int:
+        at = p.record.published_at
+        if decision.story_id is None:
+            story_id = next(story_ids)
+            self.stories[story_id] = start(story_id, title, p.terms, scores, at, p.meaning)
+            b.new_stories.add(story_id)
+            self.report.stories += 1
+        else:
+            story_id = decision.story_id
+            self.stories[story_id] = grow(self.stories[story_id], p.terms, scores, at, p.meaning)
+            b.touched_stories.add(story_id)
+        return story_id
+
+    def _merge(self, b: _Batch, merge: Merge) -> None:
+        gone = self.stories.pop(merge.gone)
+        self.stories[merge.keep] = merged(self.stories[merge.keep], gone)
+        if merge.gone in b.new_stories:
+            b.gone[merge.gone] = gone
+        self.merged_into[merge.gone] = merge.keep
+        b.merges.append(merge)
+        b.touched_stories.add(merge.keep)
+        self.report.merges += 1
+
+    def _rows(
+        self,
+        b: _Batch,
+        p: Prepared,
+        article_id: int,
+        source_id: int,
+        survivor: int | None,
+        listed: bool,
+        decision: Decision | None,
+        story_id: int | None,
+        scores: dict[int, float],
+    ) -> None:
+        r = p.record
+        b.articles.append(
+            {
+                "id": article_id,
+                "source_id": source_id,
+                "feed_id": None,
+                "url": r.url,
+                "title": r.title,
+                "summary": p.summary,
+                "text": r.text,
+                "author": r.author,
+                "image": r.image,
+                "category": p.category,
+                "language": p.language,
+                "published_at": r.published_at,
+                "first_seen_at": r.published_at,
+                "sort_at": r.published_at,
+                "content_hash": p.content_hash,
+                "extraction": "archive",
+                "story_id": story_id,
+                "story_score": decision.score if decision else None,
+                "story_shared": list(decision.shared_entities) if decision else None,
+                "duplicate_of": None if listed else survivor,
+                "listed": listed,
+                "words": p.words,
+                "story_text": decision.text_similarity if decision else None,
+                "story_meaning": decision.meaning_similarity if decision else None,
+                "story_origin": story_id,
+                "story_started": decision.story_id is None if decision else None,
+                "title_key": p.title_key,
+                "fingerprint": p.fingerprint,
+            }
+        )
+        b.urls.append({"url": r.url, "article_id": article_id})
+        if p.band_keys is not None and r.published_at >= self.keys_after:
+            b.near_keys.extend(
+                {"key": key, "article_id": article_id, "sort_at": r.published_at}
+                for key in set(p.band_keys.tolist())
+            )
+        if not listed:
+            return
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        b.tags.extend(
+            {
+                "entity_id": entity_id,
+                "article_id": article_id,
+                "sort_at": r.published_at,
+                "salience": score,
+                "rank": rank,
+            }
+            for rank, (entity_id, score) in enumerate(ranked)
+        )
+        b.tag_counts.update(scores.keys())
+
+    def _remember(
+        self,
+        b: _Batch,
+        p: Prepared,
+        article_id: int,
+        source_id: int,
+        entity_ids: dict[tuple[str, str], int],
+    ) -> None:
+        at = p.record.published_at
+        b.urls_seen[p.record.url] = article_id
+        b.hashes.setdefault(p.content_hash, article_id)
+        self.titles[(source_id, p.title_key)] = (article_id, at)
+        if p.fingerprint is not None and p.band_keys is not None:
+            self.near.add(article_id, p.band_keys, p.fingerprint, at)
+        forms: dict[int, set[str]] = {}
+        for m in p.mentions:
+            entity_id = entity_ids[(m.kind.value, m.name)]
+            b.mentions.append(
+                {
+                    "article_id": article_id,
+                    "entity_id": entity_id,
+                    "surface": m.surface[:300],
+                    "name": m.name[:300],
+                    "start": m.start,
+                    "end": m.end,
+                    "in_title": m.in_title,
+                }
+            )
+            forms.setdefault(entity_id, set()).add(m.name[:300])
+        if b.articles[-1]["listed"]:
+            for entity_id, names in forms.items():
+                b.name_forms.setdefault(entity_id, Counter()).update(names)
+
+    def _regions(
+        self,
+        b: _Batch,
+        row: dict[str, Any],
+        scores: dict[int, float],
+        countries: dict[int, str],
+    ) -> None:
+        if not row["listed"]:
+            return
+        places = {region_of(countries[e]) for e in scores if e in countries}
+        for region in sorted(r for r in places | {self.regions[row["source_id"]]} if r):
+            b.regions.append({"region": region, "article_id": row["id"], "sort_at": row["sort_at"]})
+
+    # -- the batch's writes ----------------------------------------------------------------
+
+    def _write(self, w: Writer, b: _Batch) -> None:
+        conn = w.conn
+        for row in b.articles:
+            if row["story_id"] is not None:
+                row["story_id"] = self._final(row["story_id"])
+        new = [b.gone.get(s) or self.stories[s] for s in sorted(b.new_stories)]
+        if new:
+            conn.execute(t.stories.insert(), [_story_row(s) for s in new])
+        for table, rows in (
+            (t.articles, b.articles),
+            (t.article_urls, b.urls),
+            (t.near_dup_keys, b.near_keys),
+            (t.story_keys, b.story_keys),
+            (t.mentions, b.mentions),
+            (t.article_tags, b.tags),
+            (t.article_regions, b.regions),
+        ):
+            insert_many(conn, table, rows)
+        for merge in b.merges:  # articles of earlier batches follow their story
+            conn.execute(
+                update(t.articles)
+                .where(t.articles.c.story_id == merge.gone)
+                .values(story_id=self._final(merge.keep))
+            )
+            conn.execute(
+                update(t.stories)
+                .where(t.stories.c.id == merge.gone)
+                .values(merged_into=merge.keep, merge_similarity=merge.similarity, article_count=0)
+            )
+        live = {self._final(s) for s in b.touched_stories | b.new_stories}
+        _update_stories(conn, [self.stories[s] for s in sorted(live) if s in self.stories])
+        if b.tag_counts:
+            e = t.entities.c
+            conn.execute(
+                update(t.entities)
+                .where(e.id == bindparam("e"))
+                .values(article_count=e.article_count + bindparam("n")),
+                [{"e": k, "n": n} for k, n in b.tag_counts.items()],
+            )
+        if b.name_forms:
+            w.count_name_forms(b.name_forms)
+        search_index.add_many(conn, [r["id"] for r in b.articles if r["listed"]])
+        for old, new_id in b.folds:
+            w.fold(old, into=new_id)
+        record_change(conn, None)
+
+
+def _story_row(s: StoryCandidate) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "first_seen": s.first_seen,
+        "last_seen": s.last_seen,
+        "article_count": s.size,
+        "publishers": 1,
+        "terms": s.terms,
+        "entity_ids": sorted(s.entity_ids),
+        "meaning": None if s.meaning is None else to_blob(s.meaning),
+    }
+
+
+def _update_stories(conn: Connection, stories: list[StoryCandidate]) -> None:
+    """Each touched story's state, and its counts from its listed articles."""
+    if not stories:
+        return
+    s, a = t.stories.c, t.articles.c
+    conn.execute(
+        update(t.stories)
+        .where(s.id == bindparam("sid"))
+        .values(
+            first_seen=bindparam("first"),
+            last_seen=bindparam("last"),
+            terms=bindparam("terms"),
+            entity_ids=bindparam("entities"),
+            meaning=bindparam("blob"),
+        ),
+        [
+            {
+                "sid": st.id,
+                "first": st.first_seen,
+                "last": st.last_seen,
+                "terms": st.terms,
+                "entities": sorted(st.entity_ids),
+                "blob": None if st.meaning is None else to_blob(st.meaning),
+            }
+            for st in stories
+        ],
+    )
+    counts = conn.execute(
+        select(a.story_id, func.count(), func.count(func.distinct(a.source_id)))
+        .where(a.story_id.in_([st.id for st in stories]), a.listed.is_(True))
+        .group_by(a.story_id)
+    ).all()
+    conn.execute(
+        update(t.stories)
+        .where(s.id == bindparam("sid"))
+        .values(article_count=bindparam("n"), publishers=bindparam("p")),
+        [{"sid": row[0], "n": row[1], "p": row[2]} for row in counts],
+    )
+
+
+def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(table.insert(), rows)`` for many rows, at a third of its cost: each
+    column's bind processor (the store's UTC times, JSON, booleans) applied once per value
+    here, then the driver's executemany; SQLAlchemy's generic path per row was a third of
+    the writer's time in bench/scale.py."""
+    if not rows:
+        return
+    names = list(rows[0])
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
+    processors = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    values = [
+        tuple(v if p is None else p(v) for v, p in zip(row.values(), processors, strict=True))
+        for row in rows
+    ]
+    if compiled.positiontup is not None:  # qmark (SQLite): in the statement's order
+        order = [names.index(key) for key in compiled.positiontup]
+        conn.exec_driver_sql(compiled.string, [tuple(v[i] for i in order) for v in values])
+    else:  # named (psycopg's pyformat)
+        conn.exec_driver_sql(compiled.string, [dict(zip(names, v, strict=True)) for v in values])
+
+
+def _known_urls(conn: Connection, urls: list[str]) -> set[str]:
+    u = t.article_urls.c
+    found: set[str] = set()
+    for chunk in _slices(urls, 500):
+        found.update(conn.execute(select(u.url).where(u.url.in_(chunk))).scalars())
+    return found
+
+
+def _by_hash(conn: Connection, hashes: list[str]) -> dict[str, int]:
+    """Content hash -> the first stored article with it (as ``Writer.survivor_for_hash``)."""
+    a = t.articles.c
+    found: dict[str, int] = {}
+    for chunk in _slices(sorted(set(hashes)), 500):
+        rows = conn.execute(
+            select(a.content_hash, func.min(a.id))
+            .where(a.content_hash.in_(chunk))
+            .group_by(a.content_hash)
+        )
+        found.update({str(h): int(i) for h, i in rows})
+    return found
+
+
+def _countries(conn: Connection, ids: set[int]) -> dict[int, str]:
+    e = t.entities.c
+    found: dict[int, str] = {}
+    for chunk in _slices(sorted(ids), 500):
+        rows = conn.execute(select(e.id, e.country).where(e.id.in_(chunk), e.country.is_not(None)))
+        found.update({int(i): str(c) for i, c in rows})
+    return found
+
+
+def reserve_ids(conn: Connection, table: str, n: int) -> list[int]:
+    """``n`` ids for rows of ``table`` written with explicit ids in this transaction: past
+    the largest on SQLite (the writer holds the database's write lock), from the table's
+    sequence on PostgreSQL (where other writers draw from it too)."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "sqlite":
+        top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()
+        return list(range(int(top) + 1, int(top) + 1 + n))
+    rows = conn.exec_driver_sql(
+        f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {n})"
+    )
+    return [int(r[0]) for r in rows]
+
+
+def _slices(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _chunks(records: Iterable[Record | Line], size: int) -> Iterator[list[Record | Line]]:
+    it = iter(records)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _prepared(
+    chunks: Iterator[list[Record | Line]], pool: Executor | None, depth: int
+) -> Iterator[tuple[list[Prepared], list[str]]]:
+    """Prepared batches in order; with a pool, up to ``depth`` batches are prepared while
+    one is written (no more, so memory stays bounded)."""
+    if pool is None:
+        yield from (prepare(c) for c in chunks)
+        return
+    ahead: deque[Future[tuple[list[Prepared], list[str]]]] = deque()
+    for chunk in chunks:
+        ahead.append(pool.submit(prepare, chunk))
+        if len(ahead) > depth:
+            yield ahead.popleft().result()
+    while ahead:
+        yield ahead.popleft().result()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    from multiprocessing import get_context
+
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+
+
+def run_file(
+    store: Store,
+    path: Path,
+    *,
+    workers: int = 1,
+    dedup_window: timedelta = timedelta(days=30),
+    progress: Callable[[Report], None] | None = None,
+) -> Report:
+    """Import the JSON-lines archive at ``path`` (``tagwire import``)."""
+    backfill = Backfill(store, dedup_window=dedup_window)
+    if workers < 1:
+        return backfill.run(read_lines(path), None, progress)
+    with process_pool(workers) as pool:
+        return backfill.run(read_lines(path), pool, progress, ahead=2 * workers)
+
+
+def export_archive(store: Store, out: TextIO, chunk: int = 1000) -> int:
+    """Write every stored article, in the order it was stored, as an archive that
+    ``tagwire import`` reads back (with its mentions, so no entity stage runs again);
+    the number of articles written. A copy's time is the one it was ordered by."""
+    a, s, m, e = t.articles.c, t.sources.c, t.mentions.c, t.entities.c
+    written, after = 0, 0
+    with store.engine.connect() as conn:
+        while True:
+            rows = conn.execute(
+                select(t.articles, s.url.label("site"), s.name.label("site_name"))
+                .join(t.sources, s.id == a.source_id)
+                .where(a.id > after)
+                .order_by(a.id)
+                .limit(chunk)
+            ).all()
+            if not rows:
+                return written
+            mentions: dict[int, list[dict[str, Any]]] = {}
+            found = conn.execute(
+                select(m.article_id, m.surface, m.name, e.kind, m.start, m.end, m.in_title)
+                .join(t.entities, e.id == m.entity_id)
+                .where(m.article_id.in_([r.id for r in rows]))
+                .order_by(m.article_id, m.id)
+            )
+            for row in found:
+                mentions.setdefault(int(row.article_id), []).append(
+                    {
+                        "surface": row.surface,
+                        "name": row.name,
+                        "kind": row.kind,
+                        "start": row.start,
+                        "end": row.end,
+                        "in_title": bool(row.in_title),
+                    }
+                )
+            for r in rows:
+                record = {
+                    "url": r.url,
+                    "title": r.title,
+                    "text": r.text,
+                    "source": r.site,
+                    "source_name": r.site_name,
+                    "published_at": utc(r.sort_at).isoformat(),
+                    "summary": r.summary,
+                    "author": r.author,
+                    "image": r.image,
+                    "category": r.category,
+                    "language": r.language,
+                    "mentions": mentions.get(int(r.id), []),
+                }
+                out.write(json.dumps({k: v for k, v in record.items() if v is not None}) + "\n")
+            written += len(rows)
+            after = int(rows[-1].id)
