@@ -394,6 +394,7 @@ def at_checkpoints(points: list[Point], marks: Sequence[int]) -> list[Point]:
 
 def render(
     n: int,
+    rev: str,
     report: Report,
     points: list[Point],
     checks: Checks,
@@ -406,7 +407,7 @@ def render(
     lines = [
         SECTION,
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, {revision()}; "
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, {rev}; "
         "`python -m bench.scale --write` (method in its docstring).",
         "",
         f"{n:,} generated articles imported by `tagwire.backfill` (what `tagwire import` runs) "
@@ -468,10 +469,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"generating {args.articles:,} articles into {archive}", flush=True)
         gen_seconds = generate(args.articles, archive)
         print(f"  generated in {gen_seconds:.0f} s", flush=True)
+    rev = revision()  # now: the code measured, whatever is edited during the run
     report, points, db_gb = run(archive, args.db, args.workers)
     print(report.line(), flush=True)
     checks = check(archive, args.db)
-    markdown = render(args.articles, report, points, checks, gen_seconds, db_gb)
+    markdown = render(args.articles, rev, report, points, checks, gen_seconds, db_gb)
     print(markdown)
     if args.write:
         replace_section(BENCH_DOC, SECTION, markdown)
