@@ -527,9 +527,9 @@ def db_summary(db: Path) -> dict[str, Any]:
     }
 
 
-def request_tags(db: Path) -> list[str]:
-    """The slugs of the REQUEST_TAGS tags with most articles, most first."""
-    store = Store(f"sqlite:///{db}")
+def request_tags(url: str, n: int = REQUEST_TAGS) -> list[str]:
+    """The slugs of the ``n`` tags with most articles, most first."""
+    store = Store(url)
     try:
         with store.engine.connect() as conn:
             e = t.entities.c
@@ -537,7 +537,7 @@ def request_tags(db: Path) -> list[str]:
                 select(e.slug)
                 .where(e.article_count > 0, e.blocked.is_(False))
                 .order_by(e.article_count.desc(), e.id)
-                .limit(REQUEST_TAGS)
+                .limit(n)
             )
             return [str(slug) for slug in rows.scalars()]
     finally:
@@ -551,7 +551,7 @@ def make_app() -> FastAPI:
     """The app ``tagwire serve`` runs (without its poller), on the benchmark database."""
     from tagwire.web.app import create_app
 
-    return create_app(Store(f"sqlite:///{os.environ[DB_ENV]}"))
+    return create_app(Store(os.environ[DB_ENV]))
 
 
 def free_port() -> int:
@@ -562,7 +562,7 @@ def free_port() -> int:
 
 
 def start_server(
-    db: Path, workers: int, port: int, nodelay: bool = True
+    url: str, workers: int, port: int, nodelay: bool = True
 ) -> subprocess.Popen[bytes]:
     """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
     on every connection), or with uvicorn's own httptools protocol."""
@@ -572,7 +572,7 @@ def start_server(
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
         *("--log-level", "warning", "--no-access-log", "--http", protocol),
     ]
-    env = dict(os.environ, **{DB_ENV: str(db)})
+    env = dict(os.environ, **{DB_ENV: url})
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -728,7 +728,9 @@ class Item:
     raw: bytes
 
 
-def build_plan(http: Http, tags: list[str], cursors: dict[str, str], n: int) -> list[Item]:
+def build_plan(
+    http: Http, tags: list[str], cursors: dict[str, str], n: int, html_share: float = HTML_SHARE
+) -> list[Item]:
     """The request sequence (the same for every run): see the module docstring."""
     rng = random.Random(SEED + 1)
     weight = [1.0 / (rank + 1) ** ZIPF_S for rank in range(len(tags))]
@@ -737,7 +739,7 @@ def build_plan(http: Http, tags: list[str], cursors: dict[str, str], n: int) -> 
     paged_cum = list(itertools.accumulate(weight[rank] for rank in paged))
     plan = []
     for _ in range(n):
-        html = rng.random() < HTML_SHARE
+        html = rng.random() < html_share
         cursor = rng.random() < CURSOR_SHARE and bool(paged)
         if cursor:
             rank = paged[bisect.bisect(paged_cum, rng.random() * paged_cum[-1])]
@@ -1161,6 +1163,9 @@ DISTURBED_CORES = 0.15  # a run is measured again when others took this many cor
 
 @dataclass
 class Settings:
+    rate: float = GOAL_RATE  # the goal's rate, requests/s
+    html_share: float = HTML_SHARE  # of the requests, the share of HTML pages (else API)
+    extras: bool = True  # the TCP_NODELAY check and the client's overhead too
     goal_seconds: float = 60.0
     search_seconds: float = 20.0
     warm_seconds: float = 10.0
@@ -1185,8 +1190,8 @@ class Outcome:
 
 
 class Bench:
-    def __init__(self, db: Path, workers: int, tags: list[str], settings: Settings) -> None:
-        self.db = db
+    def __init__(self, url: str, workers: int, tags: list[str], settings: Settings) -> None:
+        self.url = url
         self.workers = workers
         self.tags = tags
         self.settings = settings
@@ -1311,7 +1316,8 @@ class Bench:
         recorder = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
         )
-        run = await open_loop(self.fetch, self.plan, GOAL_RATE, seconds, self.pid, abort=False)
+        rate = self.settings.rate
+        run = await open_loop(self.fetch, self.plan, rate, seconds, self.pid, abort=False)
         _, err = await recorder.communicate()
         return spy_categories(read_spy(out, err)), run
 
@@ -1332,7 +1338,7 @@ class Bench:
         self.http.close_idle()
         if self.proc is not None:
             stop_server(self.proc)
-        self.proc = start_server(self.db, self.workers, self.port, nodelay)
+        self.proc = start_server(self.url, self.workers, self.port, nodelay)
         await wait_ready(self.http, self.proc)
         queue = list(reversed(self.plan[:200]))
 
@@ -1344,7 +1350,7 @@ class Bench:
         self.overloaded = False
 
     async def run(self) -> Outcome:
-        self.proc = start_server(self.db, self.workers, self.port)
+        self.proc = start_server(self.url, self.workers, self.port)
         try:
             await wait_ready(self.http, self.proc)
             print(f"server up: {self.workers} process(es), port {self.port}", flush=True)
@@ -1356,19 +1362,20 @@ class Bench:
                 f"{len(checks.problems)} problems {checks.problems[:3]}",
                 flush=True,
             )
-            size = round(max(GOAL_RATE * 2, 5000) * max(self.settings.goal_seconds, 60))
-            self.plan = build_plan(self.http, self.tags, cursors, size)
+            rate = self.settings.rate
+            size = round(max(rate * 2, 5000) * max(self.settings.goal_seconds, 60))
+            self.plan = build_plan(self.http, self.tags, cursors, size, self.settings.html_share)
             await self.quiet()
-            await open_loop(self.fetch, self.plan, GOAL_RATE, self.settings.warm_seconds, self.pid)
-            print(f"  {GOAL_RATE:.0f}/s for {self.settings.goal_seconds:.0f} s:", flush=True)
-            goal = await self.measure(GOAL_RATE, self.settings.goal_seconds, abort=False)
+            await open_loop(self.fetch, self.plan, rate, self.settings.warm_seconds, self.pid)
+            print(f"  {rate:.0f}/s for {self.settings.goal_seconds:.0f} s:", flush=True)
+            goal = await self.measure(rate, self.settings.goal_seconds, abort=False)
             print("  search:", flush=True)
             best, runs = await self.search(goal)
             outcome = Outcome(self.workers, checks, len(cursors), goal, runs, best)
-            if self.workers > 1:
+            if self.workers > 1 and self.settings.extras:
                 print("  TCP_NODELAY:", flush=True)
                 outcome.nodelay = await self.nodelay_check()
-            if self.workers == 1:
+            if self.workers == 1 and self.settings.extras:
                 print("  client overhead:", flush=True)
                 outcome.client = await self.client_overhead(max(5.0, round((best or 20) / 2)))
                 if self.settings.profile:
@@ -1668,14 +1675,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"building {args.db} (a minute or two)...", flush=True)
         build_db(args.db)
     summary = db_summary(args.db)
-    tags = request_tags(args.db)
+    url = f"sqlite:///{args.db}"
+    tags = request_tags(url)
     settings = Settings(quiet_wait=args.quiet_wait, rounds=args.rounds, profile=args.profile)
     if args.quick:
-        settings = Settings(15.0, 8.0, 3.0, 1, args.quiet_wait, 1, args.profile)
+        settings = Settings(
+            goal_seconds=15.0,
+            search_seconds=8.0,
+            warm_seconds=3.0,
+            bisections=1,
+            quiet_wait=args.quiet_wait,
+            rounds=1,
+            profile=args.profile,
+        )
     outcomes = []
     plan: list[Item] = []
     for workers in (int(w) for w in args.workers.split(",")):
-        bench = Bench(args.db, workers, tags, settings)
+        bench = Bench(url, workers, tags, settings)
         outcomes.append(asyncio.run(bench.run()))
         plan = plan or bench.plan
     stages = None

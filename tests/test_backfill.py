@@ -118,7 +118,7 @@ def test_bad_lines_are_reported_with_their_numbers_and_the_rest_imported(tmp_pat
     assert len(store.list_cards(limit=10).items) == 2
 
 
-def test_exact_and_near_copies_fold_short_texts_do_not(tmp_path: Path) -> None:
+def test_exact_and_near_copies_fold_short_texts_do_not(store: Store, tmp_path: Path) -> None:
     base = text_of(3, 200)
     near = base.replace("harbour", "Advertisement harbour", 2)
     short = "Storm closes the port for a day."
@@ -136,7 +136,6 @@ def test_exact_and_near_copies_fold_short_texts_do_not(tmp_path: Path) -> None:
     ]
     archive = tmp_path / "a.jsonl"
     archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    store = Store(f"sqlite:///{tmp_path / 't.db'}")
     report = run_file(store, archive, workers=0)
     assert (report.new, report.duplicates) == (3, 2)
     with store.engine.connect() as conn:
@@ -151,33 +150,38 @@ def test_exact_and_near_copies_fold_short_texts_do_not(tmp_path: Path) -> None:
     assert (again.new, again.duplicates, again.known) == (0, 0, 5)
 
 
-def test_an_exact_copy_beyond_the_window_folds_a_near_one_does_not(tmp_path: Path) -> None:
+def test_an_exact_copy_beyond_the_window_folds_a_near_one_does_not(
+    store: Store, tmp_path: Path
+) -> None:
     base = text_of(4, 200)
     edited = base.replace("ferry", "bus", 3)
     lines = [
         line(url="https://pub.example/a/1", text=base, published_at="2026-01-01T00:00:00Z"),
         line(
-            url="https://o.example/1",
-            source="https://o.example/",
-            text=base,
-            published_at="2026-03-01T00:00:00Z",
-        ),
-        line(
-            url="https://o.example/2",
+            url="https://o.example/near",
             source="https://o.example/",
             text=edited,
             published_at="2026-03-02T00:00:00Z",
         ),
+        line(
+            url="https://o.example/exact",
+            source="https://o.example/",
+            text=base,
+            published_at="2026-03-03T00:00:00Z",
+        ),
     ]
     archive = tmp_path / "a.jsonl"
     archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    store = Store(f"sqlite:///{tmp_path / 't.db'}")
     report = run_file(store, archive, workers=0, dedup_window=timedelta(days=30))
-    # The exact copy is found through the store's hashes (all history); the edited one
-    # would be a near-duplicate of the first within 30 days, but it is two months later.
-    # It is a near-duplicate of the exact copy, which is folded, so it folds into the
-    # survivor through that copy.
-    assert (report.new, report.duplicates) == (1, 2)
+    assert (report.new, report.duplicates) == (2, 1)
+    with store.engine.connect() as conn:
+        a = t.articles.c
+        folded = dict(conn.execute(select(a.url, a.duplicate_of)).all())
+        first = conn.execute(select(a.id).where(a.url == "https://pub.example/a/1")).scalar_one()
+    # The same text is found through the store's hashes, over all history; a near-same one
+    # only within the window (the first article is two months older).
+    assert folded["https://o.example/exact"] == first
+    assert folded["https://o.example/near"] is None
 
 
 def test_windows_drop_what_is_older_than_they_are() -> None:
@@ -185,20 +189,24 @@ def test_windows_drop_what_is_older_than_they_are() -> None:
     stories = StoryIndex(timedelta(hours=72))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     keys = np.arange(64, dtype=np.int64)
-    for i in range(4 * SEGMENT):
-        at = start + timedelta(minutes=i)  # ~11 days
+    count = 4 * SEGMENT + 10  # ~11 days, a minute apart; the last 10 in the live segment
+    for i in range(count):
+        at = start + timedelta(minutes=i)
         near.forget_before(at)
         stories.forget_before(at)
         near.add(i, keys + 64 * i, b"x" * 1032, at)
+        near.end_batch()  # batches of one
         stories.add([f"t:{i}"], i, at)
     per_day = 24 * 60
     assert len(near) <= per_day + 2 * SEGMENT  # one window, plus the segments it straddles
     assert len(stories.segments) <= per_day * 3 // SEGMENT + 2
-    last = start + timedelta(minutes=4 * SEGMENT - 1)
-    newest = 4 * SEGMENT - 1
+    last, newest, frozen = start + timedelta(minutes=count - 1), count - 1, count - 11
+    assert newest in near.live_articles and frozen not in near.live_articles
+    near.look_up([keys + 64 * newest, keys + 64 * frozen, keys])
     assert [a for a, _ in near.candidates(keys + 64 * newest, last)] == [newest]
+    assert [a for a, _ in near.candidates(keys + 64 * frozen, last)] == [frozen]
     assert near.candidates(keys, last) == []  # the first article's keys left with it
-    assert stories.find([f"t:{4 * SEGMENT - 2}"], last) == [4 * SEGMENT - 2]
+    assert stories.find([f"t:{newest}"], last) == [newest]
     assert stories.find(["t:0"], last) == []
 
 
@@ -264,11 +272,11 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, 
 
 
 def test_an_exported_ingest_imported_again_folds_and_groups_the_same(
-    ingested: tuple[Store, Path], tmp_path: Path
+    ingested: tuple[Store, Path], store: Store
 ) -> None:
     source, archive = ingested
     assert sum(1 for _ in read_lines(archive)) == len(outcome(source).urls)
-    target = Store(f"sqlite:///{tmp_path / 'imported.db'}")
+    target = store  # SQLite and PostgreSQL
     report = Backfill(target, batch=7).run(read_lines(archive))  # batches cut the stories
     before, after = outcome(source), outcome(target)
     assert report.problems == []

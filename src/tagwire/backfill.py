@@ -262,9 +262,11 @@ class _Segment:
 class NearDupIndex:
     """LSH band keys of the articles of the last ``window`` (of the archive's clock).
 
-    The live segment is a dict; every SEGMENT articles it is frozen into sorted numpy
-    arrays (12 bytes a key instead of a dict entry's ~100: 64 keys an article), and a
-    segment whose newest article is older than the window is dropped whole."""
+    The live segment is a dict; after a batch that brought it to SEGMENT articles it is
+    frozen into sorted numpy arrays (12 bytes a key instead of a dict entry's ~100: 64 keys
+    an article), and a segment whose newest article is older than the window is dropped
+    whole. The frozen segments are searched once per batch for all its articles' keys
+    (``look_up``): per article and segment, the searches cost more than the decisions."""
 
     def __init__(self, window: timedelta) -> None:
         self.window = window
@@ -274,6 +276,7 @@ class NearDupIndex:
         self.live_articles: list[int] = []
         self.live_newest: datetime | None = None
         self.fingerprints: dict[int, tuple[bytes, datetime]] = {}
+        self.found: dict[int, list[int]] = {}  # frozen segments' hits for this batch's keys
 
     def add(self, article_id: int, keys: np.ndarray, fp: bytes, at: datetime) -> None:
         # Set and dict operations in C: a loop over the 64 keys cost more than the rest.
@@ -285,6 +288,23 @@ class NearDupIndex:
         self.live_articles.append(article_id)
         self.fingerprints[article_id] = (fp, at)
         self.live_newest = at if self.live_newest is None else max(at, self.live_newest)
+
+    def look_up(self, keys: Sequence[np.ndarray]) -> None:
+        """Search the frozen segments for the keys of a whole batch, before its decisions."""
+        self.found = {}
+        if not keys or not self.frozen:
+            return
+        wanted = np.unique(np.concatenate(keys))
+        for segment in self.frozen:
+            lo = segment.keys.searchsorted(wanted, side="left")
+            hi = segment.keys.searchsorted(wanted, side="right")
+            hit = hi > lo
+            for key, a, b in zip(
+                wanted[hit].tolist(), lo[hit].tolist(), hi[hit].tolist(), strict=True
+            ):
+                self.found.setdefault(key, []).extend(segment.ids[a:b].tolist())
+
+    def end_batch(self) -> None:
         if len(self.live_articles) >= SEGMENT:
             self._freeze()
 
@@ -305,22 +325,19 @@ class NearDupIndex:
 
     def candidates(self, keys: np.ndarray, at: datetime) -> list[tuple[int, Fingerprint]]:
         """Articles within the window of ``at`` sharing a band key (at most MAX_CANDIDATES,
-        as the store's query)."""
+        as the store's query); the frozen segments as ``look_up`` found them."""
+        listed = keys.tolist()
         found: dict[int, None] = {}
-        for key in self.live.keys() & keys.tolist():
+        for key in self.live.keys() & listed:
             found[self.live[key]] = None
             found.update(dict.fromkeys(self.clashes.get(key, ())))
-        for segment in self.frozen:
-            lo = np.searchsorted(segment.keys, keys, side="left")
-            hi = np.searchsorted(segment.keys, keys, side="right")
-            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
-                for article_id in segment.ids[a:b].tolist():
-                    found[article_id] = None
+        for key in self.found.keys() & listed:
+            found.update(dict.fromkeys(self.found[key]))
         out = []
         for article_id in islice(found, MAX_CANDIDATES):
-            fp, when = self.fingerprints[article_id]
-            if abs(when - at) <= self.window:
-                out.append((article_id, Fingerprint.from_bytes(fp)))
+            known = self.fingerprints.get(article_id)  # None: its segment was dropped
+            if known is not None and abs(known[1] - at) <= self.window:
+                out.append((article_id, Fingerprint.from_bytes(known[0])))
         return out
 
     def __len__(self) -> int:
@@ -511,6 +528,7 @@ class Backfill:
             countries = _countries(w.conn, set(entity_ids.values()))
             article_ids = iter(reserve_ids(w.conn, "articles", len(prepared)))
             story_ids = iter(reserve_ids(w.conn, "stories", len(prepared)))
+            self.near.look_up([p.band_keys for p in prepared if p.band_keys is not None])
             for p in prepared:
                 if p.record.url in known_urls or p.record.url in b.urls_seen:
                     self.report.known += 1
@@ -523,6 +541,7 @@ class Backfill:
                 self._one(w, b, p, next(article_ids), scores, entity_ids, hash_rows, story_ids)
                 self._regions(b, b.articles[-1], scores, countries)
             self._write(w, b)
+        self.near.end_batch()
         self._forget()
 
     def _advance(self, at: datetime) -> None:
@@ -550,7 +569,8 @@ class Backfill:
                 kept.add(up)
                 a = up
         self.known = {a: self.known[a] for a in kept}
-        self.merged_into = {g: k for g, k in self.merged_into.items() if k in self.stories}
+        # merged_into stays whole: a copy may meet its survivor's story, merged away days
+        # ago, and merges are few (about one story in 200).
 
     # -- one article -----------------------------------------------------------------------
 
@@ -919,7 +939,9 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
         return
     names = list(rows[0])
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
-    processors = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    processors = [
+        table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for n in names
+    ]
     values = [
         tuple(v if p is None else p(v) for v, p in zip(row.values(), processors, strict=True))
         for row in rows
