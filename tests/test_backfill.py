@@ -330,3 +330,17 @@ def test_import_runs_its_text_work_in_worker_processes(
     assert done.returncode == 0, done.stderr
     assert "0 bad lines" in done.stdout
     assert outcome(target).folded == outcome(source).folded
+
+
+def test_an_import_cut_short_and_run_again_ends_as_one_run(
+    ingested: tuple[Store, Path], store: Store, tmp_path: Path
+) -> None:
+    source, archive = ingested
+    lines = list(read_lines(archive))
+    first = Backfill(store, batch=5).run(lines[: len(lines) // 2])  # then the process died
+    again = Backfill(store, batch=5).run(lines)  # its windows come from the store
+    assert again.known == first.read == len(lines) // 2
+    before, after = outcome(source), outcome(store)
+    assert after.folded == before.folded
+    assert after.stories == before.stories
+    assert after.tags == before.tags

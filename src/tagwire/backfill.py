@@ -60,7 +60,13 @@ from tagwire.entities.places import region_of
 from tagwire.neardup import MIN_WORDS, Candidate, Fingerprint, band_keys, best_match, fingerprint
 from tagwire.store import Store, search_index
 from tagwire.store import schema as t
-from tagwire.store.writer import MAX_CANDIDATES, MAX_STORY_CANDIDATES, Writer, record_change
+from tagwire.store.writer import (
+    MAX_CANDIDATES,
+    MAX_STORY_CANDIDATES,
+    Writer,
+    mention_row,
+    record_change,
+)
 from tagwire.stories import (
     Decision,
     Merge,
@@ -533,6 +539,8 @@ class Backfill:
                 if p.record.url in known_urls or p.record.url in b.urls_seen:
                     self.report.known += 1
                     continue
+                if self.clock is None:
+                    self._seed(w, p.record.published_at)
                 self._advance(p.record.published_at)
                 scores: dict[int, float] = {}
                 for key, score in salience(p.mentions).items():
@@ -543,6 +551,39 @@ class Backfill:
             self._write(w, b)
         self.near.end_batch()
         self._forget()
+
+    def _seed(self, w: Writer, at: datetime) -> None:
+        """Load the windows around the first new article from the store: what an earlier
+        import (cut short, say) or ingest stored there is met as if this run had seen it."""
+        a, k, s = t.articles.c, t.story_keys.c, t.stories.c
+        rows = w.conn.execute(
+            select(a.id, a.sort_at, a.words, a.story_id, a.duplicate_of, a.fingerprint)
+            .add_columns(a.source_id, a.title_key)
+            .where(a.sort_at >= at - self.dedup_window)
+            .order_by(a.sort_at, a.id)
+        )
+        for row in rows:
+            when = utc(row.sort_at)
+            self.known[int(row.id)] = _Known(
+                when, int(row.words or 0), row.story_id, row.duplicate_of
+            )
+            if row.title_key:
+                self.titles[(int(row.source_id), str(row.title_key))] = (int(row.id), when)
+            if row.fingerprint:
+                fp = bytes(row.fingerprint)
+                keys = np.array(band_keys(Fingerprint.from_bytes(fp)), dtype=np.int64)
+                self.near.add(int(row.id), keys, fp, when)
+                self.near.end_batch()
+        story_keys = w.conn.execute(
+            select(k.key, k.story_id, k.at).where(k.at >= at - self.rules.window).order_by(k.at)
+        )
+        for key, story_id, when in story_keys:
+            self.story_index.add([str(key)], int(story_id), utc(when))
+        merges = w.conn.execute(select(s.id, s.merged_into).where(s.merged_into.is_not(None)))
+        self.merged_into.update({int(gone): int(keep) for gone, keep in merges})
+        copied = {k.duplicate_of for k in self.known.values() if k.duplicate_of is not None}
+        for survivor in copied - self.known.keys():  # stored before the window
+            self._ensure_known(w, survivor)
 
     def _advance(self, at: datetime) -> None:
         if self.clock is None or at > self.clock:
@@ -798,17 +839,7 @@ class Backfill:
         forms: dict[int, set[str]] = {}
         for m in p.mentions:
             entity_id = entity_ids[(m.kind.value, m.name)]
-            b.mentions.append(
-                {
-                    "article_id": article_id,
-                    "entity_id": entity_id,
-                    "surface": m.surface[:300],
-                    "name": m.name[:300],
-                    "start": m.start,
-                    "end": m.end,
-                    "in_title": m.in_title,
-                }
-            )
+            b.mentions.append(mention_row(article_id, entity_id, m))
             forms.setdefault(entity_id, set()).add(m.name[:300])
         if b.articles[-1]["listed"]:
             for entity_id, names in forms.items():

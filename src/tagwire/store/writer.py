@@ -22,7 +22,7 @@ from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
 from tagwire.store import search_index
 from tagwire.stories import Decision, Merge, grow, index_keys, merged, start
-from tagwire.types import Article, StoryCandidate, now_utc
+from tagwire.types import Article, Mention, StoryCandidate, now_utc
 
 MAX_CANDIDATES = 500
 MAX_STORY_CANDIDATES = 30  # the stories sharing most keys; more never won in the evaluations
@@ -496,15 +496,7 @@ class Writer:
             self.conn.execute(
                 t.mentions.insert(),
                 [
-                    {
-                        "article_id": article_id,
-                        "entity_id": entity_id,
-                        "surface": mention.surface[:300],
-                        "name": mention.name[:300],
-                        "start": mention.start,
-                        "end": mention.end,
-                        "in_title": mention.in_title,
-                    }
+                    mention_row(article_id, entity_id, mention)
                     for mention, entity_id in zip(article.mentions, mention_entities, strict=True)
                 ],
             )
@@ -693,6 +685,19 @@ class Writer:
         """Remember another URL under which an article was seen."""
         if self.article_for_urls([url]) is None:
             self.conn.execute(t.article_urls.insert().values(url=url, article_id=article_id))
+
+
+def mention_row(article_id: int, entity_id: int, mention: Mention) -> dict[str, Any]:
+    """A ``mentions`` row (texts cut to the column's 300 characters)."""
+    return {
+        "article_id": article_id,
+        "entity_id": entity_id,
+        "surface": mention.surface[:300],
+        "name": mention.name[:300],
+        "start": mention.start,
+        "end": mention.end,
+        "in_title": mention.in_title,
+    }
 
 
 def _new_id(result: CursorResult[object]) -> int:
