@@ -175,6 +175,8 @@ def _trace(
             raise TimeoutError(f"{stored} of {items} stored in {timeout:.0f} s")
         rss = sum(_rss_kb(pid) for pid in _family(root)) / 1024
         trace.append((time.monotonic() - started, stored, rss))
+        if len(trace) % 60 == 0:  # a long run shows how far it got
+            print(f"  {trace[-1][0]:.0f} s: {stored:,} stored, {rss:.0f} MB", flush=True)
         time.sleep(1.0)
 
 
