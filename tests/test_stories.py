@@ -4,11 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from tagwire.embeddings import cosine as vector_cosine
 from tagwire.embeddings import embed
 from tagwire.stories import (
     StoryRules,
     choose_merge,
     choose_story,
+    closeness,
     cosine,
     grow,
     headline_meaning,
@@ -185,3 +187,26 @@ def test_stories_stored_without_vectors_get_one_from_their_next_article() -> Non
     grown = grow(old, terms("Geneva trade summit ends with a deal", ""), (), NOW, meaning)
     assert grown.meaning is not None and np.allclose(grown.meaning, meaning)  # type: ignore[arg-type]
     assert headline_meaning("... !") is None
+
+
+def test_closeness_is_each_storys_cosine_and_zero_without_a_vector() -> None:
+    # The one matrix product must give what one cosine per story gives (the decisions were
+    # measured with those), in the stories' order, 0 for a story stored without a vector.
+    headline = embed("Central bank raises interest rates again")
+    others = [
+        ("Interest rates go up at the central bank", True),
+        ("Storm closes schools across the north", True),
+        ("Older story without a vector", False),
+        ("Bank lifts borrowing costs for a third time", True),
+    ]
+    stories = [
+        start(i, title, terms(title, ""), (), NOW, embed(title) if has else None)
+        for i, (title, has) in enumerate(others)
+    ]
+    got = closeness(headline, stories)
+    assert got[2] == 0.0
+    for i in (0, 1, 3):
+        assert stories[i].meaning is not None
+        assert abs(got[i] - vector_cosine(headline, stories[i].meaning)) < 1e-6
+    assert got[0] > got[1] and got[3] > got[1]
+    assert closeness(None, stories) == [0.0] * 4

@@ -281,9 +281,9 @@ def choose_merge(
     so fewer articles move; of two equal ones the older (lower id)."""
     if story.meaning is None:
         return None
-    recent = [o for o in others if o.id != story.id and o.meaning is not None]
+    scored = [o for o in others if o.id != story.id and o.meaning is not None]
     best: tuple[float, StoryCandidate] | None = None
-    for other, close in zip(recent, closeness(story.meaning, recent), strict=True):
+    for other, close in zip(scored, closeness(story.meaning, scored), strict=True):
         gap = _gap(other.first_seen, other.last_seen, story.first_seen, story.last_seen)
         similarity = close * 0.5 ** (gap / rules.half_life)
         if similarity >= rules.merge_threshold and (best is None or similarity > best[0]):
