@@ -206,7 +206,8 @@ def test_closeness_is_each_storys_cosine_and_zero_without_a_vector() -> None:
     got = closeness(headline, stories)
     assert got[2] == 0.0
     for i in (0, 1, 3):
-        assert stories[i].meaning is not None
-        assert abs(got[i] - vector_cosine(headline, stories[i].meaning)) < 1e-6
+        meaning = stories[i].meaning
+        assert meaning is not None
+        assert abs(got[i] - vector_cosine(headline, meaning)) < 1e-6
     assert got[0] > got[1] and got[3] > got[1]
     assert closeness(None, stories) == [0.0] * 4
