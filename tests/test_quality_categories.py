@@ -27,16 +27,16 @@ CHECKSUMS = {"bbc": "a5fd6e84c5b52786", "ag": "a5c34aaa32ada335"}
 # Measured (docs/quality.md, "## Categories"): the lexicon (no name of a particular
 # person, company, product, title, team, place or story, after the review of issue 6) and,
 # where it is unsure, the sentence-embedding step (tagwire.embeddings_text). Report halves
-# BBC 0.9052 (955 of 1,055; goal 0.90, met), AG 0.7945 (3,007 of 3,785; goal 0.80, missed);
-# tune halves BBC 0.9244 (991 of 1,072), AG 0.7955 (3,035 of 3,815). The lexicon alone had
-# 0.8995 / 0.7712 (report) and 0.9188 / 0.7790 (tune). Floors: each figure rounded down to
+# BBC 0.9052 (955 of 1,055; goal 0.90, met), AG 0.8103 (3,067 of 3,785; goal 0.80, met);
+# tune halves BBC 0.9310 (998 of 1,072), AG 0.8068 (3,078 of 3,815). The lexicon alone had
+# 0.9014 / 0.7923 (report) and 0.9254 / 0.7976 (tune). Floors: each figure rounded down to
 # the hundredth; they guard against regressions and are not the goals. The classifier is
 # deterministic: only a change to it, to the model or to the data moves these figures.
 FLOORS = {
     ("bbc", "report"): 0.90,
-    ("ag", "report"): 0.79,
-    ("bbc", "tune"): 0.92,
-    ("ag", "tune"): 0.79,
+    ("ag", "report"): 0.81,
+    ("bbc", "tune"): 0.93,
+    ("ag", "tune"): 0.80,
 }
 # The issue's goal is 200 articles/s on one core; measured 308-334/s on BBC's full articles
 # and 291-294/s on AG's items with the embedding step (the lexicon alone: 537 and 3,127). The
