@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from tagwire import cli, service
+from tagwire.errors import ConfigError
 from tagwire.store import Store
+from tagwire.store.copy import _verify, fingerprints
 from tagwire.store.migrations import MIGRATIONS
 from tagwire.types import Source
 from test_search import _add
@@ -67,3 +69,18 @@ def test_copy_sqlite_to_postgresql(
 def test_db_migrate_reports_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["db", "migrate", "--db", f"sqlite:///{tmp_path / 'm.db'}"]) == 0
     assert f"schema version {MIGRATIONS[-1][0]} (up to date)" in capsys.readouterr().out
+
+
+def test_the_check_names_a_table_that_differs(tmp_path: Path) -> None:
+    """Both sides are fingerprinted (the target's in a second process); a table whose rows
+    differ fails the copy with its name and both counts."""
+    one = _filled_sqlite(tmp_path / "one.db")
+    other = Store(_filled_sqlite(tmp_path / "other.db"))
+    try:
+        (source_id,) = [s.id for s in other.sources()]
+        _add(other, 100, "One more", "Text.", source=source_id)
+    finally:
+        other.close()
+    with pytest.raises(ConfigError, match=r"copy check failed on articles: 39 rows .* 40"):
+        _verify(one, f"sqlite:///{tmp_path / 'other.db'}", ["articles"])
+    assert [rows for rows, _ in fingerprints(one, ["sources", "articles"])] == [1, 39]

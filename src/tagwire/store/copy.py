@@ -6,16 +6,20 @@ go table by table in foreign-key order, in batches, inside one transaction on th
 (a failure leaves it as it was). Self-references (a folded copy's ``duplicate_of`` can point
 to a later row) are written in a second step. Then the target's id sequences and search
 index are brought up to date, and every table is compared on both sides by row count and
-by a checksum of its rows in key order: the copy is reported only when all agree.
+by a checksum of its rows in key order: the copy is reported only when all agree. The two
+sides are read at once, the target's in a second process: on a million articles each side
+is minutes of reading, encoding and hashing, which one process would do one after the other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing import get_context
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, select, text, update
@@ -52,20 +56,34 @@ def copy_store(source_url: str, target_url: str) -> list[TableCopy]:
                 _copy_table(src, dst, table)
             _reset_sequences(dst, tables)
             search_index.rebuild(dst)
-        report = []
-        with source.engine.connect() as src, target.engine.connect() as dst:
-            for table in tables:
-                mine, theirs = _fingerprint(src, table), _fingerprint(dst, table)
-                if mine != theirs:
-                    raise ConfigError(
-                        f"copy check failed on {table.name}: {mine[0]} rows ({mine[1][:12]}) "
-                        f"in the source, {theirs[0]} ({theirs[1][:12]}) in the target"
-                    )
-                report.append(TableCopy(table.name, mine[0], mine[1]))
-        return report
+        return _verify(source_url, target_url, [table.name for table in tables])
     finally:
         source.close()
         target.close()
+
+
+def _verify(source_url: str, target_url: str, names: list[str]) -> list[TableCopy]:
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        target_side = pool.submit(fingerprints, target_url, names)
+        mine = fingerprints(source_url, names)
+        theirs = target_side.result()
+    for name, a, b in zip(names, mine, theirs, strict=True):
+        if a != b:
+            raise ConfigError(
+                f"copy check failed on {name}: {a[0]} rows ({a[1][:12]}) "
+                f"in the source, {b[0]} ({b[1][:12]}) in the target"
+            )
+    return [TableCopy(name, rows, digest) for name, (rows, digest) in zip(names, mine, strict=True)]
+
+
+def fingerprints(url: str, names: Sequence[str]) -> list[tuple[int, str]]:
+    """Row count and checksum of each named table of the store at ``url``."""
+    store = Store(url)
+    try:
+        with store.engine.connect() as conn:
+            return [_fingerprint(conn, t.metadata.tables[name]) for name in names]
+    finally:
+        store.close()
 
 
 def _self_references(table: Table) -> list[str]:
