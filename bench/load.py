@@ -1448,7 +1448,8 @@ def render(
         "",
         "**Server**: `uvicorn bench.load:make_app --factory`, i.e. `create_app(Store(url))` as "
         "`tagwire serve` runs it (without the poller), with its HTTP protocol (httptools, "
-        "`TCP_NODELAY` on every connection) on uvloop, with 1 and with 2 worker processes. "
+        "`TCP_NODELAY` on every connection) on uvloop, with "
+        f"{' and with '.join(str(o.workers) for o in outcomes)} worker process(es). "
         "Each process keeps "
         "answers in its response cache (`TAGWIRE_CACHE_SECONDS`, default 30 s; entries also "
         "go when an article changes them, but none arrives during the runs); the hit rate "
@@ -1559,7 +1560,7 @@ def render(
         paths = ", ".join(f"`{path}` {n}" for path, n in slowest.slow.most_common(6))
         lines += [
             "",
-            f"At {slowest.rate:.0f}/s with 1 process (no queueing to speak of), "
+            f"At {slowest.rate:.0f}/s with {first.workers} process(es) (no queueing to speak of), "
             f"{total_slow} of {len(slowest.all())} answers took more than "
             f"{GOAL_P99 * 1000:.0f} ms: {paths}. The HTML pages of the largest tags are "
             "slow by themselves (see the profile), and a full (generation 2) garbage "
@@ -1574,7 +1575,7 @@ def render(
             f"(httpx.AsyncClient on the same requests: {httpx_cpu * 1000:.2f} ms), i.e. "
             f"{raw_cpu * GOAL_RATE:.2f} of a core at {GOAL_RATE:.0f}/s taken from the server's "
             f"2 cores; p99 of its send lag (actual minus scheduled send) in the "
-            f"{GOAL_RATE:.0f}/s run with 1 process: {ms(lag)} ms.",
+            f"{GOAL_RATE:.0f}/s run with {first.workers} process(es): {ms(lag)} ms.",
         ]
     if first.spy is not None and first.spy_run is not None:
         total, packages, spy_stages = first.spy
