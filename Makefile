@@ -6,16 +6,24 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint demo bench venv clean screenshots
+.PHONY: run test lint demo bench venv clean screenshots lock
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tagwire needs Python 3.11 or newer")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,postgres]'
 	touch $(STAMP)
+
+# Re-pin constraints.txt to the newest releases pyproject.toml allows (then run `make test`).
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev,postgres]'
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/pip freeze --exclude-editable | grep -v '^tagwire'; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-lock
 
 run: $(STAMP)
 	$(BIN)/tagwire serve --host $(HOST) --port $(PORT) --sources sources/world.toml

@@ -57,10 +57,12 @@ def test_an_open_tag_stream_receives_new_articles_of_its_tag(
     ready = [threading.Event(), threading.Event()]
     readers = [
         threading.Thread(
-            target=_read_events, args=(f"{base}/api/v1/tags/Oslo/live", 1, oslo, ready[0])
+            target=_read_events,
+            args=(f"{base}/api/v1/tags/Oslo/live", 1, oslo, ready[0]),
+            daemon=True,  # a stream left open by a failed test must not keep pytest alive
         ),
         threading.Thread(
-            target=_read_events, args=(f"{base}/api/v1/live", 2, everything, ready[1])
+            target=_read_events, args=(f"{base}/api/v1/live", 2, everything, ready[1]), daemon=True
         ),
     ]
     for reader in readers:

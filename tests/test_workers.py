@@ -266,7 +266,9 @@ def test_live_updates_reach_every_web_process(
     with running(apps[0]) as first, running(apps[1]) as second:
         ready = [threading.Event(), threading.Event()]
         readers = [
-            threading.Thread(target=_read_events, args=(f"{base}/api/v1/live", 1, got, ok))
+            threading.Thread(
+                target=_read_events, args=(f"{base}/api/v1/live", 1, got, ok), daemon=True
+            )
             for base, got, ok in zip((first, second), events, ready, strict=True)
         ]
         for reader in readers:
