@@ -70,6 +70,30 @@ def test_tag_page_query_is_an_index_range_scan(store: Store) -> None:
     assert "TEMP B-TREE" not in details, f"sorts instead of reading the index: {details}"
 
 
+def test_postgresql_reads_keep_their_prepared_statements(store: Store) -> None:
+    """Reads run in autocommit on PostgreSQL: psycopg drops its prepared statements at every
+    ROLLBACK, so read transactions had every query planned again."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements and planner settings are PostgreSQL's")
+    entity = _fill(store, 25)
+    for _ in range(8):  # psycopg prepares a statement at its fifth run on a connection
+        store.list_cards(entity_id=entity, limit=5)
+    with store.engine.connect() as conn:
+        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars()
+        cost = conn.execute(text("SHOW random_page_cost")).scalar()
+    assert any("FROM article_tags" in statement for statement in prepared)
+    assert cost == "1.1"
+
+
+def test_a_urls_own_planner_options_win() -> None:
+    from tagwire.store.engine import make_engine
+
+    ours = make_engine("postgresql://u@127.0.0.1:1/db?options=-c%20work_mem%3D8MB")
+    theirs = make_engine("postgresql://u@127.0.0.1:1/db?options=-c%20random_page_cost%3D2")
+    assert ours.url.query["options"] == "-c work_mem=8MB -c random_page_cost=1.1"
+    assert theirs.url.query["options"] == "-c random_page_cost=2"
+
+
 def test_keyset_pages_walk_every_article_once_in_order(store: Store) -> None:
     entity = _fill(store, 10)
     seen: list[tuple[datetime, int]] = []

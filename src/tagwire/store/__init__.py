@@ -22,7 +22,7 @@ from tagwire.search import SearchQuery
 from tagwire.store import schema as t
 from tagwire.store import search_index
 from tagwire.store.changes import ChangeFeed
-from tagwire.store.engine import WRITE, make_engine
+from tagwire.store.engine import WRITE, make_engine, read_engine
 from tagwire.store.migrations import migrate
 from tagwire.store.records import (
     ArticleRecord,
@@ -154,9 +154,14 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._reads = read_engine(self.engine)
         self._feeds: weakref.WeakSet[ChangeFeed] = weakref.WeakSet()
         with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             migrate(conn)
+
+    def _read(self) -> Connection:
+        """A connection for reading (see ``engine.read_engine``)."""
+        return self._reads.connect()
 
     def close(self) -> None:
         for feed in list(self._feeds):
@@ -247,7 +252,7 @@ class Store:
             query = query.where(
                 or_(t.feeds.c.next_check_at.is_(None), t.feeds.c.next_check_at <= due_before)
             )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [
                 FeedRecord(
                     id=r.id,
@@ -420,7 +425,7 @@ class Store:
             .outerjoin(counts, counts.c.source_id == t.sources.c.id)
             .order_by(t.sources.c.name)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             feeds: dict[int, list[FeedHealth]] = {}
             for f in conn.execute(select(t.feeds).order_by(t.feeds.c.id)):
                 feeds.setdefault(f.source_id, []).append(
@@ -539,7 +544,7 @@ class Store:
             .outerjoin(stats, stats.c.webhook_id == t.webhooks.c.id)
             .order_by(t.webhooks.c.id)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [
                 WebhookRecord(
                     r.id,
@@ -563,12 +568,12 @@ class Store:
             .order_by(d.next_attempt_at, d.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [Delivery(*row) for row in conn.execute(query)]
 
     def next_delivery_at(self) -> datetime | None:
         d = t.webhook_deliveries.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             value: datetime | None = conn.execute(
                 select(func.min(d.next_attempt_at)).where(d.next_attempt_at.is_not(None))
             ).scalar()
@@ -602,7 +607,7 @@ class Store:
         are checked at once, not one query each)."""
         known: set[str] = set()
         wanted = list(dict.fromkeys(urls))
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
                 known.update(
@@ -614,7 +619,7 @@ class Store:
 
     def known_article(self, urls: Sequence[str]) -> int | None:
         """The article stored under any of these URLs (read-only: no write lock taken)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(t.article_urls.c.article_id)
                 .where(t.article_urls.c.url.in_(list(urls)))
@@ -670,7 +675,7 @@ class Store:
             at, last_id = after
             query = query.where(or_(sort_col < at, and_(sort_col == at, id_col < last_id)))
         query = query.order_by(sort_col.desc(), id_col.desc()).limit(limit + 1)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(query).all()
             more = len(rows) > limit
             rows = rows[:limit]
@@ -719,7 +724,7 @@ class Store:
             if value is not None:
                 conditions.append(f"a.sort_at {op} :{name}")
                 typed.append(bindparam(name, value, type_=t.UTCDateTime()))
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             ids = search_index.matches(
                 conn,
                 query,
@@ -757,7 +762,7 @@ class Store:
         params: dict[str, Any] = {"entity": entity_id, "limit": limit + 1}
         if after is not None:
             params["at"], params["last"] = after
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(_TAG_LIST if after is None else _TAG_LIST_AFTER, params).all()
             more = len(rows) > limit
             rows = rows[:limit]
@@ -779,7 +784,7 @@ class Store:
         return [_card(rows[i], tags.get(i, []), dups.get(i, [])) for i in ids if i in rows]
 
     def article(self, article_id: int) -> ArticleRecord:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(t.articles).where(t.articles.c.id == article_id)).first()
             if row is None:
                 raise NotFound("article", article_id)
@@ -802,7 +807,7 @@ class Store:
         )
 
     def story_choice(self, article_id: int) -> StoryChoice:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(
                     t.articles.c.story_id,
@@ -846,7 +851,7 @@ class Store:
     def mentions(self, article_id: int, entity_id: int) -> list[MentionRecord]:
         """The mentions of one entity in one article, in text order."""
         m = t.mentions.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(m.surface, m.name, m.start, m.end, m.in_title)
                 .where(m.article_id == article_id, m.entity_id == entity_id)
@@ -856,7 +861,7 @@ class Store:
 
     def story(self, story_id: int) -> StoryRecord:
         """A story; the id of one merged into another answers with that one (see its id)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(t.stories).where(t.stories.c.id == story_id)).first()
             for _ in range(MAX_MERGE_CHAIN):
                 if row is None or row.merged_into is None:
@@ -890,14 +895,14 @@ class Store:
 
     def entity(self, key: str) -> EntityRecord:
         """An entity by the lookup key of its slug or any alias (case-insensitive)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(_ENTITY_BY_KEY, {"key": key}).first()
         if row is None:
             raise NotFound("tag", key)
         return _entity(row)
 
     def entity_by_id(self, entity_id: int) -> EntityRecord:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(*ENTITY).where(t.entities.c.id == entity_id)).first()
         if row is None:
             raise NotFound("tag", str(entity_id))
@@ -906,7 +911,7 @@ class Store:
     def entity_by_name(self, name: str) -> EntityRecord:
         """An entity by a form of its name not seen as such: another order of a person's
         names, another split of a given name, or a nickname of exactly one known person."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             for kind in ("person", "organization", "place", "other"):
                 row = conn.execute(
                     select(*ENTITY)
@@ -936,7 +941,7 @@ class Store:
         articles since ``since``: bounded work per page, however large the tag (a 14-day
         self-join over #Germany read ~10,000 rows; the latest few hundred give the same
         neighbours)."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             params = {"entity": entity_id, "since": since, "limit": limit}
             rows = conn.execute(_RELATED, params).all()
         return [(_entity(r), int(r.shared)) for r in rows]
@@ -979,7 +984,7 @@ class Store:
         return {int(r.id): _entity(r) for r in rows}
 
     def _rows(self, query: Any) -> list[Any]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return list(conn.execute(query).all())
 
     def top_entities(self, limit: int = 20, since: datetime | None = None) -> list[EntityRecord]:
@@ -994,11 +999,11 @@ class Store:
         )
         if since is not None:
             query = query.where(t.article_tags.c.sort_at >= since)
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return [_entity(r) for r in conn.execute(query)]
 
     def counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return {
                 "articles": conn.execute(
                     select(func.count())
