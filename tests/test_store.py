@@ -94,6 +94,67 @@ def test_a_urls_own_planner_options_win() -> None:
     assert theirs.url.query["options"] == "-c random_page_cost=2"
 
 
+def _terminate_pooled_backend(store: Store, postgres_url: str) -> None:
+    """The server drops the connection the pool holds, as a restart would."""
+    import psycopg
+
+    with store.engine.connect() as conn:
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def _count_pings(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    pings: list[int] = []
+    ping = store.engine.dialect.do_ping
+
+    def counted(dbapi_connection: object) -> bool:
+        pings.append(1)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(store.engine.dialect, "do_ping", counted)
+    return pings
+
+
+def test_a_connection_in_use_a_moment_ago_is_not_pinged_unless_the_server_spoke(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No round trip per checkout; a backend the server ended (as at a restart) is found by
+    a look at its socket, pinged and replaced: the read succeeds."""
+    from tagwire.store import engine
+
+    monkeypatch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    store = Store(postgres_url)
+    try:
+        entity = _fill(store, 3)
+        pings = _count_pings(store, monkeypatch)
+        for _ in range(5):
+            store.list_cards(entity_id=entity, limit=5)
+        assert pings == []
+        _terminate_pooled_backend(store, postgres_url)
+        assert len(store.list_cards(entity_id=entity, limit=5).items) == 3
+        assert pings == [1]
+    finally:
+        store.close()
+
+
+def test_a_connection_idle_long_enough_is_pinged(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagwire.store import engine
+
+    monkeypatch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 0.0)
+    store = Store(postgres_url)
+    try:
+        entity = _fill(store, 3)
+        pings = _count_pings(store, monkeypatch)
+        for _ in range(3):
+            store.list_cards(entity_id=entity, limit=5)
+        assert len(pings) == 3
+    finally:
+        store.close()
+
+
 def test_keyset_pages_walk_every_article_once_in_order(store: Store) -> None:
     entity = _fill(store, 10)
     seen: list[tuple[datetime, int]] = []
