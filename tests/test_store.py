@@ -85,6 +85,33 @@ def test_postgresql_reads_keep_their_prepared_statements(store: Store) -> None:
     assert cost == "1.1"
 
 
+def test_postgresql_reads_a_cursors_page_as_an_index_range(store: Store) -> None:
+    """The prepared statement's generic plan (what psycopg runs from its sixth execution)
+    starts the index scan at the cursor instead of filtering the rows before it."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("generic plans of prepared statements are PostgreSQL's")
+    import re
+
+    from tagwire.store import _TAG_LIST_AFTER
+
+    entity = _fill(store, 30)
+    sql = str(_TAG_LIST_AFTER.compile(dialect=store.engine.dialect))
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", sql)))
+    for number, name in enumerate(names, start=1):
+        sql = sql.replace(f"%({name})s", f"${number}")
+    values = {"entity": entity, "at": T0.isoformat(), "last": 10**9, "limit": 21}
+    arguments = ", ".join(f"'{values[name]}'" for name in names)
+    with store.engine.connect() as conn:
+        conn.execute(text("SET plan_cache_mode = force_generic_plan"))
+        conn.execute(text("SET enable_seqscan = off"))  # 30 rows: a scan would be cheaper
+        conn.execute(text(f"PREPARE after_cursor AS {sql}"))
+        plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) EXECUTE after_cursor({arguments})"))
+        node = plan.scalar_one()[0]["Plan"]
+    while "Index Cond" not in node:
+        node = node["Plans"][0]
+    assert "sort_at <=" in node["Index Cond"], node
+
+
 def test_a_urls_own_planner_options_win() -> None:
     from tagwire.store.engine import make_engine
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, case, func, or_, select, update
 
 from tagwire.entities.names import entity_key, same_person, surname
 from tagwire.errors import NotFound, StoreError
@@ -73,13 +73,20 @@ _TAG_LIST = (
     select(_TAGS.article_id, _TAGS.sort_at)
     .where(_TAGS.entity_id == bindparam("entity"))
     .order_by(_TAGS.sort_at.desc(), _TAGS.article_id.desc())
-    .limit(bindparam("limit"))
+    .limit(bindparam("limit", type_=Integer))
 )
+
+
+def _before(sort_col: Any, id_col: Any, at: Any, last: Any) -> Any:
+    """The keyset condition of a newest-first list: rows after the one at (``at``,
+    ``last``). The redundant ``sort_col <= at`` is the part an index range can use:
+    PostgreSQL's generic plan of the OR alone read the tag from its newest row and filtered
+    every row before the cursor (all of a big tag's rows for its last pages)."""
+    return and_(sort_col <= at, or_(sort_col < at, and_(sort_col == at, id_col < last)))
+
+
 _TAG_LIST_AFTER = _TAG_LIST.where(
-    or_(
-        _TAGS.sort_at < bindparam("at"),
-        and_(_TAGS.sort_at == bindparam("at"), _TAGS.article_id < bindparam("last")),
-    )
+    _before(_TAGS.sort_at, _TAGS.article_id, bindparam("at"), bindparam("last"))
 )
 _CARD_ROWS = (
     select(
@@ -673,7 +680,7 @@ class Store:
                 query = query.where(table.c.story_id == story_id)
         if after is not None:
             at, last_id = after
-            query = query.where(or_(sort_col < at, and_(sort_col == at, id_col < last_id)))
+            query = query.where(_before(sort_col, id_col, at, last_id))
         query = query.order_by(sort_col.desc(), id_col.desc()).limit(limit + 1)
         with self._read() as conn:
             rows = conn.execute(query).all()
@@ -740,21 +747,9 @@ class Store:
         return Page(cards, encode_offset(offset + limit) if more else None)
 
     def list_query_sql(self, entity_id: int) -> str:
-        """The tag-page query as SQL with literals, for EXPLAIN in tests and docs."""
-        query = (
-            select(t.article_tags.c.article_id, t.article_tags.c.sort_at)
-            .where(
-                t.article_tags.c.entity_id == entity_id,
-                or_(
-                    t.article_tags.c.sort_at < now_utc(),
-                    and_(
-                        t.article_tags.c.sort_at == now_utc(), t.article_tags.c.article_id < 10**9
-                    ),
-                ),
-            )
-            .order_by(t.article_tags.c.sort_at.desc(), t.article_tags.c.article_id.desc())
-            .limit(21)
-        )
+        """The tag-page query with a cursor, as SQL with literals, for EXPLAIN in tests and
+        docs."""
+        query = _TAG_LIST_AFTER.params(entity=entity_id, at=now_utc(), last=10**9, limit=21)
         return str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
 
     def _tag_list(self, entity_id: int, after: tuple[datetime, int] | None, limit: int) -> Page:
