@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -135,7 +136,7 @@ def _count_pings(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     pings: list[int] = []
     ping = store.engine.dialect.do_ping
 
-    def counted(dbapi_connection: object) -> bool:
+    def counted(dbapi_connection: Any) -> bool:
         pings.append(1)
         return ping(dbapi_connection)
 
