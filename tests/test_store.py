@@ -132,7 +132,16 @@ def _terminate_pooled_backend(store: Store, postgres_url: str) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
-def _count_pings(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def _counting_pings(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, idle_seconds: float
+) -> tuple[Store, int, list[int]]:
+    """A store whose connections are pinged after ``idle_seconds``, a tag of 3 articles in
+    it, and the pings made from then on."""
+    from tagwire.store import engine
+
+    monkeypatch.setattr(engine, "PING_AFTER_IDLE_SECONDS", idle_seconds)
+    store = Store(postgres_url)
+    entity = _fill(store, 3)
     pings: list[int] = []
     ping = store.engine.dialect.do_ping
 
@@ -141,7 +150,7 @@ def _count_pings(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return ping(dbapi_connection)
 
     monkeypatch.setattr(store.engine.dialect, "do_ping", counted)
-    return pings
+    return store, entity, pings
 
 
 def test_a_connection_in_use_a_moment_ago_is_not_pinged_unless_the_server_spoke(
@@ -149,13 +158,8 @@ def test_a_connection_in_use_a_moment_ago_is_not_pinged_unless_the_server_spoke(
 ) -> None:
     """No round trip per checkout; a backend the server ended (as at a restart) is found by
     a look at its socket, pinged and replaced: the read succeeds."""
-    from tagwire.store import engine
-
-    monkeypatch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 3600.0)
-    store = Store(postgres_url)
+    store, entity, pings = _counting_pings(postgres_url, monkeypatch, 3600.0)
     try:
-        entity = _fill(store, 3)
-        pings = _count_pings(store, monkeypatch)
         for _ in range(5):
             store.list_cards(entity_id=entity, limit=5)
         assert pings == []
@@ -169,13 +173,8 @@ def test_a_connection_in_use_a_moment_ago_is_not_pinged_unless_the_server_spoke(
 def test_a_connection_idle_long_enough_is_pinged(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tagwire.store import engine
-
-    monkeypatch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 0.0)
-    store = Store(postgres_url)
+    store, entity, pings = _counting_pings(postgres_url, monkeypatch, 0.0)
     try:
-        entity = _fill(store, 3)
-        pings = _count_pings(store, monkeypatch)
         for _ in range(3):
             store.list_cards(entity_id=entity, limit=5)
         assert len(pings) == 3
