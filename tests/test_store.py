@@ -13,6 +13,7 @@ from tagwire.embeddings import cosine
 from tagwire.errors import NotFound
 from tagwire.store import BadCursor, Store, Writer
 from tagwire.store.migrations import migrate
+from tagwire.store.writer import story_counts, story_counts_query
 from tagwire.stories import Decision, Merge, choose_story, headline_meaning, index_keys, terms
 from tagwire.types import Article, EntityKind, Mention, Source
 
@@ -69,6 +70,27 @@ def test_tag_page_query_is_an_index_range_scan(store: Store) -> None:
     assert "ix_article_tags_page" in details, details
     assert not any(str(row[-1]).startswith("SCAN") for row in plan), details
     assert "TEMP B-TREE" not in details, f"sorts instead of reading the index: {details}"
+
+
+def test_a_storys_counts_are_read_from_its_index_alone(store: Store) -> None:
+    """Migration 8: the story index carries the sources, so counting a story's articles and
+    publishers (after every article that joins it) reads no article row; an older store
+    gets the new index."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans depend on table size")
+    _fill(store, 3)
+    old = "CREATE INDEX ix_articles_story_sort ON articles (story_id, listed, sort_at, id)"
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_articles_story_sort"))
+        conn.execute(text(old))
+        conn.execute(text("DELETE FROM schema_version WHERE version >= 8"))
+    with store.engine.begin() as conn:
+        assert 8 in migrate(conn)
+        query = story_counts_query([1, 2])
+        sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        plan = " | ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert "COVERING INDEX ix_articles_story_sort" in plan, plan
+        assert story_counts(conn, [1, 2, 99]) == {1: (1, 1), 2: (1, 1)}
 
 
 def test_postgresql_reads_keep_their_prepared_statements(store: Store) -> None:

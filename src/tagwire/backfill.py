@@ -67,6 +67,7 @@ from tagwire.store.writer import (
     Writer,
     mention_row,
     record_change,
+    story_counts,
 )
 from tagwire.stories import (
     Decision,
@@ -946,7 +947,7 @@ def _update_stories(conn: Connection, stories: list[StoryCandidate]) -> None:
     """Each touched story's state, and its counts from its listed articles."""
     if not stories:
         return
-    s, a = t.stories.c, t.articles.c
+    s = t.stories.c
     conn.execute(
         update(t.stories)
         .where(s.id == bindparam("sid"))
@@ -969,16 +970,12 @@ def _update_stories(conn: Connection, stories: list[StoryCandidate]) -> None:
             for st in stories
         ],
     )
-    counts = conn.execute(
-        select(a.story_id, func.count(), func.count(func.distinct(a.source_id)))
-        .where(a.story_id.in_([st.id for st in stories]), a.listed.is_(True))
-        .group_by(a.story_id)
-    ).all()
+    counts = story_counts(conn, [st.id for st in stories])
     conn.execute(
         update(t.stories)
         .where(s.id == bindparam("sid"))
         .values(article_count=bindparam("n"), publishers=bindparam("p")),
-        [{"sid": row[0], "n": row[1], "p": row[2]} for row in counts],
+        [{"sid": sid, "n": n, "p": p} for sid, (n, p) in counts.items()],
     )
 
 

@@ -148,6 +148,15 @@ def _v7_story_meaning(conn: Connection) -> None:
     )
 
 
+def _v8_story_counts_index(conn: Connection) -> None:
+    """A story's index carries the articles' sources: counting a story's listed articles
+    and publishers, after every article that joins it, read an article row for each (at a
+    million articles, a tenth of an import's time went to reading them back)."""
+    conn.execute(text("DROP INDEX IF EXISTS ix_articles_story_sort"))
+    index = next(i for i in schema.articles.indexes if i.name == "ix_articles_story_sort")
+    index.create(conn)
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
@@ -156,6 +165,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (5, _v5_webhooks),
     (6, _v6_changes),
     (7, _v7_story_meaning),
+    (8, _v8_story_counts_index),
 )
 
 

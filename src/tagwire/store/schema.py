@@ -162,7 +162,9 @@ articles = Table(
     Column("story_meaning", Float),
     Index("ix_articles_listed_sort", "listed", "sort_at", "id"),
     Index("ix_articles_source_sort", "source_id", "listed", "sort_at", "id"),
-    Index("ix_articles_story_sort", "story_id", "listed", "sort_at", "id"),
+    # source_id last: a story's counts (listed articles, publishers) read from the index
+    # alone, not from a million articles' rows (migration 8)
+    Index("ix_articles_story_sort", "story_id", "listed", "sort_at", "id", "source_id"),
     Index("ix_articles_hash", "content_hash"),
     Index("ix_articles_duplicate_of", "duplicate_of"),
     Index("ix_articles_source_title", "source_id", "title_key"),

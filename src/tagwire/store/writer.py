@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, bindparam, func, select, update
+from sqlalchemy import Connection, CursorResult, Select, bindparam, func, select, update
 
 from tagwire.dedup import title_key
 from tagwire.embeddings import Vector, from_blob, to_blob
@@ -31,6 +31,23 @@ MAX_MERGE_CHAIN = 20  # a story merged into one merged into another...: far more
 
 CHANGES_KEPT = timedelta(days=1)  # longer than any cache's time to live
 CHANGES_PRUNE_EVERY = 1000  # rows; the prune is one indexed delete
+
+
+def story_counts_query(story_ids: list[int]) -> Select[Any]:
+    """Story id, listed articles and publishers of these stories (read from the story index
+    alone: it carries the articles' sources)."""
+    a = t.articles.c
+    return (
+        select(a.story_id, func.count(), func.count(func.distinct(a.source_id)))
+        .where(a.story_id.in_(story_ids), a.listed.is_(True))
+        .group_by(a.story_id)
+    )
+
+
+def story_counts(conn: Connection, story_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Listed articles and publishers of each of these stories that has listed articles."""
+    rows = conn.execute(story_counts_query(story_ids))
+    return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
 
 def record_change(conn: Connection, entity_ids: Iterable[int] | None) -> None:
@@ -162,10 +179,7 @@ class Writer:
         story_id = self.conn.execute(
             select(articles.c.story_id).where(articles.c.id == into)
         ).scalar_one()
-        listed = select(func.count(), func.count(func.distinct(articles.c.source_id))).where(
-            articles.c.story_id == story_id, articles.c.listed.is_(True)
-        )
-        count, publishers = self.conn.execute(listed).one()
+        count, publishers = story_counts(self.conn, [story_id]).get(story_id, (0, 0))
         self.conn.execute(
             update(t.stories)
             .where(t.stories.c.id == story_id)
@@ -383,11 +397,7 @@ class Writer:
         ).scalars()
         record_change(self.conn, list(moved_tags))  # their cards show another story now
         self.conn.execute(update(t.articles).where(a.story_id == gone.id).values(story_id=keep.id))
-        count, publishers = self.conn.execute(
-            select(func.count(), func.count(func.distinct(a.source_id))).where(
-                a.story_id == keep.id, a.listed.is_(True)
-            )
-        ).one()
+        count, publishers = story_counts(self.conn, [keep.id]).get(keep.id, (0, 0))
         story = merged(keep, gone)
         self.conn.execute(
             update(t.stories)
