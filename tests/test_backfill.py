@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +24,7 @@ from tagwire.backfill import (
     Backfill,
     NearDupIndex,
     StoryIndex,
+    most_shared,
     parse_record,
     read_lines,
     run_file,
@@ -182,6 +183,17 @@ def test_an_exact_copy_beyond_the_window_folds_a_near_one_does_not(
     # only within the window (the first article is two months older).
     assert folded["https://o.example/exact"] == first
     assert folded["https://o.example/near"] is None
+
+
+@pytest.mark.parametrize("stories", [0, 1, 29, 30, 31, 400])
+def test_story_candidates_rank_by_shared_keys_then_newest(stories: int) -> None:
+    """The ranking of ``Writer.story_candidates`` (most shared keys, then the highest id),
+    as the import computes it in numpy."""
+    rng = np.random.default_rng(stories)
+    ids = rng.choice(2**39, size=stories, replace=False).tolist()
+    shared = Counter(dict(zip(ids, rng.integers(1, 5, size=stories).tolist(), strict=True)))
+    expected = sorted(shared, key=lambda s: (-shared[s], -s))[:30]
+    assert most_shared(shared, 30) == expected
 
 
 def test_windows_drop_what_is_older_than_they_are() -> None:

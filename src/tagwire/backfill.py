@@ -35,7 +35,6 @@ A line that is not such an object is reported with its number and skipped; the r
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import math
@@ -399,11 +398,23 @@ class StoryIndex:
                 else:
                     found.update(s for s, last in stories.items() if low <= last <= high)
             shared.update(found)
-        # (shared keys, id) pairs compared as tuples in C: a key function called for each of
-        # the ~250 stories an article meets was a tenth of the decisions' time.
-        pairs = zip(shared.values(), shared.keys(), strict=True)
-        ranked = heapq.nlargest(MAX_STORY_CANDIDATES, pairs)
-        return [story_id for _, story_id in ranked]
+        return most_shared(shared, MAX_STORY_CANDIDATES)
+
+
+_ID_BITS = 40  # story ids below 2^40, shared-key counts below 2^23: both in one int64
+
+
+def most_shared(shared: Counter[int], n: int) -> list[int]:
+    """The ``n`` story ids with most shared keys, then the highest ids, best first. In numpy
+    on (count, id) packed into one integer: sorting the ~250 stories an article meets in
+    Python (by a key function, or heapq's loop) was a tenth of the decisions' time."""
+    packed = np.fromiter(shared.values(), np.int64, len(shared)) << _ID_BITS
+    packed |= np.fromiter(shared, np.int64, len(shared))
+    if len(packed) > n:
+        packed = np.partition(packed, len(packed) - n)[-n:]
+    packed.sort()
+    ids: list[int] = (packed[::-1] & ((1 << _ID_BITS) - 1)).tolist()
+    return ids
 
 
 # -- the writer's side -------------------------------------------------------------------------
