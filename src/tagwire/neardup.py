@@ -159,8 +159,8 @@ def similarities(fp: bytes, others: Sequence[bytes]) -> tuple[np.ndarray, ...]:
     """Estimated similarities of one text with each of ``others`` (fingerprints as stored,
     ``Fingerprint.to_bytes``), all at once: the Jaccard of the whole texts, the containment
     of the shorter in the longer and the Jaccard of the leads, as float arrays. One numpy
-    expression for all the candidates of an article: per pair, converting the signatures
-    cost more than comparing them (a third of the 1M-article import's near-duplicate work)."""
+    expression for all the candidates of an article: compared pair by pair, converting the
+    signatures cost more than comparing them (half of bench/scale.py's near-duplicate time)."""
     mine = np.frombuffer(fp, dtype="<u4")
     rows = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), _ROW)
     j = (rows[:, _SIGNATURE] == mine[_SIGNATURE]).sum(axis=1) / NUM_PERM
