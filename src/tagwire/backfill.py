@@ -716,9 +716,8 @@ class Backfill:
                 return self._survivor(self._ensure_known(w, same))
             assert p.band_keys is not None
             found = self.near.candidates(p.band_keys, at)
-            match = best_match_packed(
-                p.fingerprint, [fp for _, fp in found], [self._survivor(a) for a, _ in found]
-            )
+            # The matched article's survivor is found below: one walk, not one per candidate.
+            match = best_match_packed(p.fingerprint, [fp for _, fp in found], [a for a, _ in found])
             if match is not None:
                 return self._survivor(match.survivor_id)
         title = self.titles.get((source_id, p.title_key))
