@@ -41,16 +41,19 @@ import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 from urllib.parse import urlsplit
 
 import numpy as np
 from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy.engine import make_url
 
 from tagwire import dedup
 from tagwire.analyse import lead
@@ -469,6 +472,52 @@ class _Batch:
     hashes: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    """What a batch's decisions need from the store, read before them."""
+
+    known_urls: set[str]
+    hash_rows: dict[str, int]  # content hash -> the first article with it
+    entity_ids: dict[tuple[str, str], int]  # (kind, name) -> id
+    blocked: set[int]
+    countries: dict[int, str]  # place entity -> its country
+    sources: dict[str, tuple[int, str | None]]  # every source's site URL -> id, region
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """What a batch's lookups ask for, in the order of its articles."""
+
+    urls: list[str]
+    hashes: list[str]
+    names: list[tuple[str, str]]  # (kind, name), first use first
+    sources: dict[str, str]  # site URL -> the publisher's name, for sources maybe new
+
+
+def _wanted(prepared: list[Prepared]) -> _Wanted:
+    records = [p.record for p in prepared]
+    return _Wanted(
+        urls=[r.url for r in records],
+        hashes=[p.content_hash for p in prepared],
+        # In the order ingest would meet them: which of two same-named entities is created
+        # first decides which one keeps the plain slug.
+        names=list(dict.fromkeys((m.kind.value, m.name) for p in prepared for m in p.mentions)),
+        sources={
+            r.source: r.source_name or urlsplit(r.source).hostname or r.source for r in records
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """A decided batch as the store's side writes it (nothing in it changes after)."""
+
+    batch: _Batch
+    new_stories: list[StoryCandidate]
+    moves: list[tuple[Merge, int]]  # a merge and the story its articles end in
+    live_stories: list[StoryCandidate]  # every story the batch touched, as it is now
+
+
 class Backfill:
     """One import into one store (see the module docstring)."""
 
@@ -492,9 +541,10 @@ class Backfill:
         self.known: dict[int, _Known] = {}
         self.titles: dict[tuple[int, str], tuple[int, datetime]] = {}
         self.sources: dict[str, tuple[int, str | None]] = {}  # site URL -> id, region
-        self.entities: dict[tuple[str, str], int] = {}  # (kind, name) -> id
         self.regions: dict[int, str | None] = {}  # source id -> region
         self.clock: datetime | None = None  # the archive's time so far
+        self.pending = _Batch()  # the batch decided last: being written
+        self.reserved: dict[str, int] = {}  # table -> the last id the batch before took
         now = now or now_utc()
         self.keys_after = now - max(dedup_window, self.rules.window)  # older keys serve no ingest
         self.report = Report()
@@ -509,82 +559,82 @@ class Backfill:
         ahead: int = 2,
     ) -> Report:
         """Import ``records`` (in time order, or nearly: the windows tolerate some disorder);
-        with a pool, ``ahead`` batches are prepared while one is written."""
+        with a pool, ``ahead`` batches are prepared while one is decided.
+
+        The store's side (``_StoreSide``) runs one batch behind, in a process of its own:
+        while batch k+1 is decided here, batch k is written there. Each of its jobs is one
+        transaction: first what batch k+1's decisions need from the store (known URLs and
+        texts, entity ids, created where new), handed back at once, then batch k's rows; so
+        the store holds whole batches only, and an import cut short anywhere is completed
+        by running it again. A process, not a thread: the writes bind their rows in Python
+        between SQLite's steps, and a thread waiting for the GIL got it once per switch
+        interval (5 ms) while the decisions ran, so it wrote next to nothing meanwhile."""
         began = time.perf_counter()
-        self._load_sources()
-        chunks = _chunks(records, self.batch_size)
-        for batch, problems in _prepared(chunks, pool, ahead):
-            self.report.read += len(batch) + len(problems)
-            self.report.problems += problems
-            self._import(batch)
-            self.report.seconds = time.perf_counter() - began
-            if progress is not None:
-                progress(self.report)
+        batches = _prepared(_chunks(records, self.batch_size), pool, ahead)
+        decided: _Decided | None = None
+        with _channel(self.store) as side:
+            busy = False
+            for batch, problems in batches:
+                self.report.read += len(batch) + len(problems)
+                self.report.problems += problems
+                if busy:
+                    side.wait()  # the job before: its error, if any, here
+                side.submit(_wanted(batch), decided)
+                busy = True
+                decided = self._decide(batch, side.lookups())
+                self.report.seconds = time.perf_counter() - began
+                if progress is not None:
+                    progress(self.report)
+            if busy:
+                side.wait()
+            if decided is not None:
+                side.submit(None, decided)
+                side.wait()
         self.report.seconds = time.perf_counter() - began
         return self.report
 
-    def _load_sources(self) -> None:
-        with self.store.engine.connect() as conn:
-            rows = conn.execute(select(t.sources.c.id, t.sources.c.url, t.sources.c.region))
-            self.sources = {str(r.url): (int(r.id), r.region) for r in rows}
-        self.regions = dict(self.sources.values())
+    # -- the decisions ---------------------------------------------------------------------
 
-    def _source(self, record: Record) -> None:
-        if record.source not in self.sources:
-            name = record.source_name or urlsplit(record.source).hostname or record.source
-            self.store.upsert_sources([Source(name=name, url=record.source, feeds=())])
-            self._load_sources()
-
-    def _import(self, prepared: list[Prepared]) -> None:
-        for p in prepared:
-            self._source(p.record)
+    def _decide(self, prepared: list[Prepared], look: _Lookups) -> _Decided:
+        """A batch's decisions, in memory; the reads they need (stories and articles stored
+        before the import, which the store has committed) through a connection of their own.
+        What the batch before decided may not be written yet: its URLs and texts are
+        looked up in memory (``self.pending``), and ids are counted on from its last."""
         b = _Batch()
-        with self.store.writer() as w:
-            if w.conn.dialect.name == "sqlite":
-                # 256 MB of page cache instead of 2: the indexes of a growing store (URLs,
-                # hashes, tags) are written at random places, and past the cache every
-                # insert reads pages back (bench/scale.py's rate fell by a third over 1M).
-                w.conn.exec_driver_sql("PRAGMA cache_size=-262144")
-            known_urls = _known_urls(w.conn, [p.record.url for p in prepared])
-            hash_rows = _by_hash(w.conn, [p.content_hash for p in prepared])
-            # In the order ingest would meet them: which of two same-named entities is
-            # created first decides which one keeps the plain slug.
-            names = list(
-                dict.fromkeys((m.kind.value, m.name) for p in prepared for m in p.mentions)
-            )
-            entity_ids = self._entity_ids(w, names)
-            blocked = w.blocked(entity_ids.values())
-            countries = _countries(w.conn, set(entity_ids.values()))
-            article_ids = iter(reserve_ids(w.conn, "articles", len(prepared)))
-            story_ids = iter(reserve_ids(w.conn, "stories", len(prepared)))
+        self.sources = look.sources
+        self.regions = dict(look.sources.values())
+        with self.store.engine.connect() as conn:
+            reader = Writer(conn)
+            article_ids = iter(self._reserve(conn, "articles", len(prepared)))
+            story_ids = iter(self._reserve(conn, "stories", len(prepared)))
             self.near.look_up([p.band_keys for p in prepared if p.band_keys is not None])
+            seen = self.pending.urls_seen
             for p in prepared:
-                if p.record.url in known_urls or p.record.url in b.urls_seen:
+                url = p.record.url
+                if url in look.known_urls or url in seen or url in b.urls_seen:
                     self.report.known += 1
                     continue
                 if self.clock is None:
-                    self._seed(w, p.record.published_at)
+                    self._seed(reader, p.record.published_at)
                 self._advance(p.record.published_at)
                 scores: dict[int, float] = {}
                 for key, score in salience(p.mentions).items():
-                    if entity_ids[key] not in blocked:
-                        scores[entity_ids[key]] = scores.get(entity_ids[key], 0.0) + score
-                self._one(w, b, p, next(article_ids), scores, entity_ids, hash_rows, story_ids)
-                self._regions(b, b.articles[-1], scores, countries)
-            self._write(w, b)
+                    entity_id = look.entity_ids[key]
+                    if entity_id not in look.blocked:
+                        scores[entity_id] = scores.get(entity_id, 0.0) + score
+                self._one(reader, b, p, next(article_ids), scores, look, story_ids)
+                self._regions(b, b.articles[-1], scores, look.countries)
+        # The ids the batch used (the next one goes on from there, as from the store).
+        self.reserved["articles"] = max([r["id"] for r in b.articles], default=0)
+        self.reserved["stories"] = max(b.new_stories, default=0)
+        decided = self._decided(b)
         self.near.end_batch()
-        self._forget()
+        self._forget(b)
+        self.pending = b
+        return decided
 
-    def _entity_ids(self, w: Writer, names: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """``Writer.entity_ids``, remembered: an archive names the same people and places
-        over and over, and asking the store for a batch's few thousand names was a tenth of
-        the writer's time. Only this import writes entities meanwhile (see above)."""
-        if len(self.entities) + len(names) > ENTITY_CACHE:
-            self.entities.clear()
-        new = [n for n in names if n not in self.entities]
-        if new:
-            self.entities.update(w.entity_ids(new))
-        return {n: self.entities[n] for n in names}
+    def _reserve(self, conn: Connection, table: str, n: int) -> list[int]:
+        return reserve_ids(conn, table, n, after=self.reserved.get(table, 0))
 
     def _seed(self, w: Writer, at: datetime) -> None:
         """Load the windows around the first new article from the store: what an earlier
@@ -625,20 +675,25 @@ class Backfill:
             self.near.forget_before(at)
             self.story_index.forget_before(at)
 
-    def _forget(self) -> None:
+    def _forget(self, b: _Batch) -> None:
         """After a batch: drop what no later article can meet (stories, titles and articles
-        older than their windows), so memory stays flat."""
+        older than their windows), so memory stays flat. What the batch wrote is kept
+        whatever its time, until the next: it may not be in the store yet."""
         if self.clock is None:
             return
         at = self.clock
         horizon = at - self.rules.window
-        self.stories = {i: s for i, s in self.stories.items() if s.last_seen >= horizon}
+        written = b.touched_stories | b.new_stories
+        self.stories = {
+            i: s for i, s in self.stories.items() if s.last_seen >= horizon or i in written
+        }
         self.titles = {k: v for k, v in self.titles.items() if at - v[1] <= TITLE_WINDOW}
         kept = {
             a
             for a, k in self.known.items()
             if a in self.near.fingerprints or at - k.sort_at <= TITLE_WINDOW
         }
+        kept.update(row["id"] for row in b.articles)
         for a in list(kept):  # and the survivors of the copies kept
             while (up := self.known[a].duplicate_of) is not None and up not in kept:
                 kept.add(up)
@@ -656,14 +711,13 @@ class Backfill:
         p: Prepared,
         article_id: int,
         scores: dict[int, float],
-        entity_ids: dict[tuple[str, str], int],
-        hash_rows: dict[str, int],
+        look: _Lookups,
         story_ids: Iterator[int],
     ) -> None:
         r = p.record
         at = r.published_at
         source_id, _ = self.sources[r.source]
-        survivor = self._same_article(w, b, p, source_id, hash_rows)
+        survivor = self._same_article(w, b, p, source_id, look.hash_rows)
         replaces = survivor is not None and dedup.new_copy_survives(
             at, p.words, self.known[survivor].sort_at, self.known[survivor].words
         )
@@ -694,7 +748,7 @@ class Backfill:
             self.known[survivor].duplicate_of = article_id
             b.folds.append((survivor, article_id))
         self._rows(b, p, article_id, source_id, survivor, listed, decision, story_id, scores)
-        self._remember(b, p, article_id, source_id, entity_ids)
+        self._remember(b, p, article_id, source_id, look.entity_ids)
         if candidates and story_id is not None:
             merge = choose_merge(self.stories[story_id], candidates, self.rules)
             if merge is not None:
@@ -711,7 +765,9 @@ class Backfill:
         the window), or a publisher's same title when a text is too short to fingerprint."""
         at = p.record.published_at
         if p.fingerprint is not None:
-            same = hash_rows.get(p.content_hash) or b.hashes.get(p.content_hash)
+            # The store has the earliest; then the batch before, which it may not have yet.
+            h = p.content_hash
+            same = hash_rows.get(h) or self.pending.hashes.get(h) or b.hashes.get(h)
             if same is not None:
                 return self._survivor(self._ensure_known(w, same))
             assert p.band_keys is not None
@@ -892,14 +948,99 @@ class Backfill:
 
     # -- the batch's writes ----------------------------------------------------------------
 
-    def _write(self, w: Writer, b: _Batch) -> None:
-        conn = w.conn
+    def _decided(self, b: _Batch) -> _Decided:
+        """The batch as the store's side writes it, with every story id final (a story
+        merged away later in the batch is no home)."""
         for row in b.articles:
             if row["story_id"] is not None:
                 row["story_id"] = self._final(row["story_id"])
-        new = [b.gone.get(s) or self.stories[s] for s in sorted(b.new_stories)]
+        live = {self._final(s) for s in b.touched_stories | b.new_stories}
+        return _Decided(
+            batch=b,
+            new_stories=[b.gone.get(s) or self.stories[s] for s in sorted(b.new_stories)],
+            moves=[(merge, self._final(merge.keep)) for merge in b.merges],
+            live_stories=[self.stories[s] for s in sorted(live) if s in self.stories],
+        )
+
+
+# -- the store's side ---------------------------------------------------------------------
+
+
+class _StoreSide:
+    """What an import asks of the store and writes to it, batch after batch, one transaction
+    a job (see ``Backfill.run``); in a process of its own, or a thread for a store that only
+    this process can open (SQLite in memory)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.sources: dict[str, tuple[int, str | None]] = {}  # site URL -> id, region
+        self.entities: dict[tuple[str, str], int] = {}  # (kind, name) -> id
+
+    def job(
+        self,
+        wanted: _Wanted | None,
+        decided: _Decided | None,
+        deliver: Callable[[_Lookups], None],
+    ) -> None:
+        """The lookups of the batch to decide next, given to ``deliver`` as soon as they are
+        read, then the rows of the batch decided last. Its names are counted before the
+        lookups: the display names they change are what the next batch's names are resolved
+        against, as when one batch is written before the next is read."""
+        if wanted is not None:
+            self._upsert_sources(wanted.sources)
+        with self.store.writer() as w:
+            if w.conn.dialect.name == "sqlite":
+                # 256 MB of page cache instead of 2: the indexes of a growing store (URLs,
+                # hashes, tags) are written at random places, and past the cache every
+                # insert reads pages back (bench/scale.py's rate fell by a third over 1M).
+                w.conn.exec_driver_sql("PRAGMA cache_size=-262144")
+            if decided is not None and decided.batch.name_forms:
+                w.count_name_forms(decided.batch.name_forms)
+            if wanted is not None:
+                deliver(self._lookups(w, wanted))
+            if decided is not None:
+                self._write(w, decided)
+
+    def _upsert_sources(self, sites: dict[str, str]) -> None:
+        if not self.sources:
+            self._load_sources()
+        new = [Source(name=n, url=u, feeds=()) for u, n in sites.items() if u not in self.sources]
         if new:
-            conn.execute(t.stories.insert(), [_story_row(s) for s in new])
+            self.store.upsert_sources(new)
+            self._load_sources()
+
+    def _load_sources(self) -> None:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(t.sources.c.id, t.sources.c.url, t.sources.c.region))
+            self.sources = {str(r.url): (int(r.id), r.region) for r in rows}
+
+    def _lookups(self, w: Writer, wanted: _Wanted) -> _Lookups:
+        entity_ids = self._entity_ids(w, wanted.names)
+        return _Lookups(
+            known_urls=_known_urls(w.conn, wanted.urls),
+            hash_rows=_by_hash(w.conn, wanted.hashes),
+            entity_ids=entity_ids,
+            blocked=w.blocked(entity_ids.values()),
+            countries=_countries(w.conn, set(entity_ids.values())),
+            sources=self.sources,
+        )
+
+    def _entity_ids(self, w: Writer, names: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """``Writer.entity_ids``, remembered: an archive names the same people and places
+        over and over, and asking the store for a batch's few thousand names was a tenth of
+        the writer's time. Only this import writes entities meanwhile (see above)."""
+        if len(self.entities) + len(names) > ENTITY_CACHE:
+            self.entities.clear()
+        new = [n for n in names if n not in self.entities]
+        if new:
+            self.entities.update(w.entity_ids(new))
+        return {n: self.entities[n] for n in names}
+
+    @staticmethod
+    def _write(w: Writer, decided: _Decided) -> None:
+        conn, b = w.conn, decided.batch
+        if decided.new_stories:
+            conn.execute(t.stories.insert(), [_story_row(s) for s in decided.new_stories])
         for table, rows in (
             (t.articles, b.articles),
             (t.article_urls, b.urls),
@@ -910,19 +1051,16 @@ class Backfill:
             (t.article_regions, b.regions),
         ):
             insert_many(conn, table, rows)
-        for merge in b.merges:  # articles of earlier batches follow their story
+        for merge, final in decided.moves:  # articles of earlier batches follow their story
             conn.execute(
-                update(t.articles)
-                .where(t.articles.c.story_id == merge.gone)
-                .values(story_id=self._final(merge.keep))
+                update(t.articles).where(t.articles.c.story_id == merge.gone).values(story_id=final)
             )
             conn.execute(
                 update(t.stories)
                 .where(t.stories.c.id == merge.gone)
                 .values(merged_into=merge.keep, merge_similarity=merge.similarity, article_count=0)
             )
-        live = {self._final(s) for s in b.touched_stories | b.new_stories}
-        _update_stories(conn, [self.stories[s] for s in sorted(live) if s in self.stories])
+        _update_stories(conn, decided.live_stories)
         if b.tag_counts:
             e = t.entities.c
             conn.execute(
@@ -931,12 +1069,120 @@ class Backfill:
                 .values(article_count=e.article_count + bindparam("n")),
                 [{"e": k, "n": n} for k, n in b.tag_counts.items()],
             )
-        if b.name_forms:
-            w.count_name_forms(b.name_forms)
         search_index.add_many(conn, [r["id"] for r in b.articles if r["listed"]])
         for old, new_id in b.folds:
             w.fold(old, into=new_id)
         record_change(conn, None)
+
+
+class _Channel(Protocol):
+    """The decisions' end of the store's side: one job at a time."""
+
+    def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None: ...
+
+    def lookups(self) -> _Lookups: ...
+
+    def wait(self) -> None: ...
+
+
+@contextmanager
+def _channel(store: Store) -> Iterator[_Channel]:
+    """The store's side in a process of its own; in a thread for SQLite in memory. On the
+    way out (an error included) the job under way is finished, never cut."""
+    url = make_url(store.url)
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        with ThreadPoolExecutor(1, thread_name_prefix="tagwire-import") as thread:
+            yield _InThread(_StoreSide(store), thread)
+        return
+    ctx = get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    process = ctx.Process(target=_serve, args=(store.url, theirs), name="tagwire-import-store")
+    process.start()
+    theirs.close()
+    try:
+        yield _InProcess(ours, process)
+    finally:
+        with suppress(OSError):
+            ours.send(None)  # after the job under way
+        process.join()
+        ours.close()
+
+
+class _InThread:
+    def __init__(self, side: _StoreSide, thread: ThreadPoolExecutor) -> None:
+        self.side, self.thread = side, thread
+        self.job: Future[None] | None = None
+        self.found: Future[_Lookups] = Future()
+
+    def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None:
+        found: Future[_Lookups] = Future()
+        self.found = found
+
+        def job() -> None:
+            try:
+                self.side.job(wanted, decided, found.set_result)
+            except BaseException as exc:
+                if not found.done():
+                    found.set_exception(exc)
+                raise
+
+        self.job = self.thread.submit(job)
+
+    def lookups(self) -> _Lookups:
+        return self.found.result()
+
+    def wait(self) -> None:
+        if self.job is not None:
+            self.job.result()
+
+
+class _InProcess:
+    def __init__(self, conn: Any, process: Any) -> None:
+        self.conn, self.process = conn, process
+
+    def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None:
+        self.conn.send((wanted, decided))
+
+    def lookups(self) -> _Lookups:
+        found: _Lookups = self._receive("lookups")
+        return found
+
+    def wait(self) -> None:
+        self._receive("done")
+
+    def _receive(self, expected: str) -> Any:
+        try:
+            kind, value = self.conn.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the import's store process ended (exit code {self.process.exitcode})"
+            ) from None
+        if kind == "error":
+            raise RuntimeError(f"the import's store process failed: {value}")
+        assert kind == expected, (kind, expected)
+        return value
+
+
+def _serve(url: str, conn: Any) -> None:
+    """The store's side in its own process: jobs from ``conn`` until None; each job's
+    lookups, then "done" or the error that stopped it. When the import's process is gone
+    (EOF), the transaction under way is rolled back."""
+    store = Store(url)
+    side = _StoreSide(store)
+    try:
+        while (job := conn.recv()) is not None:
+            wanted, decided = job
+            try:
+                side.job(wanted, decided, lambda found: conn.send(("lookups", found)))
+            except Exception as exc:
+                log.exception("import: the store's side failed")
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+                continue
+            conn.send(("done", None))
+    except (EOFError, BrokenPipeError):
+        pass
+    finally:
+        store.close()
 
 
 def _story_row(s: StoryCandidate) -> dict[str, Any]:
@@ -1052,15 +1298,16 @@ def _countries(conn: Connection, ids: set[int]) -> dict[int, str]:
     return found
 
 
-def reserve_ids(conn: Connection, table: str, n: int) -> list[int]:
-    """``n`` ids for rows of ``table`` written with explicit ids in this transaction: past
-    the largest on SQLite (the writer holds the database's write lock), from the table's
+def reserve_ids(conn: Connection, table: str, n: int, after: int = 0) -> list[int]:
+    """``n`` ids for rows of ``table`` written with explicit ids: past the largest stored
+    and ``after`` on SQLite (where only the import writes meanwhile), from the table's
     sequence on PostgreSQL (where other writers draw from it too)."""
     if n == 0:
         return []
     if conn.dialect.name == "sqlite":
-        top = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()
-        return list(range(int(top) + 1, int(top) + 1 + n))
+        stored = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()
+        top = max(int(stored), after)
+        return list(range(top + 1, top + 1 + n))
     rows = conn.exec_driver_sql(
         f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {n})"
     )
@@ -1096,8 +1343,6 @@ def _prepared(
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    from multiprocessing import get_context
-
     return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
 
 

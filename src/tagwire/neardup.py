@@ -124,8 +124,11 @@ def _shingles(word_hashes: np.ndarray) -> np.ndarray:
 
 
 def _minhash(shingles: np.ndarray) -> tuple[int, ...]:
-    values = (np.outer(shingles, _A) + _B) >> _SHIFT  # wraps mod 2^64 by design
-    return tuple(values.min(axis=0).tolist())
+    values = np.multiply.outer(shingles, _A)  # wraps mod 2^64 by design
+    values += _B
+    # The shift after the minimum: it keeps order, so the result is the same, and one pass
+    # over the (shingles x 128) matrix fewer (a third of the time).
+    return tuple((values.min(axis=0) >> _SHIFT).tolist())
 
 
 def band_keys(fp: Fingerprint) -> list[int]:
