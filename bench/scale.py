@@ -41,9 +41,11 @@ import bisect
 import csv
 import itertools
 import json
+import multiprocessing
 import os
 import random
 import re
+import resource
 import sys
 import time
 from collections import Counter
@@ -308,6 +310,8 @@ class Point:
     workers_mb: float
     writer_cpu: float = 0.0  # seconds on a core, so far
     workers_cpu: float = 0.0
+    store_mb: float = 0.0  # the import's store process
+    store_cpu: float = 0.0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -328,9 +332,11 @@ def run(archive: Path, db: Path, workers: int) -> tuple[Report, list[Point], flo
         pool.submit(int).result()  # the workers are up before the clock starts
     cpu_before = cpu_seconds(os.getpid())
     workers_before = sum(cpu_seconds(pid) for pid in getattr(pool, "_processes", {}) or {})
+    ended_before = resource.getrusage(resource.RUSAGE_CHILDREN)
 
     def progress(report: Report) -> None:
         pids = list(getattr(pool, "_processes", {}) or {})
+        others = [c.pid for c in multiprocessing.active_children() if c.pid not in pids]
         points.append(
             Point(
                 report.read,
@@ -339,11 +345,21 @@ def run(archive: Path, db: Path, workers: int) -> tuple[Report, list[Point], flo
                 sum(rss_mb(pid) for pid in pids),
                 cpu_seconds(os.getpid()) - cpu_before,
                 sum(cpu_seconds(pid) for pid in pids) - workers_before,
+                sum(rss_mb(pid) for pid in others if pid is not None),
+                sum(cpu_seconds(pid) for pid in others if pid is not None),
             )
         )
 
     try:
         report = Backfill(store).run(read_lines(archive), pool, progress, ahead=2 * workers)
+        # The store process has ended (the workers have not): all of its time, the last
+        # batch's writes included.
+        ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if points:
+            points[-1].store_cpu = (ended.ru_utime + ended.ru_stime) - (
+                ended_before.ru_utime + ended_before.ru_stime
+            )
+            points[-1].writer_cpu = cpu_seconds(os.getpid()) - cpu_before
     finally:
         pool.shutdown()
         store.close()
@@ -430,6 +446,9 @@ def render(
     marks = at_checkpoints(points, [m for m in CHECKPOINTS if m <= n] or [n])
     peak_writer = max(p.writer_mb for p in points)
     peak_workers = max(p.workers_mb for p in points)
+    peak_store = max(p.store_mb for p in points)
+    last = points[-1]
+    per_article = [1000 * cpu / report.read for cpu in (last.writer_cpu, last.store_cpu)]
     lines = [
         SECTION,
         "",
@@ -438,32 +457,36 @@ def render(
         "",
         f"{n:,} generated articles imported by `tagwire.backfill` (what `tagwire import` runs) "
         f"into a new SQLite file, {WORKERS} worker processes for the text work beside the "
-        f"writer: **{report.seconds:.0f} s** in all (goal: {GOAL_SECONDS} s on 2 cores), "
+        f"decisions' process and the store's: **{report.seconds:.0f} s** in all "
+        f"(goal: {GOAL_SECONDS} s on 2 cores), "
         f"{report.read / report.seconds:,.0f} articles/s. Everything an article gets is "
         "written: the article and its URL, mentions, tags, editions, the full-text index, "
         "stories (with merges), duplicates folded; the key tables only for the last 30 days.",
         "",
-        "| articles | seconds | articles/s in the segment | writer RSS (MB) | workers RSS (MB) |",
-        "|---:|---:|---:|---:|---:|",
+        "| articles | seconds | articles/s in the segment | decisions RSS (MB) | store RSS (MB) "
+        "| workers RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     before = Point(0, 0.0, 0.0, 0.0)
     for p in marks:
         rate = (p.articles - before.articles) / max(1e-9, p.seconds - before.seconds)
         lines.append(
             f"| {p.articles:,} | {p.seconds:.0f} | {rate:,.0f} | {p.writer_mb:.0f} | "
-            f"{p.workers_mb:.0f} |"
+            f"{p.store_mb:.0f} | {p.workers_mb:.0f} |"
         )
         before = p
     lines += [
         "",
-        f"Peak resident memory: writer {peak_writer:.0f} MB, both workers together "
-        f"{peak_workers:.0f} MB. The database file: {db_gb:.1f} GB.",
+        f"Peak resident memory: the decisions' process {peak_writer:.0f} MB, the store's "
+        f"{peak_store:.0f} MB, both workers together {peak_workers:.0f} MB. The database "
+        f"file: {db_gb:.1f} GB.",
         "",
-        f"Where the time went: the writer's process used {points[-1].writer_cpu:.0f} s of a "
-        f"core (reading the archive, the decisions, the store's writes), the workers "
-        f"{points[-1].workers_cpu:.0f} s together (parsing, hashes, MinHash and LSH keys, "
-        f"term and meaning vectors): {1000 * points[-1].writer_cpu / report.read:.2f} + "
-        f"{1000 * points[-1].workers_cpu / report.read:.2f} ms of CPU an article.",
+        f"Where the time went (seconds of a core): the decisions' process {last.writer_cpu:.0f} "
+        f"(reading the archive, the decisions), the store's process {last.store_cpu:.0f} "
+        f"(lookups, the rows, the full-text index, commits), the workers "
+        f"{last.workers_cpu:.0f} together (parsing, hashes, MinHash and LSH keys, term and "
+        f"meaning vectors): {per_article[0]:.2f} + {per_article[1]:.2f} + "
+        f"{1000 * last.workers_cpu / report.read:.2f} ms of CPU an article.",
         "",
         f"Outcome: {report.new:,} articles listed, {report.duplicates:,} folded as duplicates, "
         f"{report.stories:,} stories started, {report.merges:,} merged; "

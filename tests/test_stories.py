@@ -12,6 +12,7 @@ from tagwire.stories import (
     choose_story,
     closeness,
     cosine,
+    cosines,
     grow,
     headline_meaning,
     merge_terms,
@@ -31,6 +32,20 @@ def story(
 ) -> StoryCandidate:
     at = NOW - timedelta(hours=hours_ago)
     return StoryCandidate(sid, title, terms(title, lead), frozenset(entities), at, at)
+
+
+def test_cosines_of_many_are_the_cosines_of_each_to_the_last_bit() -> None:
+    rng = np.random.default_rng(3)
+    words = [f"term{i}" for i in range(120)]
+
+    def vector() -> dict[str, float]:
+        picked = rng.choice(words, size=int(rng.integers(1, 41)), replace=False)
+        return {str(w): float(v) for w, v in zip(picked, rng.random(len(picked)), strict=True)}
+
+    for _ in range(50):
+        a, others = vector(), [vector() for _ in range(30)] + [{}]
+        assert cosines(a, others) == [cosine(a, b) for b in others]
+    assert any(cosine(a, b) > 0 for b in others)  # they share terms
 
 
 def test_terms_are_unit_vectors_without_stopwords() -> None:

@@ -9,10 +9,11 @@ this process's memory, built for it (the LSH keys of the last ``dedup window`` i
 numpy segments, the story keys of the last story window in per-segment dicts, both dropped
 whole as the archive's clock moves past them, so memory stays flat however long the
 archive), exact URL and text matches go to the store for all history (one query per batch),
-and the rows are written in batches of ``batch`` articles, one transaction each. The
-decisions are the ingest's own functions (``neardup.best_match_packed``,
-``stories.choose_story``, ``grow``/``start``, ``choose_merge``, ``dedup.new_copy_survives``);
-the pure work (hashes, MinHash, term and meaning vectors) runs in worker processes.
+and the rows are written in batches of ``batch`` articles, one transaction each, by a
+process of their own while the next batch is decided (``Backfill.run``). The decisions are
+the ingest's own functions (``neardup.best_match_packed``, ``stories.choose_story``,
+``grow``/``start``, ``choose_merge``, ``dedup.new_copy_survives``); the pure work (hashes,
+MinHash, term and meaning vectors) runs in worker processes.
 
 Run it while no ingest writes to the same store: the in-memory indexes do not see articles
 another process writes meanwhile (they would be missed as duplicates, never corrupt the
@@ -84,7 +85,15 @@ from tagwire.stories import (
     start,
     terms,
 )
-from tagwire.types import EntityKind, Mention, Source, StoryCandidate, now_utc, utc
+from tagwire.types import (
+    EntityKind,
+    Mention,
+    Source,
+    StoryCandidate,
+    now_utc,
+    quick_pickle,
+    utc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +108,7 @@ class ArchiveError(ValueError):
     """A line of an archive that is not an article."""
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Record:
     url: str
@@ -192,6 +202,7 @@ def read_lines(path: Path) -> Iterator[Line]:
 # -- the pure stages, in worker processes ------------------------------------------------------
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Prepared:
     record: Record
@@ -305,14 +316,16 @@ class NearDupIndex:
         self.found = {}
         if not keys or not self.frozen:
             return
-        wanted = np.unique(np.concatenate(keys))
+        # Not made unique first: sorting a batch's 128k keys cost more than searching for
+        # the few that repeat twice; only the hits are (a key and its range, once).
+        wanted = np.concatenate(keys)
         for segment in self.frozen:
             lo = segment.keys.searchsorted(wanted, side="left")
             hi = segment.keys.searchsorted(wanted, side="right")
             hit = hi > lo
-            for key, a, b in zip(
-                wanted[hit].tolist(), lo[hit].tolist(), hi[hit].tolist(), strict=True
-            ):
+            bounds = zip(lo[hit].tolist(), hi[hit].tolist(), strict=True)
+            ranges = dict(zip(wanted[hit].tolist(), bounds, strict=True))
+            for key, (a, b) in ranges.items():
                 self.found.setdefault(key, []).extend(segment.ids[a:b].tolist())
 
     def end_batch(self) -> None:
@@ -561,35 +574,43 @@ class Backfill:
         """Import ``records`` (in time order, or nearly: the windows tolerate some disorder);
         with a pool, ``ahead`` batches are prepared while one is decided.
 
-        The store's side (``_StoreSide``) runs one batch behind, in a process of its own:
-        while batch k+1 is decided here, batch k is written there. Each of its jobs is one
-        transaction: first what batch k+1's decisions need from the store (known URLs and
-        texts, entity ids, created where new), handed back at once, then batch k's rows; so
-        the store holds whole batches only, and an import cut short anywhere is completed
-        by running it again. A process, not a thread: the writes bind their rows in Python
-        between SQLite's steps, and a thread waiting for the GIL got it once per switch
-        interval (5 ms) while the decisions ran, so it wrote next to nothing meanwhile."""
+        The store's side (``_StoreSide``) runs in a process of its own, a batch behind and a
+        batch ahead: while batch k is decided here, it writes batch k-1 (one transaction)
+        and then looks up what batch k+1's decisions will need (known URLs and texts, entity
+        ids, created where new). So the store holds whole batches only, an import cut short
+        anywhere is completed by running it again, and the decisions wait for the store
+        only when it is the slower. What batch k+1 meets of batch k, not yet written, is in
+        this process's memory (``_decide``). A process, not a thread: the writes bind their
+        rows in Python between SQLite's steps, and a thread waiting for the GIL got it once
+        per switch interval (5 ms) while the decisions ran, so it wrote next to nothing
+        meanwhile (docs/design.md)."""
         began = time.perf_counter()
         batches = _prepared(_chunks(records, self.batch_size), pool, ahead)
-        decided: _Decided | None = None
         with _channel(self.store) as side:
-            busy = False
-            for batch, problems in batches:
+            current = next(batches, None)
+            look = None
+            if current is not None:
+                side.submit(_wanted(current[0]), None)
+                look = side.result()
+            decided: _Decided | None = None
+            while current is not None:
+                upcoming = next(batches, None)
+                side.submit(_wanted(upcoming[0]) if upcoming else None, decided)
+                batch, problems = current
                 self.report.read += len(batch) + len(problems)
                 self.report.problems += problems
-                if busy:
-                    side.wait()  # the job before: its error, if any, here
-                side.submit(_wanted(batch), decided)
-                busy = True
-                decided = self._decide(batch, side.lookups())
+                assert look is not None  # a batch's lookups come before it
+                decided = self._decide(batch, look)
                 self.report.seconds = time.perf_counter() - began
                 if progress is not None:
                     progress(self.report)
-            if busy:
-                side.wait()
+                found = side.result()  # the batch before written, the next one's lookups
+                if found is not None:
+                    look = found
+                current = upcoming
             if decided is not None:
                 side.submit(None, decided)
-                side.wait()
+                side.result()
         self.report.seconds = time.perf_counter() - began
         return self.report
 
@@ -976,30 +997,30 @@ class _StoreSide:
         self.sources: dict[str, tuple[int, str | None]] = {}  # site URL -> id, region
         self.entities: dict[tuple[str, str], int] = {}  # (kind, name) -> id
 
-    def job(
-        self,
-        wanted: _Wanted | None,
-        decided: _Decided | None,
-        deliver: Callable[[_Lookups], None],
-    ) -> None:
-        """The lookups of the batch to decide next, given to ``deliver`` as soon as they are
-        read, then the rows of the batch decided last. Its names are counted before the
-        lookups: the display names they change are what the next batch's names are resolved
-        against, as when one batch is written before the next is read."""
-        if wanted is not None:
-            self._upsert_sources(wanted.sources)
+    def job(self, wanted: _Wanted | None, decided: _Decided | None) -> _Lookups | None:
+        """Write the batch decided last (one transaction), then look up what the batch to
+        decide next needs (another: the entities it names are created). Entity names are
+        resolved against display names as the batches written so far left them: one batch
+        later than when each batch is written before the next is read (ingest, article by
+        article, is later still: a batch's names are all resolved before any is counted)."""
+        if decided is not None:
+            with self._writer() as w:
+                self._write(w, decided)
+        if wanted is None:
+            return None
+        self._upsert_sources(wanted.sources)
+        with self._writer() as w:
+            return self._lookups(w, wanted)
+
+    @contextmanager
+    def _writer(self) -> Iterator[Writer]:
         with self.store.writer() as w:
             if w.conn.dialect.name == "sqlite":
                 # 256 MB of page cache instead of 2: the indexes of a growing store (URLs,
                 # hashes, tags) are written at random places, and past the cache every
                 # insert reads pages back (bench/scale.py's rate fell by a third over 1M).
                 w.conn.exec_driver_sql("PRAGMA cache_size=-262144")
-            if decided is not None and decided.batch.name_forms:
-                w.count_name_forms(decided.batch.name_forms)
-            if wanted is not None:
-                deliver(self._lookups(w, wanted))
-            if decided is not None:
-                self._write(w, decided)
+            yield w
 
     def _upsert_sources(self, sites: dict[str, str]) -> None:
         if not self.sources:
@@ -1061,6 +1082,8 @@ class _StoreSide:
                 .values(merged_into=merge.keep, merge_similarity=merge.similarity, article_count=0)
             )
         _update_stories(conn, decided.live_stories)
+        if b.name_forms:
+            w.count_name_forms(b.name_forms)
         if b.tag_counts:
             e = t.entities.c
             conn.execute(
@@ -1080,9 +1103,7 @@ class _Channel(Protocol):
 
     def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None: ...
 
-    def lookups(self) -> _Lookups: ...
-
-    def wait(self) -> None: ...
+    def result(self) -> _Lookups | None: ...
 
 
 @contextmanager
@@ -1111,29 +1132,14 @@ def _channel(store: Store) -> Iterator[_Channel]:
 class _InThread:
     def __init__(self, side: _StoreSide, thread: ThreadPoolExecutor) -> None:
         self.side, self.thread = side, thread
-        self.job: Future[None] | None = None
-        self.found: Future[_Lookups] = Future()
+        self.job: Future[_Lookups | None] | None = None
 
     def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None:
-        found: Future[_Lookups] = Future()
-        self.found = found
+        self.job = self.thread.submit(self.side.job, wanted, decided)
 
-        def job() -> None:
-            try:
-                self.side.job(wanted, decided, found.set_result)
-            except BaseException as exc:
-                if not found.done():
-                    found.set_exception(exc)
-                raise
-
-        self.job = self.thread.submit(job)
-
-    def lookups(self) -> _Lookups:
-        return self.found.result()
-
-    def wait(self) -> None:
-        if self.job is not None:
-            self.job.result()
+    def result(self) -> _Lookups | None:
+        assert self.job is not None
+        return self.job.result()
 
 
 class _InProcess:
@@ -1143,42 +1149,34 @@ class _InProcess:
     def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None:
         self.conn.send((wanted, decided))
 
-    def lookups(self) -> _Lookups:
-        found: _Lookups = self._receive("lookups")
-        return found
-
-    def wait(self) -> None:
-        self._receive("done")
-
-    def _receive(self, expected: str) -> Any:
+    def result(self) -> _Lookups | None:
         try:
-            kind, value = self.conn.recv()
+            ok, value = self.conn.recv()
         except EOFError:
             raise RuntimeError(
                 f"the import's store process ended (exit code {self.process.exitcode})"
             ) from None
-        if kind == "error":
+        if not ok:
             raise RuntimeError(f"the import's store process failed: {value}")
-        assert kind == expected, (kind, expected)
-        return value
+        found: _Lookups | None = value
+        return found
 
 
 def _serve(url: str, conn: Any) -> None:
-    """The store's side in its own process: jobs from ``conn`` until None; each job's
-    lookups, then "done" or the error that stopped it. When the import's process is gone
-    (EOF), the transaction under way is rolled back."""
+    """The store's side in its own process: jobs from ``conn`` until None, each answered
+    with (True, its lookups) or (False, the error that stopped it). When the import's
+    process is gone (EOF), the transaction under way is rolled back."""
     store = Store(url)
     side = _StoreSide(store)
     try:
         while (job := conn.recv()) is not None:
-            wanted, decided = job
             try:
-                side.job(wanted, decided, lambda found: conn.send(("lookups", found)))
+                found = side.job(*job)
             except Exception as exc:
                 log.exception("import: the store's side failed")
-                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+                conn.send((False, f"{type(exc).__name__}: {exc}"))
                 continue
-            conn.send(("done", None))
+            conn.send((True, found))
     except (EOFError, BrokenPipeError):
         pass
     finally:

@@ -148,6 +148,17 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return total
 
 
+def cosines(a: dict[str, float], others: Sequence[dict[str, float]]) -> list[float]:
+    """``cosine(a, b)`` for each b of ``others``, the same floats: every term of ``a`` in
+    sorted order, a missing one adding 0.0 (which changes no sum), all in C iterators;
+    a fifth cheaper than a set intersection and a sort per pair."""
+    keys = sorted(a)
+    values = [a[k] for k in keys]
+    zeros = [0.0] * len(keys)
+    out: list[float] = [sum(map(mul, values, map(b.get, keys, zeros))) for b in others]
+    return out
+
+
 def merge_terms(centroid: dict[str, float], size: int, new: dict[str, float]) -> dict[str, float]:
     """The centroid after adding one article to a story of ``size`` articles."""
     merged = {k: v * size for k, v in centroid.items()}
@@ -173,18 +184,19 @@ def choose_story(
     recent = [(s, gap) for s, gap in gaps if gap <= rules.window]
     weights = weights_for(rules, vector)
     close = closeness(meaning, [s for s, _ in recent])
+    texts = cosines(vector, [s.terms for s, _ in recent])
     # Scores first, one Decision for the best: with ~30 candidates an article, building one
     # per candidate cost more than the arithmetic (bench/scale.py).
     best, best_score = -1, 0.0
     for i, (story, gap) in enumerate(recent):
-        score = _score(vector, entities, close[i], story, rules, weights)
+        score = _score(texts[i], entities, close[i], story, rules, weights)
         score *= 0.5 ** (gap / rules.half_life)
         if score > best_score:
             best, best_score = i, score
     if best < 0:
         return Decision(None, 0.0, 0.0, ())
     story = recent[best][0]
-    text = cosine(vector, story.terms)
+    text = texts[best]
     shared = tuple(sorted(entities & story.entity_ids))
     chosen = story.id if best_score >= threshold_for(rules, vector) else None
     return Decision(chosen, best_score, text, shared, close[best])
@@ -212,16 +224,15 @@ def closeness(meaning: Vector | None, stories: Sequence[StoryCandidate]) -> list
 
 
 def _score(
-    vector: dict[str, float],
+    text: float,
     entities: frozenset[int],
     close: float,
     story: StoryCandidate,
     rules: StoryRules,
     weights: tuple[float, float],
 ) -> float:
-    """How close an article is to a story, before time decay (``close``: the cosine of the
-    meaning vectors; ``weights``: ``weights_for`` the article)."""
-    text = cosine(vector, story.terms)
+    """How close an article is to a story, before time decay (``text`` and ``close``: the
+    cosines of the term and the meaning vectors; ``weights``: ``weights_for`` the article)."""
     overlap = 0.0
     if text >= rules.min_text_for_entities:
         shared = len(entities & story.entity_ids)
