@@ -388,3 +388,18 @@ def test_an_import_stopped_between_batches_leaves_whole_batches_and_runs_again(
     assert after.folded == before.folded
     assert after.stories == before.stories
     assert after.tags == before.tags
+
+
+def test_an_import_into_sqlite_in_memory_decides_and_writes_in_line(
+    ingested: tuple[Store, Path],
+) -> None:
+    source, archive = ingested
+    memory = Store("sqlite://")  # no other process can open it: its jobs run in line
+    try:
+        report = Backfill(memory, batch=6).run(read_lines(archive))
+        before, after = outcome(source), outcome(memory)
+    finally:
+        memory.close()
+    assert report.problems == []
+    assert after.folded == before.folded
+    assert after.stories == before.stories

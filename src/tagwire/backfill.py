@@ -42,7 +42,7 @@ import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -617,10 +617,11 @@ class Backfill:
     # -- the decisions ---------------------------------------------------------------------
 
     def _decide(self, prepared: list[Prepared], look: _Lookups) -> _Decided:
-        """A batch's decisions, in memory; the reads they need (stories and articles stored
-        before the import, which the store has committed) through a connection of their own.
-        What the batch before decided may not be written yet: its URLs and texts are
-        looked up in memory (``self.pending``), and ids are counted on from its last."""
+        """A batch's decisions, in memory; the few reads they need (stories and articles
+        stored before the import, which the store has committed) through a connection of
+        their own, each in a short transaction (``_read_done``). What the batch before
+        decided may not be written yet: its URLs and texts are looked up in memory
+        (``self.pending``), and ids are counted on from its last."""
         b = _Batch()
         self.sources = look.sources
         self.regions = dict(look.sources.values())
@@ -628,6 +629,7 @@ class Backfill:
             reader = Writer(conn)
             article_ids = iter(self._reserve(conn, "articles", len(prepared)))
             story_ids = iter(self._reserve(conn, "stories", len(prepared)))
+            _read_done(reader)
             self.near.look_up([p.band_keys for p in prepared if p.band_keys is not None])
             seen = self.pending.urls_seen
             for p in prepared:
@@ -689,6 +691,7 @@ class Backfill:
         copied = {k.duplicate_of for k in self.known.values() if k.duplicate_of is not None}
         for survivor in copied - self.known.keys():  # stored before the window
             self._ensure_known(w, survivor)
+        _read_done(w)
 
     def _advance(self, at: datetime) -> None:
         if self.clock is None or at > self.clock:
@@ -811,6 +814,7 @@ class Backfill:
             row = w.conn.execute(
                 select(a.sort_at, a.words, a.story_id, a.duplicate_of).where(a.id == article_id)
             ).one()
+            _read_done(w)
             self.known[article_id] = _Known(
                 utc(row.sort_at), int(row.words or 0), row.story_id, row.duplicate_of
             )
@@ -832,6 +836,7 @@ class Backfill:
     def _story(self, w: Writer, story_id: int) -> StoryCandidate:
         if story_id not in self.stories:  # stored before the import, or left memory
             self.stories[story_id] = w.story(story_id)
+            _read_done(w)
         return self.stories[story_id]
 
     def _join(
@@ -984,13 +989,19 @@ class Backfill:
         )
 
 
+def _read_done(w: Writer) -> None:
+    """End the decisions' read transaction. Held through a batch's decisions while the store
+    process wrote, SQLite could never restart its write-ahead log: 4 GB of it at 160,000
+    articles (bench/scale.py), every read searching it."""
+    w.conn.rollback()
+
+
 # -- the store's side ---------------------------------------------------------------------
 
 
 class _StoreSide:
     """What an import asks of the store and writes to it, batch after batch, one transaction
-    a job (see ``Backfill.run``); in a process of its own, or a thread for a store that only
-    this process can open (SQLite in memory)."""
+    a job (see ``Backfill.run``); in a process of its own (or in line: ``_channel``)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -1082,8 +1093,6 @@ class _StoreSide:
                 .values(merged_into=merge.keep, merge_similarity=merge.similarity, article_count=0)
             )
         _update_stories(conn, decided.live_stories)
-        if b.name_forms:
-            w.count_name_forms(b.name_forms)
         if b.tag_counts:
             e = t.entities.c
             conn.execute(
@@ -1092,6 +1101,8 @@ class _StoreSide:
                 .values(article_count=e.article_count + bindparam("n")),
                 [{"e": k, "n": n} for k, n in b.tag_counts.items()],
             )
+        if b.name_forms:
+            w.count_name_forms(b.name_forms)
         search_index.add_many(conn, [r["id"] for r in b.articles if r["listed"]])
         for old, new_id in b.folds:
             w.fold(old, into=new_id)
@@ -1108,12 +1119,12 @@ class _Channel(Protocol):
 
 @contextmanager
 def _channel(store: Store) -> Iterator[_Channel]:
-    """The store's side in a process of its own; in a thread for SQLite in memory. On the
-    way out (an error included) the job under way is finished, never cut."""
+    """The store's side in a process of its own; in line, job after decisions, for SQLite
+    in memory, which no other process (nor thread: each has its own) can open. On the way
+    out (an error included) the job under way is finished, never cut."""
     url = make_url(store.url)
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        with ThreadPoolExecutor(1, thread_name_prefix="tagwire-import") as thread:
-            yield _InThread(_StoreSide(store), thread)
+        yield _InLine(_StoreSide(store))
         return
     ctx = get_context("spawn")
     ours, theirs = ctx.Pipe()
@@ -1129,17 +1140,16 @@ def _channel(store: Store) -> Iterator[_Channel]:
         ours.close()
 
 
-class _InThread:
-    def __init__(self, side: _StoreSide, thread: ThreadPoolExecutor) -> None:
-        self.side, self.thread = side, thread
-        self.job: Future[_Lookups | None] | None = None
+class _InLine:
+    def __init__(self, side: _StoreSide) -> None:
+        self.side = side
+        self.job: tuple[_Wanted | None, _Decided | None] = (None, None)
 
     def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None:
-        self.job = self.thread.submit(self.side.job, wanted, decided)
+        self.job = (wanted, decided)
 
     def result(self) -> _Lookups | None:
-        assert self.job is not None
-        return self.job.result()
+        return self.side.job(*self.job)
 
 
 class _InProcess:
