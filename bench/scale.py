@@ -22,12 +22,13 @@ version and size match), from the real texts in ../shared/data, mixed and pertur
 
 The run: ``tagwire.backfill`` (what ``tagwire import`` runs) into a new SQLite file, with
 two worker processes for the text work (hashes, MinHash, term and meaning vectors) beside
-the writer, on the machine's two cores; the archive's JSON is read and parsed by the
-writer's process, inside the timing. At every batch the time and the resident memory of
-the writer and of the workers are taken; the table gives them at 100k, 300k and 1M
-articles. Checks at the end: how many planted copies were folded into their original
-(recall at scale) and how many articles that are no planted copy were folded (false folds;
-the BBC set itself holds 98 duplicate pairs, so a few are true).
+the decisions' process and the import's store process, on the machine's two cores; the
+archive's lines are read by the decisions' process (and parsed by the workers), inside the
+timing. At every batch the time, the resident memory and the CPU time of each process are
+taken; the table gives them at 100k, 300k and 1M articles. Checks at the end: how many
+planted copies were folded into their original (recall at scale) and how many articles
+that are no planted copy were folded (false folds; the BBC set itself holds 98 duplicate
+pairs, so a few are true).
 
     python -m bench.scale               # generate (or reuse) 1M, import, print
     python -m bench.scale --write       # also update docs/benchmarks.md
