@@ -1121,7 +1121,8 @@ class _Channel(Protocol):
 def _channel(store: Store) -> Iterator[_Channel]:
     """The store's side in a process of its own; in line, job after decisions, for SQLite
     in memory, which no other process (nor thread: each has its own) can open. On the way
-    out (an error included) the job under way is finished, never cut."""
+    out (an error included) the process finishes the job under way, never cuts it; in line,
+    a job not yet run is dropped. Either way the store holds whole batches."""
     url = make_url(store.url)
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         yield _InLine(_StoreSide(store))
