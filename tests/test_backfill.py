@@ -403,3 +403,24 @@ def test_an_import_into_sqlite_in_memory_decides_and_writes_in_line(
     assert report.problems == []
     assert after.folded == before.folded
     assert after.stories == before.stories
+
+
+def test_a_failure_of_the_store_process_stops_the_import_with_its_error(
+    ingested: tuple[Store, Path], tmp_path: Path
+) -> None:
+    _, archive = ingested
+    target = Store(f"sqlite:///{tmp_path / 'broken.db'}")
+    lines = list(read_lines(archive))
+
+    def break_the_store(report: object) -> None:
+        with target.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS article_regions")
+
+    try:
+        with pytest.raises(RuntimeError, match=r"store process failed.*article_regions"):
+            Backfill(target, batch=5).run(lines, progress=break_the_store)
+        with target.engine.connect() as conn:
+            stored = conn.execute(select(func.count()).select_from(t.articles)).scalar_one()
+    finally:
+        target.close()
+    assert stored == 0  # the failed batch's transaction left nothing
