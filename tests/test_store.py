@@ -151,7 +151,9 @@ def _terminate_pooled_backend(store: Store, postgres_url: str) -> None:
     with store.engine.connect() as conn:
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
     with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # With a timeout, it returns once the backend has ended (its goodbye sent), not when
+        # the signal is: without one, the next checkout could look at the socket first.
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
 
 
 def _counting_pings(
