@@ -277,8 +277,13 @@ def _prepare(r: Record) -> Prepared:
 class _Segment:
     keys: np.ndarray  # sorted int64 band keys
     ids: np.ndarray  # article id of each key
+    oldest: datetime
     newest: datetime
     articles: list[int]
+
+
+MERGED_SEGMENTS = 8  # frozen segments merged into one, at most (see NearDupIndex._freeze)
+MERGED_SPAN = 4  # ... spanning at most this share of the window: 1/4
 
 
 class NearDupIndex:
@@ -296,7 +301,8 @@ class NearDupIndex:
         self.live: dict[int, int] = {}  # key -> the first article with it
         self.clashes: dict[int, list[int]] = {}  # key -> the other articles with it
         self.live_articles: list[int] = []
-        self.live_newest: datetime | None = None
+        self.live_keys: list[np.ndarray] = []  # each live article's keys, in their order
+        self.live_span: tuple[datetime, datetime] | None = None  # oldest, newest
         self.fingerprints: dict[int, tuple[bytes, datetime]] = {}
         self.found: dict[int, list[int]] = {}  # frozen segments' hits for this batch's keys
 
@@ -308,24 +314,31 @@ class NearDupIndex:
             self.clashes.setdefault(key, []).append(article_id)
         self.live.update(dict.fromkeys([k for k in listed if k not in taken], article_id))
         self.live_articles.append(article_id)
+        self.live_keys.append(keys)
         self.fingerprints[article_id] = (fp, at)
-        self.live_newest = at if self.live_newest is None else max(at, self.live_newest)
+        span = self.live_span or (at, at)
+        self.live_span = min(at, span[0]), max(at, span[1])
 
     def look_up(self, keys: Sequence[np.ndarray]) -> None:
-        """Search the frozen segments for the keys of a whole batch, before its decisions."""
+        """Search the frozen segments for the keys of a whole batch, before its decisions:
+        sorted, so that each binary search starts where the one before ended (random
+        queries missed the cache at every step: 14 times slower), and once for all of a
+        segment's keys; a key's later copies in the segment are searched for only where the
+        key is there."""
         self.found = {}
         if not keys or not self.frozen:
             return
-        # Not made unique first: sorting a batch's 128k keys cost more than searching for
-        # the few that repeat twice; only the hits are (a key and its range, once).
-        wanted = np.concatenate(keys)
+        wanted = np.sort(np.concatenate(keys))  # np.unique hashes: 40 times slower here
+        wanted = wanted[np.concatenate(([True], wanted[1:] != wanted[:-1]))]
         for segment in self.frozen:
-            lo = segment.keys.searchsorted(wanted, side="left")
-            hi = segment.keys.searchsorted(wanted, side="right")
-            hit = hi > lo
-            bounds = zip(lo[hit].tolist(), hi[hit].tolist(), strict=True)
-            ranges = dict(zip(wanted[hit].tolist(), bounds, strict=True))
-            for key, (a, b) in ranges.items():
+            at = segment.keys.searchsorted(wanted)
+            at[at == len(segment.keys)] = 0
+            hit = segment.keys[at] == wanted
+            if not hit.any():
+                continue
+            lo = at[hit]
+            hi = segment.keys.searchsorted(wanted[hit], side="right")
+            for key, a, b in zip(wanted[hit].tolist(), lo.tolist(), hi.tolist(), strict=True):
                 self.found.setdefault(key, []).extend(segment.ids[a:b].tolist())
 
     def end_batch(self) -> None:
@@ -333,13 +346,42 @@ class NearDupIndex:
             self._freeze()
 
     def _freeze(self) -> None:
-        assert self.live_newest is not None
-        pairs = [*self.live.items(), *((k, a) for k, ids in self.clashes.items() for a in ids)]
-        keys = np.fromiter((k for k, _ in pairs), dtype=np.int64, count=len(pairs))
-        ids = np.fromiter((a for _, a in pairs), dtype=np.int64, count=len(pairs))
+        """The live segment as sorted arrays; merged with the frozen segment before it while
+        the two are the same size and the result holds at most MERGED_SEGMENTS segments'
+        articles: fewer, larger segments to search (each search costs about as much
+        whatever the segment's size), spanning at most a quarter of the window, so that a
+        segment still leaves memory soon after its articles leave the window. Of equal keys,
+        the older article stays first."""
+        assert self.live_span is not None
+        keys = np.concatenate(self.live_keys)
+        ids = np.repeat(
+            np.array(self.live_articles, dtype=np.int64), [len(k) for k in self.live_keys]
+        )
         order = np.argsort(keys, kind="stable")
-        self.frozen.append(_Segment(keys[order], ids[order], self.live_newest, self.live_articles))
-        self.live, self.clashes, self.live_articles, self.live_newest = {}, {}, [], None
+        segment = _Segment(keys[order], ids[order], *self.live_span, self.live_articles)
+        while self.frozen and self._mergeable(self.frozen[-1], segment):
+            older = self.frozen.pop()
+            keys = np.concatenate([older.keys, segment.keys])
+            order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
+            segment = _Segment(
+                keys[order],
+                np.concatenate([older.ids, segment.ids])[order],
+                min(older.oldest, segment.oldest),
+                max(older.newest, segment.newest),
+                older.articles + segment.articles,
+            )
+        self.frozen.append(segment)
+        self.live, self.clashes, self.live_articles, self.live_keys = {}, {}, [], []
+        self.live_span = None
+
+    def _mergeable(self, older: _Segment, newer: _Segment) -> bool:
+        size = len(older.articles) + len(newer.articles)
+        span = max(older.newest, newer.newest) - min(older.oldest, newer.oldest)
+        return (
+            len(older.articles) <= len(newer.articles)
+            and size <= MERGED_SEGMENTS * SEGMENT
+            and span <= self.window / MERGED_SPAN
+        )
 
     def forget_before(self, at: datetime) -> None:
         """Drop the segments whose newest article is older than ``at - window``."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import mul
 
 import numpy as np
@@ -156,6 +157,100 @@ def cosines(a: dict[str, float], others: Sequence[dict[str, float]]) -> list[flo
     return out
 
 
+# -- what scoring derives from a story, once per state of it ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    generation: int  # of the vocabulary its term ids come from
+    term_ids: np.ndarray  # the story's terms as vocabulary ids, in the terms' sorted order
+    term_values: np.ndarray
+    first: int  # first_seen and last_seen in microseconds since the epoch
+    last: int
+
+
+class _Vocabulary:
+    """Terms numbered in this process, so that term vectors meet in numpy; a number only
+    says which terms are equal, so no result depends on it. Bounded: past LIMIT terms it
+    starts again, and what was numbered before is numbered again when next used."""
+
+    LIMIT = 2_000_000
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.generation = 0
+        self.lock = threading.Lock()  # ingest's threads share it
+
+    def of(self, terms: list[str]) -> tuple[np.ndarray, int]:
+        """The terms' ids, and the generation they belong to."""
+        ids = self.ids
+        missing = [term for term in terms if term not in ids]
+        if missing:
+            with self.lock:
+                if len(ids) + len(missing) > self.LIMIT:
+                    self.ids, self.generation = {}, self.generation + 1
+                    ids = self.ids
+                for term in missing:
+                    ids.setdefault(term, len(ids))
+                generation = self.generation
+        else:
+            generation = self.generation
+        return np.fromiter(map(ids.__getitem__, terms), np.int64, len(terms)), generation
+
+
+_vocabulary = _Vocabulary()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def _derive(story: StoryCandidate) -> _Derived:
+    derived: _Derived | None = story.derived
+    if derived is None or derived.generation != _vocabulary.generation:
+        keys = sorted(story.terms)
+        ids, generation = _vocabulary.of(keys)
+        derived = _Derived(
+            generation,
+            ids,
+            np.fromiter(map(story.terms.__getitem__, keys), np.float64, len(keys)),
+            _micros(story.first_seen),
+            _micros(story.last_seen),
+        )
+        object.__setattr__(story, "derived", derived)
+    return derived
+
+
+def term_cosines(vector: dict[str, float], stories: Sequence[StoryCandidate]) -> np.ndarray:
+    """``cosine(vector, s.terms)`` for each story, the same floats: each story's shared
+    terms multiplied and added one after the other in sorted order (np.add.at adds in index
+    order), in a few numpy calls for all the stories, on their term vectors as arrays kept
+    with each story (``_derive``). Term by term in Python, this was a sixth of an import's
+    decisions (bench/scale.py): ~30 candidate stories of up to 40 terms an article."""
+    out = np.zeros(len(stories))
+    if not vector or not stories:
+        return out
+    keys = sorted(vector)
+    mine, generation = _vocabulary.of(keys)
+    derived = [_derive(s) for s in stories]
+    if any(d.generation != generation for d in derived):  # numbered across a restart
+        return np.array(cosines(vector, [s.terms for s in stories]))
+    order = np.argsort(mine)
+    mine = mine[order]
+    values = np.fromiter(map(vector.__getitem__, keys), np.float64, len(keys))[order]
+    theirs = np.concatenate([d.term_ids for d in derived])
+    at = np.searchsorted(mine, theirs)
+    at[at == len(mine)] = 0
+    hit = mine[at] == theirs
+    lengths = [len(d.term_ids) for d in derived]
+    story = np.repeat(np.arange(len(stories)), lengths)[hit]
+    weights = np.concatenate([d.term_values for d in derived])[hit]
+    np.add.at(out, story, values[at[hit]] * weights)
+    return out
+
+
 def merge_terms(centroid: dict[str, float], size: int, new: dict[str, float]) -> dict[str, float]:
     """The centroid after adding one article to a story of ``size`` articles."""
     merged = {k: v * size for k, v in centroid.items()}
@@ -177,31 +272,52 @@ def choose_story(
 
     ``vector`` is the article's term vector, ``meaning`` its headline's meaning vector."""
     entities = frozenset(entity_ids)
-    gaps = [(s, _gap(s.first_seen, s.last_seen, at, at)) for s in candidates]
-    recent = [(s, gap) for s, gap in gaps if gap <= rules.window]
-    weights = weights_for(rules, vector)
-    close = closeness(meaning, [s for s, _ in recent])
-    texts = cosines(vector, [s.terms for s, _ in recent])
-    # Scores first, one Decision for the best: with ~30 candidates an article, building one
-    # per candidate cost more than the arithmetic (bench/scale.py).
-    best, best_score = -1, 0.0
-    for i, (story, gap) in enumerate(recent):
-        score = _score(texts[i], entities, close[i], story, rules, weights)
-        score *= 0.5 ** (gap / rules.half_life)
-        if score > best_score:
-            best, best_score = i, score
-    if best < 0:
+    stories = list(candidates)
+    gaps = _gaps(stories, _micros(at), _micros(at))
+    kept = np.flatnonzero(gaps <= rules.window // _MICROSECOND)
+    recent = [stories[i] for i in kept.tolist()]
+    if not recent:
         return Decision(None, 0.0, 0.0, ())
-    story = recent[best][0]
-    text = texts[best]
+    # All the candidates at once, in numpy, in the order of operations (and so to the same
+    # floats) of one candidate at a time: ~30 candidates an article (bench/scale.py).
+    meaning_weight, text_weight = weights_for(rules, vector)
+    close = np.array(closeness(meaning, recent))
+    texts = term_cosines(vector, recent)
+    overlap = np.array(
+        [_overlap(entities, s.entity_ids) for s in recent] if entities else np.zeros(len(recent))
+    )
+    overlap[texts < rules.min_text_for_entities] = 0.0
+    scores = meaning_weight * close + text_weight * texts + rules.entity_weight * overlap
+    scores *= _decay(gaps[kept], rules)
+    best = int(np.argmax(scores))  # the first of equals, as one at a time kept it
+    best_score = float(scores[best])
+    if best_score <= 0.0:
+        return Decision(None, 0.0, 0.0, ())
+    story = recent[best]
     shared = tuple(sorted(entities & story.entity_ids))
     chosen = story.id if best_score >= threshold_for(rules, vector) else None
-    return Decision(chosen, best_score, text, shared, close[best])
+    return Decision(chosen, best_score, float(texts[best]), shared, float(close[best]))
 
 
-def _gap(first: datetime, last: datetime, start: datetime, end: datetime) -> timedelta:
-    """The time between the span first..last and the span start..end (0 when they meet)."""
-    return max(timedelta(0), first - end, start - last)
+def _overlap(entities: frozenset[int], theirs: frozenset[int]) -> float:
+    shared = len(entities & theirs)
+    return shared / min(len(entities), len(theirs)) if shared else 0.0
+
+
+def _gaps(stories: Sequence[StoryCandidate], start: int, end: int) -> np.ndarray:
+    """Microseconds between each story's span and the span start..end (microseconds since
+    the epoch; 0 when they meet), in integers: exact, as timedelta's."""
+    derived = [_derive(s) for s in stories]
+    first = np.fromiter((d.first for d in derived), np.int64, len(derived))
+    last = np.fromiter((d.last for d in derived), np.int64, len(derived))
+    return np.maximum(np.maximum(first - end, start - last), 0)
+
+
+def _decay(gaps: np.ndarray, rules: StoryRules) -> np.ndarray:
+    """0.5 ** (gap / half_life) for each gap (microseconds). The powers by Python's float
+    pow (C's pow): numpy's own may differ in the last bit, and a score then with it."""
+    halves = gaps / (rules.half_life // _MICROSECOND)  # int / int: exact as timedelta's
+    return np.array([0.5**h for h in halves.tolist()])
 
 
 def closeness(meaning: Vector | None, stories: Sequence[StoryCandidate]) -> list[float]:
@@ -218,25 +334,6 @@ def closeness(meaning: Vector | None, stories: Sequence[StoryCandidate]) -> list
     for (i, _), dot, norm in zip(have, dots, norms, strict=True):
         out[i] = dot / norm if norm else 0.0
     return out
-
-
-def _score(
-    text: float,
-    entities: frozenset[int],
-    close: float,
-    story: StoryCandidate,
-    rules: StoryRules,
-    weights: tuple[float, float],
-) -> float:
-    """How close an article is to a story, before time decay (``text`` and ``close``: the
-    cosines of the term and the meaning vectors; ``weights``: ``weights_for`` the article)."""
-    overlap = 0.0
-    if text >= rules.min_text_for_entities:
-        shared = len(entities & story.entity_ids)
-        if shared:
-            overlap = shared / min(len(entities), len(story.entity_ids))
-    meaning_weight, text_weight = weights
-    return meaning_weight * close + text_weight * text + rules.entity_weight * overlap
 
 
 MAX_STORY_ENTITIES = 200
@@ -301,15 +398,16 @@ def choose_merge(
     if story.meaning is None:
         return None
     scored = [o for o in others if o.id != story.id and o.meaning is not None]
-    best: tuple[float, StoryCandidate] | None = None
-    for other, close in zip(scored, closeness(story.meaning, scored), strict=True):
-        gap = _gap(other.first_seen, other.last_seen, story.first_seen, story.last_seen)
-        similarity = close * 0.5 ** (gap / rules.half_life)
-        if similarity >= rules.merge_threshold and (best is None or similarity > best[0]):
-            best = (similarity, other)
-    if best is None:
+    if not scored:
         return None
-    similarity, other = best
+    mine = _derive(story)
+    gaps = _gaps(scored, mine.first, mine.last)
+    similarities = np.array(closeness(story.meaning, scored)) * _decay(gaps, rules)
+    similarities[similarities < rules.merge_threshold] = -1.0
+    best = int(np.argmax(similarities))  # the first of equals
+    if similarities[best] < 0:
+        return None
+    similarity, other = float(similarities[best]), scored[best]
     keep, gone = sorted((story, other), key=lambda s: (-s.size, s.id))
     return Merge(keep.id, gone.id, similarity)
 

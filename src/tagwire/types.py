@@ -24,7 +24,8 @@ def quick_pickle(cls: type[_T]) -> type[_T]:
     by one C call. The dataclasses module's own ``__getstate__``/``__setstate__`` call
     ``fields()`` on every object, and an import sends every article's record and mentions
     between processes: a tenth of its decisions' process went there (bench/scale.py)."""
-    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    names = tuple(f.name for f in fields(cls) if f.init)  # type: ignore[arg-type]
+    derived = {f.name: f.default for f in fields(cls) if not f.init}  # type: ignore[arg-type]
     getter = attrgetter(*names)
 
     def getstate(self: Any) -> tuple[Any, ...]:
@@ -33,6 +34,8 @@ def quick_pickle(cls: type[_T]) -> type[_T]:
 
     def setstate(self: Any, state: tuple[Any, ...]) -> None:
         for name, value in zip(names, state, strict=True):
+            object.__setattr__(self, name, value)
+        for name, value in derived.items():  # caches: made again where they are needed
             object.__setattr__(self, name, value)
 
     cls.__getstate__ = getstate  # type: ignore[method-assign]
@@ -171,6 +174,9 @@ class StoryCandidate:
     # The mean of its articles' headline vectors (tagwire.embeddings); None for a story stored
     # before stories had vectors. Not compared: numpy arrays have no single truth value.
     meaning: Vector | None = field(default=None, compare=False)
+    # What tagwire.stories derives from the fields above for scoring, made on first use and
+    # kept with this (immutable) state of the story; never compared nor pickled.
+    derived: Any = field(default=None, init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
