@@ -61,7 +61,13 @@ from tagwire.analyse import lead
 from tagwire.embeddings import Vector, to_blob
 from tagwire.entities.ner import salience
 from tagwire.entities.places import region_of
-from tagwire.neardup import MIN_WORDS, Fingerprint, band_keys, best_match_packed, fingerprint
+from tagwire.neardup import (
+    MIN_WORDS,
+    Fingerprint,
+    band_key_array,
+    best_match_packed,
+    fingerprint,
+)
 from tagwire.store import Store, search_index
 from tagwire.store import schema as t
 from tagwire.store.writer import (
@@ -262,7 +268,7 @@ def _prepare(r: Record) -> Prepared:
         language=language,
         content_hash=dedup.content_hash(r.text, normalised),
         fingerprint=fp.to_bytes() if fp else None,
-        band_keys=np.array(band_keys(fp), dtype=np.int64) if fp else None,
+        band_keys=band_key_array(fp) if fp else None,
         terms=terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS]),
         meaning=headline_meaning(r.title),
         title_key=dedup.title_key(r.title),
@@ -444,16 +450,20 @@ class StoryIndex:
         keys first, then the newest story (as ``Writer.story_candidates``)."""
         when = at.timestamp()
         low, high = when - self.window, when + self.window
+        whole, part = [], []  # the segments all in the window, and those partly in it
+        for index, (oldest, newest, _) in self.segments:
+            if low <= oldest and newest <= high:
+                whole.append(index)
+            elif newest >= low and oldest <= high:
+                part.append(index)
         shared: Counter[int] = Counter()
         for key in set(keys):
             found: set[int] = set()
-            for index, (oldest, newest, _) in self.segments:
-                stories = index.get(key)
-                if not stories:
-                    continue
-                if low <= oldest and newest <= high:  # the whole segment is in the window
+            for index in whole:
+                if stories := index.get(key):
                     found.update(stories)
-                else:
+            for index in part:
+                if stories := index.get(key):
                     found.update(s for s, last in stories.items() if low <= last <= high)
             shared.update(found)
         return most_shared(shared, MAX_STORY_CANDIDATES)
@@ -720,7 +730,7 @@ class Backfill:
                 self.titles[(int(row.source_id), str(row.title_key))] = (int(row.id), when)
             if row.fingerprint:
                 fp = bytes(row.fingerprint)
-                keys = np.array(band_keys(Fingerprint.from_bytes(fp)), dtype=np.int64)
+                keys = band_key_array(Fingerprint.from_bytes(fp))
                 self.near.add(int(row.id), keys, fp, when)
                 self.near.end_batch()
         story_keys = w.conn.execute(

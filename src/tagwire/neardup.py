@@ -117,10 +117,17 @@ def fingerprint(text: str, normalised: str | None = None) -> Fingerprint | None:
 def _shingles(word_hashes: np.ndarray) -> np.ndarray:
     """Distinct 32-bit hashes of the 4-word shingles, from the words' hashes."""
     n = len(word_hashes) - SHINGLE_WORDS + 1
-    mixed = np.zeros(n, dtype=np.uint64)
-    for offset in range(SHINGLE_WORDS):
-        mixed = (mixed ^ word_hashes[offset : offset + n]) * _MIX[offset]  # wraps mod 2^64
-    return np.unique((mixed >> np.uint64(29)) & _MAX_HASH)
+    mixed = word_hashes[:n] * _MIX[0]  # (0 ^ h) * mix: wraps mod 2^64
+    for offset in range(1, SHINGLE_WORDS):
+        mixed ^= word_hashes[offset : offset + n]
+        mixed *= _MIX[offset]
+    mixed >>= np.uint64(29)
+    mixed &= _MAX_HASH
+    # Sorted, then equal neighbours dropped: what np.unique gives, at a third of its cost
+    # (numpy 2's np.unique hashes).
+    mixed.sort()
+    distinct: np.ndarray = mixed[np.concatenate(([True], mixed[1:] != mixed[:-1]))]
+    return distinct
 
 
 def _minhash(shingles: np.ndarray) -> tuple[int, ...]:
@@ -133,13 +140,20 @@ def _minhash(shingles: np.ndarray) -> tuple[int, ...]:
 
 def band_keys(fp: Fingerprint) -> list[int]:
     """LSH keys: one per band of the whole-text and of the lead signature (signed 63-bit)."""
-    keys = []
+    keys: list[int] = band_key_array(fp).tolist()
+    return keys
+
+
+def band_key_array(fp: Fingerprint) -> np.ndarray:
+    """``band_keys`` as an int64 array: the digests read as one array (and halved by an
+    arithmetic shift, as Python's ``>> 1``), not converted one by one."""
+    digests = []
     for prefix, signature in ((b"F", fp.signature), (b"L", fp.lead)):
         packed = _SIG.pack(*signature)  # a band's bytes are a slice of the whole signature's
         for band in range(0, NUM_PERM, BAND_ROWS):
             raw = prefix + _BAND_LABELS[band] + packed[4 * band : 4 * (band + BAND_ROWS)]
-            digest = hashlib.blake2b(raw, digest_size=8).digest()
-            keys.append(int.from_bytes(digest, "little", signed=True) >> 1)
+            digests.append(hashlib.blake2b(raw, digest_size=8).digest())
+    keys: np.ndarray = np.frombuffer(b"".join(digests), dtype="<i8") >> 1
     return keys
 
 
