@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -418,54 +417,45 @@ class NearDupIndex:
 
 class StoryIndex:
     """The story keys of the last story window: key -> story -> time (POSIX seconds) of its
-    latest article with that key, in segments of SEGMENT articles, dropped whole as the
-    archive's clock moves past them."""
+    latest article with that key. What is older than the window is swept out every SEGMENT
+    articles, so memory stays flat; until then ``find`` passes it over by its time.
+
+    One dict for the window, not one per segment of it: an article's ~11 keys were looked
+    up in every segment and a story's hits merged across them, which cost twice what the
+    search does (bench/scale.py). For an archive in time order the two find the same."""
 
     def __init__(self, window: timedelta) -> None:
         self.window = window.total_seconds()
-        # (index, oldest, newest) per segment, oldest segment first
-        self.segments: deque[tuple[dict[str, dict[int, float]], list[float]]] = deque()
-        self._new_segment()
-
-    def _new_segment(self) -> None:
-        self.segments.append(({}, [math.inf, -math.inf, 0]))
+        self.index: dict[str, dict[int, float]] = {}
+        self.added = 0  # articles since the last sweep
 
     def add(self, keys: Iterable[str], story_id: int, at: datetime) -> None:
         when = at.timestamp()
-        index, span = self.segments[-1]
         for key in keys:
-            stories = index.setdefault(key, {})
+            stories = self.index.setdefault(key, {})
             stories[story_id] = max(when, stories.get(story_id, when))
-        span[0], span[1], span[2] = min(span[0], when), max(span[1], when), span[2] + 1
-        if span[2] >= SEGMENT:
-            self._new_segment()
+        self.added += 1
 
     def forget_before(self, at: datetime) -> None:
+        if self.added < SEGMENT:
+            return
         horizon = at.timestamp() - self.window
-        while len(self.segments) > 1 and self.segments[0][1][1] < horizon:
-            self.segments.popleft()
+        swept = ({s: last for s, last in v.items() if last >= horizon} for v in self.index.values())
+        self.index = {key: kept for key, kept in zip(self.index, swept, strict=True) if kept}
+        self.added = 0
+
+    def __len__(self) -> int:
+        return sum(map(len, self.index.values()))
 
     def find(self, keys: Iterable[str], at: datetime) -> list[int]:
         """Stories with an article within the window sharing a key, most shared distinct
         keys first, then the newest story (as ``Writer.story_candidates``)."""
         when = at.timestamp()
         low, high = when - self.window, when + self.window
-        whole, part = [], []  # the segments all in the window, and those partly in it
-        for index, (oldest, newest, _) in self.segments:
-            if low <= oldest and newest <= high:
-                whole.append(index)
-            elif newest >= low and oldest <= high:
-                part.append(index)
         shared: Counter[int] = Counter()
         for key in set(keys):
-            found: set[int] = set()
-            for index in whole:
-                if stories := index.get(key):
-                    found.update(stories)
-            for index in part:
-                if stories := index.get(key):
-                    found.update(s for s, last in stories.items() if low <= last <= high)
-            shared.update(found)
+            if stories := self.index.get(key):
+                shared.update([s for s, last in stories.items() if low <= last <= high])
         return most_shared(shared, MAX_STORY_CANDIDATES)
 
 

@@ -224,30 +224,48 @@ def _derive(story: StoryCandidate) -> _Derived:
 
 
 def term_cosines(vector: dict[str, float], stories: Sequence[StoryCandidate]) -> np.ndarray:
-    """``cosine(vector, s.terms)`` for each story, the same floats: each story's shared
-    terms multiplied and added one after the other in sorted order (np.add.at adds in index
-    order), in a few numpy calls for all the stories, on their term vectors as arrays kept
-    with each story (``_derive``). Term by term in Python, this was a sixth of an import's
-    decisions (bench/scale.py): ~30 candidate stories of up to 40 terms an article."""
-    out = np.zeros(len(stories))
-    if not vector or not stories:
-        return out
-    keys = sorted(vector)
-    mine, generation = _vocabulary.of(keys)
+    """``cosine(vector, s.terms)`` for each story, the same floats, in a few numpy calls for
+    all the stories, on their term vectors as arrays kept with each story (``_derive``).
+    Term by term in Python, this was a sixth of an import's decisions (bench/scale.py):
+    ~30 candidate stories of up to 40 terms an article."""
     derived = [_derive(s) for s in stories]
+    return _term_cosines(vector, stories, derived)
+
+
+class _Scratch(threading.local):
+    """A zeroed array over the vocabulary, one per thread: an article's term weights are
+    set in it, read at the stories' terms, and zeroed again."""
+
+    def __init__(self) -> None:
+        self.array = np.zeros(1 << 16)
+
+    def at_least(self, n: int) -> np.ndarray:
+        if len(self.array) < n:
+            self.array = np.zeros(2 * n)
+        return self.array
+
+
+_scratch = _Scratch()
+
+
+def _term_cosines(
+    vector: dict[str, float], stories: Sequence[StoryCandidate], derived: list[_Derived]
+) -> np.ndarray:
+    if not vector or not stories:
+        return np.zeros(len(stories))
+    mine, generation = _vocabulary.of(list(vector))
     if any(d.generation != generation for d in derived):  # numbered across a restart
         return np.array(cosines(vector, [s.terms for s in stories]))
-    order = np.argsort(mine)
-    mine = mine[order]
-    values = np.fromiter(map(vector.__getitem__, keys), np.float64, len(keys))[order]
     theirs = np.concatenate([d.term_ids for d in derived])
-    at = np.searchsorted(mine, theirs)
-    at[at == len(mine)] = 0
-    hit = mine[at] == theirs
-    lengths = [len(d.term_ids) for d in derived]
-    story = np.repeat(np.arange(len(stories)), lengths)[hit]
-    weights = np.concatenate([d.term_values for d in derived])[hit]
-    np.add.at(out, story, values[at[hit]] * weights)
+    weights = np.concatenate([d.term_values for d in derived])
+    scratch = _scratch.at_least(int(max(mine.max(), theirs.max(initial=0))) + 1)
+    scratch[mine] = np.fromiter(vector.values(), np.float64, len(vector))
+    products = scratch[theirs] * weights  # 0.0 where the article lacks the term
+    scratch[mine] = 0.0
+    story = np.repeat(np.arange(len(stories)), [len(d.term_ids) for d in derived])
+    # bincount adds each story's products one after the other, in its terms' sorted order,
+    # from 0.0: as ``cosine``, whose sum the zeros of the terms not shared leave unchanged.
+    out: np.ndarray = np.bincount(story, weights=products, minlength=len(stories))
     return out
 
 
@@ -273,16 +291,17 @@ def choose_story(
     ``vector`` is the article's term vector, ``meaning`` its headline's meaning vector."""
     entities = frozenset(entity_ids)
     stories = list(candidates)
-    gaps = _gaps(stories, _micros(at), _micros(at))
-    kept = np.flatnonzero(gaps <= rules.window // _MICROSECOND)
-    recent = [stories[i] for i in kept.tolist()]
-    if not recent:
+    derived = [_derive(s) for s in stories]
+    gaps = _gaps(derived, _micros(at), _micros(at))
+    kept = np.flatnonzero(gaps <= rules.window // _MICROSECOND).tolist()
+    if not kept:
         return Decision(None, 0.0, 0.0, ())
+    recent = [stories[i] for i in kept]
     # All the candidates at once, in numpy, in the order of operations (and so to the same
     # floats) of one candidate at a time: ~30 candidates an article (bench/scale.py).
     meaning_weight, text_weight = weights_for(rules, vector)
     close = np.array(closeness(meaning, recent))
-    texts = term_cosines(vector, recent)
+    texts = _term_cosines(vector, recent, [derived[i] for i in kept])
     overlap = np.array(
         [_overlap(entities, s.entity_ids) for s in recent] if entities else np.zeros(len(recent))
     )
@@ -304,10 +323,9 @@ def _overlap(entities: frozenset[int], theirs: frozenset[int]) -> float:
     return shared / min(len(entities), len(theirs)) if shared else 0.0
 
 
-def _gaps(stories: Sequence[StoryCandidate], start: int, end: int) -> np.ndarray:
+def _gaps(derived: Sequence[_Derived], start: int, end: int) -> np.ndarray:
     """Microseconds between each story's span and the span start..end (microseconds since
     the epoch; 0 when they meet), in integers: exact, as timedelta's."""
-    derived = [_derive(s) for s in stories]
     first = np.fromiter((d.first for d in derived), np.int64, len(derived))
     last = np.fromiter((d.last for d in derived), np.int64, len(derived))
     return np.maximum(np.maximum(first - end, start - last), 0)
@@ -401,7 +419,7 @@ def choose_merge(
     if not scored:
         return None
     mine = _derive(story)
-    gaps = _gaps(scored, mine.first, mine.last)
+    gaps = _gaps([_derive(o) for o in scored], mine.first, mine.last)
     similarities = np.array(closeness(story.meaning, scored)) * _decay(gaps, rules)
     similarities[similarities < rules.merge_threshold] = -1.0
     best = int(np.argmax(similarities))  # the first of equals
