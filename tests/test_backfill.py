@@ -222,6 +222,64 @@ def test_windows_drop_what_is_older_than_they_are() -> None:
     assert stories.find(["t:0"], last) == []
 
 
+def test_merged_segments_find_what_a_search_of_every_article_finds() -> None:
+    """The LSH index's frozen segments are merged into fewer, larger ones; a batch's
+    candidates are still every article of the window that shares a key, older ones first."""
+    window = timedelta(days=30)
+    near = NearDupIndex(window)
+    rng = np.random.default_rng(4)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    added: list[tuple[int, set[int], datetime]] = []
+    freezes = 0
+    for i in range(16 * SEGMENT):  # a minute apart: ~45 days, ~11 segments frozen
+        at = start + timedelta(minutes=i)
+        near.forget_before(at)
+        keys = rng.integers(0, 60_000, size=4)
+        near.add(i, keys, b"x", at)
+        added.append((i, set(keys.tolist()), at))
+        if i % 1000 == 999:  # batches of 1,000
+            near.end_batch()
+            freezes += not near.live_articles
+    assert len(near.frozen) < freezes  # merged
+    assert any(len(s.articles) > SEGMENT + 2000 for s in near.frozen)
+    for segment in near.frozen:
+        assert segment.newest - segment.oldest <= window / 4 + timedelta(minutes=2000)
+    last = added[-1][2]
+    queries = [rng.integers(0, 60_000, size=n) for n in (4, 1) for _ in range(100)]
+    near.look_up(queries)
+    for keys in queries:
+        wanted = set(keys.tolist())
+        expected = {i for i, k, at in added if k & wanted and last - at <= window}
+        found = [a for a, _ in near.candidates(keys, last)]
+        assert set(found) == expected
+        if len(keys) == 1:  # one key: its articles in the frozen segments, oldest first
+            frozen = [a for a in found if a not in near.live_articles]
+            assert frozen == sorted(frozen)
+
+
+def test_story_index_finds_what_a_search_of_every_key_finds() -> None:
+    index = StoryIndex(timedelta(hours=72))
+    rng = np.random.default_rng(5)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    latest: dict[tuple[str, int], datetime] = {}
+    for i in range(3 * SEGMENT):
+        at = start + timedelta(minutes=2 * i)
+        index.forget_before(at)
+        keys = [f"k{k}" for k in rng.integers(0, 300, size=5).tolist()]
+        story = int(rng.integers(0, 2_000))
+        index.add(keys, story, at)
+        for key in keys:
+            latest[(key, story)] = at
+        if i % 500 == 0:
+            wanted = [f"k{k}" for k in rng.integers(0, 300, size=8).tolist()]
+            shared = Counter(
+                s
+                for (key, s), when in latest.items()
+                if key in set(wanted) and at - when <= timedelta(hours=72)
+            )
+            assert index.find(wanted, at) == most_shared(shared, 30)
+
+
 # -- the same result as ingest -----------------------------------------------------------------
 
 

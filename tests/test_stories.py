@@ -3,10 +3,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
+from tagwire import stories as stories_module
 from tagwire.embeddings import cosine as vector_cosine
 from tagwire.embeddings import embed
 from tagwire.stories import (
+    Decision,
+    Merge,
     StoryRules,
     choose_merge,
     choose_story,
@@ -18,6 +22,7 @@ from tagwire.stories import (
     merge_terms,
     merged,
     start,
+    term_cosines,
     terms,
     threshold_for,
     weights_for,
@@ -46,6 +51,115 @@ def test_cosines_of_many_are_the_cosines_of_each_to_the_last_bit() -> None:
         a, others = vector(), [vector() for _ in range(30)] + [{}]
         assert cosines(a, others) == [cosine(a, b) for b in others]
     assert any(cosine(a, b) > 0 for b in others)  # they share terms
+
+
+# -- the numpy scoring against one candidate at a time ---------------------------------------
+
+
+def reference_choice(
+    vector: dict[str, float],
+    entities: frozenset[int],
+    at: datetime,
+    candidates: list[StoryCandidate],
+    rules: StoryRules,
+    meaning: np.ndarray | None,
+) -> Decision:
+    """``choose_story`` one candidate at a time, as it was written before it ran in numpy."""
+    recent = []
+    for s in candidates:
+        gap = max(timedelta(0), s.first_seen - at, at - s.last_seen)
+        if gap <= rules.window:
+            recent.append((s, gap))
+    close = closeness(meaning, [s for s, _ in recent])
+    meaning_weight, text_weight = weights_for(rules, vector)
+    best, best_score = -1, 0.0
+    for i, (s, gap) in enumerate(recent):
+        text = cosine(vector, s.terms)
+        overlap = 0.0
+        if text >= rules.min_text_for_entities:
+            shared = len(entities & s.entity_ids)
+            if shared:
+                overlap = shared / min(len(entities), len(s.entity_ids))
+        score = meaning_weight * close[i] + text_weight * text + rules.entity_weight * overlap
+        score *= 0.5 ** (gap / rules.half_life)
+        if score > best_score:
+            best, best_score = i, score
+    if best < 0:
+        return Decision(None, 0.0, 0.0, ())
+    s = recent[best][0]
+    chosen = s.id if best_score >= threshold_for(rules, vector) else None
+    shared_ids = tuple(sorted(entities & s.entity_ids))
+    return Decision(chosen, best_score, cosine(vector, s.terms), shared_ids, close[best])
+
+
+def reference_merge(
+    story: StoryCandidate, others: list[StoryCandidate], rules: StoryRules
+) -> Merge | None:
+    scored = [o for o in others if o.id != story.id and o.meaning is not None]
+    if story.meaning is None or not scored:
+        return None
+    best: tuple[float, StoryCandidate] | None = None
+    for other, close in zip(scored, closeness(story.meaning, scored), strict=True):
+        gap = max(
+            timedelta(0), other.first_seen - story.last_seen, story.first_seen - other.last_seen
+        )
+        similarity = close * 0.5 ** (gap / rules.half_life)
+        if similarity >= rules.merge_threshold and (best is None or similarity > best[0]):
+            best = (similarity, other)
+    if best is None:
+        return None
+    keep, gone = sorted((story, best[1]), key=lambda s: (-s.size, s.id))
+    return Merge(keep.id, gone.id, best[0])
+
+
+def random_vector(rng: np.random.Generator, words: list[str], most: int = 40) -> dict[str, float]:
+    picked = rng.choice(words, size=int(rng.integers(0, most + 1)), replace=False)
+    return {str(w): float(v) for w, v in zip(picked, rng.random(len(picked)), strict=True)}
+
+
+def random_story(rng: np.random.Generator, sid: int, words: list[str]) -> StoryCandidate:
+    first = NOW - timedelta(microseconds=int(rng.integers(0, 200 * 3600 * 10**6)))
+    last = first + timedelta(microseconds=int(rng.integers(0, 30 * 3600 * 10**6)))
+    meaning = None if rng.random() < 0.2 else rng.standard_normal(16).astype(np.float32)
+    entities = frozenset(rng.choice(12, size=int(rng.integers(0, 5)), replace=False).tolist())
+    terms_ = random_vector(rng, words)
+    return StoryCandidate(sid, "t", terms_, entities, last, first, int(rng.integers(1, 9)), meaning)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_numpy_scoring_decides_as_one_candidate_at_a_time_to_the_last_bit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    words = [f"term{i}" for i in range(60)]  # few words: stories share many terms
+    rules = StoryRules()
+    for case in range(60):
+        candidates = [random_story(rng, i, words) for i in range(int(rng.integers(0, 31)))]
+        vector = random_vector(rng, words)
+        entities = frozenset(rng.choice(12, size=int(rng.integers(0, 4)), replace=False).tolist())
+        meaning = None if case % 7 == 0 else rng.standard_normal(16).astype(np.float32)
+        at = NOW - timedelta(hours=float(rng.uniform(0, 150)))
+        got = choose_story(vector, entities, at, candidates, rules, meaning)
+        assert got == reference_choice(vector, entities, at, candidates, rules, meaning)
+        if candidates:
+            grown = candidates[0]
+            assert choose_merge(grown, candidates, rules) == reference_merge(
+                grown, candidates, rules
+            )
+        texts = term_cosines(vector, candidates).tolist()
+        assert texts == [cosine(vector, s.terms) for s in candidates]
+
+
+def test_term_cosines_survive_a_vocabulary_restart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The vocabulary is bounded: past its limit it starts again, and the term ids kept with
+    # the stories are made again from the new numbering.
+    monkeypatch.setattr(stories_module._Vocabulary, "LIMIT", 50)
+    monkeypatch.setattr(stories_module, "_vocabulary", stories_module._Vocabulary())
+    rng = np.random.default_rng(9)
+    words = [f"word{i}" for i in range(200)]
+    kept = [random_story(rng, i, words) for i in range(20)]
+    for _ in range(30):
+        vector = random_vector(rng, words)
+        assert term_cosines(vector, kept).tolist() == [cosine(vector, s.terms) for s in kept]
+    assert stories_module._vocabulary.generation > 3
 
 
 def test_terms_are_unit_vectors_without_stopwords() -> None:

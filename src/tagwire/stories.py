@@ -177,24 +177,27 @@ class _Vocabulary:
     LIMIT = 2_000_000
 
     def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.generation = 0
-        self.lock = threading.Lock()  # ingest's threads share it
+        # The numbering and its generation, swapped together (ingest's threads share them).
+        self.state: tuple[int, dict[str, int]] = (0, {})
+        self.lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        return self.state[0]
 
     def of(self, terms: list[str]) -> tuple[np.ndarray, int]:
         """The terms' ids, and the generation they belong to."""
-        ids = self.ids
-        missing = [term for term in terms if term not in ids]
-        if missing:
+        generation, ids = self.state
+        if any(term not in ids for term in terms):
             with self.lock:
-                if len(ids) + len(missing) > self.LIMIT:
-                    self.ids, self.generation = {}, self.generation + 1
-                    ids = self.ids
+                generation, ids = self.state
+                missing = [term for term in terms if term not in ids]
+                if len(ids) + len(missing) > self.LIMIT:  # start again
+                    generation, ids = generation + 1, {}
+                    missing = terms
                 for term in missing:
                     ids.setdefault(term, len(ids))
-                generation = self.generation
-        else:
-            generation = self.generation
+                self.state = (generation, ids)
         return np.fromiter(map(ids.__getitem__, terms), np.int64, len(terms)), generation
 
 
