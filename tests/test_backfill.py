@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tagwire.backfill import (
+    MAX_CANDIDATES,
     SEGMENT,
     ArchiveError,
     Backfill,
@@ -255,6 +256,20 @@ def test_merged_segments_find_what_a_search_of_every_article_finds() -> None:
         if len(keys) == 1:  # one key: its articles in the frozen segments, oldest first
             frozen = [a for a in found if a not in near.live_articles]
             assert frozen == sorted(frozen)
+
+
+def test_near_duplicate_candidates_are_limited_after_the_window() -> None:
+    # As the store's query: articles older than the window, still in memory with their
+    # segment, do not count towards MAX_CANDIDATES.
+    near = NearDupIndex(timedelta(days=1))
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    key = np.array([7], dtype=np.int64)
+    for i in range(MAX_CANDIDATES + 100):
+        near.add(i, key, b"old", start + timedelta(seconds=i))
+    recent = start + timedelta(days=2)
+    near.add(10_000, key, b"new", recent)
+    near.look_up([key])
+    assert near.candidates(key, recent) == [(10_000, b"new")]
 
 
 def test_story_index_finds_what_a_search_of_every_key_finds() -> None:

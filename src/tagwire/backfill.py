@@ -396,7 +396,9 @@ class NearDupIndex:
 
     def candidates(self, keys: np.ndarray, at: datetime) -> list[tuple[int, bytes]]:
         """Articles within the window of ``at`` sharing a band key (at most MAX_CANDIDATES,
-        as the store's query); the frozen segments as ``look_up`` found them."""
+        as the store's query: the window first, then the limit, so that articles older than
+        the window, kept while their segment is, never crowd out those within it); the
+        frozen segments as ``look_up`` found them."""
         listed = keys.tolist()
         found: dict[int, None] = {}
         for key in self.live.keys() & listed:
@@ -404,11 +406,13 @@ class NearDupIndex:
             found.update(dict.fromkeys(self.clashes.get(key, ())))
         for key in self.found.keys() & listed:
             found.update(dict.fromkeys(self.found[key]))
-        out = []
-        for article_id in islice(found, MAX_CANDIDATES):
+        out: list[tuple[int, bytes]] = []
+        for article_id in found:
             known = self.fingerprints.get(article_id)  # None: its segment was dropped
             if known is not None and abs(known[1] - at) <= self.window:
                 out.append((article_id, known[0]))
+                if len(out) == MAX_CANDIDATES:
+                    break
         return out
 
     def __len__(self) -> int:
