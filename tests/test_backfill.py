@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tagwire.backfill import (
-    MAX_CANDIDATES,
     SEGMENT,
     ArchiveError,
     Backfill,
@@ -34,6 +33,7 @@ from tagwire.demo.site import PublisherSite, sources_toml
 from tagwire.search import parse_query
 from tagwire.store import Store
 from tagwire.store import schema as t
+from tagwire.store.writer import MAX_CANDIDATES
 
 TAGWIRE = str(Path(sys.executable).with_name("tagwire"))
 WORDS = (
