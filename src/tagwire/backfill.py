@@ -288,7 +288,7 @@ class _Segment:
 
 
 MERGED_SEGMENTS = 8  # frozen segments merged into one, at most (see NearDupIndex._freeze)
-MERGED_SPAN = 4  # ... spanning at most this share of the window: 1/4
+MERGED_SPAN = 4  # a merged segment spans at most window / MERGED_SPAN
 
 
 class NearDupIndex:
@@ -352,7 +352,7 @@ class NearDupIndex:
 
     def _freeze(self) -> None:
         """The live segment as sorted arrays; merged with the frozen segment before it while
-        the two are the same size and the result holds at most MERGED_SEGMENTS segments'
+        that one is no larger and the result holds at most MERGED_SEGMENTS segments'
         articles: fewer, larger segments to search (each search costs about as much
         whatever the segment's size), spanning at most a quarter of the window, so that a
         segment still leaves memory soon after its articles leave the window. Of equal keys,
