@@ -3,11 +3,13 @@ as ingest does; bad lines are reported and skipped; the windows keep memory boun
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import subprocess
 import sys
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +21,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tagwire.backfill import (
+    FULL_COLLECTION,
     SEGMENT,
     ArchiveError,
     Backfill,
     NearDupIndex,
     StoryIndex,
+    _collected_by_batch,
     most_shared,
     parse_record,
     read_lines,
@@ -497,3 +501,54 @@ def test_a_failure_of_the_store_process_stops_the_import_with_its_error(
     finally:
         target.close()
     assert stored == 0  # the failed batch's transaction left nothing
+
+
+class _Node:
+    self: _Node
+
+
+def test_the_batch_collector_frees_cyclic_garbage_young_at_once_old_in_time() -> None:
+    with _collected_by_batch() as collect:
+        young = _Node()
+        young.self = young
+        ref = weakref.ref(young)
+        del young
+        assert ref() is not None  # no automatic collection meanwhile
+        collect()
+        assert ref() is None
+    with _collected_by_batch() as collect:
+        old = _Node()
+        old.self = old
+        ref = weakref.ref(old)
+        collect()  # it survives this one: now in the oldest generation
+        del old
+        for _ in range(FULL_COLLECTION - 2):
+            collect()
+        assert ref() is not None  # young collections pass it over
+        collect()  # the FULL_COLLECTION-th batch: everything
+        assert ref() is None
+
+
+def test_an_import_turns_the_automatic_collector_off_and_back_on(
+    ingested: tuple[Store, Path], store: Store
+) -> None:
+    _, archive = ingested
+    lines = list(read_lines(archive))
+    enabled: list[bool] = []
+
+    def observe(report: object) -> None:
+        enabled.append(gc.isenabled())
+        if len(enabled) == 3:
+            raise _Stop
+
+    assert gc.isenabled()
+    with pytest.raises(_Stop):
+        Backfill(store, batch=5).run(lines, progress=observe)
+    assert enabled == [False, False, False]
+    assert gc.isenabled()  # after an error too
+    gc.disable()
+    try:
+        Backfill(store, batch=5).run(lines)
+        assert not gc.isenabled()  # as it was
+    finally:
+        gc.enable()

@@ -3,11 +3,15 @@ and direct checks of tagwire.neardup on hand-made texts."""
 
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
 import pytest
 
 from bench.dedup_eval import Results, build_pairs, describe, evaluate, summary
 from bench.metrics import aeb_checksum
 from conftest import shared_data
+from tagwire import neardup
 from tagwire.neardup import MIN_WORDS, band_keys, fingerprint, is_near_duplicate
 
 AEB_CHECKSUM = "b80a262e8f315c76"
@@ -93,6 +97,49 @@ def test_texts_under_min_words_have_no_fingerprint() -> None:
     assert fingerprint("") is None
     assert fingerprint(" ".join(["word"] * (MIN_WORDS - 1))) is None
     assert fingerprint(" ".join(f"w{i}" for i in range(MIN_WORDS))) is not None
+
+
+def test_the_fingerprint_of_a_text_never_changes() -> None:
+    """Fingerprints and band keys are stored, and new ones are compared with them: these
+    values were computed by the numpy MinHash that came before the compiled one."""
+    fp = fingerprint(TRAM)
+    assert fp is not None
+    assert (fp.shingles, fp.words) == (176, 179)
+    assert fp.signature[:4] == (35838931, 26075589, 27523606, 882720)
+    assert fp.lead[:4] == (73366679, 26075589, 99768653, 68840174)
+    assert hashlib.sha256(fp.to_bytes()).hexdigest()[:16] == "8ca8651dd98fd42d"
+    assert band_keys(fp)[:2] == [-1366308552033835785, -3014518267522785888]
+
+
+def _numpy_shingles(word_hashes: np.ndarray) -> np.ndarray:
+    """The reference: what neardup computed in numpy before its loops were compiled."""
+    n = len(word_hashes) - neardup.SHINGLE_WORDS + 1
+    mixed = word_hashes[:n] * neardup._MIX[0]
+    for offset in range(1, neardup.SHINGLE_WORDS):
+        mixed ^= word_hashes[offset : offset + n]
+        mixed *= neardup._MIX[offset]
+    distinct: np.ndarray = np.unique((mixed >> np.uint64(29)) & np.uint64(0xFFFFFFFF))
+    return distinct
+
+
+def _numpy_minhash(shingles: np.ndarray) -> tuple[int, ...]:
+    values = np.multiply.outer(shingles, neardup._A) + neardup._B
+    return tuple((values >> np.uint64(32)).min(axis=0).tolist())
+
+
+def test_compiled_minhash_is_the_numpy_reference() -> None:
+    """Random word hashes (all 64 bits, so every multiplication wraps), repeated words (equal
+    shingles to drop) and the shortest texts: the same shingles and signatures."""
+    rng = np.random.default_rng(5)
+    cases = [rng.integers(0, 2**64, size=n, dtype=np.uint64) for n in (4, 5, 40, 61, 700)]
+    cases.append(np.tile(rng.integers(0, 2**32, size=7, dtype=np.uint64), 30))
+    for words in cases:
+        shingles = neardup._shingles(words)
+        assert np.array_equal(shingles, _numpy_shingles(words))
+        assert neardup._minhash(shingles) == _numpy_minhash(shingles)
+    assert len(neardup._shingles(cases[0])) == 1
+    assert len(neardup._shingles(cases[-1])) == 7
+    assert len(neardup._shingles(np.zeros(3, dtype=np.uint64))) == 0
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ A line that is not such an object is reported with its number and skipped; the r
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import time
@@ -106,6 +107,7 @@ BATCH = 2_000  # articles per transaction
 SEGMENT = 4_096  # articles per frozen segment of the LSH index
 TITLE_WINDOW = timedelta(hours=12)  # as ingest: a publisher's same title (pipeline.py)
 TEXT_CHARS_FOR_TERMS = 600  # title + lead, as ingest
+FULL_COLLECTION = 50  # batches between the import's full garbage collections (see _Collector)
 ENTITY_CACHE = 500_000  # (kind, name) -> id pairs remembered (~100 MB at most)
 
 
@@ -217,11 +219,15 @@ class Prepared:
     language: str | None
     content_hash: str
     fingerprint: bytes | None
-    band_keys: np.ndarray | None  # int64
+    band_keys: bytes | None  # int64s: a small array's pickle cost 20 times its bytes'
     terms: dict[str, float]
     meaning: Vector | None
     title_key: str
     words: int
+
+
+def _keys(band_keys: bytes) -> np.ndarray:
+    return np.frombuffer(band_keys, dtype="<i8")
 
 
 def prepare(items: Sequence[Record | Line]) -> tuple[list[Prepared], list[str]]:
@@ -267,7 +273,7 @@ def _prepare(r: Record) -> Prepared:
         language=language,
         content_hash=dedup.content_hash(r.text, normalised),
         fingerprint=fp.to_bytes() if fp else None,
-        band_keys=band_key_array(fp) if fp else None,
+        band_keys=band_key_array(fp).tobytes() if fp else None,
         terms=terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS]),
         meaning=headline_meaning(r.title),
         title_key=dedup.title_key(r.title),
@@ -632,7 +638,7 @@ class Backfill:
         meanwhile (docs/design.md)."""
         began = time.perf_counter()
         batches = _prepared(_chunks(records, self.batch_size), pool, ahead)
-        with _channel(self.store) as side:
+        with _channel(self.store) as side, _collected_by_batch() as collect:
             current = next(batches, None)
             look = None
             if current is not None:
@@ -647,6 +653,7 @@ class Backfill:
                 self.report.problems += problems
                 assert look is not None  # a batch's lookups come before it
                 decided = self._decide(batch, look)
+                collect()
                 self.report.seconds = time.perf_counter() - began
                 if progress is not None:
                     progress(self.report)
@@ -676,7 +683,7 @@ class Backfill:
             article_ids = iter(self._reserve(conn, "articles", len(prepared)))
             story_ids = iter(self._reserve(conn, "stories", len(prepared)))
             _read_done(reader)
-            self.near.look_up([p.band_keys for p in prepared if p.band_keys is not None])
+            self.near.look_up([_keys(p.band_keys) for p in prepared if p.band_keys is not None])
             seen = self.pending.urls_seen
             for p in prepared:
                 url = p.record.url
@@ -841,7 +848,7 @@ class Backfill:
             if same is not None:
                 return self._survivor(self._ensure_known(w, same))
             assert p.band_keys is not None
-            found = self.near.candidates(p.band_keys, at)
+            found = self.near.candidates(_keys(p.band_keys), at)
             # The matched article's survivor is found below: one walk, not one per candidate.
             match = best_match_packed(p.fingerprint, [fp for _, fp in found], [a for a, _ in found])
             if match is not None:
@@ -965,7 +972,7 @@ class Backfill:
         if p.band_keys is not None and r.published_at >= self.keys_after:
             b.near_keys.extend(
                 {"key": key, "article_id": article_id, "sort_at": r.published_at}
-                for key in set(p.band_keys.tolist())
+                for key in set(_keys(p.band_keys).tolist())
             )
         if not listed:
             return
@@ -995,7 +1002,7 @@ class Backfill:
         b.hashes.setdefault(p.content_hash, article_id)
         self.titles[(source_id, p.title_key)] = (article_id, at)
         if p.fingerprint is not None and p.band_keys is not None:
-            self.near.add(article_id, p.band_keys, p.fingerprint, at)
+            self.near.add(article_id, _keys(p.band_keys), p.fingerprint, at)
         forms: dict[int, set[str]] = {}
         for m in p.mentions:
             entity_id = entity_ids[(m.kind.value, m.name)]
@@ -1033,6 +1040,36 @@ class Backfill:
             moves=[(merge, self._final(merge.keep)) for merge in b.merges],
             live_stories=[self.stories[s] for s in sorted(live) if s in self.stories],
         )
+
+
+class _Collector:
+    """Python's cyclic garbage collector, run by an import's processes between batches
+    instead of by allocation counts (``_collected_by_batch``). The decisions' process holds
+    millions of objects (the windows' articles and stories) and allocates millions more a
+    batch, nearly all freed at once by their reference counts; the automatic collector
+    still went through the whole heap every few batches: a seventh of that process's time
+    at 100,000 articles, and more as the heap grows (bench/scale.py; a tenth of the store
+    process's, a twentieth of the workers'). Here the young generations are collected after
+    every batch (what the batch left behind) and everything every FULL_COLLECTION batches,
+    so cyclic garbage still cannot pile up."""
+
+    def __init__(self) -> None:
+        self.batches = 0
+
+    def __call__(self) -> None:
+        self.batches += 1
+        gc.collect(2 if self.batches % FULL_COLLECTION == 0 else 1)
+
+
+@contextmanager
+def _collected_by_batch() -> Iterator[_Collector]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield _Collector()
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_done(w: Writer) -> None:
@@ -1226,14 +1263,16 @@ def _serve(url: str, conn: Any) -> None:
     store = Store(url)
     side = _StoreSide(store)
     try:
-        while (job := conn.recv()) is not None:
-            try:
-                found = side.job(*job)
-            except Exception as exc:
-                log.exception("import: the store's side failed")
-                conn.send((False, f"{type(exc).__name__}: {exc}"))
-                continue
-            conn.send((True, found))
+        with _collected_by_batch() as collect:
+            while (job := conn.recv()) is not None:
+                try:
+                    found = side.job(*job)
+                except Exception as exc:
+                    log.exception("import: the store's side failed")
+                    conn.send((False, f"{type(exc).__name__}: {exc}"))
+                    continue
+                conn.send((True, found))
+                collect()
     except (EOFError, BrokenPipeError):
         pass
     finally:
@@ -1390,15 +1429,27 @@ def _prepared(
         return
     ahead: deque[Future[tuple[list[Prepared], list[str]]]] = deque()
     for chunk in chunks:
-        ahead.append(pool.submit(prepare, chunk))
+        ahead.append(pool.submit(_prepare_collected, chunk))
         if len(ahead) > depth:
             yield ahead.popleft().result()
     while ahead:
         yield ahead.popleft().result()
 
 
+_worker_collector = _Collector()  # a worker process's own
+
+
+def _prepare_collected(items: Sequence[Record | Line]) -> tuple[list[Prepared], list[str]]:
+    """``prepare`` in a worker, then its garbage collection (``_Collector``: the pool's
+    workers run with the automatic collector off)."""
+    prepared = prepare(items)
+    _worker_collector()
+    return prepared
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+    """Worker processes for ``Backfill.run``."""
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=gc.disable)
 
 
 def run_file(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numba
 import numpy as np
 
 from tagwire.dedup import normalise_text
@@ -32,14 +33,16 @@ CONTAINMENT_MIN = 0.85
 LEAD_JACCARD_MIN = 0.8
 LEAD_CONTAINMENT_MIN = 0.45
 _SIG = struct.Struct(f"<{NUM_PERM}I")
-# Our own MinHash in numpy rather than datasketch: hashing each shingle string through a
-# Python hash function was 80% of datasketch's time here (690 texts/s with its default sha1,
-# 3,800/s with crc32); hashing words once and combining 4-grams in numpy is faster still,
-# and the 1M-article benchmark needs it. The permutations are multiply-shift hashes
+# Our own MinHash rather than datasketch: hashing each shingle string through a Python hash
+# function was 80% of datasketch's time here (690 texts/s with its default sha1, 3,800/s with
+# crc32); hashing words once and combining 4-grams as integers is faster still, and the
+# 1M-article benchmark needs it. The permutations are multiply-shift hashes
 # ((a*x + b) mod 2^64) >> 32 with random odd 64-bit a (Dietzfelbinger et al.): no modulo by a
-# prime, which made numpy 4x slower.
-_MAX_HASH = np.uint64(0xFFFFFFFF)
-_SHIFT = np.uint64(32)
+# prime. The loops are compiled by numba: in numpy the (shingles x 128) matrix went through
+# memory three times, and a text's shingles and both signatures cost 89 us against 27 us
+# compiled (bench/scale.py's workers spent a sixth of their time there). The values are the
+# same as numpy's (tests/test_neardup.py keeps that numpy version as the reference), so
+# fingerprints stored before stay comparable.
 _rng = np.random.RandomState(7)
 _A = _rng.randint(0, 1 << 63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.randint(0, 1 << 63, size=NUM_PERM, dtype=np.uint64)
@@ -115,27 +118,51 @@ def fingerprint(text: str, normalised: str | None = None) -> Fingerprint | None:
 
 
 def _shingles(word_hashes: np.ndarray) -> np.ndarray:
-    """Distinct 32-bit hashes of the 4-word shingles, from the words' hashes."""
-    n = len(word_hashes) - SHINGLE_WORDS + 1
-    mixed = word_hashes[:n] * _MIX[0]  # (0 ^ h) * mix: wraps mod 2^64
-    for offset in range(1, SHINGLE_WORDS):
-        mixed ^= word_hashes[offset : offset + n]
-        mixed *= _MIX[offset]
-    mixed >>= np.uint64(29)
-    mixed &= _MAX_HASH
-    # Sorted, then equal neighbours dropped: what np.unique gives, at a third of its cost
-    # (numpy 2's np.unique hashes).
-    mixed.sort()
-    distinct: np.ndarray = mixed[np.concatenate(([True], mixed[1:] != mixed[:-1]))]
+    """Distinct 32-bit hashes of the 4-word shingles, from the words' hashes, sorted."""
+    distinct: np.ndarray = _distinct_shingles(word_hashes, _MIX)
     return distinct
 
 
 def _minhash(shingles: np.ndarray) -> tuple[int, ...]:
-    values = np.multiply.outer(shingles, _A)  # wraps mod 2^64 by design
-    values += _B
-    # The shift after the minimum: it keeps order, so the result is the same, and one pass
-    # over the (shingles x 128) matrix fewer (a third of the time).
-    return tuple((values.min(axis=0) >> _SHIFT).tolist())
+    return tuple(_signature(shingles, _A, _B).tolist())
+
+
+@numba.njit(cache=True, nogil=True)
+def _distinct_shingles(h: np.ndarray, mix: np.ndarray) -> np.ndarray:
+    # Each shingle's hash: ((((h0 * m0) ^ h1) * m1 ^ h2) * m2 ^ h3) * m3, wrapping mod 2^64,
+    # then bits 29-60. Sorted, then equal neighbours dropped.
+    n = len(h) - SHINGLE_WORDS + 1
+    out = np.empty(max(n, 0), dtype=np.uint64)
+    for i in range(n):
+        m = h[i] * mix[0]
+        m = (m ^ h[i + 1]) * mix[1]
+        m = (m ^ h[i + 2]) * mix[2]
+        m = (m ^ h[i + 3]) * mix[3]
+        out[i] = (m >> np.uint64(29)) & np.uint64(0xFFFFFFFF)
+    out.sort()
+    kept = 0
+    for i in range(len(out)):
+        if i == 0 or out[i] != out[i - 1]:
+            out[kept] = out[i]
+            kept += 1
+    return out[:kept]
+
+
+@numba.njit(cache=True, nogil=True)
+def _signature(shingles: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # Per permutation, the least (a*x + b) mod 2^64 over the shingles, shifted right by 32
+    # after the minimum (it keeps order). The permutations in the inner loop: measured twice
+    # as fast as the shingles there.
+    lowest = np.full(len(a), np.uint64(0xFFFFFFFFFFFFFFFF))
+    for x in shingles:
+        for p in range(len(a)):
+            value = a[p] * x + b[p]
+            if value < lowest[p]:
+                lowest[p] = value
+    out = np.empty(len(a), dtype=np.uint32)
+    for p in range(len(a)):
+        out[p] = lowest[p] >> np.uint64(32)
+    return out
 
 
 def band_keys(fp: Fingerprint) -> list[int]:
