@@ -299,6 +299,39 @@ def test_story_index_finds_what_a_search_of_every_key_finds() -> None:
             assert index.find(wanted, at) == most_shared(shared, 30)
 
 
+def test_story_index_finds_the_same_when_articles_come_out_of_order() -> None:
+    """Times jittered by up to a day against a 72-hour window: each search at the archive's
+    clock finds every story with a key's latest article within the window, out-of-order
+    entries still queued or not."""
+    window = timedelta(hours=72)
+    index = StoryIndex(window)
+    rng = np.random.default_rng(6)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    latest: dict[tuple[str, int], datetime] = {}
+    clock = start
+    slow = fast = 0
+    for i in range(6_000):
+        at = start + timedelta(minutes=2 * i) - timedelta(minutes=int(rng.integers(0, 1440)))
+        if at > clock:
+            clock = at
+            index.forget_before(at)
+        keys = [f"k{k}" for k in rng.integers(0, 300, size=5).tolist()]
+        story = int(rng.integers(0, 2_000))
+        index.add(keys, story, at)
+        for key in keys:
+            latest[(key, story)] = max(at, latest.get((key, story), at))
+        if i % 250 == 0:
+            wanted = {f"k{k}" for k in rng.integers(0, 300, size=8).tolist()}
+            shared = Counter(
+                s for (key, s), when in latest.items() if key in wanted and clock - when <= window
+            )
+            in_order = index.left > index.disorder
+            slow, fast = slow + (not in_order), fast + in_order
+            assert index.find(wanted, clock) == most_shared(shared, 30)
+    assert slow and fast  # both ways of searching were taken
+    assert len(index) <= len({k for k, when in latest.items() if clock - when <= window}) + 5 * 720
+
+
 # -- the same result as ingest -----------------------------------------------------------------
 
 

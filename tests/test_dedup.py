@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from tagwire.dedup import canonical_url, choose_url, content_hash
+import re
+import unicodedata
+
+from tagwire.dedup import canonical_url, choose_url, content_hash, normalise_text
 
 
 def test_canonical_url_strips_tracking_and_fragments() -> None:
@@ -24,3 +27,24 @@ def test_same_text_in_different_dress_has_one_hash() -> None:
     b = "  the talks resumed on monday —\n\nBoth sides said: progress was made!  "
     assert content_hash(a) == content_hash(b)
     assert content_hash(a) != content_hash(a + " Not quite.")
+
+
+def test_normalised_text_is_the_words_joined_by_single_spaces() -> None:
+    """The reference: NFKC, case-folded, its \\w+ runs joined by one space. Content hashes
+    and fingerprints are stored, so this may never change."""
+    texts = [
+        "",
+        "   ",
+        "...",
+        "Hello, World!",
+        "  — Leading and trailing punctuation…  ",
+        "snake_case stays; digits 42 and 3.14 split",
+        "Ｆｕｌｌｗｉｄｔｈ ﬁ ligature, Straße, ÉCOLE",
+        "tab\tnew\nline\r\nand\u00a0nbsp",
+        "a",
+        "日本語のテキスト、句読点。",
+    ]
+    for text in texts:
+        words = re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+        assert normalise_text(text) == " ".join(words)
+    assert normalise_text("  — Straße!  ") == "strasse"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -167,6 +168,24 @@ def test_terms_are_unit_vectors_without_stopwords() -> None:
     assert "the" not in vector and "geneva" in vector
     assert abs(sum(v * v for v in vector.values()) - 1) < 1e-9
     assert abs(cosine(vector, vector) - 1) < 1e-9
+
+
+def test_terms_keep_the_most_counted_then_alphabetical_first() -> None:
+    """The reference: counts sorted by (-count, word), the first TERMS_KEPT, made unit
+    length in that order (the order the floats are summed in)."""
+    rng = np.random.default_rng(11)
+    vocabulary = ["w" + "".join("abcdefghij"[int(d)] for d in f"{i:03d}") for i in range(120)]
+    for _ in range(200):
+        title = " ".join(rng.choice(vocabulary, size=int(rng.integers(0, 12))))
+        lead = " ".join(rng.choice(vocabulary, size=int(rng.integers(0, 150))))
+        counts: dict[str, float] = {}
+        for weight, text in ((2.0, title), (1.0, lead)):
+            for word in text.split():
+                counts[word] = counts.get(word, 0.0) + weight
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: stories_module.TERMS_KEPT]
+        norm = math.sqrt(sum(v * v for _, v in top))
+        expected = [(k, v / norm) for k, v in top] if norm else []
+        assert list(terms(title, lead).items()) == expected
 
 
 def test_same_event_joins_the_story_other_event_does_not() -> None:

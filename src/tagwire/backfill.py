@@ -46,7 +46,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
+from itertools import chain, islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -107,6 +107,7 @@ BATCH = 2_000  # articles per transaction
 SEGMENT = 4_096  # articles per frozen segment of the LSH index
 TITLE_WINDOW = timedelta(hours=12)  # as ingest: a publisher's same title (pipeline.py)
 TEXT_CHARS_FOR_TERMS = 600  # title + lead, as ingest
+FORGET_EVERY = 5  # batches between sweeps of the articles left behind (``Backfill._forget``)
 FULL_COLLECTION = 50  # batches between the import's full garbage collections (see _Collector)
 ENTITY_CACHE = 500_000  # (kind, name) -> id pairs remembered (~100 MB at most)
 
@@ -427,32 +428,50 @@ class NearDupIndex:
 
 class StoryIndex:
     """The story keys of the last story window: key -> story -> time (POSIX seconds) of its
-    latest article with that key. What is older than the window is swept out every SEGMENT
-    articles, so memory stays flat; until then ``find`` passes it over by its time.
+    latest article with that key.
 
-    One dict for the window, not one per segment of it: an article's ~11 keys were looked
-    up in every segment and a story's hits merged across them, which cost twice what the
-    search does (bench/scale.py). For an archive in time order the two find the same."""
+    Entries leave as the archive's clock passes them (``forget_before``), in the order they
+    came, through a queue: while the articles came in time order, every entry left is within
+    the window of an article at the clock, and ``find`` counts the stories of a key as they
+    are, in C. Filtering them by time in Python instead (the index kept until a periodic
+    sweep) was a seventh of the decisions' time at a million articles (bench/scale.py). An
+    article out of order (later than the window of the clock, or behind an entry that came
+    out of order and is still queued) is searched with that filter. One dict for the window,
+    not one per segment of it: an article's ~11 keys were looked up in every segment and a
+    story's hits merged across them, which cost twice what the search does."""
 
     def __init__(self, window: timedelta) -> None:
         self.window = window.total_seconds()
         self.index: dict[str, dict[int, float]] = {}
-        self.added = 0  # articles since the last sweep
+        self.queue: deque[tuple[float, str, int]] = deque()  # (time, key, story) as added
+        self.newest = float("-inf")  # the latest time added
+        self.added = 0  # entries queued so far
+        self.left = 0  # entries taken off the queue so far
+        self.disorder = -1  # the number of the last entry queued behind a later one
 
     def add(self, keys: Iterable[str], story_id: int, at: datetime) -> None:
         when = at.timestamp()
         for key in keys:
             stories = self.index.setdefault(key, {})
             stories[story_id] = max(when, stories.get(story_id, when))
-        self.added += 1
+            self.queue.append((when, key, story_id))
+            if when < self.newest:
+                self.disorder = self.added
+            self.added += 1
+        self.newest = max(self.newest, when)
 
     def forget_before(self, at: datetime) -> None:
-        if self.added < SEGMENT:
-            return
+        """Drop the entries older than ``at - window`` (``at``: the archive's clock)."""
         horizon = at.timestamp() - self.window
-        swept = ({s: last for s, last in v.items() if last >= horizon} for v in self.index.values())
-        self.index = {key: kept for key, kept in zip(self.index, swept, strict=True) if kept}
-        self.added = 0
+        queue, index = self.queue, self.index
+        while queue and queue[0][0] < horizon:
+            when, key, story_id = queue.popleft()
+            self.left += 1
+            stories = index[key]
+            if stories.get(story_id) == when:  # not since renewed by a later article
+                del stories[story_id]
+                if not stories:
+                    del index[key]
 
     def __len__(self) -> int:
         return sum(map(len, self.index.values()))
@@ -462,9 +481,13 @@ class StoryIndex:
         keys first, then the newest story (as ``Writer.story_candidates``)."""
         when = at.timestamp()
         low, high = when - self.window, when + self.window
+        found = [stories for key in set(keys) if (stories := self.index.get(key))]
         shared: Counter[int] = Counter()
-        for key in set(keys):
-            if stories := self.index.get(key):
+        in_order = self.left > self.disorder  # the queue is in time order: so is the index
+        if in_order and self.newest <= high and (not self.queue or self.queue[0][0] >= low):
+            shared.update(chain.from_iterable(found))  # every entry is within the window
+        else:
+            for stories in found:
                 shared.update([s for s, last in stories.items() if low <= last <= high])
         return most_shared(shared, MAX_STORY_CANDIDATES)
 
@@ -613,6 +636,7 @@ class Backfill:
         now = now or now_utc()
         self.keys_after = now - max(dedup_window, self.rules.window)  # older keys serve no ingest
         self.report = Report()
+        self.decided = 0  # batches
 
     # -- the run ---------------------------------------------------------------------------
 
@@ -705,6 +729,7 @@ class Backfill:
         self.reserved["stories"] = max(b.new_stories, default=0)
         decided = self._decided(b)
         self.near.end_batch()
+        self.decided += 1
         self._forget(b)
         self.pending = b
         return decided
@@ -755,7 +780,10 @@ class Backfill:
     def _forget(self, b: _Batch) -> None:
         """After a batch: drop what no later article can meet (stories, titles and articles
         older than their windows), so memory stays flat. What the batch wrote is kept
-        whatever its time, until the next: it may not be in the store yet."""
+        whatever its time, until the next: it may not be in the store yet. The titles and
+        articles only every FORGET_EVERY batches: what is kept longer is what the store
+        would give (the stories every batch: one read back from the store has its meaning
+        vector in float16, and a story's decisions would then depend on when it left)."""
         if self.clock is None:
             return
         at = self.clock
@@ -764,6 +792,8 @@ class Backfill:
         self.stories = {
             i: s for i, s in self.stories.items() if s.last_seen >= horizon or i in written
         }
+        if self.decided % FORGET_EVERY:
+            return
         self.titles = {k: v for k, v in self.titles.items() if at - v[1] <= TITLE_WINDOW}
         kept = {
             a

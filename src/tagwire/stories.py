@@ -123,8 +123,10 @@ def terms(title: str, lead: str) -> dict[str, float]:
         for word in _WORD.findall(text.casefold()):
             if word not in STOPWORDS:
                 counts[word] = counts.get(word, 0.0) + weight
-    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_KEPT]
-    return _unit(dict(top))
+    # The most counted first, then by word: sorted by word, then stably by count, with a
+    # key in C (a lambda building tuples was a third of this function).
+    top = sorted(sorted(counts), key=counts.__getitem__, reverse=True)[:TERMS_KEPT]
+    return _unit({word: counts[word] for word in top})
 
 
 def headline_meaning(title: str) -> Vector | None:
@@ -188,7 +190,9 @@ class _Vocabulary:
     def of(self, terms: list[str]) -> tuple[np.ndarray, int]:
         """The terms' ids, and the generation they belong to."""
         generation, ids = self.state
-        if any(term not in ids for term in terms):
+        try:  # nearly always: every term numbered already (a test of each first cost more)
+            return np.fromiter(map(ids.__getitem__, terms), np.int64, len(terms)), generation
+        except KeyError:
             with self.lock:
                 generation, ids = self.state
                 missing = [term for term in terms if term not in ids]
@@ -277,8 +281,8 @@ def merge_terms(centroid: dict[str, float], size: int, new: dict[str, float]) ->
     merged = {k: v * size for k, v in centroid.items()}
     for k, v in new.items():
         merged[k] = merged.get(k, 0.0) + v
-    top = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)[:TERMS_KEPT]
-    return _unit(dict(top))
+    top = sorted(merged, key=merged.__getitem__, reverse=True)[:TERMS_KEPT]  # ties: as met
+    return _unit({k: merged[k] for k in top})
 
 
 def choose_story(
