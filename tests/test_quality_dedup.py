@@ -4,6 +4,7 @@ and direct checks of tagwire.neardup on hand-made texts."""
 from __future__ import annotations
 
 import hashlib
+import zlib
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from bench.dedup_eval import Results, build_pairs, describe, evaluate, summary
 from bench.metrics import aeb_checksum
 from conftest import shared_data
 from tagwire import neardup
+from tagwire.dedup import normalise_text
 from tagwire.neardup import MIN_WORDS, band_keys, fingerprint, is_near_duplicate
 
 AEB_CHECKSUM = "b80a262e8f315c76"
@@ -125,6 +127,15 @@ def _numpy_shingles(word_hashes: np.ndarray) -> np.ndarray:
 def _numpy_minhash(shingles: np.ndarray) -> tuple[int, ...]:
     values = np.multiply.outer(shingles, neardup._A) + neardup._B
     return tuple((values >> np.uint64(32)).min(axis=0).tolist())
+
+
+def test_word_hashes_are_zlibs_crc32_of_each_word() -> None:
+    texts = [TRAM, TRAM_OTHER_OUTLET, "Straße — ÉCOLE, 日本語のテキスト 42 x_y ﬁ", "", "   ", "a"]
+    for text in texts:
+        normalised = normalise_text(text)
+        expected = [zlib.crc32(word.encode()) for word in normalised.split()]
+        assert neardup.word_hashes(normalised).tolist() == expected
+    assert neardup.word_hashes("").dtype == np.uint64
 
 
 def test_compiled_minhash_is_the_numpy_reference() -> None:

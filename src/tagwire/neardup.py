@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import struct
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,13 +34,13 @@ LEAD_CONTAINMENT_MIN = 0.45
 _SIG = struct.Struct(f"<{NUM_PERM}I")
 # Our own MinHash rather than datasketch: hashing each shingle string through a Python hash
 # function was 80% of datasketch's time here (690 texts/s with its default sha1, 3,800/s with
-# crc32); hashing words once and combining 4-grams as integers is faster still, and the
+# crc32); hashing words once (crc32) and combining 4-grams as integers is faster still, and the
 # 1M-article benchmark needs it. The permutations are multiply-shift hashes
 # ((a*x + b) mod 2^64) >> 32 with random odd 64-bit a (Dietzfelbinger et al.): no modulo by a
 # prime. The loops are compiled by numba: in numpy the (shingles x 128) matrix went through
 # memory three times, and a text's shingles and both signatures cost 89 us against 27 us
 # compiled (bench/scale.py's workers spent a sixth of their time there). The values are the
-# same as numpy's (tests/test_neardup.py keeps that numpy version as the reference), so
+# same as numpy's (tests/test_quality_dedup.py keeps that numpy version as the reference), so
 # fingerprints stored before stay comparable.
 _rng = np.random.RandomState(7)
 _A = _rng.randint(0, 1 << 63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -49,21 +48,49 @@ _B = _rng.randint(0, 1 << 63, size=NUM_PERM, dtype=np.uint64)
 _MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)
 
 
-class _WordHashes(dict[str, int]):
-    """crc32 of each word, remembered: news repeats its words, and a dict lookup in C costs
-    a fifth of encoding and hashing the word again (the values are the same: fingerprints
-    are stored, so their hash function never changes)."""
-
-    LIMIT = 1_000_000
-
-    def __missing__(self, word: str) -> int:
-        if len(self) >= self.LIMIT:
-            self.clear()  # bounded memory; the next texts fill it again
-        value = self[word] = zlib.crc32(word.encode())
-        return value
+def _crc_table() -> np.ndarray:
+    """CRC-32's (zlib's, reflected polynomial 0xEDB88320) table of the 256 byte values."""
+    table = np.zeros(256, dtype=np.int64)
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xEDB88320 if crc & 1 else crc >> 1
+        table[byte] = crc
+    return table
 
 
-_word_hashes = _WordHashes()
+_CRC_TABLE = _crc_table()
+
+
+def word_hashes(normalised: str) -> np.ndarray:
+    """``zlib.crc32`` of each word of a normalised text (words joined by single spaces), as
+    uint64s. Compiled, over the text's UTF-8 bytes (a space byte is never inside another
+    character's): splitting the text and hashing word by word, even with a cache of the
+    words' hashes, was a sixth of the workers' time in bench/scale.py."""
+    hashes: np.ndarray = _word_crcs(np.frombuffer(normalised.encode(), dtype=np.uint8), _CRC_TABLE)
+    return hashes
+
+
+@numba.njit(cache=True, nogil=True)
+def _word_crcs(data: np.ndarray, table: np.ndarray) -> np.ndarray:
+    out = np.empty(len(data) // 2 + 1, dtype=np.uint64)
+    n = 0
+    crc = 0xFFFFFFFF
+    in_word = False
+    for byte in data:
+        if byte == 32:
+            if in_word:
+                out[n] = crc ^ 0xFFFFFFFF
+                n += 1
+                crc = 0xFFFFFFFF
+                in_word = False
+        else:
+            crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+            in_word = True
+    if in_word:
+        out[n] = crc ^ 0xFFFFFFFF
+        n += 1
+    return out[:n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +135,12 @@ class Match:
 def fingerprint(text: str, normalised: str | None = None) -> Fingerprint | None:
     """The fingerprint of an article's clean text, or None when it is too short to tell
     (``normalised``: ``normalise_text(text)``, when the caller has it already)."""
-    words = (normalise_text(text) if normalised is None else normalised).split()
-    if len(words) < MIN_WORDS:
+    hashes = word_hashes(normalise_text(text) if normalised is None else normalised)
+    if len(hashes) < MIN_WORDS:
         return None
-    hashes = np.fromiter(map(_word_hashes.__getitem__, words), dtype=np.uint64, count=len(words))
     full = _shingles(hashes)
     lead = _shingles(hashes[:LEAD_WORDS])
-    return Fingerprint(_minhash(full), _minhash(lead), len(full), len(words))
+    return Fingerprint(_minhash(full), _minhash(lead), len(full), len(hashes))
 
 
 def _shingles(word_hashes: np.ndarray) -> np.ndarray:
