@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from tagwire.backfill import (
     FULL_COLLECTION,
     SEGMENT,
+    WORKER_NICENESS,
     ArchiveError,
     Backfill,
     NearDupIndex,
@@ -30,6 +31,7 @@ from tagwire.backfill import (
     _collected_by_batch,
     most_shared,
     parse_record,
+    process_pool,
     read_lines,
     run_file,
 )
@@ -585,3 +587,11 @@ def test_an_import_turns_the_automatic_collector_off_and_back_on(
         assert not gc.isenabled()  # as it was
     finally:
         gc.enable()
+
+
+def test_an_imports_workers_run_behind_the_decisions_without_the_automatic_collector() -> None:
+    with process_pool(1) as pool:
+        niceness = pool.submit(os.nice, 0).result()
+        collecting = pool.submit(gc.isenabled).result()
+    assert niceness == min(19, os.nice(0) + WORKER_NICENESS)
+    assert collecting is False

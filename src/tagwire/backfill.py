@@ -39,6 +39,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -108,6 +109,12 @@ SEGMENT = 4_096  # articles per frozen segment of the LSH index
 TITLE_WINDOW = timedelta(hours=12)  # as ingest: a publisher's same title (pipeline.py)
 TEXT_CHARS_FOR_TERMS = 600  # title + lead, as ingest
 FORGET_EVERY = 5  # batches between sweeps of the articles left behind (``Backfill._forget``)
+# The workers and the store process run at lower priorities: the decisions are one process,
+# the others keep up with them on what is left of the cores (bench/scale.py: on 2 cores, the
+# decisions were the critical path and lost a fifth of their time to the others' turns). The
+# store before the workers: the decisions wait for its every job, the workers are batches ahead.
+STORE_NICENESS = 3
+WORKER_NICENESS = 10
 FULL_COLLECTION = 50  # batches between the import's full garbage collections (see _Collector)
 ENTITY_CACHE = 500_000  # (kind, name) -> id pairs remembered (~100 MB at most)
 
@@ -1290,6 +1297,7 @@ def _serve(url: str, conn: Any) -> None:
     """The store's side in its own process: jobs from ``conn`` until None, each answered
     with (True, its lookups) or (False, the error that stopped it). When the import's
     process is gone (EOF), the transaction under way is rolled back."""
+    _helper(STORE_NICENESS)
     store = Store(url)
     side = _StoreSide(store)
     try:
@@ -1477,9 +1485,17 @@ def _prepare_collected(items: Sequence[Record | Line]) -> tuple[list[Prepared], 
     return prepared
 
 
+def _helper(niceness: int = WORKER_NICENESS) -> None:
+    """A worker's or the store process's start: behind the decisions (see WORKER_NICENESS),
+    without the automatic garbage collector (``_Collector``)."""
+    with suppress(AttributeError, OSError):  # no os.nice (Windows), or not allowed
+        os.nice(niceness)
+    gc.disable()
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes for ``Backfill.run``."""
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=gc.disable)
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_helper)
 
 
 def run_file(
