@@ -1486,8 +1486,9 @@ def _prepare_collected(items: Sequence[Record | Line]) -> tuple[list[Prepared], 
 
 
 def _helper(niceness: int = WORKER_NICENESS) -> None:
-    """A worker's or the store process's start: behind the decisions (see WORKER_NICENESS),
-    without the automatic garbage collector (``_Collector``)."""
+    """A worker's or the store process's start: behind the decisions (at a lower priority:
+    STORE_NICENESS, WORKER_NICENESS), without the automatic garbage collector
+    (``_Collector``)."""
     with suppress(AttributeError, OSError):  # no os.nice (Windows), or not allowed
         os.nice(niceness)
     gc.disable()
