@@ -134,8 +134,8 @@ def test_word_hashes_are_zlibs_crc32_of_each_word() -> None:
     for text in texts:
         normalised = normalise_text(text)
         expected = [zlib.crc32(word.encode()) for word in normalised.split()]
-        assert neardup.word_hashes(normalised).tolist() == expected
-    assert neardup.word_hashes("").dtype == np.uint64
+        assert neardup.word_hashes(normalised.encode()).tolist() == expected
+    assert neardup.word_hashes(b"").dtype == np.uint64
 
 
 def test_compiled_minhash_is_the_numpy_reference() -> None:

@@ -13,11 +13,11 @@ from tagwire.stories import (
     Decision,
     Merge,
     StoryRules,
+    StoryTable,
     choose_merge,
     choose_story,
     closeness,
     cosine,
-    cosines,
     grow,
     headline_meaning,
     merge_terms,
@@ -38,20 +38,6 @@ def story(
 ) -> StoryCandidate:
     at = NOW - timedelta(hours=hours_ago)
     return StoryCandidate(sid, title, terms(title, lead), frozenset(entities), at, at)
-
-
-def test_cosines_of_many_are_the_cosines_of_each_to_the_last_bit() -> None:
-    rng = np.random.default_rng(3)
-    words = [f"term{i}" for i in range(120)]
-
-    def vector() -> dict[str, float]:
-        picked = rng.choice(words, size=int(rng.integers(1, 41)), replace=False)
-        return {str(w): float(v) for w, v in zip(picked, rng.random(len(picked)), strict=True)}
-
-    for _ in range(50):
-        a, others = vector(), [vector() for _ in range(30)] + [{}]
-        assert cosines(a, others) == [cosine(a, b) for b in others]
-    assert any(cosine(a, b) > 0 for b in others)  # they share terms
 
 
 # -- the numpy scoring against one candidate at a time ---------------------------------------
@@ -149,18 +135,52 @@ def test_numpy_scoring_decides_as_one_candidate_at_a_time_to_the_last_bit(seed: 
         assert texts == [cosine(vector, s.terms) for s in candidates]
 
 
-def test_term_cosines_survive_a_vocabulary_restart(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The vocabulary is bounded: past its limit it starts again, and the term ids kept with
-    # the stories are made again from the new numbering.
-    monkeypatch.setattr(stories_module._Vocabulary, "LIMIT", 50)
-    monkeypatch.setattr(stories_module, "_vocabulary", stories_module._Vocabulary())
-    rng = np.random.default_rng(9)
-    words = [f"word{i}" for i in range(200)]
-    kept = [random_story(rng, i, words) for i in range(20)]
-    for _ in range(30):
+def test_a_kept_table_scores_as_the_candidates_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An import keeps one table for its window: stories put in, replaced as they grow, taken
+    # out (their rows reused), its vocabulary numbered again past its limit. Each article's
+    # choice and merge must be those of its candidates alone.
+    monkeypatch.setattr(StoryTable, "VOCABULARY_LIMIT", 150)
+    rng = np.random.default_rng(11)
+    words = [f"word{i}" for i in range(300)]
+    rules = StoryRules()
+    table = StoryTable()
+    next_id = 0
+    for step in range(300):
+        if len(table) < 90 or rng.random() < 0.5:
+            table[next_id] = random_story(rng, next_id, words)
+            next_id += 1
+        if rng.random() < 0.3:
+            sid = int(rng.choice(list(table)))
+            table[sid] = random_story(rng, sid, words)  # grown
+        if rng.random() < 0.4 and len(table) > 1:
+            del table[int(rng.choice(list(table)))]
+        keys = [int(k) for k in rng.choice(list(table), size=min(30, len(table)), replace=False)]
+        candidates = [table[k] for k in keys]
         vector = random_vector(rng, words)
-        assert term_cosines(vector, kept).tolist() == [cosine(vector, s.terms) for s in kept]
-    assert stories_module._vocabulary.generation > 3
+        entities = frozenset(rng.choice(12, size=int(rng.integers(0, 4)), replace=False).tolist())
+        meaning = None if step % 9 == 0 else rng.standard_normal(16).astype(np.float32)
+        at = NOW - timedelta(hours=float(rng.uniform(0, 150)))
+        assert table.choose(vector, entities, at, keys, rules, meaning) == choose_story(
+            vector, entities, at, candidates, rules, meaning
+        )
+        grown = table[keys[0]]
+        assert table.merge(grown, keys, rules) == choose_merge(grown, candidates, rules)
+        rows = np.array([table._rows[k] for k in keys], dtype=np.int64)
+        texts = table.term_cosines(vector, rows).tolist()
+        assert texts == [cosine(vector, s.terms) for s in candidates]
+    assert table.renumbered > 0 and len(table._keys) < next_id  # numbered again, rows reused
+
+
+def test_a_story_with_more_terms_than_kept_widens_the_table() -> None:
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(100)]
+    wide = StoryCandidate(
+        1, "t", random_vector(rng, words, most=90) | {"w0": 0.5}, frozenset(), NOW, NOW
+    )
+    others = [random_story(rng, i, words) for i in range(2, 6)]
+    vector = random_vector(rng, words)
+    texts = term_cosines(vector, [*others, wide]).tolist()
+    assert texts == [cosine(vector, s.terms) for s in [*others, wide]]
 
 
 def test_terms_are_unit_vectors_without_stopwords() -> None:

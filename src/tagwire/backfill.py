@@ -11,8 +11,9 @@ whole as the archive's clock moves past them, so memory stays flat however long 
 archive), exact URL and text matches go to the store for all history (one query per batch),
 and the rows are written in batches of ``batch`` articles, one transaction each, by a
 process of their own while the next batch is decided (``Backfill.run``). The decisions are
-the ingest's own functions (``neardup.best_match_packed``, ``stories.choose_story``,
-``grow``/``start``, ``choose_merge``, ``dedup.new_copy_survives``); the pure work (hashes,
+the ingest's own functions (``neardup.best_match_packed``, ``stories.choose_story`` and
+``choose_merge`` on a ``StoryTable`` kept for the window, ``grow``/``start``,
+``dedup.new_copy_survives``); the pure work (hashes,
 MinHash, term and meaning vectors) runs in worker processes.
 
 Run it while no ingest writes to the same store: the in-memory indexes do not see articles
@@ -57,7 +58,7 @@ import numpy as np
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.engine import make_url
 
-from tagwire import dedup
+from tagwire import dedup, words
 from tagwire.analyse import lead
 from tagwire.embeddings import Vector, to_blob
 from tagwire.entities.ner import salience
@@ -83,8 +84,7 @@ from tagwire.stories import (
     Decision,
     Merge,
     StoryRules,
-    choose_merge,
-    choose_story,
+    StoryTable,
     grow,
     headline_meaning,
     index_keys,
@@ -271,7 +271,7 @@ def _prepare(r: Record) -> Prepared:
         from tagwire.categories import categorise
 
         category = categorise((), None, r.title, r.text, language)
-    normalised = dedup.normalise_text(r.text)
+    normalised = dedup.normalised(r.text)
     fp = fingerprint(r.text, normalised)
     return Prepared(
         record=r,
@@ -285,7 +285,7 @@ def _prepare(r: Record) -> Prepared:
         terms=terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS]),
         meaning=headline_meaning(r.title),
         title_key=dedup.title_key(r.title),
-        words=len(r.text.split()),
+        words=words.count(r.text),  # len(r.text.split()), compiled
     )
 
 
@@ -631,7 +631,7 @@ class Backfill:
         self.dedup_window = dedup_window
         self.near = NearDupIndex(dedup_window)
         self.story_index = StoryIndex(self.rules.window)
-        self.stories: dict[int, StoryCandidate] = {}
+        self.stories = StoryTable()  # the window's stories, and what scoring reads of them
         self.merged_into: dict[int, int] = {}
         self.known: dict[int, _Known] = {}
         self.titles: dict[tuple[int, str], tuple[int, datetime]] = {}
@@ -796,9 +796,9 @@ class Backfill:
         at = self.clock
         horizon = at - self.rules.window
         written = b.touched_stories | b.new_stories
-        self.stories = {
-            i: s for i, s in self.stories.items() if s.last_seen >= horizon or i in written
-        }
+        for gone in [i for i, s in self.stories.items() if s.last_seen < horizon]:
+            if gone not in written:
+                del self.stories[gone]
         if self.decided % FORGET_EVERY:
             return
         self.titles = {k: v for k, v in self.titles.items() if at - v[1] <= TITLE_WINDOW}
@@ -838,12 +838,14 @@ class Backfill:
         listed = survivor is None or replaces
         decision: Decision | None = None
         story_id: int | None = None
-        candidates: list[StoryCandidate] = []
+        candidates: list[int] = []
         if survivor is None:
             keys = index_keys(p.terms, scores)
-            found = dict.fromkeys(self._final(s) for s in self.story_index.find(keys, at))
-            candidates = [self._story(w, s) for s in found]
-            decision = choose_story(p.terms, scores, at, candidates, self.rules, p.meaning)
+            found = self.story_index.find(keys, at)
+            candidates = list(dict.fromkeys(self._final(s) for s in found))
+            for s in candidates:
+                self._story(w, s)  # in the table
+            decision = self.stories.choose(p.terms, scores, at, candidates, self.rules, p.meaning)
             story_id = self._join(b, decision, r.title, p, scores, story_ids)
             if keys:
                 self.story_index.add(keys, story_id, at)
@@ -864,7 +866,9 @@ class Backfill:
         self._rows(b, p, article_id, source_id, survivor, listed, decision, story_id, scores)
         self._remember(b, p, article_id, source_id, look.entity_ids)
         if candidates and story_id is not None:
-            merge = choose_merge(self.stories[story_id], candidates, self.rules)
+            # The candidates as scored: only the story joined has changed since, and it is
+            # not its own candidate.
+            merge = self.stories.merge(self.stories[story_id], candidates, self.rules)
             if merge is not None:
                 self._merge(b, merge)
         if listed:

@@ -20,7 +20,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from tagwire.dedup import normalise_text
+from tagwire.dedup import normalised
 
 NUM_PERM = 128
 BAND_ROWS = 4  # 32 bands of 4: P(candidate) = 1 - (1 - J^4)^32; 0.87 at J=0.5, 0.9995 at 0.7
@@ -62,12 +62,12 @@ def _crc_table() -> np.ndarray:
 _CRC_TABLE = _crc_table()
 
 
-def word_hashes(normalised: str) -> np.ndarray:
-    """``zlib.crc32`` of each word of a normalised text (words joined by single spaces), as
-    uint64s. Compiled, over the text's UTF-8 bytes (a space byte is never inside another
-    character's): splitting the text and hashing word by word, even with a cache of the
-    words' hashes, was a sixth of the workers' time in bench/scale.py."""
-    hashes: np.ndarray = _word_crcs(np.frombuffer(normalised.encode(), dtype=np.uint8), _CRC_TABLE)
+def word_hashes(text: bytes) -> np.ndarray:
+    """``zlib.crc32`` of each word of a normalised text in UTF-8 (``dedup.normalised``:
+    words joined by single spaces), as uint64s. Compiled (a space byte is never inside
+    another character's): splitting the text and hashing word by word, even with a cache of
+    the words' hashes, was a sixth of the workers' time in bench/scale.py."""
+    hashes: np.ndarray = _word_crcs(np.frombuffer(text, dtype=np.uint8), _CRC_TABLE)
     return hashes
 
 
@@ -132,10 +132,10 @@ class Match:
     containment: float
 
 
-def fingerprint(text: str, normalised: str | None = None) -> Fingerprint | None:
+def fingerprint(text: str, normalised_text: bytes | None = None) -> Fingerprint | None:
     """The fingerprint of an article's clean text, or None when it is too short to tell
-    (``normalised``: ``normalise_text(text)``, when the caller has it already)."""
-    hashes = word_hashes(normalise_text(text) if normalised is None else normalised)
+    (``normalised_text``: ``dedup.normalised(text)``, when the caller has it already)."""
+    hashes = word_hashes(normalised(text) if normalised_text is None else normalised_text)
     if len(hashes) < MIN_WORDS:
         return None
     full = _shingles(hashes)

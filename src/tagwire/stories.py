@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from operator import mul
+from itertools import filterfalse, repeat
 
+import numba
 import numpy as np
 
+from tagwire import words
 from tagwire.embeddings import Vector, embed
 from tagwire.types import StoryCandidate
 
@@ -118,15 +120,14 @@ def weights_for(rules: StoryRules, vector: dict[str, float]) -> tuple[float, flo
 
 def terms(title: str, lead: str) -> dict[str, float]:
     """Unit-length term vector of a title (counted twice) and its lead."""
-    counts: dict[str, float] = {}
-    for weight, text in ((2.0, title), (1.0, lead)):
-        for word in _WORD.findall(text.casefold()):
-            if word not in STOPWORDS:
-                counts[word] = counts.get(word, 0.0) + weight
+    # _WORD.findall(...) compiled (tagwire.words) and counted in C: a word's count is the
+    # same whole number as when the title's words added 2.0 and the lead's 1.0.
+    found = words.runs(f"{title} {title} {lead}".casefold(), words.LETTER, 3)
+    counts = Counter(filterfalse(STOPWORDS.__contains__, found.decode("utf-8").split()))
     # The most counted first, then by word: sorted by word, then stably by count, with a
     # key in C (a lambda building tuples was a third of this function).
     top = sorted(sorted(counts), key=counts.__getitem__, reverse=True)[:TERMS_KEPT]
-    return _unit({word: counts[word] for word in top})
+    return _unit({word: float(counts[word]) for word in top})
 
 
 def headline_meaning(title: str) -> Vector | None:
@@ -143,69 +144,11 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     # The shared terms first (a set operation in C: two vectors share few of their up to 40
-    # terms), in a fixed order so the sum is the same in every process. Story scoring uses
-    # ``cosines``, the same floats for many stories at once.
+    # terms), in a fixed order so the sum is the same in every process. Story scoring
+    # (StoryTable) adds the same products in the same order.
     return sum(a[k] * b[k] for k in sorted(a.keys() & b.keys()))
 
 
-def cosines(a: dict[str, float], others: Sequence[dict[str, float]]) -> list[float]:
-    """``cosine(a, b)`` for each b of ``others``, the same floats: every term of ``a`` in
-    sorted order, a missing one adding 0.0 (which changes no sum), all in C iterators;
-    a fifth cheaper than a set intersection and a sort per pair."""
-    keys = sorted(a)
-    values = [a[k] for k in keys]
-    zeros = [0.0] * len(keys)
-    out: list[float] = [sum(map(mul, values, map(b.get, keys, zeros))) for b in others]
-    return out
-
-
-# -- what scoring derives from a story, once per state of it ---------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Derived:
-    generation: int  # of the vocabulary its term ids come from
-    term_ids: np.ndarray  # the story's terms as vocabulary ids, in the terms' sorted order
-    term_values: np.ndarray
-    first: int  # first_seen and last_seen in microseconds since the epoch
-    last: int
-
-
-class _Vocabulary:
-    """Terms numbered in this process, so that term vectors meet in numpy; a number only
-    says which terms are equal, so no result depends on it. Bounded: past LIMIT terms it
-    starts again, and what was numbered before is numbered again when next used."""
-
-    LIMIT = 2_000_000
-
-    def __init__(self) -> None:
-        # The numbering and its generation, swapped together (ingest's threads share them).
-        self.state: tuple[int, dict[str, int]] = (0, {})
-        self.lock = threading.Lock()
-
-    @property
-    def generation(self) -> int:
-        return self.state[0]
-
-    def of(self, terms: list[str]) -> tuple[np.ndarray, int]:
-        """The terms' ids, and the generation they belong to."""
-        generation, ids = self.state
-        try:  # nearly always: every term numbered already (a test of each first cost more)
-            return np.fromiter(map(ids.__getitem__, terms), np.int64, len(terms)), generation
-        except KeyError:
-            with self.lock:
-                generation, ids = self.state
-                missing = [term for term in terms if term not in ids]
-                if len(ids) + len(missing) > self.LIMIT:  # start again
-                    generation, ids = generation + 1, {}
-                    missing = terms
-                for term in missing:
-                    ids.setdefault(term, len(ids))
-                self.state = (generation, ids)
-        return np.fromiter(map(ids.__getitem__, terms), np.int64, len(terms)), generation
-
-
-_vocabulary = _Vocabulary()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -214,66 +157,259 @@ def _micros(at: datetime) -> int:
     return (at - _EPOCH) // _MICROSECOND
 
 
-def _derive(story: StoryCandidate) -> _Derived:
-    derived: _Derived | None = story.derived
-    if derived is None or derived.generation != _vocabulary.generation:
-        keys = sorted(story.terms)
-        ids, generation = _vocabulary.of(keys)
-        derived = _Derived(
-            generation,
-            ids,
-            np.fromiter(map(story.terms.__getitem__, keys), np.float64, len(keys)),
-            _micros(story.first_seen),
-            _micros(story.last_seen),
+# -- scoring many stories at once ------------------------------------------------------------
+
+
+class StoryTable(MutableMapping[int, StoryCandidate]):
+    """Stories by key, with what scoring reads of them in arrays, a row per story: their
+    term vectors (as ids of the table's own vocabulary, in the terms' sorted order), spans
+    and mean vectors. ``choose`` and ``merge`` then score all of an article's candidates
+    (up to 30) in a few numpy calls and one compiled loop. Story by story in Python, and
+    then with each story's arrays joined per call, that was a third of an import's
+    decisions (bench/scale.py). An import keeps one table of the stories in its window
+    (keyed by story id); ``choose_story`` and ``choose_merge`` build one for their
+    candidates (keyed by position). One thread uses a table."""
+
+    VOCABULARY_LIMIT = 2_000_000  # terms numbered; past it, the rows are numbered again
+
+    def __init__(self) -> None:
+        self._stories: dict[int, StoryCandidate] = {}
+        self._rows: dict[int, int] = {}  # key -> row
+        self._free: list[int] = []
+        self._vocabulary: dict[str, int] = {}  # the terms of stories put in, numbered
+        self._limit = self.VOCABULARY_LIMIT
+        self.renumbered = 0
+        self._scratch = np.zeros(1024)  # by term id: an article's weights, then zeroed
+        self._keys = np.zeros(0, np.int64)  # by row
+        self._ids = np.zeros(0, np.int64)  # story ids
+        self._first = np.zeros(0, np.int64)  # microseconds since the epoch
+        self._last = np.zeros(0, np.int64)
+        self._term_ids = np.zeros((0, TERMS_KEPT), np.int64)  # padded with zeros
+        self._term_values = np.zeros((0, TERMS_KEPT))
+        self._term_counts = np.zeros(0, np.int64)
+        self._meanings: np.ndarray | None = None  # float32, made with the first vector
+        self._has_meaning = np.zeros(0, bool)
+
+    @classmethod
+    def of(cls, stories: Iterable[StoryCandidate]) -> StoryTable:
+        """A table of these stories, keyed by their positions."""
+        table = cls()
+        for i, story in enumerate(stories):
+            table[i] = story
+        return table
+
+    # -- the mapping -------------------------------------------------------------------------
+
+    def __getitem__(self, key: int) -> StoryCandidate:
+        return self._stories[key]
+
+    def __setitem__(self, key: int, story: StoryCandidate) -> None:
+        row = self._rows.get(key)
+        if row is None:
+            row = self._free.pop() if self._free else self._new_row()
+            self._rows[key] = row
+            self._keys[row] = key
+        self._stories[key] = story
+        self._fill(row, story)
+
+    def __delitem__(self, key: int) -> None:
+        del self._stories[key]
+        self._free.append(self._rows.pop(key))
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._stories)
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stories
+
+    # -- the rows ----------------------------------------------------------------------------
+
+    def _new_row(self) -> int:
+        row = len(self._rows) + len(self._free)
+        if row == len(self._keys):  # full: twice the rows
+            grow = max(64, row)
+            self._keys = _extend(self._keys, grow)
+            self._ids = _extend(self._ids, grow)
+            self._first = _extend(self._first, grow)
+            self._last = _extend(self._last, grow)
+            self._term_ids = _extend(self._term_ids, grow)
+            self._term_values = _extend(self._term_values, grow)
+            self._term_counts = _extend(self._term_counts, grow)
+            self._has_meaning = _extend(self._has_meaning, grow)
+            if self._meanings is not None:
+                self._meanings = _extend(self._meanings, grow)
+        return row
+
+    def _fill(self, row: int, story: StoryCandidate) -> None:
+        self._ids[row] = story.id
+        self._first[row] = _micros(story.first_seen)
+        self._last[row] = _micros(story.last_seen)
+        self._put_terms(row, story.terms)
+        meaning = story.meaning
+        self._has_meaning[row] = meaning is not None
+        if meaning is not None:
+            if self._meanings is None:
+                self._meanings = np.zeros((len(self._keys), len(meaning)), np.float32)
+            self._meanings[row] = meaning
+
+    def _put_terms(self, row: int, terms: dict[str, float]) -> None:
+        keys = sorted(terms)
+        if len(self._vocabulary) + len(keys) > self._limit:
+            self._renumber()  # this story's terms with the others'
+        self._number(row, terms, keys)
+
+    def _number(self, row: int, terms: dict[str, float], keys: list[str]) -> None:
+        if len(keys) > self._term_ids.shape[1]:  # a story stored with more terms
+            wider = len(keys) - self._term_ids.shape[1]
+            self._term_ids = np.pad(self._term_ids, ((0, 0), (0, wider)))
+            self._term_values = np.pad(self._term_values, ((0, 0), (0, wider)))
+        vocabulary = self._vocabulary
+        for term in keys:
+            if term not in vocabulary:
+                vocabulary[term] = len(vocabulary)
+        n = len(keys)
+        self._term_ids[row, :n] = list(map(vocabulary.__getitem__, keys))
+        self._term_values[row, :n] = list(map(terms.__getitem__, keys))
+        self._term_counts[row] = n
+        if len(vocabulary) > len(self._scratch):
+            self._scratch = np.zeros(2 * len(vocabulary))
+
+    def _renumber(self) -> None:
+        """The vocabulary again, from the stories in the table only (the terms of stories
+        that left are dropped); the next time when it has grown to twice that, at least."""
+        self._vocabulary = {}
+        for key, story in self._stories.items():
+            self._number(self._rows[key], story.terms, sorted(story.terms))
+        self._limit = max(self.VOCABULARY_LIMIT, 2 * len(self._vocabulary))
+        self.renumbered += 1
+
+    def _rows_of(self, keys: Sequence[int]) -> np.ndarray:
+        return np.fromiter(map(self._rows.__getitem__, keys), np.int64, len(keys))
+
+    # -- scoring -----------------------------------------------------------------------------
+
+    def choose(
+        self,
+        vector: dict[str, float],
+        entity_ids: Iterable[int],
+        at: datetime,
+        keys: Sequence[int],
+        rules: StoryRules = StoryRules(),
+        meaning: Vector | None = None,
+    ) -> Decision:
+        """``choose_story`` among the stories of these keys."""
+        entities = frozenset(entity_ids)
+        rows = self._rows_of(keys)
+        now = _micros(at)
+        gaps = np.maximum(np.maximum(self._first[rows] - now, now - self._last[rows]), 0)
+        kept = np.flatnonzero(gaps <= rules.window // _MICROSECOND)
+        if not len(kept):
+            return Decision(None, 0.0, 0.0, ())
+        rows = rows[kept]
+        # In the order of operations (and so to the same floats) of one candidate at a time.
+        meaning_weight, text_weight = weights_for(rules, vector)
+        close = self.closeness(meaning, rows)
+        texts = self.term_cosines(vector, rows)
+        overlap = np.zeros(len(rows))
+        if entities:  # only where the texts share enough (below, shared entities count 0)
+            for i in np.flatnonzero(texts >= rules.min_text_for_entities).tolist():
+                theirs = self._stories[int(self._keys[rows[i]])].entity_ids
+                overlap[i] = _overlap(entities, theirs)
+        scores = meaning_weight * close + text_weight * texts + rules.entity_weight * overlap
+        scores *= _decay(gaps[kept], rules)
+        best = int(np.argmax(scores))  # the first of equals, as one at a time kept it
+        best_score = float(scores[best])
+        if best_score <= 0.0:
+            return Decision(None, 0.0, 0.0, ())
+        story = self._stories[int(self._keys[rows[best]])]
+        shared = tuple(sorted(entities & story.entity_ids))
+        chosen = story.id if best_score >= threshold_for(rules, vector) else None
+        return Decision(chosen, best_score, float(texts[best]), shared, float(close[best]))
+
+    def merge(
+        self, story: StoryCandidate, keys: Sequence[int], rules: StoryRules = StoryRules()
+    ) -> Merge | None:
+        """``choose_merge`` of ``story`` with the stories of these keys."""
+        if story.meaning is None or not keys:
+            return None
+        rows = self._rows_of(keys)
+        rows = rows[(self._ids[rows] != story.id) & self._has_meaning[rows]]
+        if not len(rows):
+            return None
+        first, last = _micros(story.first_seen), _micros(story.last_seen)
+        gaps = np.maximum(np.maximum(self._first[rows] - last, first - self._last[rows]), 0)
+        similarities = self.closeness(story.meaning, rows) * _decay(gaps, rules)
+        similarities[similarities < rules.merge_threshold] = -1.0
+        best = int(np.argmax(similarities))  # the first of equals
+        if similarities[best] < 0:
+            return None
+        other = self._stories[int(self._keys[rows[best]])]
+        keep, gone = sorted((story, other), key=lambda s: (-s.size, s.id))
+        return Merge(keep.id, gone.id, float(similarities[best]))
+
+    def closeness(self, meaning: Vector | None, rows: np.ndarray) -> np.ndarray:
+        """The cosine of one meaning vector with the stories' of these rows (0 where either
+        has none), in one matrix product."""
+        out = np.zeros(len(rows))
+        have = np.flatnonzero(self._has_meaning[rows])
+        if meaning is None or not len(have) or self._meanings is None:
+            return out
+        matrix = self._meanings[rows[have]]
+        dots = (matrix @ meaning).astype(np.float64)
+        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix) * float(meaning @ meaning))
+        norms = norms.astype(np.float64)
+        out[have] = np.divide(dots, norms, out=np.zeros(len(have)), where=norms != 0.0)
+        return out
+
+    def term_cosines(self, vector: dict[str, float], rows: np.ndarray) -> np.ndarray:
+        """``cosine(vector, terms)`` with the stories' of these rows, the same floats: the
+        article's weights are set in a scratch array by term id, and each story's products
+        are added in its terms' sorted order, from 0.0 (as ``cosine``, whose sum the terms
+        not shared, adding 0.0, leave unchanged)."""
+        if not vector or not len(rows):
+            return np.zeros(len(rows))
+        ids = np.fromiter(map(self._vocabulary.get, vector, repeat(-1)), np.int64, len(vector))
+        values = np.fromiter(vector.values(), np.float64, len(vector))
+        known = ids >= 0  # a term no story has meets no story
+        ids, values = ids[known], values[known]
+        self._scratch[ids] = values
+        out: np.ndarray = _term_dots(
+            self._scratch, self._term_ids, self._term_values, self._term_counts, rows
         )
-        object.__setattr__(story, "derived", derived)
-    return derived
+        self._scratch[ids] = 0.0
+        return out
+
+
+def _extend(array: np.ndarray, rows: int) -> np.ndarray:
+    return np.concatenate([array, np.zeros((rows, *array.shape[1:]), array.dtype)])
+
+
+@numba.njit(cache=True, nogil=True)
+def _term_dots(
+    scratch: np.ndarray,
+    term_ids: np.ndarray,
+    term_values: np.ndarray,
+    counts: np.ndarray,
+    rows: np.ndarray,
+) -> np.ndarray:
+    # Each product rounded, then added in order: numba contracts no multiply-add without
+    # fastmath, so these are bincount's (and Python's) floats.
+    out = np.zeros(len(rows))
+    for k in range(len(rows)):
+        row = rows[k]
+        total = 0.0
+        for j in range(counts[row]):
+            total += scratch[term_ids[row, j]] * term_values[row, j]
+        out[k] = total
+    return out
 
 
 def term_cosines(vector: dict[str, float], stories: Sequence[StoryCandidate]) -> np.ndarray:
-    """``cosine(vector, s.terms)`` for each story, the same floats, in a few numpy calls for
-    all the stories, on their term vectors as arrays kept with each story (``_derive``).
-    Term by term in Python, this was a sixth of an import's decisions (bench/scale.py):
-    ~30 candidate stories of up to 40 terms an article."""
-    derived = [_derive(s) for s in stories]
-    return _term_cosines(vector, stories, derived)
-
-
-class _Scratch(threading.local):
-    """A zeroed array over the vocabulary, one per thread: an article's term weights are
-    set in it, read at the stories' terms, and zeroed again."""
-
-    def __init__(self) -> None:
-        self.array = np.zeros(1 << 16)
-
-    def at_least(self, n: int) -> np.ndarray:
-        if len(self.array) < n:
-            self.array = np.zeros(2 * n)
-        return self.array
-
-
-_scratch = _Scratch()
-
-
-def _term_cosines(
-    vector: dict[str, float], stories: Sequence[StoryCandidate], derived: list[_Derived]
-) -> np.ndarray:
-    if not vector or not stories:
-        return np.zeros(len(stories))
-    mine, generation = _vocabulary.of(list(vector))
-    if any(d.generation != generation for d in derived):  # numbered across a restart
-        return np.array(cosines(vector, [s.terms for s in stories]))
-    theirs = np.concatenate([d.term_ids for d in derived])
-    weights = np.concatenate([d.term_values for d in derived])
-    scratch = _scratch.at_least(int(max(mine.max(), theirs.max(initial=0))) + 1)
-    scratch[mine] = np.fromiter(vector.values(), np.float64, len(vector))
-    products = scratch[theirs] * weights  # 0.0 where the article lacks the term
-    scratch[mine] = 0.0
-    story = np.repeat(np.arange(len(stories)), [len(d.term_ids) for d in derived])
-    # bincount adds each story's products one after the other, in its terms' sorted order,
-    # from 0.0: as ``cosine``, whose sum the zeros of the terms not shared leave unchanged.
-    out: np.ndarray = np.bincount(story, weights=products, minlength=len(stories))
-    return out
+    """``cosine(vector, s.terms)`` for each story, the same floats (StoryTable)."""
+    return StoryTable.of(stories).term_cosines(vector, np.arange(len(stories)))
 
 
 def merge_terms(centroid: dict[str, float], size: int, new: dict[str, float]) -> dict[str, float]:
@@ -296,46 +432,13 @@ def choose_story(
     """The recent story this article belongs to, or a new one when none is close enough.
 
     ``vector`` is the article's term vector, ``meaning`` its headline's meaning vector."""
-    entities = frozenset(entity_ids)
-    stories = list(candidates)
-    derived = [_derive(s) for s in stories]
-    gaps = _gaps(derived, _micros(at), _micros(at))
-    kept = np.flatnonzero(gaps <= rules.window // _MICROSECOND).tolist()
-    if not kept:
-        return Decision(None, 0.0, 0.0, ())
-    recent = [stories[i] for i in kept]
-    # All the candidates at once, in numpy, in the order of operations (and so to the same
-    # floats) of one candidate at a time: ~30 candidates an article (bench/scale.py).
-    meaning_weight, text_weight = weights_for(rules, vector)
-    close = np.array(closeness(meaning, recent))
-    texts = _term_cosines(vector, recent, [derived[i] for i in kept])
-    overlap = np.array(
-        [_overlap(entities, s.entity_ids) for s in recent] if entities else np.zeros(len(recent))
-    )
-    overlap[texts < rules.min_text_for_entities] = 0.0
-    scores = meaning_weight * close + text_weight * texts + rules.entity_weight * overlap
-    scores *= _decay(gaps[kept], rules)
-    best = int(np.argmax(scores))  # the first of equals, as one at a time kept it
-    best_score = float(scores[best])
-    if best_score <= 0.0:
-        return Decision(None, 0.0, 0.0, ())
-    story = recent[best]
-    shared = tuple(sorted(entities & story.entity_ids))
-    chosen = story.id if best_score >= threshold_for(rules, vector) else None
-    return Decision(chosen, best_score, float(texts[best]), shared, float(close[best]))
+    table = StoryTable.of(candidates)
+    return table.choose(vector, entity_ids, at, range(len(table)), rules, meaning)
 
 
 def _overlap(entities: frozenset[int], theirs: frozenset[int]) -> float:
     shared = len(entities & theirs)
     return shared / min(len(entities), len(theirs)) if shared else 0.0
-
-
-def _gaps(derived: Sequence[_Derived], start: int, end: int) -> np.ndarray:
-    """Microseconds between each story's span and the span start..end (microseconds since
-    the epoch; 0 when they meet), in integers: exact, as timedelta's."""
-    first = np.fromiter((d.first for d in derived), np.int64, len(derived))
-    last = np.fromiter((d.last for d in derived), np.int64, len(derived))
-    return np.maximum(np.maximum(first - end, start - last), 0)
 
 
 def _decay(gaps: np.ndarray, rules: StoryRules) -> np.ndarray:
@@ -346,19 +449,9 @@ def _decay(gaps: np.ndarray, rules: StoryRules) -> np.ndarray:
 
 
 def closeness(meaning: Vector | None, stories: Sequence[StoryCandidate]) -> list[float]:
-    """The cosine of one meaning vector with each story's (0 where either has none), in one
-    matrix product: one numpy call per story cost more than its arithmetic, with ~17
-    candidate stories an article at a million articles (bench/scale.py)."""
-    out = [0.0] * len(stories)
-    have = [(i, s.meaning) for i, s in enumerate(stories) if s.meaning is not None]
-    if meaning is None or not have:
-        return out
-    matrix = np.array([v for _, v in have])  # np.stack checks each row first: 3x slower
-    dots = (matrix @ meaning).tolist()
-    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix) * float(meaning @ meaning)).tolist()
-    for (i, _), dot, norm in zip(have, dots, norms, strict=True):
-        out[i] = dot / norm if norm else 0.0
-    return out
+    """The cosine of one meaning vector with each story's (0 where either has none)."""
+    found: list[float] = StoryTable.of(stories).closeness(meaning, np.arange(len(stories))).tolist()
+    return found
 
 
 MAX_STORY_ENTITIES = 200
@@ -420,21 +513,8 @@ def choose_merge(
     """Whether ``story``, just grown by an article, is now one with another recent story
     (``others``: the candidates the article was scored against). The larger story is kept,
     so fewer articles move; of two equal ones the older (lower id)."""
-    if story.meaning is None:
-        return None
-    scored = [o for o in others if o.id != story.id and o.meaning is not None]
-    if not scored:
-        return None
-    mine = _derive(story)
-    gaps = _gaps([_derive(o) for o in scored], mine.first, mine.last)
-    similarities = np.array(closeness(story.meaning, scored)) * _decay(gaps, rules)
-    similarities[similarities < rules.merge_threshold] = -1.0
-    best = int(np.argmax(similarities))  # the first of equals
-    if similarities[best] < 0:
-        return None
-    similarity, other = float(similarities[best]), scored[best]
-    keep, gone = sorted((story, other), key=lambda s: (-s.size, s.id))
-    return Merge(keep.id, gone.id, similarity)
+    table = StoryTable.of(others)
+    return table.merge(story, range(len(table)), rules)
 
 
 def merged(keep: StoryCandidate, gone: StoryCandidate) -> StoryCandidate:

@@ -174,9 +174,6 @@ class StoryCandidate:
     # The mean of its articles' headline vectors (tagwire.embeddings); None for a story stored
     # before stories had vectors. Not compared: numpy arrays have no single truth value.
     meaning: Vector | None = field(default=None, compare=False)
-    # What tagwire.stories derives from the fields above for scoring, made on first use and
-    # kept with this (immutable) state of the story; never compared nor pickled.
-    derived: Any = field(default=None, init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
