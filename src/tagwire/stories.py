@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import filterfalse, repeat
+from typing import Any
 
 import numba
 import numpy as np
@@ -162,12 +163,13 @@ def _micros(at: datetime) -> int:
 
 class StoryTable(MutableMapping[int, StoryCandidate]):
     """Stories by key, with what scoring reads of them in arrays, a row per story: their
-    term vectors (as ids of the table's own vocabulary, in the terms' sorted order), spans
-    and mean vectors. ``choose`` and ``merge`` then score all of an article's candidates
-    (up to 30) in a few numpy calls and one compiled loop. Story by story in Python, and
-    then with each story's arrays joined per call, that was a third of an import's
-    decisions (bench/scale.py). An import keeps one table of the stories in its window
-    (keyed by story id); ``choose_story`` and ``choose_merge`` build one for their
+    term vectors (as ids of the table's own vocabulary, in the terms' sorted order), entity
+    ids (sorted), spans and mean vectors. ``choose`` and ``merge`` then score all of an
+    article's candidates (up to 30) in one matrix product and a compiled loop. Story by
+    story in Python, and then in numpy with each story's arrays joined per call, that was a
+    third of an import's decisions (bench/scale.py). The floats are those of one story at a
+    time in Python (tests/test_stories.py). An import keeps one table of the stories in its
+    window (keyed by story id); ``choose_story`` and ``choose_merge`` build one for their
     candidates (keyed by position). One thread uses a table."""
 
     VOCABULARY_LIMIT = 2_000_000  # terms numbered; past it, the rows are numbered again
@@ -180,14 +182,18 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         self._limit = self.VOCABULARY_LIMIT
         self.renumbered = 0
         self._scratch = np.zeros(1024)  # by term id: an article's weights, then zeroed
-        self._keys = np.zeros(0, np.int64)  # by row
+        # By row: rows are reused, and twice as many made when they run out.
+        self._keys = np.zeros(0, np.int64)
         self._ids = np.zeros(0, np.int64)  # story ids
         self._first = np.zeros(0, np.int64)  # microseconds since the epoch
         self._last = np.zeros(0, np.int64)
         self._term_ids = np.zeros((0, TERMS_KEPT), np.int64)  # padded with zeros
         self._term_values = np.zeros((0, TERMS_KEPT))
         self._term_counts = np.zeros(0, np.int64)
+        self._entities = np.zeros((0, 8), np.int64)  # sorted, padded; wider when needed
+        self._entity_counts = np.zeros(0, np.int64)
         self._meanings: np.ndarray | None = None  # float32, made with the first vector
+        self._squares = np.zeros(0, np.float32)  # each mean vector's dot with itself
         self._has_meaning = np.zeros(0, bool)
 
     @classmethod
@@ -229,18 +235,21 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
 
     def _new_row(self) -> int:
         row = len(self._rows) + len(self._free)
-        if row == len(self._keys):  # full: twice the rows
-            grow = max(64, row)
-            self._keys = _extend(self._keys, grow)
-            self._ids = _extend(self._ids, grow)
-            self._first = _extend(self._first, grow)
-            self._last = _extend(self._last, grow)
-            self._term_ids = _extend(self._term_ids, grow)
-            self._term_values = _extend(self._term_values, grow)
-            self._term_counts = _extend(self._term_counts, grow)
-            self._has_meaning = _extend(self._has_meaning, grow)
+        if row == len(self._keys):  # full
+            more = max(64, row)
+            self._keys = _longer(self._keys, more)
+            self._ids = _longer(self._ids, more)
+            self._first = _longer(self._first, more)
+            self._last = _longer(self._last, more)
+            self._term_ids = _longer(self._term_ids, more)
+            self._term_values = _longer(self._term_values, more)
+            self._term_counts = _longer(self._term_counts, more)
+            self._entities = _longer(self._entities, more)
+            self._entity_counts = _longer(self._entity_counts, more)
+            self._squares = _longer(self._squares, more)
+            self._has_meaning = _longer(self._has_meaning, more)
             if self._meanings is not None:
-                self._meanings = _extend(self._meanings, grow)
+                self._meanings = _longer(self._meanings, more)
         return row
 
     def _fill(self, row: int, story: StoryCandidate) -> None:
@@ -248,12 +257,19 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         self._first[row] = _micros(story.first_seen)
         self._last[row] = _micros(story.last_seen)
         self._put_terms(row, story.terms)
+        entities = sorted(story.entity_ids)
+        self._entities = _wide(self._entities, len(entities))
+        self._entities[row, : len(entities)] = entities
+        self._entity_counts[row] = len(entities)
         meaning = story.meaning
         self._has_meaning[row] = meaning is not None
         if meaning is not None:
             if self._meanings is None:
                 self._meanings = np.zeros((len(self._keys), len(meaning)), np.float32)
             self._meanings[row] = meaning
+            # As einsum gives it for this row among others (it adds each row on its own).
+            vector = self._meanings[row : row + 1]
+            self._squares[row] = np.einsum("ij,ij->i", vector, vector)[0]
 
     def _put_terms(self, row: int, terms: dict[str, float]) -> None:
         keys = sorted(terms)
@@ -262,10 +278,8 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         self._number(row, terms, keys)
 
     def _number(self, row: int, terms: dict[str, float], keys: list[str]) -> None:
-        if len(keys) > self._term_ids.shape[1]:  # a story stored with more terms
-            wider = len(keys) - self._term_ids.shape[1]
-            self._term_ids = np.pad(self._term_ids, ((0, 0), (0, wider)))
-            self._term_values = np.pad(self._term_values, ((0, 0), (0, wider)))
+        self._term_ids = _wide(self._term_ids, len(keys))  # a story stored with more terms
+        self._term_values = _wide(self._term_values, len(keys))
         vocabulary = self._vocabulary
         for term in keys:
             if term not in vocabulary:
@@ -289,6 +303,9 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
     def _rows_of(self, keys: Sequence[int]) -> np.ndarray:
         return np.fromiter(map(self._rows.__getitem__, keys), np.int64, len(keys))
 
+    def _story_at(self, row: int) -> StoryCandidate:
+        return self._stories[int(self._keys[row])]
+
     # -- scoring -----------------------------------------------------------------------------
 
     def choose(
@@ -304,27 +321,37 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         entities = frozenset(entity_ids)
         rows = self._rows_of(keys)
         now = _micros(at)
-        gaps = np.maximum(np.maximum(self._first[rows] - now, now - self._last[rows]), 0)
+        gaps = _gaps(rows, self._first, self._last, now, now)
         kept = np.flatnonzero(gaps <= rules.window // _MICROSECOND)
         if not len(kept):
             return Decision(None, 0.0, 0.0, ())
-        rows = rows[kept]
-        # In the order of operations (and so to the same floats) of one candidate at a time.
+        rows, gaps = rows[kept], gaps[kept]
         meaning_weight, text_weight = weights_for(rules, vector)
         close = self.closeness(meaning, rows)
-        texts = self.term_cosines(vector, rows)
-        overlap = np.zeros(len(rows))
-        if entities:  # only where the texts share enough (below, shared entities count 0)
-            for i in np.flatnonzero(texts >= rules.min_text_for_entities).tolist():
-                theirs = self._stories[int(self._keys[rows[i]])].entity_ids
-                overlap[i] = _overlap(entities, theirs)
-        scores = meaning_weight * close + text_weight * texts + rules.entity_weight * overlap
-        scores *= _decay(gaps[kept], rules)
+        scores, texts = _scores(
+            rows,
+            close,
+            gaps,
+            *self._article_terms(vector),
+            self._scratch,
+            self._term_ids,
+            self._term_values,
+            self._term_counts,
+            np.array(sorted(entities), np.int64),
+            self._entities,
+            self._entity_counts,
+            meaning_weight,
+            text_weight,
+            rules.entity_weight,
+            rules.min_text_for_entities,
+            rules.half_life // _MICROSECOND,
+            HALF,
+        )
         best = int(np.argmax(scores))  # the first of equals, as one at a time kept it
         best_score = float(scores[best])
         if best_score <= 0.0:
             return Decision(None, 0.0, 0.0, ())
-        story = self._stories[int(self._keys[rows[best]])]
+        story = self._story_at(rows[best])
         shared = tuple(sorted(entities & story.entity_ids))
         chosen = story.id if best_score >= threshold_for(rules, vector) else None
         return Decision(chosen, best_score, float(texts[best]), shared, float(close[best]))
@@ -340,71 +367,204 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         if not len(rows):
             return None
         first, last = _micros(story.first_seen), _micros(story.last_seen)
-        gaps = np.maximum(np.maximum(self._first[rows] - last, first - self._last[rows]), 0)
-        similarities = self.closeness(story.meaning, rows) * _decay(gaps, rules)
+        gaps = _gaps(rows, self._first, self._last, first, last)
+        similarities = _decayed(
+            self.closeness(story.meaning, rows), gaps, rules.half_life // _MICROSECOND, HALF
+        )
         similarities[similarities < rules.merge_threshold] = -1.0
         best = int(np.argmax(similarities))  # the first of equals
         if similarities[best] < 0:
             return None
-        other = self._stories[int(self._keys[rows[best]])]
+        other = self._story_at(rows[best])
         keep, gone = sorted((story, other), key=lambda s: (-s.size, s.id))
         return Merge(keep.id, gone.id, float(similarities[best]))
 
     def closeness(self, meaning: Vector | None, rows: np.ndarray) -> np.ndarray:
         """The cosine of one meaning vector with the stories' of these rows (0 where either
-        has none), in one matrix product."""
-        out = np.zeros(len(rows))
-        have = np.flatnonzero(self._has_meaning[rows])
-        if meaning is None or not len(have) or self._meanings is None:
-            return out
-        matrix = self._meanings[rows[have]]
-        dots = (matrix @ meaning).astype(np.float64)
-        norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix) * float(meaning @ meaning))
-        norms = norms.astype(np.float64)
-        out[have] = np.divide(dots, norms, out=np.zeros(len(have)), where=norms != 0.0)
+        has none): their dots in one matrix product, divided by the norms' product (each
+        factor rounded to float32, as numpy multiplies a float32 array by a float)."""
+        if meaning is None or self._meanings is None:
+            return np.zeros(len(rows))
+        have = rows[self._has_meaning[rows]]
+        dots = self._meanings[have] @ meaning if len(have) else np.zeros(0, np.float32)
+        square = float(meaning @ meaning)
+        out: np.ndarray = _cosines(rows, self._has_meaning, dots, self._squares, square)
         return out
 
     def term_cosines(self, vector: dict[str, float], rows: np.ndarray) -> np.ndarray:
-        """``cosine(vector, terms)`` with the stories' of these rows, the same floats: the
-        article's weights are set in a scratch array by term id, and each story's products
-        are added in its terms' sorted order, from 0.0 (as ``cosine``, whose sum the terms
-        not shared, adding 0.0, leave unchanged)."""
-        if not vector or not len(rows):
-            return np.zeros(len(rows))
-        ids = np.fromiter(map(self._vocabulary.get, vector, repeat(-1)), np.int64, len(vector))
-        values = np.fromiter(vector.values(), np.float64, len(vector))
-        known = ids >= 0  # a term no story has meets no story
-        ids, values = ids[known], values[known]
-        self._scratch[ids] = values
+        """``cosine(vector, terms)`` with the stories' of these rows, the same floats."""
         out: np.ndarray = _term_dots(
-            self._scratch, self._term_ids, self._term_values, self._term_counts, rows
+            *self._article_terms(vector),
+            self._scratch,
+            self._term_ids,
+            self._term_values,
+            self._term_counts,
+            rows,
         )
-        self._scratch[ids] = 0.0
         return out
 
+    def _article_terms(self, vector: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """An article's terms as ids of the table's vocabulary (-1: no story has it) and
+        weights. The compiled loops set the weights in a scratch array by id, add each
+        story's products in its terms' sorted order from 0.0, as ``cosine`` adds them (the
+        terms not shared add 0.0, which changes no sum), and zero the scratch again."""
+        ids = np.fromiter(map(self._vocabulary.get, vector, repeat(-1)), np.int64, len(vector))
+        return ids, np.fromiter(vector.values(), np.float64, len(vector))
 
-def _extend(array: np.ndarray, rows: int) -> np.ndarray:
+
+def _longer(array: np.ndarray, rows: int) -> np.ndarray:
     return np.concatenate([array, np.zeros((rows, *array.shape[1:]), array.dtype)])
+
+
+def _wide(array: np.ndarray, width: int) -> np.ndarray:
+    """The 2-d array with at least ``width`` columns (zeros added)."""
+    if width <= array.shape[1]:
+        return array
+    return np.pad(array, ((0, 0), (0, width - array.shape[1])))
+
+
+# The compiled loops. Each product rounded, then added in order (numba contracts no
+# multiply-add without fastmath) and the powers by C's pow, as Python's float pow: the floats
+# of one story at a time in Python.
+
+
+@numba.njit(cache=True, nogil=True)
+def _gaps(rows: np.ndarray, first: np.ndarray, last: np.ndarray, start: int, end: int) -> Any:
+    """Microseconds between each row's span and start..end (0 when they meet)."""
+    out = np.empty(len(rows), np.int64)
+    for k in range(len(rows)):
+        out[k] = max(first[rows[k]] - end, start - last[rows[k]], 0)
+    return out
+
+
+HALF = 0.5  # passed to the loops: with a constant base, LLVM makes pow(0.5, x) exp2(-x),
+# which differs from pow in the last bit now and then (58 times in 50,000)
+
+
+@numba.njit(cache=True, nogil=True)
+def _decayed(values: np.ndarray, gaps: np.ndarray, half_life: int, half: float) -> Any:
+    """values * 0.5 ** (gap / half_life), each (``half``: HALF)."""
+    out = np.empty(len(values))
+    for k in range(len(values)):
+        out[k] = values[k] * half ** (gaps[k] / half_life)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _cosines(
+    rows: np.ndarray,
+    has_meaning: np.ndarray,
+    dots: np.ndarray,
+    squares: np.ndarray,
+    square: float,
+) -> Any:
+    out = np.zeros(len(rows))
+    j = 0
+    for k in range(len(rows)):
+        if has_meaning[rows[k]]:
+            norm = np.sqrt(squares[rows[k]] * np.float32(square))
+            if norm != 0:
+                out[k] = np.float64(dots[j]) / np.float64(norm)
+            j += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _dot(
+    scratch: np.ndarray, ids: np.ndarray, values: np.ndarray, counts: np.ndarray, row: int
+) -> float:
+    total = 0.0
+    for j in range(counts[row]):
+        total += scratch[ids[row, j]] * values[row, j]
+    return total
+
+
+@numba.njit(cache=True, nogil=True)
+def _weigh(scratch: np.ndarray, ids: np.ndarray, values: np.ndarray) -> None:
+    for i in range(len(ids)):
+        if ids[i] >= 0:
+            scratch[ids[i]] = values[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _unweigh(scratch: np.ndarray, ids: np.ndarray) -> None:
+    for i in range(len(ids)):
+        if ids[i] >= 0:
+            scratch[ids[i]] = 0.0
 
 
 @numba.njit(cache=True, nogil=True)
 def _term_dots(
+    article_ids: np.ndarray,
+    article_values: np.ndarray,
+    scratch: np.ndarray,
+    ids: np.ndarray,
+    values: np.ndarray,
+    counts: np.ndarray,
+    rows: np.ndarray,
+) -> Any:
+    _weigh(scratch, article_ids, article_values)
+    out = np.zeros(len(rows))
+    for k in range(len(rows)):
+        out[k] = _dot(scratch, ids, values, counts, rows[k])
+    _unweigh(scratch, article_ids)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _shared(mine: np.ndarray, theirs: np.ndarray, n: int) -> int:
+    """How many ids two sorted arrays share (of ``theirs``, the first ``n``)."""
+    i = j = shared = 0
+    while i < len(mine) and j < n:
+        if mine[i] == theirs[j]:
+            shared += 1
+            i += 1
+            j += 1
+        elif mine[i] < theirs[j]:
+            i += 1
+        else:
+            j += 1
+    return shared
+
+
+@numba.njit(cache=True, nogil=True)
+def _scores(
+    rows: np.ndarray,
+    close: np.ndarray,
+    gaps: np.ndarray,
+    article_ids: np.ndarray,
+    article_values: np.ndarray,
     scratch: np.ndarray,
     term_ids: np.ndarray,
     term_values: np.ndarray,
-    counts: np.ndarray,
-    rows: np.ndarray,
-) -> np.ndarray:
-    # Each product rounded, then added in order: numba contracts no multiply-add without
-    # fastmath, so these are bincount's (and Python's) floats.
-    out = np.zeros(len(rows))
+    term_counts: np.ndarray,
+    mine: np.ndarray,
+    entities: np.ndarray,
+    entity_counts: np.ndarray,
+    meaning_weight: float,
+    text_weight: float,
+    entity_weight: float,
+    min_text: float,
+    half_life: int,
+    half: float,
+) -> Any:
+    """Each row's score and term cosine, as ``choose_story`` weighs them (``half``: HALF)."""
+    _weigh(scratch, article_ids, article_values)
+    scores = np.empty(len(rows))
+    texts = np.empty(len(rows))
     for k in range(len(rows)):
         row = rows[k]
-        total = 0.0
-        for j in range(counts[row]):
-            total += scratch[term_ids[row, j]] * term_values[row, j]
-        out[k] = total
-    return out
+        text = _dot(scratch, term_ids, term_values, term_counts, row)
+        overlap = 0.0
+        if len(mine) and text >= min_text:  # shared entities count only with shared words
+            shared = _shared(mine, entities[row], entity_counts[row])
+            if shared:
+                overlap = shared / min(len(mine), entity_counts[row])
+        score = meaning_weight * close[k] + text_weight * text + entity_weight * overlap
+        scores[k] = score * half ** (gaps[k] / half_life)
+        texts[k] = text
+    _unweigh(scratch, article_ids)
+    return scores, texts
 
 
 def term_cosines(vector: dict[str, float], stories: Sequence[StoryCandidate]) -> np.ndarray:
@@ -434,18 +594,6 @@ def choose_story(
     ``vector`` is the article's term vector, ``meaning`` its headline's meaning vector."""
     table = StoryTable.of(candidates)
     return table.choose(vector, entity_ids, at, range(len(table)), rules, meaning)
-
-
-def _overlap(entities: frozenset[int], theirs: frozenset[int]) -> float:
-    shared = len(entities & theirs)
-    return shared / min(len(entities), len(theirs)) if shared else 0.0
-
-
-def _decay(gaps: np.ndarray, rules: StoryRules) -> np.ndarray:
-    """0.5 ** (gap / half_life) for each gap (microseconds). The powers by Python's float
-    pow (C's pow): numpy's own may differ in the last bit, and a score then with it."""
-    halves = gaps / (rules.half_life // _MICROSECOND)  # int / int: exact as timedelta's
-    return np.array([0.5**h for h in halves.tolist()])
 
 
 def closeness(meaning: Vector | None, stories: Sequence[StoryCandidate]) -> list[float]:
