@@ -69,3 +69,15 @@ def test_float16_blobs_keep_cosines_within_a_thousandth() -> None:
     back = from_blob(blob)
     for vector in vectors:
         assert abs(cosine(back, vector) - cosine(mean, vector)) < 1e-3
+
+
+def test_the_compiled_mean_is_numpys_to_the_bit() -> None:
+    from tagwire import embeddings
+
+    e = embedder()
+    rng = np.random.default_rng(8)
+    for n in (1, 2, 7, 31, 200):
+        ids = rng.integers(0, e._matrix.shape[0], n)
+        expected = e._matrix[ids].astype(np.float32).mean(axis=0)
+        got = embeddings._mean_rows(e._bits, ids, e._widened)
+        assert got.dtype == np.float32 and np.array_equal(got, expected)

@@ -4,6 +4,7 @@ and direct checks of tagwire.neardup on hand-made texts."""
 from __future__ import annotations
 
 import hashlib
+import struct
 import zlib
 
 import numpy as np
@@ -127,6 +128,32 @@ def _numpy_shingles(word_hashes: np.ndarray) -> np.ndarray:
 def _numpy_minhash(shingles: np.ndarray) -> tuple[int, ...]:
     values = np.multiply.outer(shingles, neardup._A) + neardup._B
     return tuple((values >> np.uint64(32)).min(axis=0).tolist())
+
+
+def _hashlib_band_keys(fp: neardup.Fingerprint) -> list[int]:
+    """The band keys as they were made before they were compiled: hashlib's BLAKE2b."""
+    keys = []
+    for prefix, signature in ((b"F", fp.signature), (b"L", fp.lead)):
+        packed = struct.pack(f"<{neardup.NUM_PERM}I", *signature)
+        for band in range(0, neardup.NUM_PERM, neardup.BAND_ROWS):
+            raw = prefix + struct.pack("<H", band) + packed[4 * band : 4 * (band + 4)]
+            digest = hashlib.blake2b(raw, digest_size=8).digest()
+            keys.append(int.from_bytes(digest, "little", signed=True) >> 1)
+    return keys
+
+
+def test_band_keys_are_hashlibs_blake2b_of_each_band() -> None:
+    rng = np.random.default_rng(4)
+    prints = [fingerprint(TRAM), fingerprint(TRAM_OTHER_OUTLET)]
+    for _ in range(500):
+        signature, lead = rng.integers(0, 2**32, (2, neardup.NUM_PERM)).tolist()
+        prints.append(neardup.Fingerprint(tuple(signature), tuple(lead), 100, 120))
+    extremes = [0, 2**32 - 1]
+    prints.append(neardup.Fingerprint(tuple(extremes * 64), tuple(extremes[::-1] * 64), 1, 1))
+    for fp in prints:
+        assert fp is not None
+        assert band_keys(fp) == _hashlib_band_keys(fp)
+        assert neardup.band_key_array(fp.to_bytes()).tolist() == band_keys(fp)
 
 
 def test_word_hashes_are_zlibs_crc32_of_each_word() -> None:

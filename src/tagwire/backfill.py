@@ -65,7 +65,6 @@ from tagwire.entities.ner import salience
 from tagwire.entities.places import region_of
 from tagwire.neardup import (
     MIN_WORDS,
-    Fingerprint,
     band_key_array,
     best_match_packed,
     fingerprint,
@@ -273,6 +272,7 @@ def _prepare(r: Record) -> Prepared:
         category = categorise((), None, r.title, r.text, language)
     normalised = dedup.normalised(r.text)
     fp = fingerprint(r.text, normalised)
+    packed = fp.to_bytes() if fp else None
     return Prepared(
         record=r,
         mentions=mentions,
@@ -280,8 +280,8 @@ def _prepare(r: Record) -> Prepared:
         category=category,
         language=language,
         content_hash=dedup.content_hash(r.text, normalised),
-        fingerprint=fp.to_bytes() if fp else None,
-        band_keys=band_key_array(fp).tobytes() if fp else None,
+        fingerprint=packed,
+        band_keys=band_key_array(packed).tobytes() if packed else None,
         terms=terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS]),
         meaning=headline_meaning(r.title),
         title_key=dedup.title_key(r.title),
@@ -763,7 +763,7 @@ class Backfill:
                 self.titles[(int(row.source_id), str(row.title_key))] = (int(row.id), when)
             if row.fingerprint:
                 fp = bytes(row.fingerprint)
-                keys = band_key_array(Fingerprint.from_bytes(fp))
+                keys = band_key_array(fp)
                 self.near.add(int(row.id), keys, fp, when)
                 self.near.end_batch()
         story_keys = w.conn.execute(

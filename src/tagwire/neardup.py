@@ -10,7 +10,6 @@ above thresholds measured on bench/dedup_eval.py.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -197,20 +196,111 @@ def band_keys(fp: Fingerprint) -> list[int]:
     return keys
 
 
-def band_key_array(fp: Fingerprint) -> np.ndarray:
-    """``band_keys`` as an int64 array: the digests read as one array (and halved by an
-    arithmetic shift, as Python's ``>> 1``), not converted one by one."""
-    digests = []
-    for prefix, signature in ((b"F", fp.signature), (b"L", fp.lead)):
-        packed = _SIG.pack(*signature)  # a band's bytes are a slice of the whole signature's
-        for band in range(0, NUM_PERM, BAND_ROWS):
-            raw = prefix + _BAND_LABELS[band] + packed[4 * band : 4 * (band + BAND_ROWS)]
-            digests.append(hashlib.blake2b(raw, digest_size=8).digest())
-    keys: np.ndarray = np.frombuffer(b"".join(digests), dtype="<i8") >> 1
+def band_key_array(fp: Fingerprint | bytes) -> np.ndarray:
+    """``band_keys`` as an int64 array (of a fingerprint, or of its ``to_bytes``): for each
+    band, BLAKE2b (8-byte digest) of "F" or "L" (whole text or lead), the band's first row
+    as two little-endian bytes and its rows' four uint32s, read as a little-endian int64
+    and halved by an arithmetic shift (as Python's ``>> 1``). Compiled: 64 calls of
+    hashlib's blake2b, each on 19 bytes, were a tenth of an import's workers
+    (bench/scale.py); tests compare every key with hashlib's."""
+    packed = fp.to_bytes() if isinstance(fp, Fingerprint) else fp
+    keys: np.ndarray = _band_keys(np.frombuffer(packed, dtype="<u4"), _BLAKE2B_IV, _BLAKE2B_SIGMA)
     return keys
 
 
-_BAND_LABELS = [struct.pack("<H", band) for band in range(NUM_PERM)]
+# BLAKE2b (RFC 7693) for one block: the initial vector and the message schedule.
+_BLAKE2B_IV = np.array(
+    [
+        0x6A09E667F3BCC908,
+        0xBB67AE8584CAA73B,
+        0x3C6EF372FE94F82B,
+        0xA54FF53A5F1D36F1,
+        0x510E527FADE682D1,
+        0x9B05688C2B3E6C1F,
+        0x1F83D9ABFB41BD6B,
+        0x5BE0CD19137E2179,
+    ],
+    dtype=np.uint64,
+)
+_BLAKE2B_SIGMA = np.array(
+    [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+        [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+        [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+        [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+        [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+        [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+        [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+        [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+        [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+        [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+    ],
+    dtype=np.int64,
+)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _rotate(x: Any, n: int) -> Any:
+    return (x >> np.uint64(n)) | (x << np.uint64(64 - n))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _mix(a: Any, b: Any, c: Any, d: Any, x: Any, y: Any) -> Any:
+    """BLAKE2b's G function."""
+    a = a + b + x
+    d = _rotate(d ^ a, 32)
+    c = c + d
+    b = _rotate(b ^ c, 24)
+    a = a + b + y
+    d = _rotate(d ^ a, 16)
+    c = c + d
+    b = _rotate(b ^ c, 63)
+    return a, b, c, d
+
+
+@numba.njit(cache=True, nogil=True)
+def _blake2b_8(m: np.ndarray, length: int, iv: np.ndarray, sigma: np.ndarray) -> Any:
+    """BLAKE2b, no key, 8-byte digest, of a message of at most 128 bytes (``m``: the bytes
+    zero-padded to 16 little-endian uint64s), as a uint64. The state in 16 variables (the
+    registers), all arithmetic in uint64: numba makes a mix of uint64 and int64 a float."""
+    h0 = iv[0] ^ np.uint64(0x01010008)  # parameter block: digest length 8, fanout and depth 1
+    v0, v1, v2, v3, v4, v5, v6, v7 = h0, iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7]
+    v8, v9, v10, v11 = iv[0], iv[1], iv[2], iv[3]
+    v12 = iv[4] ^ np.uint64(length)  # the byte counter
+    v13, v14, v15 = iv[5], ~iv[6], iv[7]  # v14 inverted: the last block
+    for r in range(12):
+        s = sigma[r % 10]
+        v0, v4, v8, v12 = _mix(v0, v4, v8, v12, m[s[0]], m[s[1]])  # the columns
+        v1, v5, v9, v13 = _mix(v1, v5, v9, v13, m[s[2]], m[s[3]])
+        v2, v6, v10, v14 = _mix(v2, v6, v10, v14, m[s[4]], m[s[5]])
+        v3, v7, v11, v15 = _mix(v3, v7, v11, v15, m[s[6]], m[s[7]])
+        v0, v5, v10, v15 = _mix(v0, v5, v10, v15, m[s[8]], m[s[9]])  # the diagonals
+        v1, v6, v11, v12 = _mix(v1, v6, v11, v12, m[s[10]], m[s[11]])
+        v2, v7, v8, v13 = _mix(v2, v7, v8, v13, m[s[12]], m[s[13]])
+        v3, v4, v9, v14 = _mix(v3, v4, v9, v14, m[s[14]], m[s[15]])
+    return h0 ^ v0 ^ v8
+
+
+@numba.njit(cache=True, nogil=True)
+def _band_keys(words: np.ndarray, iv: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    # words: a fingerprint's bytes as uint32s (shingles, words, signature, lead signature).
+    out = np.empty(2 * (NUM_PERM // BAND_ROWS), np.int64)
+    block = np.zeros(128, np.uint8)
+    message = block.view(np.uint64)
+    k = 0
+    for part in range(2):
+        block[0] = 70 if part == 0 else 76  # "F", "L"
+        first = 2 + part * NUM_PERM
+        for band in range(0, NUM_PERM, BAND_ROWS):
+            block[1] = band & 0xFF
+            block[2] = band >> 8
+            for row in range(BAND_ROWS):
+                value = words[first + band + row]
+                for byte in range(4):
+                    block[3 + 4 * row + byte] = (value >> np.uint32(8 * byte)) & np.uint32(0xFF)
+            out[k] = np.int64(_blake2b_8(message, 3 + 4 * BAND_ROWS, iv, sigma)) >> 1
+            k += 1
+    return out
 
 
 @dataclass(frozen=True, slots=True)
