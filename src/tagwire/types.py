@@ -20,23 +20,28 @@ _T = TypeVar("_T")
 
 
 def quick_pickle(cls: type[_T]) -> type[_T]:
-    """Pickle a frozen slots dataclass (two fields or more) as the tuple of its fields, read
-    by one C call. The dataclasses module's own ``__getstate__``/``__setstate__`` call
-    ``fields()`` on every object, and an import sends every article's record and mentions
-    between processes: a tenth of its decisions' process went there (bench/scale.py)."""
-    names = tuple(f.name for f in fields(cls) if f.init)  # type: ignore[arg-type]
-    derived = {f.name: f.default for f in fields(cls) if not f.init}  # type: ignore[arg-type]
+    """Pickle a frozen slots dataclass (two fields or more, all set by ``__init__``) as the
+    tuple of its fields, read by one C call and set again by one generated statement per
+    field (as dataclasses generates ``__init__``). The dataclasses module's own
+    ``__getstate__``/``__setstate__`` call ``fields()`` on every object, and an import
+    sends every article's record and mentions between processes: a tenth of its decisions'
+    process went there (bench/scale.py); a loop over the fields cost twice the generated
+    statements."""
+    names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+    if not all(f.init for f in fields(cls)):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__}: a field not set by __init__ would not be pickled")
     getter = attrgetter(*names)
 
     def getstate(self: Any) -> tuple[Any, ...]:
         state: tuple[Any, ...] = getter(self)
         return state
 
-    def setstate(self: Any, state: tuple[Any, ...]) -> None:
-        for name, value in zip(names, state, strict=True):
-            object.__setattr__(self, name, value)
-        for name, value in derived.items():  # caches: made again where they are needed
-            object.__setattr__(self, name, value)
+    # The slots' descriptors set the values (a frozen class refuses setattr).
+    setters = {f"set{i}": getattr(cls, name).__set__ for i, name in enumerate(names)}
+    values = "".join(f"v{i}, " for i in range(len(names)))
+    lines = "".join(f"    set{i}(self, v{i})\n" for i in range(len(names)))
+    exec(f"def setstate(self, state):\n    {values}= state\n{lines}", setters)
+    setstate = setters["setstate"]
 
     cls.__getstate__ = getstate  # type: ignore[method-assign]
     cls.__setstate__ = setstate  # type: ignore[attr-defined]
