@@ -318,21 +318,35 @@ _LEAD = slice(2 + NUM_PERM, _ROW)
 def similarities(fp: bytes, others: Sequence[bytes]) -> tuple[np.ndarray, ...]:
     """Estimated similarities of one text with each of ``others`` (fingerprints as stored,
     ``Fingerprint.to_bytes``), all at once: the Jaccard of the whole texts, the containment
-    of the shorter in the longer and the Jaccard of the leads, as float arrays. One numpy
-    expression for all the candidates of an article: compared pair by pair, converting the
-    signatures cost more than comparing them (half of bench/scale.py's near-duplicate time)."""
+    of the shorter in the longer and the Jaccard of the leads, as float arrays. Compiled,
+    for all the candidates of an article: pair by pair, converting the signatures cost more
+    than comparing them, and numpy's dozen calls on a few rows cost more than its work."""
     mine = np.frombuffer(fp, dtype="<u4")
     rows = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), _ROW)
-    j = (rows[:, _SIGNATURE] == mine[_SIGNATURE]).sum(axis=1) / NUM_PERM
-    lead = (rows[:, _LEAD] == mine[_LEAD]).sum(axis=1) / NUM_PERM
-    theirs, own = rows[:, 0].astype(np.int64), int(mine[0])
-    small, large = np.minimum(theirs, own), np.maximum(theirs, own)
-    # |A∩B| = J(|A|+|B|)/(1+J); containment = |A∩B| / |smaller|.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        containment = np.minimum(1.0, j * (small + large) / ((1 + j) * small))
-    containment[small == 0] = 0.0
-    containment[(small * 4 < large) & (lead < 0.5)] = 0.0  # much shorter, not even the lead
-    return j, containment, lead
+    found: tuple[np.ndarray, ...] = _similarities(mine, rows)
+    return found
+
+
+@numba.njit(cache=True, nogil=True)
+def _similarities(mine: np.ndarray, rows: np.ndarray) -> Any:
+    n = rows.shape[0]
+    jaccard, containment, lead = np.empty(n), np.empty(n), np.empty(n)
+    own = np.int64(mine[0])
+    for i in range(n):
+        same = same_lead = 0
+        for p in range(2, 2 + NUM_PERM):
+            same += rows[i, p] == mine[p]
+            same_lead += rows[i, p + NUM_PERM] == mine[p + NUM_PERM]
+        j = same / NUM_PERM
+        jaccard[i], lead[i] = j, same_lead / NUM_PERM
+        theirs = np.int64(rows[i, 0])
+        small, large = min(theirs, own), max(theirs, own)
+        # |A∩B| = J(|A|+|B|)/(1+J); containment = |A∩B| / |smaller|.
+        c = min(1.0, j * (small + large) / ((1 + j) * small)) if small else 0.0
+        if small * 4 < large and lead[i] < 0.5:  # much shorter, not even the lead
+            c = 0.0
+        containment[i] = c
+    return jaccard, containment, lead
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
@@ -341,12 +355,13 @@ def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
     return Similarity(float(j[0]), float(containment[0]), float(lead[0]))
 
 
-def _same(jaccard: Any, containment: Any, lead: Any) -> Any:
-    """``same_article`` on floats or, element by element, on arrays."""
+@numba.njit(cache=True, nogil=True)
+def _same(jaccard: float, containment: float, lead: float) -> bool:
+    """``same_article`` on the three floats."""
     return (
-        (jaccard >= JACCARD_MIN)
-        | (containment >= CONTAINMENT_MIN)
-        | ((lead >= LEAD_JACCARD_MIN) & (containment >= LEAD_CONTAINMENT_MIN))
+        jaccard >= JACCARD_MIN
+        or containment >= CONTAINMENT_MIN
+        or (lead >= LEAD_JACCARD_MIN and containment >= LEAD_CONTAINMENT_MIN)
     )
 
 
@@ -376,8 +391,21 @@ def best_match_packed(fp: bytes, others: Sequence[bytes], survivors: Sequence[in
     if not others:
         return None
     j, containment, lead = similarities(fp, others)
-    found = np.flatnonzero(_same(j, containment, lead)).tolist()
-    if not found:
+    best = _best(j, containment, lead)
+    if best < 0:
         return None
-    best = max(found, key=lambda i: (j[i], containment[i]))  # max() keeps the first of equals
     return Match(survivors[best], float(j[best]), float(containment[best]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _best(jaccard: np.ndarray, containment: np.ndarray, lead: np.ndarray) -> int:
+    """The first of the most similar (by Jaccard, then containment) that ``same_article``
+    holds the same article, or -1."""
+    best = -1
+    for i in range(len(jaccard)):
+        j, c = jaccard[i], containment[i]
+        if _same(j, c, lead[i]) and (
+            best < 0 or j > jaccard[best] or (j == jaccard[best] and c > containment[best])
+        ):
+            best = i
+    return best
