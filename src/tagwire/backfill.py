@@ -841,10 +841,11 @@ class Backfill:
         candidates: list[int] = []
         if survivor is None:
             keys = index_keys(p.terms, scores)
-            found = self.story_index.find(keys, at)
-            candidates = list(dict.fromkeys(self._final(s) for s in found))
-            for s in candidates:
-                self._story(w, s)  # in the table
+            merged = self.merged_into
+            found = [self._final(s) if s in merged else s for s in self.story_index.find(keys, at)]
+            candidates = list(dict.fromkeys(found))
+            for s in self.stories.lacking(candidates):
+                self._story(w, s)  # into the table
             decision = self.stories.choose(p.terms, scores, at, candidates, self.rules, p.meaning)
             story_id = self._join(b, decision, r.title, p, scores, story_ids)
             if keys:

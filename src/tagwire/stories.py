@@ -231,6 +231,11 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
     def __contains__(self, key: object) -> bool:
         return key in self._stories
 
+    def lacking(self, keys: Iterable[int]) -> list[int]:
+        """The keys not in the table (in one comprehension, not a method call each)."""
+        stories = self._stories
+        return [key for key in keys if key not in stories]
+
     # -- the rows ----------------------------------------------------------------------------
 
     def _new_row(self) -> int:
