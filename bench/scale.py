@@ -464,15 +464,26 @@ def render(
         "written: the article and its URL, mentions, tags, editions, the full-text index, "
         "stories (with merges), duplicates folded; the key tables only for the last 30 days.",
         "",
-        "| articles | seconds | articles/s in the segment | decisions RSS (MB) | store RSS (MB) "
+        "| articles | seconds | articles/s in the segment | CPU ms an article in the segment "
+        "(decisions + store + workers) | decisions RSS (MB) | store RSS (MB) "
         "| workers RSS (MB) |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     before = Point(0, 0.0, 0.0, 0.0)
     for p in marks:
-        rate = (p.articles - before.articles) / max(1e-9, p.seconds - before.seconds)
+        n_segment = max(1, p.articles - before.articles)
+        rate = n_segment / max(1e-9, p.seconds - before.seconds)
+        cpu = [
+            1000 * (now - then) / n_segment
+            for now, then in (
+                (p.writer_cpu, before.writer_cpu),
+                (p.store_cpu, before.store_cpu),
+                (p.workers_cpu, before.workers_cpu),
+            )
+        ]
         lines.append(
-            f"| {p.articles:,} | {p.seconds:.0f} | {rate:,.0f} | {p.writer_mb:.0f} | "
+            f"| {p.articles:,} | {p.seconds:.0f} | {rate:,.0f} | "
+            f"{cpu[0]:.2f} + {cpu[1]:.2f} + {cpu[2]:.2f} | {p.writer_mb:.0f} | "
             f"{p.store_mb:.0f} | {p.workers_mb:.0f} |"
         )
         before = p
