@@ -13,8 +13,8 @@ and the rows are written in batches of ``batch`` articles, one transaction each,
 process of their own while the next batch is decided (``Backfill.run``). The decisions are
 the ingest's own functions (``neardup.best_match_packed``, ``stories.choose_story`` and
 ``choose_merge`` on a ``StoryTable`` kept for the window, ``grow``/``start``,
-``dedup.new_copy_survives``); the pure work (hashes,
-MinHash, term and meaning vectors) runs in worker processes.
+``dedup.new_copy_survives``); the pure work (hashes, MinHash, term and meaning vectors)
+runs in worker processes.
 
 Run it while no ingest writes to the same store: the in-memory indexes do not see articles
 another process writes meanwhile (they would be missed as duplicates, never corrupt the
@@ -116,6 +116,7 @@ STORE_NICENESS = 3
 WORKER_NICENESS = 10
 FULL_COLLECTION = 50  # batches between the import's full garbage collections (see _Collector)
 ENTITY_CACHE = 500_000  # (kind, name) -> id pairs remembered (~100 MB at most)
+IMPORT_CACHE_KIB = 1 << 20  # SQLite's page cache in the import's store process (_writer)
 
 
 class ArchiveError(ValueError):
@@ -796,7 +797,7 @@ class Backfill:
         at = self.clock
         horizon = at - self.rules.window
         written = b.touched_stories | b.new_stories
-        for gone in [i for i, s in self.stories.items() if s.last_seen < horizon]:
+        for gone in self.stories.last_seen_before(horizon):
             if gone not in written:
                 del self.stories[gone]
         if self.decided % FORGET_EVERY:
@@ -1152,10 +1153,12 @@ class _StoreSide:
     def _writer(self) -> Iterator[Writer]:
         with self.store.writer() as w:
             if w.conn.dialect.name == "sqlite":
-                # 256 MB of page cache instead of 2: the indexes of a growing store (URLs,
-                # hashes, tags) are written at random places, and past the cache every
-                # insert reads pages back (bench/scale.py's rate fell by a third over 1M).
-                w.conn.exec_driver_sql("PRAGMA cache_size=-262144")
+                # 1 GB of page cache instead of 2 MB: the indexes of a growing store (URLs,
+                # hashes, tags, and for the window's last 30 days 64 LSH keys an article,
+                # 0.3 GB of index at 1M articles) are written at random places, and past the
+                # cache every insert reads pages back (bench/scale.py: with 256 MB the
+                # store's CPU an article rose by half over the last 700,000 articles).
+                w.conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
             yield w
 
     def _upsert_sources(self, sites: dict[str, str]) -> None:

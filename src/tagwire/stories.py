@@ -231,6 +231,10 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
     def __contains__(self, key: object) -> bool:
         return key in self._stories
 
+    def last_seen_before(self, at: datetime) -> list[int]:
+        """The keys of the stories whose last article is older than ``at``."""
+        return [key for key, story in self._stories.items() if story.last_seen < at]
+
     def lacking(self, keys: Iterable[int]) -> list[int]:
         """The keys not in the table (in one comprehension, not a method call each)."""
         stories = self._stories
