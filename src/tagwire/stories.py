@@ -276,7 +276,8 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
             if self._meanings is None:
                 self._meanings = np.zeros((len(self._keys), len(meaning)), np.float32)
             self._meanings[row] = meaning
-            # As einsum gives it for this row among others (it adds each row on its own).
+            # einsum's float, as scoring took it over the candidates' matrix before: it
+            # sums each row on its own, so a row alone gives the same.
             vector = self._meanings[row : row + 1]
             self._squares[row] = np.einsum("ij,ij->i", vector, vector)[0]
 
