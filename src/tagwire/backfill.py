@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 from urllib.parse import urlsplit
 
+import numba
 import numpy as np
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.engine import make_url
@@ -84,11 +85,12 @@ from tagwire.stories import (
     Merge,
     StoryRules,
     StoryTable,
+    entity_keys,
     grow,
     headline_meaning,
-    index_keys,
     merged,
     start,
+    term_keys,
     terms,
 )
 from tagwire.types import (
@@ -228,6 +230,7 @@ class Prepared:
     fingerprint: bytes | None
     band_keys: bytes | None  # int64s: a small array's pickle cost 20 times its bytes'
     terms: dict[str, float]
+    term_keys: list[str]  # stories.term_keys(terms)
     meaning: Vector | None
     title_key: str
     words: int
@@ -272,6 +275,7 @@ def _prepare(r: Record) -> Prepared:
         category = categorise((), None, r.title, r.text, language)
     normalised = dedup.normalised(r.text)
     fp = fingerprint(r.text, normalised)
+    vector = terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS])
     packed = fp.to_bytes() if fp else None
     return Prepared(
         record=r,
@@ -282,7 +286,8 @@ def _prepare(r: Record) -> Prepared:
         content_hash=dedup.content_hash(r.text, normalised),
         fingerprint=packed,
         band_keys=band_key_array(packed).tobytes() if packed else None,
-        terms=terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS]),
+        terms=vector,
+        term_keys=term_keys(vector),
         meaning=headline_meaning(r.title),
         title_key=dedup.title_key(r.title),
         words=words.count(r.text),  # len(r.text.split()), compiled
@@ -489,30 +494,43 @@ class StoryIndex:
         when = at.timestamp()
         low, high = when - self.window, when + self.window
         found = [stories for key in set(keys) if (stories := self.index.get(key))]
-        shared: Counter[int] = Counter()
         in_order = self.left > self.disorder  # the queue is in time order: so is the index
         if in_order and self.newest <= high and (not self.queue or self.queue[0][0] >= low):
-            shared.update(chain.from_iterable(found))  # every entry is within the window
+            met: Iterable[int] = chain.from_iterable(found)  # every entry is within the window
+            count = sum(map(len, found))
         else:
-            for stories in found:
-                shared.update([s for s, last in stories.items() if low <= last <= high])
-        return most_shared(shared, MAX_STORY_CANDIDATES)
+            within = [s for stories in found for s, last in stories.items() if low <= last <= high]
+            met, count = within, len(within)
+        return most_shared(np.fromiter(met, np.int64, count), MAX_STORY_CANDIDATES)
 
 
 _ID_BITS = 40  # story ids below 2^40, shared-key counts below 2^23: both in one int64
 
 
-def most_shared(shared: Counter[int], n: int) -> list[int]:
-    """The ``n`` story ids with most shared keys, then the highest ids, best first. In numpy
-    on (count, id) packed into one integer: sorting the ~250 stories an article meets in
-    Python (by a key function, or heapq's loop) was a tenth of the decisions' time."""
-    packed = np.fromiter(shared.values(), np.int64, len(shared)) << _ID_BITS
-    packed |= np.fromiter(shared, np.int64, len(shared))
-    if len(packed) > n:
-        packed = np.partition(packed, len(packed) - n)[-n:]
-    packed.sort()
-    ids: list[int] = (packed[::-1] & ((1 << _ID_BITS) - 1)).tolist()
+def most_shared(met: np.ndarray, n: int) -> list[int]:
+    """The ``n`` story ids met most often in ``met`` (int64: a story once per key it
+    shares), then the highest ids, best first."""
+    ids: list[int] = _most_shared(met, n).tolist()
     return ids
+
+
+@numba.njit(cache=True, nogil=True)
+def _most_shared(met: np.ndarray, n: int) -> np.ndarray:
+    """Compiled, on (count, id) packed into one integer: counting the ~300 stories an
+    article meets in a Counter and ranking them in numpy was a tenth of the decisions' time
+    (bench/scale.py), sorting them in Python (by a key function, or heapq's loop) more."""
+    met = np.sort(met)
+    packed = np.empty(len(met), np.int64)
+    m = i = 0
+    while i < len(met):
+        j = i + 1
+        while j < len(met) and met[j] == met[i]:
+            j += 1
+        packed[m] = ((j - i) << _ID_BITS) | met[i]
+        m += 1
+        i = j
+    best = np.sort(packed[:m])[::-1][:n]
+    return best & ((1 << _ID_BITS) - 1)
 
 
 # -- the writer's side -------------------------------------------------------------------------
@@ -840,7 +858,7 @@ class Backfill:
         story_id: int | None = None
         candidates: list[int] = []
         if survivor is None:
-            keys = index_keys(p.terms, scores)
+            keys = p.term_keys + entity_keys(scores)  # index_keys, its terms found before
             merged = self.merged_into
             found = [self._final(s) if s in merged else s for s in self.story_index.find(keys, at)]
             candidates = list(dict.fromkeys(found))

@@ -698,5 +698,14 @@ KEY_TERMS = 8
 
 def index_keys(vector: dict[str, float], entity_ids: Iterable[int]) -> list[str]:
     """What a story is found by: the article's strongest terms and all its entities."""
+    return term_keys(vector) + entity_keys(entity_ids)
+
+
+def term_keys(vector: dict[str, float]) -> list[str]:
+    """``index_keys``' terms: what the text alone decides (an import's workers find them)."""
     top = sorted(vector.items(), key=lambda kv: (-kv[1], kv[0]))[:KEY_TERMS]
-    return [f"t:{term}"[:120] for term, _ in top] + [f"e:{e}" for e in sorted(set(entity_ids))]
+    return [f"t:{term}"[:120] for term, _ in top]
+
+
+def entity_keys(entity_ids: Iterable[int]) -> list[str]:
+    return [f"e:{e}" for e in sorted(set(entity_ids))]
