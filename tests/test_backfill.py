@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -22,7 +23,6 @@ from sqlalchemy import func, select
 
 from tagwire.backfill import (
     FULL_COLLECTION,
-    SEGMENT,
     WORKER_NICENESS,
     ArchiveError,
     Backfill,
@@ -36,6 +36,7 @@ from tagwire.backfill import (
     run_file,
 )
 from tagwire.demo.site import PublisherSite, sources_toml
+from tagwire.neardup import FINGERPRINT_WORDS, band_key_array, best_match_packed, fingerprint
 from tagwire.search import parse_query
 from tagwire.store import Store
 from tagwire.store import schema as t
@@ -208,79 +209,119 @@ def test_story_candidates_rank_by_shared_keys_then_newest(stories: int) -> None:
     assert most_shared(_met(shared), 30) == expected
 
 
+FP = bytes(4 * FINGERPRINT_WORDS)  # a fingerprint's size; its values matter only to best_match
+SOME = 4_096  # articles: the index's first rings, grown in the tests below
+
+
 def test_windows_drop_what_is_older_than_they_are() -> None:
     near = NearDupIndex(timedelta(days=1))
     stories = StoryIndex(timedelta(hours=72))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     keys = np.arange(64, dtype=np.int64)
-    count = 4 * SEGMENT + 10  # ~11 days, a minute apart; the last 10 in the live segment
+    count = 4 * SOME + 10  # ~11 days, a minute apart
     for i in range(count):
         at = start + timedelta(minutes=i)
         near.forget_before(at)
         stories.forget_before(at)
-        near.add(i, keys + 64 * i, b"x" * 1032, at)
-        near.end_batch()  # batches of one
+        near.add(i, keys + 64 * i, FP, at)
         stories.add([f"t:{i}"], i, at)
     per_day = 24 * 60
-    assert len(near) <= per_day + 2 * SEGMENT  # one window, plus the segments it straddles
-    assert len(stories) <= 3 * per_day + SEGMENT  # one key an article: one window's
-    last, newest, frozen = start + timedelta(minutes=count - 1), count - 1, count - 11
-    assert newest in near.live_articles and frozen not in near.live_articles
-    near.look_up([keys + 64 * newest, keys + 64 * frozen, keys])
-    assert [a for a, _ in near.candidates(keys + 64 * newest, last)] == [newest]
-    assert [a for a, _ in near.candidates(keys + 64 * frozen, last)] == [frozen]
+    assert len(near) == per_day + 1  # one window, its ends included
+    assert sorted(near.ids().tolist()) == list(range(count - per_day - 1, count))
+    assert len(stories) <= 3 * per_day + SOME  # one key an article: one window's
+    last, newest, older = start + timedelta(minutes=count - 1), count - 1, count - per_day
+    assert near.candidates(keys + 64 * newest, last) == [newest]
+    assert near.candidates(keys + 64 * older, last) == [older]
     assert near.candidates(keys, last) == []  # the first article's keys left with it
     assert stories.find([f"t:{newest}"], last) == [newest]
     assert stories.find(["t:0"], last) == []
 
 
-def test_merged_segments_find_what_a_search_of_every_article_finds() -> None:
-    """The LSH index's frozen segments are merged into fewer, larger ones; a batch's
-    candidates are still every article of the window that shares a key, older ones first."""
+@pytest.mark.parametrize("disorder", [timedelta(0), timedelta(hours=36)])
+def test_near_duplicate_index_finds_what_a_search_of_every_article_finds(
+    disorder: timedelta,
+) -> None:
+    """As the rings fill and double and old articles leave: every article of the window
+    that shares a key, each once, each key's newest first; out of order too (an article
+    behind the clock is kept while an older one is, and found only within the window)."""
     window = timedelta(days=30)
-    near = NearDupIndex(window)
+    near = NearDupIndex(window, articles=64, keys_each=2)  # rings grown many times
     rng = np.random.default_rng(4)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    added: list[tuple[int, set[int], datetime]] = []
-    freezes = 0
-    for i in range(16 * SEGMENT):  # a minute apart: ~45 days, ~11 segments frozen
-        at = start + timedelta(minutes=i)
-        near.forget_before(at)
-        keys = rng.integers(0, 60_000, size=4)
-        near.add(i, keys, b"x", at)
-        added.append((i, set(keys.tolist()), at))
-        if i % 1000 == 999:  # batches of 1,000
-            near.end_batch()
-            freezes += not near.live_articles
-    assert len(near.frozen) < freezes  # merged
-    assert any(len(s.articles) > SEGMENT + 2000 for s in near.frozen)
-    for segment in near.frozen:
-        assert segment.newest - segment.oldest <= window / 4 + timedelta(minutes=2000)
-    last = added[-1][2]
-    queries = [rng.integers(0, 60_000, size=n) for n in (4, 1) for _ in range(100)]
-    near.look_up(queries)
-    for keys in queries:
-        wanted = set(keys.tolist())
-        expected = {i for i, k, at in added if k & wanted and last - at <= window}
-        found = [a for a, _ in near.candidates(keys, last)]
-        assert set(found) == expected
-        if len(keys) == 1:  # one key: its articles in the frozen segments, oldest first
-            frozen = [a for a in found if a not in near.live_articles]
-            assert frozen == sorted(frozen)
+    added: list[tuple[int, list[int], datetime]] = []
+    for i in range(16 * SOME):  # ~45 days, a minute apart
+        at = start + timedelta(minutes=i) - disorder * float(rng.random() < 0.1)
+        near.forget_before(max(at, added[-1][2]) if added else at)
+        keys = rng.integers(0, 60_000, size=int(rng.integers(1, 5)))
+        near.add(i, keys, FP, at)
+        added.append((i, keys.tolist(), at))
+        if i % 1000 == 999:
+            last = max(a for _, _, a in added)
+            kept = set(near.ids().tolist())
+            assert {i for i, _, a in added if last - a <= window} <= kept
+            assert len(kept) < 30 * 24 * 60 + 500  # a window, and what came out of order
+            for n in (4, 1):
+                query = rng.integers(0, 60_000, size=n)
+                expected = [
+                    j
+                    for key in query.tolist()
+                    for j, k, a in reversed(added)
+                    if key in k and abs(a - last) <= window and j in kept
+                ]
+                assert near.candidates(query, last) == list(dict.fromkeys(expected))
 
 
 def test_near_duplicate_candidates_are_limited_after_the_window() -> None:
-    # As the store's query: articles older than the window, still in memory with their
-    # segment, do not count towards MAX_CANDIDATES.
+    # As the store's query: articles older than the window, still in memory (one that came
+    # late keeps those after it), do not count towards MAX_CANDIDATES.
     near = NearDupIndex(timedelta(days=1))
     start = datetime(2026, 1, 1, tzinfo=UTC)
     key = np.array([7], dtype=np.int64)
-    for i in range(MAX_CANDIDATES + 100):
-        near.add(i, key, b"old", start + timedelta(seconds=i))
+    near.add(0, np.array([8], dtype=np.int64), FP, start + timedelta(days=2))
+    for i in range(1, MAX_CANDIDATES + 100):
+        near.add(i, key, FP, start + timedelta(seconds=i))
     recent = start + timedelta(days=2)
-    near.add(10_000, key, b"new", recent)
-    near.look_up([key])
-    assert near.candidates(key, recent) == [(10_000, b"new")]
+    near.add(10_000, key, FP, recent)
+    near.forget_before(recent)
+    assert len(near) == MAX_CANDIDATES + 101
+    assert near.candidates(key, recent) == [10_000]
+
+
+def _variant(words: list[str], share: float, rng: random.Random) -> str:
+    """The words with about ``share`` of them replaced."""
+    return " ".join(f"x{rng.randrange(10**6)}" if rng.random() < share else w for w in words)
+
+
+def test_near_duplicate_index_matches_as_best_match_packed() -> None:
+    """``best_match``: the most similar candidate that is the same article, as
+    ``best_match_packed`` finds it among the same candidates in the same order; among
+    texts in families of versions edited more and less, so that candidates compete."""
+    rng = random.Random(3)
+    near = NearDupIndex(timedelta(days=30), articles=16)  # grown on the way
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    packed: dict[int, bytes] = {}
+    bases = [[f"w{rng.randrange(3000)}" for _ in range(150)] for _ in range(100)]
+    for family, words in enumerate(bases):
+        for k, share in enumerate((0.0, 0.02, 0.08, 0.3)):
+            fp = fingerprint(_variant(words, share, rng))
+            assert fp is not None
+            packed[4 * family + k] = fp.to_bytes()
+            near.add(4 * family + k, band_key_array(fp), fp.to_bytes(), at)
+    outcomes: Counter[bool] = Counter()
+    competed = 0
+    for family, words in enumerate(bases):
+        fp = fingerprint(_variant(words, 0.03, rng))
+        assert fp is not None
+        mine, keys = fp.to_bytes(), band_key_array(fp)
+        found = near.candidates(keys, at)
+        assert 4 * family in found
+        competed += len(found) > 1
+        expected = best_match_packed(mine, [packed[a] for a in found], found)
+        match = near.best_match(mine, keys, at)
+        assert match == expected
+        outcomes[match is not None and match.survivor_id // 4 == family] += 1
+    assert outcomes == {True: 100}
+    assert competed >= 50
 
 
 def test_story_index_finds_what_a_search_of_every_key_finds() -> None:
@@ -288,7 +329,7 @@ def test_story_index_finds_what_a_search_of_every_key_finds() -> None:
     rng = np.random.default_rng(5)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     latest: dict[tuple[str, int], datetime] = {}
-    for i in range(3 * SEGMENT):
+    for i in range(3 * SOME):
         at = start + timedelta(minutes=2 * i)
         index.forget_before(at)
         keys = [f"k{k}" for k in rng.integers(0, 300, size=5).tolist()]

@@ -65,10 +65,13 @@ from tagwire.embeddings import Vector, to_blob
 from tagwire.entities.ner import salience
 from tagwire.entities.places import region_of
 from tagwire.neardup import (
+    FINGERPRINT_WORDS,
     MIN_WORDS,
+    Match,
     band_key_array,
-    best_match_packed,
+    best_index,
     fingerprint,
+    similarities_of,
 )
 from tagwire.store import Store, search_index
 from tagwire.store import schema as t
@@ -81,6 +84,7 @@ from tagwire.store.writer import (
     story_counts,
 )
 from tagwire.stories import (
+    MICROSECOND,
     Decision,
     Merge,
     StoryRules,
@@ -89,6 +93,7 @@ from tagwire.stories import (
     grow,
     headline_meaning,
     merged,
+    micros,
     start,
     term_keys,
     terms,
@@ -106,7 +111,6 @@ from tagwire.types import (
 log = logging.getLogger(__name__)
 
 BATCH = 2_000  # articles per transaction
-SEGMENT = 4_096  # articles per frozen segment of the LSH index
 TITLE_WINDOW = timedelta(hours=12)  # as ingest: a publisher's same title (pipeline.py)
 TEXT_CHARS_FOR_TERMS = 600  # title + lead, as ingest
 FORGET_EVERY = 5  # batches between sweeps of the articles left behind (``Backfill._forget``)
@@ -297,145 +301,207 @@ def _prepare(r: Record) -> Prepared:
 # -- the windowed indexes ----------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Segment:
-    keys: np.ndarray  # sorted int64 band keys
-    ids: np.ndarray  # article id of each key
-    oldest: datetime
-    newest: datetime
-    articles: list[int]
-
-
-MERGED_SEGMENTS = 8  # frozen segments merged into one, at most (see NearDupIndex._freeze)
-MERGED_SPAN = 4  # a merged segment spans at most window / MERGED_SPAN
-
-
 class NearDupIndex:
-    """LSH band keys of the articles of the last ``window`` (of the archive's clock).
+    """LSH band keys and fingerprints of the articles of the last ``window`` (of the
+    archive's clock), in arrays that compiled loops search and update.
 
-    The live segment is a dict; after a batch that brought it to SEGMENT articles it is
-    frozen into sorted numpy arrays (12 bytes a key instead of a dict entry's ~100: 64 keys
-    an article), and a segment whose newest article is older than the window is dropped
-    whole. The frozen segments are searched once per batch for all its articles' keys
-    (``look_up``): per article and segment, the searches cost more than the decisions."""
+    Articles are numbered in the order they came (their sequence numbers), their keys
+    likewise; both live in rings (an article's or key's row: its number modulo the ring's
+    size) that keep the numbers from ``first`` on, and double when full. A key's row links
+    to the row of the key before it in the same bucket of a hash table (its low bits: the
+    keys are BLAKE2b digests), so an article's candidates are its 64 keys' chains, walked
+    newest first down to the oldest key kept, and their fingerprints are compared in the
+    same compiled call. Articles leave in the order they came, once older than the window
+    of the clock (``forget_before``); one that came out of order may stay a while longer,
+    and candidates are filtered by time anyway. It replaced frozen segments of sorted keys
+    searched once a batch, a dict for the live one and the candidates gathered in Python:
+    a fifth of the decisions' time at a million articles (bench/scale.py)."""
 
-    def __init__(self, window: timedelta) -> None:
+    def __init__(self, window: timedelta, articles: int = 1 << 12, keys_each: int = 64) -> None:
+        assert articles & (articles - 1) == 0, "a power of two: rows are numbers masked"
         self.window = window
-        self.frozen: deque[_Segment] = deque()
-        self.live: dict[int, int] = {}  # key -> the first article with it
-        self.clashes: dict[int, list[int]] = {}  # key -> the other articles with it
-        self.live_articles: list[int] = []
-        self.live_keys: list[np.ndarray] = []  # each live article's keys, in their order
-        self.live_span: tuple[datetime, datetime] | None = None  # oldest, newest
-        self.fingerprints: dict[int, tuple[bytes, datetime]] = {}
-        self.found: dict[int, list[int]] = {}  # frozen segments' hits for this batch's keys
+        self._window = window // MICROSECOND
+        self.first = self.end = 0  # the articles kept: numbers first..end-1
+        self.keys_end = 0  # the next key's number
+        self._stamp = 0  # a search's number, marking the articles it met
+        self._found = np.zeros(MAX_CANDIDATES, np.int64)
+        self._allocate(articles, articles * keys_each)
 
-    def add(self, article_id: int, keys: np.ndarray, fp: bytes, at: datetime) -> None:
-        # Set and dict operations in C: a loop over the 64 keys cost more than the rest.
-        listed = keys.tolist()
-        taken = self.live.keys() & listed
-        for key in taken:
-            self.clashes.setdefault(key, []).append(article_id)
-        self.live.update(dict.fromkeys([k for k in listed if k not in taken], article_id))
-        self.live_articles.append(article_id)
-        self.live_keys.append(keys)
-        self.fingerprints[article_id] = (fp, at)
-        span = self.live_span or (at, at)
-        self.live_span = min(at, span[0]), max(at, span[1])
-
-    def look_up(self, keys: Sequence[np.ndarray]) -> None:
-        """Search the frozen segments for the keys of a whole batch, before its decisions:
-        sorted, so that each binary search starts where the one before ended (random
-        queries missed the cache at every step: 14 times slower), and once for all of a
-        segment's keys; a key's later copies in the segment are searched for only where the
-        key is there."""
-        self.found = {}
-        if not keys or not self.frozen:
-            return
-        wanted = np.sort(np.concatenate(keys))  # np.unique hashes: 40 times slower here
-        wanted = wanted[np.concatenate(([True], wanted[1:] != wanted[:-1]))]
-        for segment in self.frozen:
-            at = segment.keys.searchsorted(wanted)
-            at[at == len(segment.keys)] = 0
-            hit = segment.keys[at] == wanted
-            if not hit.any():
-                continue
-            lo = at[hit]
-            hi = segment.keys.searchsorted(wanted[hit], side="right")
-            for key, a, b in zip(wanted[hit].tolist(), lo.tolist(), hi.tolist(), strict=True):
-                self.found.setdefault(key, []).extend(segment.ids[a:b].tolist())
-
-    def end_batch(self) -> None:
-        if len(self.live_articles) >= SEGMENT:
-            self._freeze()
-
-    def _freeze(self) -> None:
-        """The live segment as sorted arrays; merged with the frozen segment before it while
-        that one is no larger and the result holds at most MERGED_SEGMENTS segments'
-        articles: fewer, larger segments to search (each search costs about as much
-        whatever the segment's size), spanning at most a quarter of the window, so that a
-        segment still leaves memory soon after its articles leave the window. Of equal keys,
-        the older article stays first."""
-        assert self.live_span is not None
-        keys = np.concatenate(self.live_keys)
-        ids = np.repeat(
-            np.array(self.live_articles, dtype=np.int64), [len(k) for k in self.live_keys]
-        )
-        order = np.argsort(keys, kind="stable")
-        segment = _Segment(keys[order], ids[order], *self.live_span, self.live_articles)
-        while self.frozen and self._mergeable(self.frozen[-1], segment):
-            older = self.frozen.pop()
-            keys = np.concatenate([older.keys, segment.keys])
-            order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
-            segment = _Segment(
-                keys[order],
-                np.concatenate([older.ids, segment.ids])[order],
-                min(older.oldest, segment.oldest),
-                max(older.newest, segment.newest),
-                older.articles + segment.articles,
-            )
-        self.frozen.append(segment)
-        self.live, self.clashes, self.live_articles, self.live_keys = {}, {}, [], []
-        self.live_span = None
-
-    def _mergeable(self, older: _Segment, newer: _Segment) -> bool:
-        size = len(older.articles) + len(newer.articles)
-        span = max(older.newest, newer.newest) - min(older.oldest, newer.oldest)
-        return (
-            len(older.articles) <= len(newer.articles)
-            and size <= MERGED_SEGMENTS * SEGMENT
-            and span <= self.window / MERGED_SPAN
-        )
-
-    def forget_before(self, at: datetime) -> None:
-        """Drop the segments whose newest article is older than ``at - window``."""
-        while self.frozen and self.frozen[0].newest < at - self.window:
-            for article_id in self.frozen.popleft().articles:
-                self.fingerprints.pop(article_id, None)
-
-    def candidates(self, keys: np.ndarray, at: datetime) -> list[tuple[int, bytes]]:
-        """Articles within the window of ``at`` sharing a band key (at most MAX_CANDIDATES,
-        as the store's query: the window first, then the limit, so that articles older than
-        the window, kept while their segment is, never crowd out those within it); the
-        frozen segments as ``look_up`` found them."""
-        listed = keys.tolist()
-        found: dict[int, None] = {}
-        for key in self.live.keys() & listed:
-            found[self.live[key]] = None
-            found.update(dict.fromkeys(self.clashes.get(key, ())))
-        for key in self.found.keys() & listed:
-            found.update(dict.fromkeys(self.found[key]))
-        out: list[tuple[int, bytes]] = []
-        for article_id in found:
-            known = self.fingerprints.get(article_id)  # None: its segment was dropped
-            if known is not None and abs(known[1] - at) <= self.window:
-                out.append((article_id, known[0]))
-                if len(out) == MAX_CANDIDATES:
-                    break
-        return out
+    def _allocate(self, articles: int, keys: int) -> None:
+        self._ids = np.zeros(articles, np.int64)
+        self._times = np.zeros(articles, np.int64)  # microseconds since the epoch
+        self._fingerprints = np.zeros((articles, FINGERPRINT_WORDS), np.uint32)
+        self._key_start = np.zeros(articles, np.int64)  # the number of each article's first key
+        self._marks = np.zeros(articles, np.int64)
+        self._keys = np.zeros(keys, np.int64)
+        self._key_article = np.zeros(keys, np.int64)  # the number of the key's article
+        self._next = np.full(keys, -1, np.int64)  # the number of the bucket's key before
+        self._heads = np.full(keys, -1, np.int64)  # bucket -> its newest key's number
 
     def __len__(self) -> int:
-        return len(self.fingerprints)
+        return self.end - self.first
+
+    @property
+    def keys_first(self) -> int:
+        """The number of the oldest key kept."""
+        if self.first == self.end:
+            return self.keys_end
+        return int(self._key_start[self.first % len(self._ids)])
+
+    def ids(self) -> np.ndarray:
+        """The ids of the articles kept."""
+        return self._ids[np.arange(self.first, self.end) % len(self._ids)]
+
+    def add(self, article_id: int, keys: np.ndarray, fp: bytes, at: datetime) -> None:
+        articles, stored = len(self._ids), len(self._keys)
+        if self.end - self.first == articles or (
+            self.keys_end + len(keys) - self.keys_first > stored
+        ):
+            self._grow()
+        slot = self.end % len(self._ids)
+        self._ids[slot] = article_id
+        self._times[slot] = micros(at)
+        self._fingerprints[slot] = np.frombuffer(fp, "<u4")
+        self._key_start[slot] = self.keys_end
+        of = np.full(len(keys), self.end, np.int64)
+        _chain(keys, of, self.keys_end, self._keys, self._key_article, self._next, self._heads)
+        self.end += 1
+        self.keys_end += len(keys)
+
+    def _grow(self) -> None:
+        """Twice the rows, the kept articles and keys moved to theirs, the chains again."""
+        before: list[np.ndarray] = [self._ids, self._times, self._fingerprints, self._key_start]
+        old_keys, old_articles, keys_first = self._keys, self._key_article, self.keys_first
+        self._allocate(2 * len(self._ids), 2 * len(self._keys))
+        after: list[np.ndarray] = [self._ids, self._times, self._fingerprints, self._key_start]
+        numbers = np.arange(self.first, self.end)
+        for new, old in zip(after, before, strict=True):
+            new[numbers % len(new)] = old[numbers % len(old)]
+        numbers = np.arange(keys_first, self.keys_end)
+        keys = old_keys[numbers % len(old_keys)]
+        articles = old_articles[numbers % len(old_articles)]
+        _chain(keys, articles, keys_first, self._keys, self._key_article, self._next, self._heads)
+
+    def forget_before(self, at: datetime) -> None:
+        """Drop the oldest articles while they are older than ``at - window``."""
+        horizon = micros(at) - self._window
+        times, size = self._times, len(self._ids)
+        while self.first < self.end and times[self.first % size] < horizon:
+            self.first += 1
+
+    def _search(self, keys: np.ndarray, at: datetime) -> int:
+        self._stamp += 1
+        return int(
+            _candidates(
+                keys,
+                micros(at),
+                self._window,
+                self.keys_first,
+                self._keys,
+                self._key_article,
+                self._next,
+                self._heads,
+                self._times,
+                self._marks,
+                self._stamp,
+                self._found,
+            )
+        )
+
+    def candidates(self, keys: np.ndarray, at: datetime) -> list[int]:
+        """Articles within the window of ``at`` sharing a band key, at most MAX_CANDIDATES
+        (as the store's query: the window first, then the limit, so that articles older than
+        the window, still kept, never crowd out those within it); each key's newest first."""
+        found: list[int] = self._ids[
+            self._found[: self._search(keys, at)] % len(self._ids)
+        ].tolist()
+        return found
+
+    def best_match(self, fp: bytes, keys: np.ndarray, at: datetime) -> Match | None:
+        """``best_match_packed`` of the fingerprint among its ``candidates`` (their ids as
+        survivors), in one compiled call."""
+        n = self._search(keys, at)
+        if not n:
+            return None
+        best, jaccard, containment = _best_of(
+            np.frombuffer(fp, "<u4"), self._found[:n], self._fingerprints
+        )
+        if best < 0:
+            return None
+        return Match(int(self._ids[self._found[best] % len(self._ids)]), jaccard, containment)
+
+
+@numba.njit(cache=True, nogil=True)
+def _chain(
+    keys: np.ndarray,
+    articles: np.ndarray,
+    first: int,
+    stored: np.ndarray,
+    article_of: np.ndarray,
+    chained: np.ndarray,
+    heads: np.ndarray,
+) -> None:
+    """Keys numbered from ``first`` on (with their articles' numbers) at their rows, each
+    at the head of its bucket's chain."""
+    rows, buckets = len(stored) - 1, len(heads) - 1  # powers of two, less one: masks
+    for j in range(len(keys)):
+        row = (first + j) & rows
+        bucket = keys[j] & buckets
+        stored[row] = keys[j]
+        article_of[row] = articles[j]
+        chained[row] = heads[bucket]
+        heads[bucket] = first + j
+
+
+@numba.njit(cache=True, nogil=True)
+def _candidates(
+    keys: np.ndarray,
+    at: int,
+    window: int,
+    first: int,
+    stored: np.ndarray,
+    article_of: np.ndarray,
+    chained: np.ndarray,
+    heads: np.ndarray,
+    times: np.ndarray,
+    marks: np.ndarray,
+    stamp: int,
+    found: np.ndarray,
+) -> int:
+    """The numbers of the articles within ``window`` of ``at`` that share a key, each
+    once (``marks``), into ``found`` (at most its length); how many."""
+    rows, buckets, size = len(stored) - 1, len(heads) - 1, len(times) - 1
+    n = 0
+    for j in range(len(keys)):
+        key = keys[j]
+        number = heads[key & buckets]
+        while number >= first:  # older keys have left: their rows may hold newer ones
+            row = number & rows
+            if stored[row] == key:
+                article = article_of[row]
+                slot = article & size
+                if marks[slot] != stamp:
+                    marks[slot] = stamp
+                    if abs(times[slot] - at) <= window:
+                        found[n] = article
+                        n += 1
+                        if n == len(found):
+                            return n
+            number = chained[row]
+    return n
+
+
+@numba.njit(cache=True, nogil=True)
+def _best_of(mine: np.ndarray, articles: np.ndarray, fingerprints: np.ndarray) -> Any:
+    """``neardup._best`` over these articles' fingerprints: its index, Jaccard and
+    containment (-1, 0, 0: none is the same article)."""
+    jaccard, containment, lead = similarities_of(
+        mine, fingerprints[articles & (len(fingerprints) - 1)]
+    )
+    best = best_index(jaccard, containment, lead)
+    if best < 0:
+        return -1, 0.0, 0.0
+    return best, jaccard[best], containment[best]
 
 
 class StoryIndex:
@@ -732,7 +798,6 @@ class Backfill:
             article_ids = iter(self._reserve(conn, "articles", len(prepared)))
             story_ids = iter(self._reserve(conn, "stories", len(prepared)))
             _read_done(reader)
-            self.near.look_up([_keys(p.band_keys) for p in prepared if p.band_keys is not None])
             seen = self.pending.urls_seen
             for p in prepared:
                 url = p.record.url
@@ -753,7 +818,6 @@ class Backfill:
         self.reserved["articles"] = max([r["id"] for r in b.articles], default=0)
         self.reserved["stories"] = max(b.new_stories, default=0)
         decided = self._decided(b)
-        self.near.end_batch()
         self.decided += 1
         self._forget(b)
         self.pending = b
@@ -783,7 +847,6 @@ class Backfill:
                 fp = bytes(row.fingerprint)
                 keys = band_key_array(fp)
                 self.near.add(int(row.id), keys, fp, when)
-                self.near.end_batch()
         story_keys = w.conn.execute(
             select(k.key, k.story_id, k.at).where(k.at >= at - self.rules.window).order_by(k.at)
         )
@@ -820,11 +883,8 @@ class Backfill:
         if self.decided % FORGET_EVERY:
             return
         self.titles = {k: v for k, v in self.titles.items() if at - v[1] <= TITLE_WINDOW}
-        kept = {
-            a
-            for a, k in self.known.items()
-            if a in self.near.fingerprints or at - k.sort_at <= TITLE_WINDOW
-        }
+        near = set(self.near.ids().tolist())
+        kept = {a for a, k in self.known.items() if a in near or at - k.sort_at <= TITLE_WINDOW}
         kept.update(row["id"] for row in b.articles)
         for a in list(kept):  # and the survivors of the copies kept
             while (up := self.known[a].duplicate_of) is not None and up not in kept:
@@ -908,9 +968,8 @@ class Backfill:
             if same is not None:
                 return self._survivor(self._ensure_known(w, same))
             assert p.band_keys is not None
-            found = self.near.candidates(_keys(p.band_keys), at)
             # The matched article's survivor is found below: one walk, not one per candidate.
-            match = best_match_packed(p.fingerprint, [fp for _, fp in found], [a for a, _ in found])
+            match = self.near.best_match(p.fingerprint, _keys(p.band_keys), at)
             if match is not None:
                 return self._survivor(match.survivor_id)
         title = self.titles.get((source_id, p.title_key))

@@ -310,9 +310,9 @@ class Similarity:
     lead: float  # Jaccard of the leads
 
 
-_ROW = 2 + 2 * NUM_PERM  # 32-bit words of a fingerprint's bytes: shingles, words, 2 signatures
+FINGERPRINT_WORDS = 2 + 2 * NUM_PERM  # uint32s of Fingerprint.to_bytes()
 _SIGNATURE = slice(2, 2 + NUM_PERM)
-_LEAD = slice(2 + NUM_PERM, _ROW)
+_LEAD = slice(2 + NUM_PERM, FINGERPRINT_WORDS)
 
 
 def similarities(fp: bytes, others: Sequence[bytes]) -> tuple[np.ndarray, ...]:
@@ -322,13 +322,14 @@ def similarities(fp: bytes, others: Sequence[bytes]) -> tuple[np.ndarray, ...]:
     for all the candidates of an article: pair by pair, converting the signatures cost more
     than comparing them, and numpy's dozen calls on a few rows cost more than its work."""
     mine = np.frombuffer(fp, dtype="<u4")
-    rows = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), _ROW)
-    found: tuple[np.ndarray, ...] = _similarities(mine, rows)
+    rows = np.frombuffer(b"".join(others), dtype="<u4").reshape(len(others), FINGERPRINT_WORDS)
+    found: tuple[np.ndarray, ...] = similarities_of(mine, rows)
     return found
 
 
 @numba.njit(cache=True, nogil=True)
-def _similarities(mine: np.ndarray, rows: np.ndarray) -> Any:
+def similarities_of(mine: np.ndarray, rows: np.ndarray) -> Any:
+    """``similarities`` of fingerprints as uint32 rows (for compiled callers too)."""
     n = rows.shape[0]
     jaccard, containment, lead = np.empty(n), np.empty(n), np.empty(n)
     own = np.int64(mine[0])
@@ -391,14 +392,14 @@ def best_match_packed(fp: bytes, others: Sequence[bytes], survivors: Sequence[in
     if not others:
         return None
     j, containment, lead = similarities(fp, others)
-    best = _best(j, containment, lead)
+    best = best_index(j, containment, lead)
     if best < 0:
         return None
     return Match(survivors[best], float(j[best]), float(containment[best]))
 
 
 @numba.njit(cache=True, nogil=True)
-def _best(jaccard: np.ndarray, containment: np.ndarray, lead: np.ndarray) -> int:
+def best_index(jaccard: np.ndarray, containment: np.ndarray, lead: np.ndarray) -> int:
     """The first of the most similar (by Jaccard, then containment) that ``same_article``
     holds the same article, or -1."""
     best = -1

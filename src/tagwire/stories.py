@@ -151,11 +151,12 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+MICROSECOND = timedelta(microseconds=1)
 
 
-def _micros(at: datetime) -> int:
-    return (at - _EPOCH) // _MICROSECOND
+def micros(at: datetime) -> int:
+    """Microseconds since the epoch (an integer: times compared in compiled loops)."""
+    return (at - _EPOCH) // MICROSECOND
 
 
 # -- scoring many stories at once ------------------------------------------------------------
@@ -263,8 +264,8 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
 
     def _fill(self, row: int, story: StoryCandidate) -> None:
         self._ids[row] = story.id
-        self._first[row] = _micros(story.first_seen)
-        self._last[row] = _micros(story.last_seen)
+        self._first[row] = micros(story.first_seen)
+        self._last[row] = micros(story.last_seen)
         self._put_terms(row, story.terms)
         entities = sorted(story.entity_ids)
         self._entities = _wide(self._entities, len(entities))
@@ -330,9 +331,9 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         """``choose_story`` among the stories of these keys."""
         entities = frozenset(entity_ids)
         rows = self._rows_of(keys)
-        now = _micros(at)
+        now = micros(at)
         gaps = _gaps(rows, self._first, self._last, now, now)
-        kept = np.flatnonzero(gaps <= rules.window // _MICROSECOND)
+        kept = np.flatnonzero(gaps <= rules.window // MICROSECOND)
         if not len(kept):
             return Decision(None, 0.0, 0.0, ())
         rows, gaps = rows[kept], gaps[kept]
@@ -354,7 +355,7 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
             text_weight,
             rules.entity_weight,
             rules.min_text_for_entities,
-            rules.half_life // _MICROSECOND,
+            rules.half_life // MICROSECOND,
             HALF,
         )
         best = int(np.argmax(scores))  # the first of equals, as one at a time kept it
@@ -376,10 +377,10 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         rows = rows[(self._ids[rows] != story.id) & self._has_meaning[rows]]
         if not len(rows):
             return None
-        first, last = _micros(story.first_seen), _micros(story.last_seen)
+        first, last = micros(story.first_seen), micros(story.last_seen)
         gaps = _gaps(rows, self._first, self._last, first, last)
         similarities = _decayed(
-            self.closeness(story.meaning, rows), gaps, rules.half_life // _MICROSECOND, HALF
+            self.closeness(story.meaning, rows), gaps, rules.half_life // MICROSECOND, HALF
         )
         similarities[similarities < rules.merge_threshold] = -1.0
         best = int(np.argmax(similarities))  # the first of equals
