@@ -588,25 +588,25 @@ class _Node:
     self: _Node
 
 
-def test_the_batch_collector_frees_cyclic_garbage_young_at_once_old_in_time() -> None:
+def test_the_batch_collector_frees_cyclic_garbage_every_full_collection() -> None:
     with _collected_by_batch() as collect:
         young = _Node()
         young.self = young
         ref = weakref.ref(young)
         del young
-        assert ref() is not None  # no automatic collection meanwhile
-        collect()
+        for _ in range(FULL_COLLECTION - 1):
+            collect()
+        assert ref() is not None  # no automatic collection, none between full ones
+        collect()  # the FULL_COLLECTION-th batch: everything
         assert ref() is None
-    with _collected_by_batch() as collect:
         old = _Node()
         old.self = old
         ref = weakref.ref(old)
-        collect()  # it survives this one: now in the oldest generation
         del old
-        for _ in range(FULL_COLLECTION - 2):
+        for _ in range(FULL_COLLECTION - 1):
             collect()
-        assert ref() is not None  # young collections pass it over
-        collect()  # the FULL_COLLECTION-th batch: everything
+        assert ref() is not None
+        collect()  # and again FULL_COLLECTION batches later
         assert ref() is None
 
 

@@ -7,6 +7,7 @@ import select
 import time
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
@@ -24,6 +25,19 @@ PG_SESSION_OPTIONS = "-c random_page_cost=1.1"
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
+def _json_dumps(value: Any) -> str:
+    """JSON columns by orjson: a story's terms (about 40 weighted words) took 29 us with
+    ``json.dumps`` and 1.7 us with orjson, and an import writes one or two stories an
+    article (bench/scale.py: a sixteenth of its store process). Non-string keys become
+    strings (as with ``json.dumps``) and numpy scalars numbers; NaN becomes null
+    (json's NaN is not JSON: PostgreSQL refuses it)."""
+    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+
+
+_JSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_JSON: dict[str, Any] = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -36,7 +50,7 @@ def make_engine(url: str) -> Engine:
             options = f"{options} {PG_SESSION_OPTIONS}".lstrip()
             parsed = parsed.update_query_dict({"options": options})
         try:
-            engine = create_engine(parsed, pool_size=5, max_overflow=10)
+            engine = create_engine(parsed, pool_size=5, max_overflow=10, **_JSON)
         except ModuleNotFoundError as error:
             raise ConfigError(
                 "PostgreSQL needs psycopg 3: pip install 'tagwire[postgres]'"
@@ -100,7 +114,7 @@ def _signalled(dbapi_connection: Any, driver_error: type[Exception]) -> bool:
 
 
 def _sqlite(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **_JSON)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
