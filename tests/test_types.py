@@ -36,3 +36,14 @@ def test_a_field_init_does_not_set_is_refused() -> None:
 
     with pytest.raises(TypeError, match="not set by __init__"):
         quick_pickle(Cached)
+
+
+def test_a_meaning_vector_travels_as_float32_bytes_and_none_stays_none() -> None:
+    values = np.linspace(-1, 1, 256, dtype=np.float32)
+    story = StoryCandidate(7, "t", {}, frozenset(), AT, AT, 1, values)
+    back = pickle.loads(pickle.dumps(story))
+    assert back.meaning is not None and back.meaning.dtype == np.float32
+    assert np.array_equal(back.meaning, values)
+    assert b"numpy" not in pickle.dumps(story)  # bytes, not an array's pickle
+    empty = pickle.loads(pickle.dumps(dataclasses.replace(story, meaning=None)))
+    assert empty.meaning is None and empty == dataclasses.replace(story, meaning=None)
