@@ -29,6 +29,7 @@ from tagwire.backfill import (
     NearDupIndex,
     StoryIndex,
     _collected_by_batch,
+    complete_near_keys,
     most_shared,
     parse_record,
     process_pool,
@@ -157,6 +158,42 @@ def test_exact_and_near_copies_fold_short_texts_do_not(store: Store, tmp_path: P
     assert folded["https://other.example/s/2"] is None  # other publisher, other title
     again = run_file(store, archive, workers=0)
     assert (again.new, again.duplicates, again.known) == (0, 0, 5)
+
+
+def test_near_duplicate_keys_are_ingests_written_at_the_end_for_the_window(
+    store: Store,
+) -> None:
+    """The LSH keys an import writes (at its end, from the stored fingerprints) are those
+    ingest writes, for the articles of the window before now only; an article that lost its
+    keys (an import cut short) gets them again, once."""
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    texts = {f"https://pub.example/k/{i}": text_of(20 + i, 150) for i in range(4)}
+    dates = ["2026-11-20T08:00:00Z", "2026-11-19T08:00:00Z", "2026-11-18T08:00:00Z"]
+    dates.append("2026-09-01T08:00:00Z")  # before the window: no keys
+    lines = [
+        line(url=url, title=f"Headline number {i}", text=text, published_at=date)
+        for i, ((url, text), date) in enumerate(zip(texts.items(), dates, strict=True))
+    ]
+    lines.append(line(url="https://pub.example/k/short", text="Too short to fingerprint."))
+    report = Backfill(store, now=now).run(list(enumerate(lines, 1)))
+    assert report.new == 5
+    expected = set()
+    for url, text in list(texts.items())[:3]:
+        fp = fingerprint(text)
+        assert fp is not None
+        expected |= {(url, key) for key in band_key_array(fp.to_bytes()).tolist()}
+    stored = outcome(store).near_keys
+    assert stored == expected
+    k, a = t.near_dup_keys.c, t.articles.c
+    with store.engine.begin() as conn:
+        first = conn.execute(select(a.id).where(a.url == "https://pub.example/k/0")).scalar_one()
+        conn.execute(t.near_dup_keys.delete().where(k.article_id == first))
+    assert len(outcome(store).near_keys) < len(expected)
+    with store.engine.begin() as conn:
+        assert complete_near_keys(conn, now - timedelta(days=30)) == 1
+    with store.engine.begin() as conn:
+        assert complete_near_keys(conn, now - timedelta(days=30)) == 0
+    assert outcome(store).near_keys == expected
 
 
 def test_an_exact_copy_beyond_the_window_folds_a_near_one_does_not(
@@ -389,13 +426,15 @@ class Outcome:
     folded: dict[str, str]  # copy URL -> survivor URL
     stories: set[frozenset[str]]  # the listed articles' URLs per story
     tags: dict[str, int]  # slug -> listed articles
+    near_keys: set[tuple[str, int]]  # (article URL, LSH band key)
 
 
 def outcome(store: Store) -> Outcome:
     with store.engine.connect() as conn:
-        a, e = t.articles.c, t.entities.c
+        a, e, k = t.articles.c, t.entities.c, t.near_dup_keys.c
         rows = conn.execute(select(a.id, a.url, a.duplicate_of, a.story_id, a.listed)).all()
         tags = dict(conn.execute(select(e.slug, e.article_count).where(e.article_count > 0)).all())
+        keys = conn.execute(select(k.article_id, k.key)).all()
     url = {r.id: r.url for r in rows}
     groups: dict[int, set[str]] = defaultdict(set)
     for r in rows:
@@ -406,6 +445,7 @@ def outcome(store: Store) -> Outcome:
         folded={r.url: url[r.duplicate_of] for r in rows if r.duplicate_of is not None},
         stories={frozenset(g) for g in groups.values()},
         tags=tags,
+        near_keys={(url[article_id], key) for article_id, key in keys},
     )
 
 
@@ -454,7 +494,9 @@ def test_an_exported_ingest_imported_again_folds_and_groups_the_same(
     assert after.folded == before.folded
     assert after.stories == before.stories
     assert after.tags == before.tags
+    assert after.near_keys == before.near_keys  # written at the import's end
     assert before.folded and any(len(s) > 2 for s in before.stories)  # the test has teeth
+    assert before.near_keys
 
 
 def test_imported_articles_are_searchable_and_on_their_tag_pages(
@@ -540,12 +582,14 @@ def test_an_import_stopped_between_batches_leaves_whole_batches_and_runs_again(
     # The batch being written when the decisions stopped is written whole; the third, decided
     # but not handed over, is not.
     assert stored == urls == 10
+    assert not outcome(store).near_keys  # the import's end writes them
     again = Backfill(store, batch=5).run(lines)
     assert again.known == 10
     before, after = outcome(source), outcome(store)
     assert after.folded == before.folded
     assert after.stories == before.stories
     assert after.tags == before.tags
+    assert after.near_keys == before.near_keys  # those of the run cut short too
 
 
 def test_an_import_into_sqlite_in_memory_decides_and_writes_in_line(

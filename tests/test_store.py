@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from tagwire.embeddings import cosine
 from tagwire.errors import NotFound
-from tagwire.store import BadCursor, Store, Writer
+from tagwire.search import parse_query
+from tagwire.store import BadCursor, Store, Writer, search_index
 from tagwire.store.migrations import migrate
 from tagwire.store.writer import story_counts, story_counts_query
 from tagwire.stories import Decision, Merge, choose_story, headline_meaning, index_keys, terms
@@ -91,6 +92,65 @@ def test_a_storys_counts_are_read_from_its_index_alone(store: Store) -> None:
         plan = " | ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
         assert "COVERING INDEX ix_articles_story_sort" in plan, plan
         assert story_counts(conn, [1, 2, 99]) == {1: (1, 1), 2: (1, 1)}
+
+
+def test_the_full_text_index_merges_wider(store: Store) -> None:
+    """Migration 9: SQLite's FTS5 index merges FTS5_MERGE segments at a time, in a new store
+    and in one made before; searching still finds what was written."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("FTS5's merge setting is SQLite's")
+    automerge = text("SELECT v FROM article_search_config WHERE k = 'automerge'")
+    with store.engine.begin() as conn:
+        assert conn.execute(automerge).scalar() == search_index.FTS5_MERGE
+        conn.execute(text("DELETE FROM article_search_config WHERE k = 'automerge'"))
+        conn.execute(text("DELETE FROM schema_version WHERE version >= 9"))
+    with store.engine.begin() as conn:
+        assert conn.execute(automerge).scalar() is None  # FTS5's own default, 4
+        assert 9 in migrate(conn)
+        assert conn.execute(automerge).scalar() == search_index.FTS5_MERGE
+    _fill(store, 3)
+    assert len(store.search(parse_query("story"), limit=10).items) == 3
+
+
+def test_near_duplicate_keys_move_to_one_tree_with_their_rows(store: Store) -> None:
+    """Migration 10: a store made before keeps its near-duplicate keys, now in one B-tree
+    by (key, time, article) without the foreign key and the index by article."""
+    _fill(store, 2)
+    when = "2025-07-11 10:00:00.000000" if store.engine.dialect.name == "sqlite" else T0
+    old = [(7, 1, when), (-3, 1, when), (7, 2, when)]
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE near_dup_keys"))
+        conn.execute(
+            text(
+                "CREATE TABLE near_dup_keys (key BIGINT NOT NULL, article_id INTEGER NOT NULL"
+                " REFERENCES articles (id) ON DELETE CASCADE, sort_at "
+                + ("DATETIME" if store.engine.dialect.name == "sqlite" else "TIMESTAMPTZ")
+                + " NOT NULL)"
+            )
+        )
+        conn.execute(text("CREATE INDEX ix_near_dup_keys_key ON near_dup_keys (key, sort_at)"))
+        conn.execute(text("CREATE INDEX ix_near_dup_keys_article ON near_dup_keys (article_id)"))
+        conn.execute(
+            text("INSERT INTO near_dup_keys (key, article_id, sort_at) VALUES (:k, :a, :s)"),
+            [{"k": k, "a": a, "s": s} for k, a, s in old],
+        )
+        conn.execute(text("DELETE FROM schema_version WHERE version >= 10"))
+    with store.engine.begin() as conn:
+        assert 10 in migrate(conn)
+        rows = conn.execute(text("SELECT key, article_id FROM near_dup_keys ORDER BY 1, 2"))
+        assert [tuple(r) for r in rows] == [(-3, 1), (7, 1), (7, 2)]
+        if store.engine.dialect.name == "sqlite":
+            sql = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'near_dup_keys'")
+            ).scalar_one()
+            assert "WITHOUT ROWID" in sql and "REFERENCES" not in sql
+            indexes = conn.execute(text("PRAGMA index_list(near_dup_keys)")).all()
+            assert [r.origin for r in indexes] == ["pk"]
+        else:
+            names = conn.execute(
+                text("SELECT indexname FROM pg_indexes WHERE tablename = 'near_dup_keys'")
+            ).scalars()
+            assert list(names) == ["near_dup_keys_pkey"]
 
 
 def test_postgresql_reads_keep_their_prepared_statements(store: Store) -> None:

@@ -20,7 +20,9 @@ Run it while no ingest writes to the same store: the in-memory indexes do not se
 another process writes meanwhile (they would be missed as duplicates, never corrupt the
 store). Webhooks are not called for archived articles: they announce news as it arrives.
 The key tables are written only for articles recent enough to be candidates for ingest
-after the import (within the windows of now).
+after the import (within the windows of now); the near-duplicate keys at the import's end,
+in key order, from the stored fingerprints (``complete_near_keys``: an ingest running
+beside an import meets the imported articles as near-duplicates only after it).
 
 Archive format: JSON lines, one article per line::
 
@@ -43,10 +45,10 @@ import logging
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import chain, islice
 from multiprocessing import get_context
@@ -635,7 +637,6 @@ class Report:
 class _Batch:
     articles: list[dict[str, Any]] = field(default_factory=list)
     urls: list[dict[str, Any]] = field(default_factory=list)
-    near_keys: list[dict[str, Any]] = field(default_factory=list)
     story_keys: list[dict[str, Any]] = field(default_factory=list)
     mentions: list[dict[str, Any]] = field(default_factory=list)
     tags: list[dict[str, Any]] = field(default_factory=list)
@@ -695,6 +696,9 @@ class _Decided:
     new_stories: list[StoryCandidate]
     moves: list[tuple[Merge, int]]  # a merge and the story its articles end in
     live_stories: list[StoryCandidate]  # every story the batch touched, as it is now
+    # The import's last batch: then the near-duplicate keys of the articles since this time
+    # that have none are written (complete_near_keys).
+    keys_after: datetime | None = None
 
 
 class Backfill:
@@ -777,7 +781,7 @@ class Backfill:
                     look = found
                 current = upcoming
             if decided is not None:
-                side.submit(None, decided)
+                side.submit(None, replace(decided, keys_after=self.keys_after))
                 side.result()
         self.report.seconds = time.perf_counter() - began
         return self.report
@@ -1088,11 +1092,6 @@ class Backfill:
             }
         )
         b.urls.append({"url": r.url, "article_id": article_id})
-        if p.band_keys is not None and r.published_at >= self.keys_after:
-            b.near_keys.extend(
-                {"key": key, "article_id": article_id, "sort_at": r.published_at}
-                for key in set(_keys(p.band_keys).tolist())
-            )
         if not listed:
             return
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
@@ -1222,6 +1221,9 @@ class _StoreSide:
         if decided is not None:
             with self._writer() as w:
                 self._write(w, decided)
+            if decided.keys_after is not None:
+                with self._writer() as w:
+                    complete_near_keys(w.conn, decided.keys_after)
         if wanted is None:
             return None
         self._upsert_sources(wanted.sources)
@@ -1283,7 +1285,6 @@ class _StoreSide:
         for table, rows in (
             (t.articles, b.articles),
             (t.article_urls, b.urls),
-            (t.near_dup_keys, b.near_keys),
             (t.story_keys, b.story_keys),
             (t.mentions, b.mentions),
             (t.article_tags, b.tags),
@@ -1454,24 +1455,87 @@ def _update_stories(conn: Connection, stories: list[StoryCandidate]) -> None:
     )
 
 
+def complete_near_keys(conn: Connection, after: datetime, chunk: int = 200_000) -> int:
+    """Write the LSH band keys of the articles since ``after`` that have none, derived from
+    their stored fingerprints (as ingest's ``Writer.insert_article`` writes them), in key
+    order; return how many articles got keys.
+
+    An import writes these keys at its end, not batch by batch: a batch's 64 keys an
+    article land at random places in the key index, so every commit rewrote most of the
+    index's pages, and over an archive's last 30 days the keys cost the store more than
+    everything else the batches wrote (bench/scale.py). Derived data, so an import cut
+    short loses nothing: its next run writes what is missing."""
+    a = t.articles.c
+    rows = conn.execute(
+        select(a.id, a.sort_at, a.fingerprint).where(
+            a.listed.in_([True, False]),  # the (listed, sort_at) index, for both
+            a.sort_at >= after,
+            a.fingerprint.is_not(None),
+        )
+    ).all()
+    keys = [np.unique(band_key_array(bytes(r.fingerprint))) for r in rows]
+    # An article's keys are written in one transaction: it has them all if it has its least.
+    have = _keyed(conn, [(int(each[0]), r.id) for each, r in zip(keys, rows, strict=True)])
+    wanted = [i for i, r in enumerate(rows) if r.id not in have]
+    if not wanted:
+        return 0
+    of_row = np.repeat(wanted, [len(keys[i]) for i in wanted])
+    all_keys = np.concatenate([keys[i] for i in wanted])
+    order = np.argsort(all_keys, kind="stable")
+    ids = np.array([r.id for r in rows])
+    times = np.array(_bind(conn, t.near_dup_keys.c.sort_at, [r.sort_at for r in rows]), object)
+    for i in range(0, len(order), chunk):
+        part = order[i : i + chunk]
+        of = of_row[part]
+        columns = {
+            "key": all_keys[part].tolist(),
+            "sort_at": times[of].tolist(),
+            "article_id": ids[of].tolist(),
+        }
+        insert_columns(conn, t.near_dup_keys, columns, bound={"sort_at"})
+    return len(wanted)
+
+
+def _keyed(conn: Connection, pairs: list[tuple[int, int]]) -> set[int]:
+    """The articles of these (key, article id) pairs that have that key stored."""
+    k = t.near_dup_keys.c
+    found: set[int] = set()
+    for part in _slices(pairs, 500):
+        wanted = set(part)
+        rows = conn.execute(select(k.key, k.article_id).where(k.key.in_([p[0] for p in part])))
+        found.update(int(r.article_id) for r in rows if (r.key, r.article_id) in wanted)
+    return found
+
+
 def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """``conn.execute(table.insert(), rows)`` for many rows, at a fraction of its cost: the
-    values bound column by column (each column's bind processor, for the store's UTC times,
-    JSON and booleans, applied once per distinct value where values can be hashed: a time
-    recurs in an article's tags, regions and keys), then the driver's executemany.
-    SQLAlchemy's generic path per row was a third of the writer's time in bench/scale.py."""
-    if not rows:
-        return
-    names = list(rows[0])
+    """``conn.execute(table.insert(), rows)`` for many rows, at a fraction of its cost
+    (``insert_columns``). SQLAlchemy's generic path per row was a third of the writer's
+    time in bench/scale.py."""
+    if rows:
+        insert_columns(conn, table, {n: [row[n] for row in rows] for n in rows[0]})
+
+
+def insert_columns(
+    conn: Connection,
+    table: Table,
+    columns: dict[str, Sequence[Any]],
+    bound: Collection[str] = (),
+) -> None:
+    """Insert the rows whose values ``columns`` gives column by column: each column's bind
+    processor (for the store's UTC times, JSON and booleans) applied once per distinct
+    value where values can be hashed (a time recurs in an article's tags, regions and
+    keys), except to the columns named in ``bound`` (their values are bound already),
+    then the driver's executemany."""
+    names = list(columns)
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=names)
     if compiled.positiontup is not None:  # qmark (SQLite): in the statement's order
         names = list(compiled.positiontup)
-    bound = [_bind(conn, table.c[n], [row[n] for row in rows]) for n in names]
+    values = [columns[n] if n in bound else _bind(conn, table.c[n], columns[n]) for n in names]
     if compiled.positiontup is not None:
-        conn.exec_driver_sql(compiled.string, list(zip(*bound, strict=True)))
+        conn.exec_driver_sql(compiled.string, list(zip(*values, strict=True)))
     else:  # named (psycopg's pyformat)
         conn.exec_driver_sql(
-            compiled.string, [dict(zip(names, v, strict=True)) for v in zip(*bound, strict=True)]
+            compiled.string, [dict(zip(names, v, strict=True)) for v in zip(*values, strict=True)]
         )
 
 

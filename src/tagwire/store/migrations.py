@@ -157,6 +157,29 @@ def _v8_story_counts_index(conn: Connection) -> None:
     index.create(conn)
 
 
+def _v9_search_merges(conn: Connection) -> None:
+    """The full-text index merges wider (search_index.FTS5_MERGE)."""
+    from tagwire.store import search_index
+
+    search_index.merge_wider(conn)
+
+
+def _v10_near_dup_keys_one_tree(conn: Connection) -> None:
+    """The near-duplicate keys in one B-tree by (key, time, article), without the foreign
+    key and the index by article (schema.near_dup_keys says why); the keys are copied."""
+    conn.execute(text("ALTER TABLE near_dup_keys RENAME TO near_dup_keys_old"))
+    for index in ("ix_near_dup_keys_key", "ix_near_dup_keys_article"):
+        conn.execute(text(f"DROP INDEX IF EXISTS {index}"))
+    schema.near_dup_keys.create(conn)
+    columns = "key, sort_at, article_id"
+    copy = f"SELECT {columns} FROM near_dup_keys_old ORDER BY {columns}"  # the tree in order
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(f"INSERT OR IGNORE INTO near_dup_keys ({columns}) {copy}"))
+    else:
+        conn.execute(text(f"INSERT INTO near_dup_keys ({columns}) {copy} ON CONFLICT DO NOTHING"))
+    conn.execute(text("DROP TABLE near_dup_keys_old"))
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
@@ -166,6 +189,8 @@ MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (6, _v6_changes),
     (7, _v7_story_meaning),
     (8, _v8_story_counts_index),
+    (9, _v9_search_merges),
+    (10, _v10_near_dup_keys_one_tree),
 )
 
 

@@ -170,15 +170,18 @@ articles = Table(
     Index("ix_articles_source_title", "source_id", "title_key"),
 )
 
-# LSH band keys of each article's MinHash (neardup.band_keys): candidates by lookup.
+# LSH band keys of each article's MinHash (neardup.band_keys): candidates by lookup. An
+# index, derived from articles.fingerprint (backfill.complete_near_keys writes it again),
+# so one B-tree on SQLite (WITHOUT ROWID) and no foreign key: articles are never deleted,
+# and the check of each key's article, the table's own rows and an index by article had
+# made a key cost six times as much to write (migration 10).
 near_dup_keys = Table(
     "near_dup_keys",
     metadata,
-    Column("key", BigInteger, nullable=False),
-    Column("article_id", Integer, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
-    Column("sort_at", UTCDateTime, nullable=False),
-    Index("ix_near_dup_keys_key", "key", "sort_at"),
-    Index("ix_near_dup_keys_article", "article_id"),
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("sort_at", UTCDateTime, primary_key=True),
+    Column("article_id", Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
 )
 
 article_urls = Table(

@@ -18,6 +18,11 @@ from sqlalchemy import BindParameter, Connection, text
 from tagwire.search import SearchQuery
 
 MAX_TEXT_CHARS = 100_000  # a tsvector holds at most 1 MB; the start of a text is enough
+# FTS5 merges an index's segments sixteen at a time instead of four (its 'automerge'): each
+# posting is then rewritten fewer times as the index grows. Measured on 300,000 articles
+# written 1,000 at a time (bench/scale.py's batches): 105 instead of 148 us of CPU an
+# article, and the same query times (35-95 ms for seven searches, best of five).
+FTS5_MERGE = 16
 
 
 def create(conn: Connection) -> None:
@@ -67,6 +72,15 @@ _PG_DOCUMENT = (
     "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
     "setweight(to_tsvector('english', left(coalesce(text, ''), :n)), 'B')"
 )
+
+
+def merge_wider(conn: Connection) -> None:
+    """Set SQLite's index to merge FTS5_MERGE segments at a time (kept in the index)."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(
+            text("INSERT INTO article_search(article_search, rank) VALUES ('automerge', :n)"),
+            {"n": FTS5_MERGE},
+        )
 
 
 def rebuild(conn: Connection) -> None:
