@@ -29,6 +29,7 @@ from tagwire.backfill import (
     NearDupIndex,
     StoryIndex,
     _collected_by_batch,
+    _StoreSide,
     complete_near_keys,
     most_shared,
     parse_record,
@@ -194,6 +195,21 @@ def test_near_duplicate_keys_are_ingests_written_at_the_end_for_the_window(
     with store.engine.begin() as conn:
         assert complete_near_keys(conn, now - timedelta(days=30)) == 0
     assert outcome(store).near_keys == expected
+
+
+def test_the_imports_writer_checkpoints_sqlites_log_less_often(tmp_path: Path) -> None:
+    """The store process's connection: a large page cache and a WAL checkpoint every 50,000
+    pages, not SQLite's 1,000."""
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+        with _StoreSide(store)._writer() as w:
+            pragma = w.conn.exec_driver_sql
+            assert pragma("PRAGMA wal_autocheckpoint").scalar() == 50_000
+            assert pragma("PRAGMA cache_size").scalar() == -262_144
+    finally:
+        store.close()
 
 
 def test_an_exact_copy_beyond_the_window_folds_a_near_one_does_not(
