@@ -443,6 +443,8 @@ class Outcome:
     stories: set[frozenset[str]]  # the listed articles' URLs per story
     tags: dict[str, int]  # slug -> listed articles
     near_keys: set[tuple[str, int]]  # (article URL, LSH band key)
+    # The listed articles' URLs of each story -> its title, article and publisher counts
+    story_rows: dict[frozenset[str], tuple[str, int, int]]
 
 
 def outcome(store: Store) -> Outcome:
@@ -451,6 +453,8 @@ def outcome(store: Store) -> Outcome:
         rows = conn.execute(select(a.id, a.url, a.duplicate_of, a.story_id, a.listed)).all()
         tags = dict(conn.execute(select(e.slug, e.article_count).where(e.article_count > 0)).all())
         keys = conn.execute(select(k.article_id, k.key)).all()
+        s = t.stories.c
+        story_rows = conn.execute(select(s.id, s.title, s.article_count, s.publishers)).all()
     url = {r.id: r.url for r in rows}
     groups: dict[int, set[str]] = defaultdict(set)
     for r in rows:
@@ -462,6 +466,11 @@ def outcome(store: Store) -> Outcome:
         stories={frozenset(g) for g in groups.values()},
         tags=tags,
         near_keys={(url[article_id], key) for article_id, key in keys},
+        story_rows={
+            frozenset(groups[r.id]): (r.title, r.article_count, r.publishers)
+            for r in story_rows
+            if r.id in groups
+        },
     )
 
 
@@ -511,6 +520,7 @@ def test_an_exported_ingest_imported_again_folds_and_groups_the_same(
     assert after.stories == before.stories
     assert after.tags == before.tags
     assert after.near_keys == before.near_keys  # written at the import's end
+    assert after.story_rows == before.story_rows
     assert before.folded and any(len(s) > 2 for s in before.stories)  # the test has teeth
     assert before.near_keys
 

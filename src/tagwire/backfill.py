@@ -1286,7 +1286,7 @@ class _StoreSide:
     def _write(w: Writer, decided: _Decided) -> None:
         conn, b = w.conn, decided.batch
         if decided.new_stories:
-            conn.execute(t.stories.insert(), [_story_row(s) for s in decided.new_stories])
+            insert_many(conn, t.stories, [_story_row(s) for s in decided.new_stories])
         for table, rows in (
             (t.articles, b.articles),
             (t.article_urls, b.urls),
@@ -1305,7 +1305,7 @@ class _StoreSide:
                 .where(t.stories.c.id == merge.gone)
                 .values(merged_into=merge.keep, merge_similarity=merge.similarity, article_count=0)
             )
-        _update_stories(conn, decided.live_stories)
+        _update_stories(conn, decided.live_stories, {s.id for s in decided.new_stories})
         if b.tag_counts:
             e = t.entities.c
             conn.execute(
@@ -1424,33 +1424,36 @@ def _story_row(s: StoryCandidate) -> dict[str, Any]:
     }
 
 
-def _update_stories(conn: Connection, stories: list[StoryCandidate]) -> None:
-    """Each touched story's state, and its counts from its listed articles."""
+def _update_stories(conn: Connection, stories: list[StoryCandidate], inserted: set[int]) -> None:
+    """Each touched story's state (but those just ``inserted`` as they are now), and its
+    counts from its listed articles."""
     if not stories:
         return
     s = t.stories.c
-    conn.execute(
-        update(t.stories)
-        .where(s.id == bindparam("sid"))
-        .values(
-            first_seen=bindparam("first"),
-            last_seen=bindparam("last"),
-            terms=bindparam("terms"),
-            entity_ids=bindparam("entities"),
-            meaning=bindparam("blob"),
-        ),
-        [
-            {
-                "sid": st.id,
-                "first": st.first_seen,
-                "last": st.last_seen,
-                "terms": st.terms,
-                "entities": sorted(st.entity_ids),
-                "blob": None if st.meaning is None else to_blob(st.meaning),
-            }
-            for st in stories
-        ],
-    )
+    changed = [st for st in stories if st.id not in inserted]
+    if changed:
+        conn.execute(
+            update(t.stories)
+            .where(s.id == bindparam("sid"))
+            .values(
+                first_seen=bindparam("first"),
+                last_seen=bindparam("last"),
+                terms=bindparam("terms"),
+                entity_ids=bindparam("entities"),
+                meaning=bindparam("blob"),
+            ),
+            [
+                {
+                    "sid": st.id,
+                    "first": st.first_seen,
+                    "last": st.last_seen,
+                    "terms": st.terms,
+                    "entities": sorted(st.entity_ids),
+                    "blob": None if st.meaning is None else to_blob(st.meaning),
+                }
+                for st in changed
+            ],
+        )
     counts = story_counts(conn, [st.id for st in stories])
     conn.execute(
         update(t.stories)
