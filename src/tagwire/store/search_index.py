@@ -21,7 +21,7 @@ MAX_TEXT_CHARS = 100_000  # a tsvector holds at most 1 MB; the start of a text i
 # FTS5 merges an index's segments sixteen at a time instead of four (its 'automerge'): each
 # posting is then rewritten fewer times as the index grows. Measured on 300,000 articles
 # written 1,000 at a time (bench/scale.py's batches): 105 instead of 148 us of CPU an
-# article, and the same query times (35-95 ms for seven searches, best of five).
+# article, and the same query times (0 to 96 ms for seven searches, best of five).
 FTS5_MERGE = 16
 
 
