@@ -11,6 +11,7 @@
      │    ├── RobotsDisallowed              the site's robots.txt says no (or is unreachable)
      │    └── HTTPStatusError               the server answered 4xx/5xx (with Retry-After)
      ├── FeedError (ValueError)             with the feed url: not a feed we can read
+     ├── ItemError (ValueError)             one feed item cannot be read (its feed can)
      ├── ExtractError (ValueError)          with the page url: no text found
      ├── ModelError (RuntimeError)          the NER model is missing
      ├── StoreError (RuntimeError)          the database refused
@@ -40,6 +41,15 @@ class Reason(StrEnum):
     PROTOCOL = "protocol"
     NOT_A_FEED = "not_a_feed"
     ROBOTS = "robots"
+
+
+class ItemReason(StrEnum):
+    """Why one feed item was not stored; its feed's other items are."""
+
+    BAD_LINK = "bad_link"  # no link, or one that is not a URL (``http://[::1/a``)
+    NOT_HTTP = "not_http"  # javascript:, data:, file: links are never stored
+    BAD_FIELD = "bad_field"  # a field of the wrong type (JSON Feed ``"authors": 5``)
+    INTERNAL = "internal"  # a bug met while processing the item (may pass on a retry)
 
 
 class Outcome(StrEnum):
@@ -117,6 +127,15 @@ class FeedError(TagwireError, ValueError):
     def __init__(self, url: str, message: str) -> None:
         super().__init__(f"{message} ({url})")
         self.url = url
+        self.message = message
+
+
+class ItemError(TagwireError, ValueError):
+    """One item of a feed cannot be read; the feed's other items are."""
+
+    def __init__(self, reason: ItemReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
         self.message = message
 
 

@@ -179,13 +179,10 @@ def _page_metadata(tree: lxml.html.HtmlElement, url: str) -> dict[str, Any]:
     meta["author"] = props.get("author") or props.get("article:author")
     if meta["author"] and meta["author"].startswith(("http://", "https://")):
         meta["author"] = None
-    meta["published"] = parse_datetime(
-        props.get("article:published_time")
-        or props.get("datepublished")
-        or props.get("pubdate")
-        or props.get("publishdate")
-        or props.get("date")
-    )
+    # The first plausible date of those the page gives: parse_datetime takes 0001-01-01
+    # (a placeholder of some site software) for no date, and the next one is tried.
+    keys = ("article:published_time", "datepublished", "pubdate", "publishdate", "date")
+    meta["published"] = next(filter(None, (parse_datetime(props.get(k)) for k in keys)), None)
     sections = [props[k] for k in ("article:section", "section") if k in props]
     for data in _json_ld(tree):
         meta["published"] = meta["published"] or parse_datetime(data.get("datePublished"))

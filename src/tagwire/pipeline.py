@@ -38,7 +38,14 @@ from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
 from tagwire.categories import categorise
 from tagwire.config import Config
 from tagwire.entities.ner import salience
-from tagwire.errors import FeedError, FetchError, HTTPStatusError, ModelError, Outcome
+from tagwire.errors import (
+    FeedError,
+    FetchError,
+    HTTPStatusError,
+    ItemReason,
+    ModelError,
+    Outcome,
+)
 from tagwire.fetch import Fetcher, Validators
 from tagwire.neardup import MIN_WORDS, Fingerprint, band_keys, best_match
 from tagwire.robots import RobotsCache
@@ -53,13 +60,23 @@ from tagwire.stories import (
     index_keys,
     terms,
 )
-from tagwire.types import Article, FeedItem, PassReport, StoryCandidate, now_utc
+from tagwire.types import (
+    Article,
+    FeedItem,
+    ItemFailure,
+    ParsedFeed,
+    PassReport,
+    StoryCandidate,
+    now_utc,
+)
 
 log = logging.getLogger("tagwire.pipeline")
 UNCHANGED_BATCH = 100  # 304 answers stored per transaction
 # Same publisher, same title, and one text too short to fingerprint: the same article, if
 # within this time (a recurring title such as "Morning briefing" a day later is not).
 TITLE_WINDOW = timedelta(hours=12)
+FAILURES_NAMED = 3  # item failures named in a feed's message; the rest are counted
+ItemResult = Outcome | ItemFailure  # what became of an item, or why it was not stored
 
 
 @dataclass
@@ -193,32 +210,43 @@ class Pipeline:
             return self._failed(feed, tally, exc.message, reason, wait)
         known = self.store.known_urls([dedup.canonical_url(item.url) for item in parsed.items])
         results = await self._items(fetcher, feed, parsed.items, known)
-        for outcome in results:
+        outcomes = [r if isinstance(r, Outcome) else Outcome.FAILED for r in results]
+        for outcome in outcomes:
             tally.count(outcome)
+        failures = [*parsed.failures, *(r for r in results if isinstance(r, ItemFailure))]
+        for _ in parsed.failures:
+            tally.count(Outcome.FAILED)
         tally.feeds_ok += 1
-        new = sum(1 for o in results if o in {Outcome.NEW, Outcome.QUEUED})
+        new = sum(1 for o in outcomes if o in {Outcome.NEW, Outcome.QUEUED})
         gap = schedule.publishing_gap([item.published_at for item in parsed.items])
         interval = schedule.next_interval(feed.interval_seconds, gap, new > 0, self.poll_interval)
+        message = _feed_message(parsed, failures, outcomes.count(Outcome.FAILED))
+        if message and failures:
+            tally.errors.append((feed.source_name, f"{feed.url}: {message}"))
+        # An item that met a bug may pass on a retry: without the validators, the next check
+        # reads the feed again and retries it (its stored siblings are known, so cheap). A
+        # bad link or field is in the document itself, and a 304 for it loses nothing.
+        retry = any(f.reason == ItemReason.INTERNAL for f in failures)
         self.store.record_feed(
             feed,
             outcome="ok",
-            etag=page.etag,
-            last_modified=page.last_modified,
+            etag=None if retry else page.etag,
+            last_modified=None if retry else page.last_modified,
             title=parsed.title,
             fmt=parsed.format,
-            items=len(parsed.items),
+            items=len(parsed.items) + len(parsed.failures),
             new_articles=new,
             next_check=_after(interval),
             interval=interval,
             publish_gap=gap,
-            message=parsed.problem,
-            reason="malformed" if parsed.problem else None,
+            message=message,
+            reason="malformed" if parsed.problem else ("items_failed" if message else None),
         )
         return "ok"
 
     async def _items(
         self, fetcher: Fetcher, feed: FeedRecord, items: Sequence[FeedItem], known: set[str]
-    ) -> list[Outcome]:
+    ) -> Sequence[ItemResult]:
         """What becomes of a feed's items: analysed and stored here, at once; a worker's
         pipeline (tagwire.workers.tasks) queues them as tasks instead."""
         return list(
@@ -285,11 +313,24 @@ class Pipeline:
 
     async def _item(
         self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem, known: set[str]
-    ) -> Outcome:
+    ) -> ItemResult:
+        """One item's outcome, or its failure: whatever goes wrong with one item (a bug in
+        a library, a value the database refuses) is that item's, never its feed's."""
+        try:
+            return await self._one_item(fetcher, feed, item, known)
+        except ModelError:
+            raise  # no model is a broken installation, not a bad item: stop and say so
+        except Exception as exc:
+            log.exception("item failed source=%r url=%.200s", feed.source_name, item.url)
+            return ItemFailure(item.url, ItemReason.INTERNAL.value, f"internal error: {exc!r}")
+
+    async def _one_item(
+        self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem, known: set[str]
+    ) -> ItemResult:
         if urlsplit(item.url).scheme.lower() not in {"http", "https"}:
             # javascript:, data:, file: links would become links on our pages: never stored.
             log.warning("item skipped url=%.80s: not an http(s) link", item.url)
-            return Outcome.FAILED
+            return ItemFailure(item.url, ItemReason.NOT_HTTP.value, "its link is not http(s)")
         item_url = dedup.canonical_url(item.url)
         if item_url in known:
             return Outcome.KNOWN
@@ -331,14 +372,19 @@ class Pipeline:
         extracted = analysis.extracted
         url = dedup.choose_url(item.url, extracted.canonical_url if extracted else None)
         categories = item.categories + (extracted.categories if extracted else ())
+        author = item.author or (extracted.author if extracted else None)
+        image = item.image or (extracted.image if extracted else None)
+        # What a page's metadata (JSON-LD is JSON: "\u0000", "\ud800") or a queued item
+        # brings is made safe here too: every stored text must be writable as XML.
         article = Article(
-            url=url,
-            title=analysis.title,
-            text=analysis.text,
-            summary=analysis.summary,
-            published_at=item.published_at or (extracted.published_at if extracted else None),
-            author=item.author or (extracted.author if extracted else None),
-            image=item.image or (extracted.image if extracted else None),
+            url=feeds.safe_text(url),
+            title=feeds.safe_text(analysis.title),
+            text=feeds.safe_text(analysis.text),
+            summary=feeds.safe_text(analysis.summary),
+            published_at=feeds.plausible(item.published_at)
+            or feeds.plausible(extracted.published_at if extracted else None),
+            author=feeds.safe_text(author) if author else None,
+            image=feeds.safe_text(image) if image else None,
             category=categorise(
                 categories, feed.source_category, analysis.title, analysis.text, analysis.language
             ),
@@ -412,6 +458,22 @@ class Pipeline:
             merge = choose_merge(w.story(story_id), candidates, self.rules)
             if merge is not None:
                 w.merge_stories(merge)
+
+
+def _feed_message(parsed: ParsedFeed, failures: Sequence[ItemFailure], failed: int) -> str | None:
+    """What a source shows for a feed read with losses, in words: "3 of 40 items failed:
+    <link>: its link is not a URL; ..." (the first few named), after what was wrong with
+    the document itself. None when nothing was lost."""
+    count = failed + len(parsed.failures)
+    parts = [parsed.problem] if parsed.problem else []
+    if count:
+        total = len(parsed.items) + len(parsed.failures)
+        named = "; ".join(f"{f.url[:200]}: {f.message[:200]}" for f in failures[:FAILURES_NAMED])
+        more = count - min(len(failures), FAILURES_NAMED)
+        rest = f"; and {more} more" if more > 0 else ""
+        noun = "item" if total == 1 else "items"
+        parts.append(f"{count} of {total} {noun} failed" + (f": {named}" if named else "") + rest)
+    return ". ".join(parts) or None
 
 
 async def fetch_page(fetcher: Fetcher, item: FeedItem) -> tuple[PageBody | None, str | None]:

@@ -112,12 +112,22 @@ class FeedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemFailure:
+    """One feed item that was not stored, and why; its feed's other items are."""
+
+    url: str  # the item's link as the feed gives it, or its place ("item 3") if it has none
+    reason: str  # a tagwire.errors.ItemReason value
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     title: str | None
     site_url: str | None
     items: tuple[FeedItem, ...]
     format: str
     problem: str | None = None  # read in part: what was wrong (e.g. the XML ends early)
+    failures: tuple[ItemFailure, ...] = ()  # items that could not be read at all
 
 
 @dataclass(frozen=True, slots=True)
