@@ -2,6 +2,12 @@
 ``playwright install`` is never run). Home -> a tag -> "older articles" -> a live article
 arriving without a reload -> search; phone and desktop screenshots of the home, tag and
 story pages (into ``TAGWIRE_SCREENSHOTS`` when set, e.g. docs/img by ``make screenshots``).
+
+Every page a test opens is watched for Content-Security-Policy violations (the
+``securitypolicyviolation`` events and chromium's console reports): one fails the test.
+axe-core (shipped by axe-playwright-python) checks the home, tag, article, story, search,
+sources, edition and error pages in the light and dark schemes: no serious or critical
+violation. /docs renders Swagger UI with requests to tagwire only.
 """
 
 from __future__ import annotations
@@ -9,16 +15,20 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from conftest import running, until
 from tagwire.store import Store
-from tagwire.types import Source
+from tagwire.stories import Decision
+from tagwire.types import Article, EntityKind, Mention, Source
 from tagwire.web.app import create_app
 from tagwire.web.live import Broadcaster, article_publisher
-from test_search import _add
+from test_search import T0, _add
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
@@ -30,6 +40,38 @@ if not os.path.exists(CHROMIUM):
         allow_module_level=True,
     )
 expect = playwright_api.expect
+axe_playwright = pytest.importorskip(
+    "axe_playwright_python.sync_playwright", reason="axe-playwright-python is not installed"
+)
+# Noted by the page itself (before any of its scripts run), and read back after each step.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = `${e.sourceFile}:${e.lineNumber}`;
+  window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${where}`);
+});
+"""
+
+
+class Watched:
+    """A page whose CSP violations (events and console reports) are collected."""
+
+    def __init__(self, browser: object, **options: object) -> None:
+        self.page: Any = browser.new_page(**options)  # type: ignore[attr-defined]
+        self.console: list[str] = []
+        self.page.add_init_script(WATCH_CSP)
+        self.page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.console.append(message.text)
+
+    def violations(self) -> list[str]:
+        reported: list[str] = self.page.evaluate("window.__csp || []")
+        return reported + self.console
+
+    def assert_clean(self, where: str) -> None:
+        assert self.violations() == [], (where, self.violations())
 
 
 @pytest.fixture
@@ -65,6 +107,54 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Store, Broadcaster, int]]:
     store.close()
 
 
+def _cover_and_copy(store: Store) -> None:
+    """The newest Oslo article's story told by the other publisher too, and a copy of it folded
+    away: its card shows "Also covered by ... · Full coverage" and "Also at 1"."""
+    newest = next(c for c in store.list_cards(limit=10).items if c.title.startswith("Oslo"))
+    other = next(s.id for s in store.sources() if s.name != newest.source_name)
+    _join(store, 200, "Oslo harbour figures, the other view", other, newest.story_id)
+    _add(
+        store,
+        201,
+        "Oslo harbour report number 0 (copy)",
+        "Report 0: ships, cranes and the harbour master's figures for week 0, again.",
+        source=other,
+        places=("Oslo",),
+        duplicate_of=newest.id,
+    )
+
+
+def _join(store: Store, n: int, title: str, source: int, story_id: int) -> int:
+    """An article about Oslo that joins an existing story."""
+    oslo = Mention("Oslo", "Oslo", EntityKind.PLACE, 0, 4, True)
+    article = Article(
+        url=f"https://a.example/{n}",
+        title=title,
+        text=f"Oslo. {title}.",
+        summary=title,
+        published_at=T0 - timedelta(minutes=30),
+        author=None,
+        image=None,
+        category="Business & Economy",
+        language="en",
+        content_hash=f"h{n}",
+        mentions=(oslo,),
+    )
+    with store.writer() as w:
+        ids = w.entity_ids([("place", "Oslo")])
+        return w.insert_article(
+            article,
+            source_id=source,
+            feed_id=None,
+            seen_at=T0,
+            duplicate_of=None,
+            entity_scores={ids[("place", "Oslo")]: 3.0},
+            mention_entities=[ids[("place", "Oslo")]],
+            terms={"t": 1.0},
+            decision=Decision(story_id, 0.9, 0.9, ()),
+        )
+
+
 @pytest.fixture
 def browser() -> Iterator[object]:
     with playwright_api.sync_playwright() as p:
@@ -77,7 +167,8 @@ def test_home_tag_more_live_and_search(
     site: tuple[str, Store, Broadcaster, int], browser: object
 ) -> None:
     base, store, live, herald = site
-    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    watched = Watched(browser, viewport={"width": 1280, "height": 900})
+    page = watched.page
     page.goto(base + "/")
     expect(page.get_by_role("main")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Latest news")
@@ -104,13 +195,15 @@ def test_home_tag_more_live_and_search(
     expect(page.locator("article.card")).to_have_count(21)  # added, not reloaded
     expect(page.locator("#live-status")).to_contain_text("Breaking: Oslo harbour reopens")
 
-    page.get_by_label("Search").fill('"harbour master" -Bergen')
+    watched.assert_clean("home, tag, older articles, a live article")
+    page.get_by_label("Search", exact=True).fill('"harbour master" -Bergen')
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Search")
     expect(page.locator("article.card")).to_have_count(20)
     expect(page.get_by_role("link", name="More results")).to_be_visible()
     page.goto(base + "/search?q=%28%28%22")
     expect(page.get_by_role("alert")).to_contain_text("no word to look for")
+    watched.assert_clean("search")
 
 
 def test_pages_at_phone_and_desktop_widths(
@@ -138,7 +231,8 @@ def test_keyboard_landmarks_and_dark_mode(
     site: tuple[str, Store, Broadcaster, int], browser: object
 ) -> None:
     base, _, _, _ = site
-    page = browser.new_page(color_scheme="dark")  # type: ignore[attr-defined]
+    watched = Watched(browser, color_scheme="dark")
+    page = watched.page
     page.goto(base + "/tags/Oslo")
     for role in ("banner", "main", "contentinfo", "search"):
         expect(page.get_by_role(role).first).to_be_attached()
@@ -155,6 +249,67 @@ def test_keyboard_landmarks_and_dark_mode(
     images = page.locator("img")
     for n in range(images.count()):
         assert images.nth(n).get_attribute("alt") is not None
+    # The timeline's bars are drawn (SVG attributes: no inline style for the CSP to block).
+    bars = page.locator(".timeline rect.bar")
+    assert bars.count() >= 1
+    assert bars.first.bounding_box()["height"] > 0
+    watched.assert_clean("tag page, dark")
     light = browser.new_page(color_scheme="light")  # type: ignore[attr-defined]
     light.goto(base + "/tags/Oslo")
     assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(250, 251, 252)"
+
+
+SERIOUS = ("serious", "critical")
+
+
+def test_pages_by_axe_core_light_and_dark_without_csp_violations(
+    site: tuple[str, Store, Broadcaster, int], browser: object
+) -> None:
+    base, store, _, _ = site
+    _cover_and_copy(store)
+    newest = store.list_cards(limit=1).items[0]
+    pages = {
+        "home": "/",
+        "tag": "/tags/Oslo",
+        "article": f"/articles/{newest.id}",
+        "story": f"/stories/{newest.story_id}",
+        "search": "/search?q=harbour",
+        "sources": "/sources",
+        "edition": "/editions/europe",
+        "error": "/tags/Atlantis",
+    }
+    axe = axe_playwright.Axe()
+    found: dict[str, list[str]] = {}
+    for scheme in ("light", "dark"):
+        watched = Watched(browser, color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        for name, path in pages.items():
+            answer = watched.page.goto(base + path)
+            assert answer is not None and answer.status == (404 if name == "error" else 200)
+            if name in ("home", "tag", "edition"):  # the cases that failed: really there
+                expect(watched.page.locator(".also").first).to_contain_text("Full coverage")
+                expect(watched.page.locator(".dups").first).to_contain_text("Also at")
+            results = axe.run(watched.page)
+            for violation in results.response["violations"]:
+                if violation["impact"] in SERIOUS:
+                    targets = [node["target"] for node in violation["nodes"]][:3]
+                    found.setdefault(f"{name} ({scheme})", []).append(
+                        f"{violation['id']} ({violation['impact']}): {targets}"
+                    )
+            watched.assert_clean(f"{name} ({scheme})")
+        watched.page.close()
+    assert found == {}
+
+
+def test_api_docs_render_from_tagwire_alone(
+    site: tuple[str, Store, Broadcaster, int], browser: object
+) -> None:
+    """Swagger UI at /docs, offline: every request goes to tagwire, none is blocked."""
+    base, _, _, _ = site
+    watched = Watched(browser)
+    hosts: list[str] = []
+    watched.page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    watched.page.goto(base + "/docs")
+    expect(watched.page.locator(".swagger-ui .info .title")).to_contain_text("tagwire")
+    expect(watched.page.locator(".opblock").first).to_be_visible()
+    assert set(hosts) == {urlsplit(base).netloc}
+    watched.assert_clean("/docs")

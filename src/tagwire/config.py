@@ -156,6 +156,14 @@ SETTINGS: tuple[Setting, ...] = (
         "once); 0 turns the response cache off.",
         float,
     ),
+    Setting(
+        "TAGWIRE_MAX_IN_FLIGHT",
+        8,
+        "Requests a web process computes at once (answers from the response cache, /healthz "
+        "and /metrics aside); past it a request is answered 503 with Retry-After at once "
+        "rather than queued. 0: no limit.",
+        int,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

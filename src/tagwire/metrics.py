@@ -59,3 +59,8 @@ CACHE_LOOKUPS = Counter(
     ["result"],
     registry=REGISTRY,
 )
+REQUESTS_SHED = Counter(
+    "tagwire_http_requests_shed_total",
+    "Requests answered 503 at once because the process had TAGWIRE_MAX_IN_FLIGHT in flight.",
+    registry=REGISTRY,
+)

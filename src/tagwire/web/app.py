@@ -67,6 +67,8 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         description="Latest news by hashtag: people, organisations and places.",
+        docs_url=None,  # pages.api_docs: Swagger UI from its package, not from a CDN
+        redoc_url=None,
     )
     app.state.store = store
     # Defaults, not the environment, unless the caller passes settings (serve does).
@@ -76,6 +78,7 @@ def create_app(
 
     install_middlewares(app, store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    pages.install_docs(app)
     app.include_router(api.router)
     app.include_router(pages.router)
 
@@ -98,13 +101,16 @@ def create_app(
 
 
 def install_middlewares(app: FastAPI, store: Store) -> None:
-    """Outermost first: CORS (per request, so also on cached answers), request metrics, the
-    response cache, validators, the reader's locale. Plain ASGI middlewares: Starlette's
-    ``BaseHTTPMiddleware`` costs a task group and memory streams per request and layer."""
+    """Outermost first: security headers, CORS (per request, so also on cached answers),
+    request metrics, the response cache, load shedding (inside the cache: its hits are
+    answered whatever the load), validators, the reader's locale. Plain ASGI middlewares:
+    Starlette's ``BaseHTTPMiddleware`` costs a task group and memory streams per request
+    and layer."""
     settings = app.state.settings
     locale = str(settings["TAGWIRE_LOCALE"])
     app.add_middleware(ReaderLocale, default=locale)
     app.add_middleware(http.Validators)
+    app.add_middleware(http.LoadShedding, limit=int(settings["TAGWIRE_MAX_IN_FLIGHT"]))
     seconds = float(settings["TAGWIRE_CACHE_SECONDS"])
     if seconds > 0:
         app.state.cache = ResponseCache(store, seconds)
@@ -119,6 +125,7 @@ def install_middlewares(app: FastAPI, store: Store) -> None:
             expose_headers=["ETag"],
             max_age=600,
         )
+    app.add_middleware(http.SecurityHeaders)
 
 
 class ReaderLocale:

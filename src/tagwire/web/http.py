@@ -1,5 +1,6 @@
 """HTTP behaviour shared by the API, pages and feeds: validators and caching, CORS,
-request metrics. Middlewares in one place so that every route gets them."""
+request metrics, security headers, load shedding. Middlewares in one place so that every
+route gets them."""
 
 from __future__ import annotations
 
@@ -9,9 +10,26 @@ import time
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tagwire.metrics import REQUEST_SECONDS
+from tagwire.metrics import REQUEST_SECONDS, REQUESTS_SHED
 
 CACHE_SECONDS = 15  # lists change as articles arrive: a short freshness, then revalidate
+
+# Scripts, styles, images and fetches from tagwire itself only (card images come through
+# /img/{id}); no inline script, style or handler; no plugins; forms post to tagwire; no
+# framing (clickjacking). A response that sets its own policy (/docs: the hash of its one
+# inline script) keeps it.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+# Links to publishers leave with no Referer: what a reader reads on a self-hosted tagwire
+# (and its address) is theirs. Same for card images, which go through tagwire anyway.
+REFERRER_POLICY = "no-referrer"
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", REFERRER_POLICY.encode()),
+)
 
 
 class Validators:
@@ -111,3 +129,117 @@ def _route(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return str(path) if path else "unmatched"
+
+
+class SecurityHeaders:
+    """Content-Security-Policy, X-Content-Type-Options and Referrer-Policy on every answer
+    (pages, API, feeds, static files, errors, cache hits and 304s)."""
+
+    def __init__(self, app: ASGIApp, policy: str = CONTENT_SECURITY_POLICY) -> None:
+        self.app = app
+        self.policy = (b"content-security-policy", policy.encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def add(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if not any(k.lower() == b"content-security-policy" for k, _ in headers):
+                    headers.append(self.policy)
+                headers += SECURITY_HEADERS
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, add)
+
+
+RETRY_AFTER_SECONDS = 1
+_SHED_EXEMPT = ("/healthz", "/metrics")
+_SHED_MESSAGE = "the server is at capacity; retry in a second"
+_SHED_JSON = (
+    b'{"error":{"status":503,"code":"service_unavailable","message":"'
+    + _SHED_MESSAGE.encode()
+    + b'"}}'
+)
+_SHED_HTML = (
+    '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>503 — tagwire</title>"
+    '<link rel="stylesheet" href="/static/tagwire.css"></head><body>'
+    '<main id="content"><h1>503</h1><p>tagwire is busy: '
+    + _SHED_MESSAGE
+    + ".</p></main></body></html>\n"
+).encode()
+
+
+class LoadShedding:
+    """At most ``limit`` requests computed at once in this process; past that, 503 with
+    Retry-After at once instead of a queue without end (the JSON error shape under /api/ and
+    for clients that do not ask for HTML, a short page for browsers). Card images (/img/,
+    which mostly wait on the publisher's server) have their own bound, ``image_limit``
+    (default 4 x ``limit``), so that one page's images do not shed its reader's next page.
+    Not counted: /healthz and /metrics (a monitor must see an overloaded server), and event
+    streams (long-lived, bounded by their own broadcaster). Installed inside the response
+    cache, so its hits (cheap, computed once) are answered whatever the load. ``limit`` 0:
+    no limit."""
+
+    def __init__(self, app: ASGIApp, limit: int, image_limit: int | None = None) -> None:
+        self.app = app
+        self.limit = limit
+        self.image_limit = 4 * limit if image_limit is None else image_limit
+        self.in_flight = 0
+        self.images_in_flight = 0
+        self.shed = 0  # requests answered 503 since start
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0 or _unshed(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith("/img/"):
+            await self._images(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            self.shed += 1
+            REQUESTS_SHED.inc()
+            await _shed(scope, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _images(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.images_in_flight >= self.image_limit:
+            self.shed += 1
+            REQUESTS_SHED.inc()
+            await _shed(scope, send)
+            return
+        self.images_in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.images_in_flight -= 1
+
+
+def _unshed(path: str) -> bool:
+    return path.startswith(_SHED_EXEMPT) or path.endswith("/live")
+
+
+async def _shed(scope: Scope, send: Send) -> None:
+    path: str = scope["path"]
+    accept = Headers(scope=scope).get("accept", "")
+    html = not path.startswith("/api/") and "text/html" in accept
+    body = _SHED_HTML if html else _SHED_JSON
+    kind = b"text/html; charset=utf-8" if html else b"application/json"
+    headers = [
+        (b"content-type", kind),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body if scope["method"] != "HEAD" else b""})

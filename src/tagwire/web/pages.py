@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,9 +14,12 @@ from typing import Any
 
 from babel import Locale, localedata
 from babel.dates import format_datetime, format_timedelta
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from swagger_ui_bundle import swagger_ui_path
 
 from tagwire import service
 from tagwire.categories import LABELS
@@ -23,6 +29,7 @@ from tagwire.store import Store
 from tagwire.store.records import CardRecord
 from tagwire.types import now_utc
 from tagwire.web.atom import atom_feed
+from tagwire.web.http import CONTENT_SECURITY_POLICY
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -323,3 +330,44 @@ def sources_page(request: Request) -> Response:
     return templates.TemplateResponse(
         request, "sources.html", {"sources": _store(request).sources()}
     )
+
+
+# -- the API's documentation: Swagger UI from its PyPI package, never from a CDN ----------
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI's files (swagger-ui-bundle-v2, Apache-2.0) under /docs/assets; the app is
+    made with ``docs_url=None`` and ``redoc_url=None`` (FastAPI's own pages load from a CDN)."""
+    assets = StaticFiles(directory=str(swagger_ui_path))
+    app.mount(DOCS_ASSETS, assets, name="docs-assets")
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> Response:
+    """The OpenAPI description in Swagger UI, every file from tagwire itself."""
+    body, policy = _docs_page(request.app.openapi_url or "/openapi.json", request.app.title)
+    return HTMLResponse(body, headers={"Content-Security-Policy": policy})
+
+
+@lru_cache(maxsize=4)
+def _docs_page(openapi_url: str, title: str) -> tuple[bytes, str]:
+    """The page and its policy: the site's own, plus the hash of the page's one inline
+    script (Swagger UI's set-up, written by FastAPI) and the data: images of its CSS."""
+    page = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{title} — API",
+        swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
+    )
+    body = bytes(page.body)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in re.findall(rb"<script>(.*?)</script>", body, flags=re.S)
+    )
+    policy = CONTENT_SECURITY_POLICY.replace("script-src 'self'", f"script-src 'self' {hashes}")
+    policy = policy.replace("img-src 'self'", "img-src 'self' data:")
+    return body, policy
