@@ -64,7 +64,7 @@ def test_a_bad_sources_file_is_an_error_message_not_a_traceback(
 ) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[[sources]]\nfeeds = ['ftp://x.example/f']\n")
-    assert cli.main(["ingest", "--sources", str(bad), "--db", f"sqlite:///{tmp_path}/t.db"]) == 2
+    assert cli.main(["ingest", "--sources", str(bad), "--db", f"sqlite:///{tmp_path}/t.db"]) == 1
     assert "not an http(s) URL" in capsys.readouterr().err
 
 

@@ -66,7 +66,7 @@ def test_copy_sqlite_to_postgresql(
     finally:
         before.close()
         after.close()
-    assert cli.main(["db", "copy", "--from", source, "--to", postgres_url]) == 2
+    assert cli.main(["db", "copy", "--from", source, "--to", postgres_url]) == 1
     assert "already holds articles" in capsys.readouterr().err
 
 

@@ -130,9 +130,9 @@ def test_cli_adds_lists_pauses_resumes_exports_and_removes(
     assert (back.name, back.region, back.language) == ("Harbour Times", "oceania", "en")
     assert back.feeds == (http_server.url("/feed.xml"),)
     assert cli.main(["sources", "remove", "1", *db]) == 0
-    assert cli.main(["sources", "pause", "1", *db]) == 2  # gone: a clear error, exit 2
+    assert cli.main(["sources", "pause", "1", *db]) == 1  # gone: a clear error, exit 1
     assert "no source 1" in capsys.readouterr().err
-    assert cli.main(["sources", "add", "ftp://example.org/", *db]) == 2
+    assert cli.main(["sources", "add", "ftp://example.org/", *db]) == 1
     assert "not an http(s) URL" in capsys.readouterr().err
 
 

@@ -4,18 +4,48 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
+import socket
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
 
 from tagwire import __version__, config, service, sources
-from tagwire.errors import TagwireError
+from tagwire.errors import StoreError, TagwireError
 from tagwire.store import FeedRecord, Store
 from tagwire.types import PassReport
 
+# Exit codes: 0 done; 1 a runtime error (a database that cannot be opened, a port that
+# cannot be bound, a bad file, standard output closed early); 2 a usage error (argparse:
+# an unknown option, a number out of range); 130 interrupted.
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            code = _main(argv)
+        except SystemExit:  # --help, --version, usage errors: their output is flushed too
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
+        return code
+    except BrokenPipeError:
+        # standard output was closed early (`tagwire sources | head`): end quietly, as the
+        # Python docs advise (signal module, "Note on SIGPIPE"): what is still buffered
+        # goes to devnull, not to a second BrokenPipeError when Python flushes at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -28,15 +58,145 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = settings.replace(database_url=args.db)
         result: int = args.handler(args, settings)
         return result
-    except TagwireError as exc:
-        print(f"tagwire: {exc}", file=sys.stderr)
-        return 2
+    except TagwireError as error:
+        _fail(str(error))
+    except sa_exc.SQLAlchemyError as error:  # a database failing after it was opened
+        _fail(f"database error: {_db_reason(error)}")
+    except BrokenPipeError:
+        raise
+    except OSError as error:  # a file that cannot be read or written
+        what = error.strerror or str(error)
+        _fail(f"{error.filename}: {what}" if error.filename else what)
     except KeyboardInterrupt:
         return 130
+    return EXIT_ERROR
+
+
+def _fail(message: str) -> None:
+    """Print a runtime error on one line of standard error."""
+    print(f"tagwire: {_one_line(message)}", file=sys.stderr, flush=True)
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a usage error on one line (the message and where help is), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of 1 or more (a limit, an id)."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _not_negative(text: str) -> int:
+    """An argparse type: 0 or more (a count where 0 means "the default" or "none")."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {value}")
+    return value
+
+
+def _shown(url: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    try:
+        parsed = make_url(url)
+    except (sa_exc.ArgumentError, ValueError):
+        return url
+    return parsed.render_as_string(hide_password=True) if parsed.password else url
+
+
+def _db_reason(error: BaseException) -> str:
+    """The driver's own words for a database error, on one line."""
+    if isinstance(error, sa_exc.DBAPIError) and error.orig is not None:
+        text = str(error.orig)
+    elif isinstance(error, sa_exc.SQLAlchemyError) and error.args:
+        text = str(error.args[0])  # without SQLAlchemy's "(Background on this error ...)"
+    else:
+        text = str(error)
+    return _one_line(text) or type(error).__name__
+
+
+def _sqlite_hint(url: str) -> str:
+    """Why a SQLite file cannot be opened, when its directory tells: missing or read-only."""
+    try:
+        parsed = make_url(url)
+    except (sa_exc.ArgumentError, ValueError):
+        return ""
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return ""
+    if path.startswith("file:"):
+        return ""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f" (no directory {folder})"
+    if os.path.isdir(path):
+        return f" ({path} is a directory)"
+    if not os.access(folder, os.W_OK):
+        return f" (directory {folder} is not writable)"
+    return ""
+
+
+def _open_store(url: str) -> Store:
+    """The store at ``url``, opened and migrated; a database that cannot be opened (a bad
+    URL, a SQLite file in a missing or read-only directory, a PostgreSQL server that does
+    not answer, a schema that cannot be migrated) is a ``StoreError`` of one line."""
+    try:
+        return Store(url)
+    except StoreError:
+        raise
+    except TagwireError as error:  # make_engine's ConfigError: an unsupported URL
+        raise StoreError(f"cannot open the database {_shown(url)}: {error}") from error
+    except ValueError as error:  # make_url: a port that is not a number, say
+        raise StoreError(f"cannot open the database {url}: not a valid URL ({error})") from error
+    except sa_exc.SQLAlchemyError as error:
+        reason = _db_reason(error) + _sqlite_hint(url)
+        raise StoreError(f"cannot open the database {_shown(url)}: {reason}") from error
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port, bound before the server says it serves; an address
+    that cannot be bound (in use, not this machine's, a name that does not resolve) is a
+    one-line error. Bound as uvicorn binds its own (SO_REUSEADDR, IPv6 for an address
+    with a colon)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except (OSError, OverflowError) as error:
+        sock.close()
+        reason = getattr(error, "strerror", None) or str(error)
+        raise TagwireError(f"cannot listen on {host}:{port}: {reason}") from error
+    return sock
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tagwire",
         description="News by hashtag: read publishers' feeds, keep one clean "
         "copy of each article, tag people, organisations and places, serve topic pages.",
@@ -74,7 +234,7 @@ def _parser() -> argparse.ArgumentParser:
         "unless --no-poll.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (8000)")
     serve.add_argument("--db", metavar="URL", help=db_help)
     serve.add_argument(
         "--sources", metavar="FILE", help="add/update this sources file's sources before serving"
@@ -91,7 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--db", metavar="URL", help=db_help)
     worker.add_argument(
-        "--concurrency", type=int, default=0, help="tasks at once (default: one per core)"
+        "--concurrency", type=_not_negative, default=0, help="tasks at once (default: one per core)"
     )
     worker.add_argument(
         "--pool",
@@ -124,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the most active hashtags",
         description="Print the hashtags with the most articles.",
     )
-    tags.add_argument("--limit", type=int, default=20, help="how many (20)")
+    tags.add_argument("--limit", type=_positive, default=20, help="how many (20)")
     tags.add_argument("--db", metavar="URL", help=db_help)
     tags.set_defaults(handler=_tags)
 
@@ -174,7 +334,9 @@ def _parser() -> argparse.ArgumentParser:
         ("remove", "stop polling a source for good (its articles stay)"),
     ):
         one = actions.add_parser(action, help=what, description=what[0].upper() + what[1:] + ".")
-        one.add_argument("id", type=int, metavar="ID", help="the source's id (`tagwire sources`)")
+        one.add_argument(
+            "id", type=_positive, metavar="ID", help="the source's id (`tagwire sources`)"
+        )
         one.add_argument("--db", metavar="URL", help=db_help)
         one.set_defaults(handler=_sources_state, action=action)
 
@@ -226,7 +388,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     arc.add_argument("file", metavar="FILE", help="the archive, one JSON object a line")
     arc.add_argument("--db", metavar="URL", help=db_help)
-    arc.add_argument("--workers", type=int, default=1, help="processes for the text work (0: none)")
+    arc.add_argument(
+        "--workers", type=_not_negative, default=1, help="processes for the text work (0: none)"
+    )
     arc.set_defaults(handler=_import)
     out = sub.add_parser(
         "export",
@@ -250,7 +414,7 @@ def _parser() -> argparse.ArgumentParser:
 def _ingest(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.pipeline import ingest
 
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     source_ids = store.upsert_sources(sources.load(args.sources))
     feed_list = store.feeds(source_ids=source_ids)
     progress = _progress(len(feed_list), enabled=not args.no_progress)
@@ -297,31 +461,48 @@ def _serve(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.web.server import PROTOCOL
     from tagwire.workers.scheduler import Poller
 
-    store = Store(settings.database_url)
-    if args.sources:
-        store.upsert_sources(sources.load(args.sources))
-    live = Broadcaster()
-    on_article, relay = _live_updates(store, settings, live)
-    poller = None if args.no_poll else Poller(store, settings, on_article=on_article)
-    jobs = [job for job in (relay, poller) if job is not None]
+    # The port first: a busy or invalid address is one line before anything is printed
+    # (uvicorn would print its own error after "serving", or wait on a bad port).
+    listener = _listen(args.host, args.port)
+    try:
+        store = _open_store(settings.database_url)
+    except BaseException:
+        listener.close()
+        raise
+    try:
+        if args.sources:
+            store.upsert_sources(sources.load(args.sources))
+        live = Broadcaster()
+        on_article, relay = _live_updates(store, settings, live)
+        poller = None if args.no_poll else Poller(store, settings, on_article=on_article)
+        jobs = [job for job in (relay, poller) if job is not None]
 
-    def start() -> None:
-        for job in jobs:
-            job.start()
+        def start() -> None:
+            for job in jobs:
+                job.start()
 
-    def stop() -> None:
-        for job in reversed(jobs):
-            job.stop()
+        def stop() -> None:
+            for job in reversed(jobs):
+                job.stop()
 
-    app = create_app(store, on_start=start, on_stop=stop, settings=settings, live=live)
-    print(
-        f"tagwire {__version__} serving http://{args.host}:{args.port}/ "
-        f"(database {settings.database_url}; polling {'off' if args.no_poll else 'on'})",
-        flush=True,
-    )
-    # tagwire's protocol: TCP_NODELAY on every connection, whatever socket uvicorn binds
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", http=PROTOCOL)
-    store.close()
+        app = create_app(store, on_start=start, on_stop=stop, settings=settings, live=live)
+        print(
+            f"tagwire {__version__} serving http://{args.host}:{args.port}/ "
+            f"(database {_shown(settings.database_url)}; "
+            f"polling {'off' if args.no_poll else 'on'})",
+            flush=True,
+        )
+        # tagwire's protocol: TCP_NODELAY on every connection, whatever socket uvicorn binds
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", http=PROTOCOL)
+        )
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: a normal stop, as uvicorn.run
+            server.run(sockets=[listener])
+    finally:
+        listener.close()
+        store.close()
+    if not server.started:  # the app's startup failed; uvicorn logged why
+        return EXIT_ERROR
     return 0
 
 
@@ -349,7 +530,7 @@ def _worker(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.workers import runtime
     from tagwire.workers.celery_app import make_app
 
-    Store(settings.database_url).close()  # migrated once here, not by every pool process
+    _open_store(settings.database_url).close()  # migrated once here, not by every pool process
     runtime.configure(settings)
     app = make_app(settings)
     scheduler = None
@@ -361,7 +542,7 @@ def _worker(args: argparse.Namespace, settings: config.Config) -> int:
     argv = ["worker", f"--pool={args.pool}", f"--queues={args.queues}", "--without-gossip"]
     argv += ["--without-mingle", f"--loglevel={'INFO' if args.verbose else 'WARNING'}"]
     argv.append(f"--concurrency={args.concurrency or os.cpu_count() or 1}")
-    print(f"tagwire {__version__} worker (database {settings.database_url})", flush=True)
+    print(f"tagwire {__version__} worker (database {_shown(settings.database_url)})", flush=True)
     try:
         app.worker_main(argv)
     finally:
@@ -378,8 +559,8 @@ def _scheduler(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.workers.celery_app import make_app
 
     if args.sources:
-        Store(settings.database_url).upsert_sources(sources.load(args.sources))
-    print(f"tagwire {__version__} scheduler (database {settings.database_url})", flush=True)
+        _open_store(settings.database_url).upsert_sources(sources.load(args.sources))
+    print(f"tagwire {__version__} scheduler (database {_shown(settings.database_url)})", flush=True)
     stop = threading.Event()
     # SIGTERM (systemd, docker stop) ends the loop, which gives up the lead at once: a
     # standby scheduler takes over now rather than when the lease runs out.
@@ -397,7 +578,7 @@ def _run_scheduler(app: Any, settings: config.Config, stop: Any) -> None:
     if not settings["TAGWIRE_REDIS_URL"]:
         raise TagwireError("the scheduler needs TAGWIRE_REDIS_URL (its lock lives there)")
     client = redis.Redis.from_url(str(settings["TAGWIRE_REDIS_URL"]), socket_timeout=10)
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     try:
         Scheduler(store, settings, TaskQueue(app), client).run(stop)
     finally:
@@ -405,14 +586,14 @@ def _run_scheduler(app: Any, settings: config.Config, stop: Any) -> None:
 
 
 def _tags(args: argparse.Namespace, settings: config.Config) -> int:
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     for tag in service.top_tags_json(store, args.limit):
         print(f"#{tag['slug']:<32} {tag['kind']:<13} {tag['articles']:>6}")
     return 0
 
 
 def _sources(args: argparse.Namespace, settings: config.Config) -> int:
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     listed = service.sources_json(store)
     if not listed:
         print("no sources yet: `tagwire sources add URL` or `tagwire sources import FILE`")
@@ -431,7 +612,7 @@ def _sources(args: argparse.Namespace, settings: config.Config) -> int:
 
 
 def _sources_add(args: argparse.Namespace, settings: config.Config) -> int:
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     added, found = asyncio.run(
         service.add_source(
             store,
@@ -451,19 +632,24 @@ def _sources_add(args: argparse.Namespace, settings: config.Config) -> int:
 
 
 def _sources_import(args: argparse.Namespace, settings: config.Config) -> int:
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     ids = store.upsert_sources(sources.load(args.file))
     print(f"{len(ids)} sources added or updated from {args.file}")
     return 0
 
 
 def _sources_export(args: argparse.Namespace, settings: config.Config) -> int:
-    sys.stdout.write(service.export_sources(Store(settings.database_url)))
+    opml = service.export_sources(_open_store(settings.database_url))
+    # A line at a time: with unbuffered output (PYTHONUNBUFFERED, common in containers) one
+    # write of the whole text that a closed pipe cuts short returns a count, not an error,
+    # and the rest would be lost without a word; the next line's write reports the pipe.
+    for line in opml.splitlines(keepends=True):
+        sys.stdout.write(line)
     return 0
 
 
 def _sources_state(args: argparse.Namespace, settings: config.Config) -> int:
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     {"pause": store.pause_source, "resume": store.resume_source, "remove": store.remove_source}[
         args.action
     ](args.id)
@@ -474,7 +660,7 @@ def _sources_state(args: argparse.Namespace, settings: config.Config) -> int:
 def _curate(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire import curation
 
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     for line in service.apply_curation(store, curation.load(args.file)) or ["nothing to do"]:
         print(line)
     return 0
@@ -486,7 +672,7 @@ def _import(args: argparse.Namespace, settings: config.Config) -> int:
 
     from tagwire.backfill import run_file
 
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     try:
         report = run_file(
             store,
@@ -506,7 +692,7 @@ def _import(args: argparse.Namespace, settings: config.Config) -> int:
 def _export(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.backfill import export_archive
 
-    store = Store(settings.database_url)
+    store = _open_store(settings.database_url)
     try:
         count = export_archive(store, sys.stdout)
     finally:
@@ -518,7 +704,7 @@ def _export(args: argparse.Namespace, settings: config.Config) -> int:
 def _db_migrate(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.store.migrations import current_version
 
-    store = Store(settings.database_url)  # opening migrates
+    store = _open_store(settings.database_url)  # opening migrates
     with store.engine.connect() as conn:
         version = current_version(conn)
     print(f"{settings.database_url}: schema version {version} (up to date)")
@@ -529,6 +715,8 @@ def _db_migrate(args: argparse.Namespace, settings: config.Config) -> int:
 def _db_copy(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.store.copy import copy_store
 
+    for url in (args.source, args.target):  # each one's own error, with its URL
+        _open_store(url).close()
     report = copy_store(args.source, args.target)
     for table in report:
         print(f"{table.name:<20} {table.rows:>9} rows  sha256 {table.checksum[:16]}  same on both")
