@@ -150,6 +150,13 @@ SETTINGS: tuple[Setting, ...] = (
         "knows (any locale Babel knows: en_GB, fr, de_CH, ko...).",
     ),
     Setting(
+        "TAGWIRE_TAG_AUTHORITY",
+        "",
+        "The host name (or e-mail address) in the Atom ids of articles, RFC 4151 tag: URIs "
+        "such as tag:news.example.org,2026-11-20:article:12: a name this instance is known by "
+        "for good. Default: the host name each request names.",
+    ),
+    Setting(
         "TAGWIRE_CACHE_SECONDS",
         30.0,
         "Longest time a web process keeps a page or API answer (new articles replace them at "

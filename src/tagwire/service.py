@@ -33,7 +33,7 @@ MAX_LIMIT = 100
 JSON = dict[str, Any]
 
 
-def parse_limit(raw: str | None) -> int:
+def parse_limit(raw: str | int | None) -> int:
     if raw is None:
         return DEFAULT_LIMIT
     try:
@@ -45,13 +45,34 @@ def parse_limit(raw: str | None) -> int:
     return value
 
 
-def parse_id(raw: str | None, name: str) -> int | None:
+# Ids are 64-bit signed integers in both databases (SQLite INTEGER, PostgreSQL bigint): a
+# larger number reaching a query is an OverflowError (SQLite) or a DataError (psycopg), so
+# none gets that far.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw: str | int | None, name: str) -> int | None:
+    """A filter's id (``?source=``, ``?story=``): an integer from 1 to MAX_ID, else a 400."""
     if raw is None:
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise BadRequest(f"{name} must be an integer") from None
+    if not 1 <= value <= MAX_ID:
+        raise BadRequest(f"{name} must be an id from 1 to {MAX_ID}")
+    return value
+
+
+def known_id(value: int, what: str) -> int:
+    """An id in a path (``/articles/{id}``): one outside 1..MAX_ID names nothing (404)."""
+    if not 1 <= value <= MAX_ID:
+        raise NotFound(what, value)
+    return value
+
+
+def article(store: Store, article_id: int) -> ArticleRecord:
+    return store.article(known_id(article_id, "article"))
 
 
 def iso(value: datetime | None) -> str | None:
@@ -94,11 +115,11 @@ def list_articles(
     store: Store,
     *,
     tag: str | None = None,
-    source: str | None = None,
-    story: str | None = None,
+    source: str | int | None = None,
+    story: str | int | None = None,
     edition: str | None = None,
     cursor: str | None = None,
-    limit: str | None = None,
+    limit: str | int | None = None,
 ) -> Page:
     size = parse_limit(limit)
     entity_id = find_tag(store, tag).id if tag else None
@@ -140,7 +161,7 @@ def editions_json() -> list[JSON]:
 
 
 def edition_json(
-    store: Store, edition: str, cursor: str | None = None, limit: str | None = None
+    store: Store, edition: str, cursor: str | None = None, limit: str | int | None = None
 ) -> tuple[str, Page, JSON]:
     region = edition.strip().lower()
     if region not in REGIONS:
@@ -159,14 +180,14 @@ def search(
     q: str | None,
     *,
     tag: str | None = None,
-    source: str | None = None,
+    source: str | int | None = None,
     category: str | None = None,
     edition: str | None = None,
     since: str | None = None,
     until: str | None = None,
     order: str | None = None,
     cursor: str | None = None,
-    limit: str | None = None,
+    limit: str | int | None = None,
 ) -> tuple[Page, JSON]:
     """Full-text search with filters; every bad parameter is a BadRequest that says why."""
     query = parse_query(q)
@@ -199,7 +220,9 @@ def search(
 
 
 def parse_day(raw: str | None, name: str, end: bool = False) -> datetime | None:
-    """ "2026-11-27" (a UTC day: from its start, or to its end) or an ISO 8601 time."""
+    """ "2026-11-27" (a UTC day: from its start, or to its end) or an ISO 8601 time, in UTC.
+    A time that is not a UTC time Python can hold (``9999-12-31T23:00:00-05:00`` is in the
+    year 10000; the end of 9999-12-31 too) is a 400, not an OverflowError."""
     if raw is None or raw == "":
         return None
     try:
@@ -208,13 +231,15 @@ def parse_day(raw: str | None, name: str, end: bool = False) -> datetime | None:
             start = datetime.combine(day, time(), tzinfo=UTC)
             return start + timedelta(days=1) if end else start
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     except ValueError:
         raise BadRequest(f"{name} must be a date (YYYY-MM-DD) or an ISO 8601 time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:
+        raise BadRequest(f"{name} must fall between 0001-01-01 and 9999-12-31 in UTC") from None
 
 
 def tag_json(
-    store: Store, tag: str, cursor: str | None = None, limit: str | None = None
+    store: Store, tag: str, cursor: str | None = None, limit: str | int | None = None
 ) -> tuple[EntityRecord, Page, JSON]:
     entity = find_tag(store, tag)
     try:
@@ -241,9 +266,10 @@ def article_json(record: ArticleRecord) -> JSON:
 
 
 def story_json(
-    store: Store, story_id: int, cursor: str | None = None, limit: str | None = None
+    store: Store, story_id: int, cursor: str | None = None, limit: str | int | None = None
 ) -> tuple[StoryRecord, Page, JSON]:
-    story = store.story(story_id)  # a merged story's id answers with the one it is part of
+    # A merged story's id answers with the one it is part of.
+    story = store.story(known_id(story_id, "story"))
     page = list_articles(store, story=str(story.id), cursor=cursor, limit=limit)
     body = {
         "story": {

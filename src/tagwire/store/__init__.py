@@ -96,6 +96,7 @@ _CARD_ROWS = (
         t.articles.c.source_id,
         t.articles.c.published_at,
         t.articles.c.sort_at,
+        t.articles.c.first_seen_at,
         t.articles.c.category,
         t.articles.c.summary,
         t.articles.c.story_id,
@@ -1057,6 +1058,7 @@ def _card(r: Any, tags: list[EntityRecord], dups: list[str]) -> CardRecord:
         duplicates=tuple(dups),
         image=m["image"],
         author=m["author"],
+        first_seen_at=m["first_seen_at"],
     )
 
 

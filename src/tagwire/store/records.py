@@ -88,6 +88,8 @@ class CardRecord:
     duplicates: tuple[str, ...]
     image: str | None
     author: str | None
+    # When tagwire first stored it: never changes (the date in the article's Atom id).
+    first_seen_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,20 +3,52 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from tagwire import service, webhooks
+from tagwire.categories import LABELS
 from tagwire.store import Store
 from tagwire.web import schemas
 from tagwire.web.live import event_stream
+from tagwire.web.schemas import ADMIN as ADMIN_ERRORS
+from tagwire.web.schemas import BAD_REQUEST, BUSY, NOT_FOUND, NOT_MODIFIED, UNPROCESSABLE
+from tagwire.web.schemas import responses as statuses
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
-LIMIT = Query(None, description="1 to 100, default 20")
+# Typed parameters: the OpenAPI description says what is accepted (an integer from 1 to 100,
+# one of the editions), and anything else is a 400 with the error shape (app.py).
+LIMIT = Query(None, ge=1, le=service.MAX_LIMIT, description="1 to 100, default 20")
+SHORT_LIMIT = Query(None, ge=1, le=service.MAX_LIMIT, description="1 to 100, default 10")
 CURSOR = Query(None, description="the `next` value of the previous page")
+Edition = Literal["africa", "americas", "asia", "europe", "middle-east", "oceania"]
+EDITION = Query(None, description="one of the regional editions")
+# Ids in a query are filters: one outside 1..2^63-1 is a 400. Ids in a path name a thing:
+# one that cannot exist is a 404 like any other missing one.
+SOURCE = Query(None, ge=1, le=service.MAX_ID, description="source id")
+STORY = Query(None, ge=1, le=service.MAX_ID, description="story id")
+
+
+def _id(description: str) -> Any:
+    return Path(description=description, json_schema_extra={"format": "int64"})
+
+
+# The statuses each kind of operation answers (every one documented, none other).
+LOOKUP = statuses(NOT_MODIFIED, BAD_REQUEST, NOT_FOUND, BUSY)  # GET with params, a lookup
+LISTING = statuses(NOT_MODIFIED, BAD_REQUEST, BUSY)  # GET with params, no lookup
+FIXED = statuses(NOT_MODIFIED, BUSY)  # GET without parameters
+SOURCE_PATH = statuses(NOT_MODIFIED, BAD_REQUEST, NOT_FOUND, BUSY)
+WRITE = statuses(BAD_REQUEST, ADMIN_ERRORS, NOT_FOUND, BUSY)
+# Event streams: not cached (no 304), not shed (no 503); a 404 for an unknown tag.
+EVENTS = {
+    200: {
+        "description": "`article` events as they arrive, and a heartbeat comment every 15 s",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
 
 
 def _store(request: Request) -> Store:
@@ -28,10 +60,10 @@ def _store(request: Request) -> Store:
     "/tags/{tag}",
     summary="Latest articles with a hashtag",
     response_model=schemas.TagPage,
-    responses=schemas.ERRORS,
+    responses=LOOKUP,
 )
 def tag(
-    request: Request, tag: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
+    request: Request, tag: str, limit: int | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
     entity, _, body = service.tag_json(_store(request), tag, cursor=cursor, limit=limit)
     request.state.cache_tag = entity.id  # the response cache keeps it until this tag changes
@@ -42,6 +74,7 @@ def tag(
     "/tags/{tag}/live",
     summary="New articles with a hashtag as they arrive (server-sent events)",
     response_class=StreamingResponse,
+    responses=statuses(EVENTS, NOT_FOUND),
 )
 async def tag_live(request: Request, tag: str) -> StreamingResponse:
     entity = service.find_tag(_store(request), tag)
@@ -52,6 +85,7 @@ async def tag_live(request: Request, tag: str) -> StreamingResponse:
     "/live",
     summary="Every new article as it arrives (server-sent events)",
     response_class=StreamingResponse,
+    responses=EVENTS,
 )
 async def live(request: Request) -> StreamingResponse:
     return _live(request, None)
@@ -66,23 +100,40 @@ def _live(request: Request, entity_id: int | None) -> StreamingResponse:
     )
 
 
-@router.get("/tags/{tag}/related", summary="Tags that appear beside this one")
-def related(request: Request, tag: str, limit: str | None = LIMIT) -> dict[str, Any]:
-    return service.related_json(_store(request), tag, service.parse_limit(limit or "10"))
+@router.get(
+    "/tags/{tag}/related",
+    summary="Tags that appear beside this one",
+    response_model=schemas.Related,
+    responses=LOOKUP,
+)
+def related(request: Request, tag: str, limit: int | None = SHORT_LIMIT) -> dict[str, Any]:
+    return service.related_json(_store(request), tag, limit or 10)
 
 
-@router.get("/tags/{tag}/timeline", summary="Articles per day with this tag, last 30 days")
+@router.get(
+    "/tags/{tag}/timeline",
+    summary="Articles per day with this tag, last 30 days",
+    response_model=schemas.Timeline,
+    responses=LOOKUP,
+)
 def timeline(request: Request, tag: str) -> dict[str, Any]:
     return service.timeline_json(_store(request), tag)
 
 
-@router.get("/trending", summary="Tags rising fastest over the last day")
-def trending(request: Request, limit: str | None = LIMIT) -> dict[str, Any]:
-    return {"tags": service.trending_json(_store(request), service.parse_limit(limit or "10"))}
+@router.get(
+    "/trending",
+    summary="Tags rising fastest over the last day",
+    response_model=schemas.Trending,
+    responses=LISTING,
+)
+def trending(request: Request, limit: int | None = SHORT_LIMIT) -> dict[str, Any]:
+    return {"tags": service.trending_json(_store(request), limit or 10)}
 
 
-@router.get("/tags", summary="Most active hashtags")
-def tags(request: Request, limit: str | None = LIMIT) -> dict[str, Any]:
+@router.get(
+    "/tags", summary="Most active hashtags", response_model=schemas.TagList, responses=LISTING
+)
+def tags(request: Request, limit: int | None = LIMIT) -> dict[str, Any]:
     return {"tags": service.top_tags_json(_store(request), service.parse_limit(limit))}
 
 
@@ -90,15 +141,15 @@ def tags(request: Request, limit: str | None = LIMIT) -> dict[str, Any]:
     "/articles",
     summary="Latest articles, filtered by tag, source, story or edition",
     response_model=schemas.ArticleList,
-    responses=schemas.ERRORS,
+    responses=LOOKUP,
 )
 def articles(
     request: Request,
     tag: str | None = None,
-    source: str | None = None,
-    story: str | None = None,
-    edition: str | None = Query(None, description="africa, americas, asia, ..."),
-    limit: str | None = LIMIT,
+    source: int | None = SOURCE,
+    story: int | None = STORY,
+    edition: Edition | None = EDITION,
+    limit: int | None = LIMIT,
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
     page = service.list_articles(
@@ -113,7 +164,12 @@ def articles(
     return service.page_json(page)
 
 
-@router.get("/editions", summary="The regional editions", response_model=schemas.Editions)
+@router.get(
+    "/editions",
+    summary="The regional editions",
+    response_model=schemas.Editions,
+    responses=FIXED,
+)
 def editions() -> dict[str, Any]:
     return {"editions": service.editions_json()}
 
@@ -122,10 +178,10 @@ def editions() -> dict[str, Any]:
     "/editions/{edition}",
     summary="Latest news of an edition",
     response_model=schemas.EditionPage,
-    responses=schemas.ERRORS,
+    responses=LOOKUP,
 )
 def edition(
-    request: Request, edition: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
+    request: Request, edition: str, limit: int | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
     return service.edition_json(_store(request), edition, cursor=cursor, limit=limit)[2]
 
@@ -134,19 +190,25 @@ def edition(
     "/search",
     summary="Full-text search over titles and texts, with filters",
     response_model=schemas.SearchPage,
-    responses=schemas.ERRORS,
+    responses=LOOKUP,
 )
 def search(
     request: Request,
-    q: str | None = Query(None, description='words, "phrases", OR, -excluded, prefix*'),
+    q: str = Query(description='words, "phrases", OR, -excluded, prefix*'),
     tag: str | None = None,
-    source: str | None = Query(None, description="source id"),
-    category: str | None = Query(None, description="one of the 17 category labels"),
-    edition: str | None = Query(None, description="africa, americas, asia, ..."),
-    since: str | None = Query(None, alias="from", description="YYYY-MM-DD or ISO 8601"),
-    until: str | None = Query(None, alias="to", description="YYYY-MM-DD (inclusive)"),
-    order: str | None = Query(None, description="relevance (default) or newest"),
-    limit: str | None = LIMIT,
+    source: int | None = SOURCE,
+    category: str | None = Query(
+        None, description="one of the 17 category labels", json_schema_extra={"enum": LABELS}
+    ),
+    edition: Edition | None = EDITION,
+    since: str | None = Query(
+        None, alias="from", description="YYYY-MM-DD or ISO 8601, from 0001-01-01 UTC"
+    ),
+    until: str | None = Query(
+        None, alias="to", description="YYYY-MM-DD (inclusive) or ISO 8601, to 9999-12-31 UTC"
+    ),
+    order: Literal["relevance", "newest"] | None = Query(None, description="default: relevance"),
+    limit: int | None = LIMIT,
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
     return service.search(
@@ -168,50 +230,71 @@ def search(
     "/articles/{article_id}",
     summary="One article with its text",
     response_model=schemas.Article,
-    responses=schemas.ERRORS,
+    responses=LOOKUP,
 )
-def article(request: Request, article_id: str) -> dict[str, Any]:
-    number = service.parse_id(article_id, "article id")
-    assert number is not None
-    return service.article_json(_store(request).article(number))
+def article(request: Request, article_id: int = _id("article id")) -> dict[str, Any]:
+    return service.article_json(service.article(_store(request), article_id))
 
 
-@router.get("/articles/{article_id}/story", summary="Why an article is in its story")
-def article_story(request: Request, article_id: str) -> dict[str, Any]:
-    number = service.parse_id(article_id, "article id")
-    assert number is not None
+@router.get(
+    "/articles/{article_id}/story",
+    summary="Why an article is in its story",
+    response_model=schemas.StoryChoice,
+    responses=LOOKUP,
+)
+def article_story(request: Request, article_id: int = _id("article id")) -> dict[str, Any]:
+    number = service.known_id(article_id, "article")
     return service.story_choice_json(_store(request), number)
 
 
-@router.get("/articles/{article_id}/tags/{tag}", summary="Why an article carries a tag")
-def article_tag(request: Request, article_id: str, tag: str) -> dict[str, Any]:
-    number = service.parse_id(article_id, "article id")
-    assert number is not None
-    return service.why_tag_json(_store(request), number, tag)
+@router.get(
+    "/articles/{article_id}/tags/{tag}",
+    summary="Why an article carries a tag",
+    response_model=schemas.WhyTag,
+    responses=LOOKUP,
+)
+def article_tag(request: Request, tag: str, article_id: int = _id("article id")) -> dict[str, Any]:
+    return service.why_tag_json(_store(request), service.known_id(article_id, "article"), tag)
 
 
 @router.get(
     "/stories/{story_id}",
     summary="One story and its articles",
     response_model=schemas.StoryPage,
-    responses=schemas.ERRORS,
+    responses=LOOKUP,
 )
 def story(
-    request: Request, story_id: str, limit: str | None = LIMIT, cursor: str | None = CURSOR
+    request: Request,
+    story_id: int = _id("story id (a merged story's id answers with the one it joined)"),
+    limit: int | None = LIMIT,
+    cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
-    number = service.parse_id(story_id, "story id")
-    assert number is not None
-    return service.story_json(_store(request), number, cursor=cursor, limit=limit)[2]
+    return service.story_json(_store(request), story_id, cursor=cursor, limit=limit)[2]
 
 
-@router.get("/sources", summary="Sources with their health")
+@router.get(
+    "/sources",
+    summary="Sources with their health",
+    response_model=schemas.SourceList,
+    responses=FIXED,
+)
 def sources(request: Request) -> dict[str, Any]:
     return {"sources": service.sources_json(_store(request))}
 
 
-@router.get("/sources/{source}", summary="One source with its health and its feeds' health")
-def source(request: Request, source: str) -> dict[str, Any]:
-    return {"source": service.source_json(_store(request).source(service.source_id(source)))}
+def _source(request: Request, source: int) -> int:
+    """The id of a source that exists, else a 404."""
+    return _store(request).source(service.known_id(source, "source")).id
+
+
+@router.get(
+    "/sources/{source}",
+    summary="One source with its health and its feeds' health",
+    response_model=schemas.OneSource,
+    responses=SOURCE_PATH,
+)
+def source(request: Request, source: int = _id("source id")) -> dict[str, Any]:
+    return {"source": service.source_json(_store(request).source(_source(request, source)))}
 
 
 def require_admin(request: Request) -> None:
@@ -245,6 +328,8 @@ class NewSource(BaseModel):
     summary="Add a source: its feeds are found from the site's address (admin)",
     dependencies=ADMIN,
     status_code=201,
+    response_model=schemas.AddedSource,
+    responses=statuses(BAD_REQUEST, ADMIN_ERRORS, UNPROCESSABLE, BUSY),
 )
 async def add_source(request: Request, new: NewSource) -> dict[str, Any]:
     added, found = await service.add_source(
@@ -261,24 +346,45 @@ async def add_source(request: Request, new: NewSource) -> dict[str, Any]:
     return {"source": added, "found_by": found.how}
 
 
-@router.delete("/sources/{source}", summary="Stop polling a source (admin)", dependencies=ADMIN)
-def remove_source(request: Request, source: str) -> dict[str, Any]:
-    _store(request).remove_source(service.source_id(source))
-    return {"removed": int(source)}
+@router.delete(
+    "/sources/{source}",
+    summary="Stop polling a source (admin)",
+    dependencies=ADMIN,
+    response_model=schemas.Removed,
+    responses=WRITE,
+)
+def remove_source(request: Request, source: int = _id("source id")) -> dict[str, Any]:
+    number = _source(request, source)
+    _store(request).remove_source(number)
+    return {"removed": number}
 
 
-@router.post("/sources/{source}/pause", summary="Pause a source (admin)", dependencies=ADMIN)
-def pause_source(request: Request, source: str) -> dict[str, Any]:
+@router.post(
+    "/sources/{source}/pause",
+    summary="Pause a source (admin)",
+    dependencies=ADMIN,
+    response_model=schemas.OneSource,
+    responses=WRITE,
+)
+def pause_source(request: Request, source: int = _id("source id")) -> dict[str, Any]:
     store = _store(request)
-    store.pause_source(service.source_id(source))
-    return {"source": service.source_json(store.source(int(source)))}
+    number = _source(request, source)
+    store.pause_source(number)
+    return {"source": service.source_json(store.source(number))}
 
 
-@router.post("/sources/{source}/resume", summary="Resume a source (admin)", dependencies=ADMIN)
-def resume_source(request: Request, source: str) -> dict[str, Any]:
+@router.post(
+    "/sources/{source}/resume",
+    summary="Resume a source (admin)",
+    dependencies=ADMIN,
+    response_model=schemas.OneSource,
+    responses=WRITE,
+)
+def resume_source(request: Request, source: int = _id("source id")) -> dict[str, Any]:
     store = _store(request)
-    store.resume_source(service.source_id(source))
-    return {"source": service.source_json(store.source(int(source)))}
+    number = _source(request, source)
+    store.resume_source(number)
+    return {"source": service.source_json(store.source(number))}
 
 
 class NewWebhook(BaseModel):
@@ -303,6 +409,8 @@ def _webhook_json(hook: Any) -> dict[str, Any]:
     summary="Register a webhook for a tag (admin); the secret is shown once",
     dependencies=ADMIN,
     status_code=201,
+    response_model=schemas.NewWebhook,
+    responses=WRITE,
 )
 def add_webhook(request: Request, new: NewWebhook) -> dict[str, Any]:
     store = _store(request)
@@ -313,14 +421,25 @@ def add_webhook(request: Request, new: NewWebhook) -> dict[str, Any]:
     return {"webhook": _webhook_json(hook), "secret": secret}
 
 
-@router.get("/webhooks", summary="Webhooks and their deliveries (admin)", dependencies=ADMIN)
+@router.get(
+    "/webhooks",
+    summary="Webhooks and their deliveries (admin)",
+    dependencies=ADMIN,
+    response_model=schemas.WebhookList,
+    responses=statuses(NOT_MODIFIED, ADMIN_ERRORS, BUSY),
+)
 def list_webhooks(request: Request) -> dict[str, Any]:
     return {"webhooks": [_webhook_json(h) for h in _store(request).webhooks()]}
 
 
-@router.delete("/webhooks/{webhook}", summary="Remove a webhook (admin)", dependencies=ADMIN)
-def remove_webhook(request: Request, webhook: str) -> dict[str, Any]:
-    number = service.parse_id(webhook, "webhook id")
-    assert number is not None
+@router.delete(
+    "/webhooks/{webhook}",
+    summary="Remove a webhook (admin)",
+    dependencies=ADMIN,
+    response_model=schemas.Removed,
+    responses=WRITE,
+)
+def remove_webhook(request: Request, webhook: int = _id("webhook id")) -> dict[str, Any]:
+    number = service.known_id(webhook, "webhook")
     _store(request).remove_webhook(number)
     return {"removed": number}

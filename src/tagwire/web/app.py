@@ -17,7 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tagwire import __version__, config
 from tagwire.config import Config
@@ -97,6 +98,7 @@ def create_app(
     app.add_exception_handler(FetchError, _handler(422))
     app.add_exception_handler(RequestValidationError, _handler(400))
     app.add_exception_handler(StarletteHTTPException, _http_handler)
+    _exact_openapi(app)
     return app
 
 
@@ -115,6 +117,7 @@ def install_middlewares(app: FastAPI, store: Store) -> None:
     if seconds > 0:
         app.state.cache = ResponseCache(store, seconds)
         app.add_middleware(CacheMiddleware, cache=app.state.cache, default_locale=locale)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(http.Timing)
     if settings["TAGWIRE_CORS_ORIGINS"]:
         app.add_middleware(
@@ -142,14 +145,53 @@ class ReaderLocale:
         await self.app(scope, receive, send)
 
 
-def error_response(request: Request, status: int, message: str) -> Response:
+class HeadAsGet:
+    """HEAD wherever GET works (RFC 9110 9.3.2): the GET's status and headers (ETag,
+    Content-Length, Cache-Control, a 304 for a matching If-None-Match), no body. FastAPI
+    routes answer only the methods they declare, so every page and feed answered HEAD with a
+    405. An event stream ends once its headers are sent: the app sees the client gone."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        done = False
+
+        async def head_receive() -> Message:
+            if done:
+                return {"type": "http.disconnect"}
+            return await receive()
+
+        async def head_send(message: Message) -> None:
+            nonlocal done
+            if done or message["type"] != "http.response.start":
+                return  # the body (and anything after the headers) never leaves
+            await send(message)
+            await send({"type": "http.response.body", "body": b""})
+            done = True
+
+        await self.app(dict(scope, method="GET"), head_receive, head_send)
+
+
+def error_response(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
     code = _CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse(
-            {"error": {"status": status, "code": code, "message": message}}, status_code=status
+            {"error": {"status": status, "code": code, "message": message}},
+            status_code=status,
+            headers=headers,
         )
     return pages.templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request,
+        "error.html",
+        {"status": status, "message": message},
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -166,6 +208,48 @@ def _handler(status: int) -> Callable[[Request, Exception], Response]:
 
 
 def _http_handler(request: Request, exc: Exception) -> Response:
+    """Starlette's and the routes' HTTP errors in the error shape, with their headers
+    (WWW-Authenticate on a 401); a 405 says in Allow every method the path answers."""
     assert isinstance(exc, StarletteHTTPException)
     message = str(exc.detail) if exc.status_code != 404 else "no such page"
-    return error_response(request, exc.status_code, message)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request) or headers.get("Allow") or "GET, HEAD"
+    return error_response(request, exc.status_code, message, headers)
+
+
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route fully matches at the request's path (the router's 405 names
+    only the first route's), and HEAD wherever GET is."""
+    routes = request.app.router.routes
+    methods = {
+        method
+        for method in _METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+def _exact_openapi(app: FastAPI) -> None:
+    """The description says what is sent: FastAPI documents a 422 "Validation Error" on every
+    operation with parameters, but tagwire answers those with a 400 (the error shape, as
+    each operation's responses say). A 422 an operation declares itself stays."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                auto = operation.get("responses", {}).get("422", {})
+                if "HTTPValidationError" in str(auto.get("content", "")):
+                    del operation["responses"]["422"]
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

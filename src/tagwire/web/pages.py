@@ -28,7 +28,7 @@ from tagwire.fetch import Fetcher
 from tagwire.store import Store
 from tagwire.store.records import CardRecord
 from tagwire.types import now_utc
-from tagwire.web.atom import atom_feed
+from tagwire.web.atom import atom_feed, feed_iri, tag_authority
 from tagwire.web.http import CONTENT_SECURITY_POLICY
 
 router = APIRouter(include_in_schema=False)
@@ -187,9 +187,11 @@ def _atom(
     request: Request, title: str, kind: str, key: str, path: str, cards: list[CardRecord]
 ) -> Response:
     base = str(request.base_url).rstrip("/")
+    configured = str(request.app.state.settings["TAGWIRE_TAG_AUTHORITY"])
     body = atom_feed(
         title=title,
-        feed_id=f"tag:tagwire:{kind}:{key}",
+        feed_id=feed_iri(base, kind, key, request.query_params),
+        authority=tag_authority(configured, request.url.hostname),
         self_url=f"{base}{request.url.path}"
         + (f"?{request.url.query}" if request.url.query else ""),
         alternate_url=f"{base}{path}",
@@ -264,7 +266,7 @@ async def image(request: Request, article_id: int) -> Response:
     """An article's image through tagwire, never hot-linked: the reader's browser talks only
     to tagwire, the fetch obeys the address rule, robots.txt and a size cap, and only raster
     types are passed on (an SVG can carry script). 404 when there is none to show."""
-    record = _store(request).article(article_id)
+    record = service.article(_store(request), article_id)
     if not record.card.image:
         raise NotFound("image of article", article_id)
     settings = request.app.state.settings.replace(max_bytes=IMAGE_MAX_BYTES)
@@ -312,7 +314,7 @@ def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: int) -> Response:
-    record = _store(request).article(article_id)
+    record = service.article(_store(request), article_id)
     paragraphs = [p for p in record.text.split("\n") if p.strip()]
     return templates.TemplateResponse(
         request, "article.html", {"article": record, "card": record.card, "paragraphs": paragraphs}
