@@ -28,7 +28,7 @@ import os
 import sys
 import tempfile
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -68,6 +68,8 @@ class ShownTag:
     name: str
     kind: str
     surfaces: tuple[str, ...]
+    mentions: int = 0
+    in_title: bool = False
 
     def forms(self) -> set[str]:
         return {n for n in (norm(self.slug), norm(self.name), *map(norm, self.surfaces)) if n}
@@ -125,11 +127,15 @@ def score(gold: dict[str, Any], shown: dict[str, list[ShownTag]]) -> Scores:
             tag_forms = tag.forms()
             hits = [i for i, f in enumerate(forms) if f & tag_forms]
             fresh = [i for i in hits if i not in matched]
-            label = f"{page_id[:8]} #{tag.slug} ({tag.kind}) {list(tag.surfaces)[:4]}"
+            label = (
+                f"{page_id[:8]} #{tag.slug} ({tag.kind}) {list(tag.surfaces)[:4]}"
+                f" n={tag.mentions}{' T' if tag.in_title else ''}"
+            )
             if fresh:
                 i = fresh[0]
                 matched.add(i)
                 s.correct += 1
+                s.examples["correct"].append(label)
                 slugs_of[entities[i]["id"]].add(tag.slug.casefold())
                 pages_of[entities[i]["id"]].add(page_id)
                 if tag.kind != entities[i]["kind"]:
@@ -241,7 +247,16 @@ def read_cards(
                 why = client.get(f"/api/v1/articles/{article_id}/tags/{quote(slug)}").json()
                 surfaces = tuple(dict.fromkeys(m["surface"] for m in why["mentions"]))
                 tag = why["tag"]
-                tags.append(ShownTag(tag["slug"], tag["name"], tag["kind"], surfaces))
+                tags.append(
+                    ShownTag(
+                        tag["slug"],
+                        tag["name"],
+                        tag["kind"],
+                        surfaces,
+                        len(why["mentions"]),
+                        any(m["in_title"] for m in why["mentions"]),
+                    )
+                )
             shown[page.id] = tags
     return shown
 
@@ -277,8 +292,10 @@ def table(s: Scores) -> list[str]:
         "| measure (English pages, tags shown on cards) | value | goal |",
         "|---|---:|---|",
         f"| precision of shown tags | {s.precision:.3f} ({s.correct} of {s.shown}; "
-        f"{s.noise} noise, {s.duplicates} duplicates, {s.not_topics} not topics) | {goal['precision']} |",
-        f"| cards showing one entity twice | {s.cards_with_duplicate} of {s.pages} | {goal['dup']} |",
+        f"{s.noise} noise, {s.duplicates} duplicates, {s.not_topics} not topics) "
+        f"| {goal['precision']} |",
+        f"| cards showing one entity twice | {s.cards_with_duplicate} of {s.pages} "
+        f"| {goal['dup']} |",
         f"| salient recall (at most 10 a page) | {s.salient_recall:.3f} "
         f"({s.salient_found} of {s.salient}) | {goal['recall']} |",
         f"| one slug per real entity across pages | {s.consistency:.3f} "

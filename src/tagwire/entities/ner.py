@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from tagwire.entities.knowledge import is_broad_place
 from tagwire.entities.names import (
     clean_name,
     is_agency,
@@ -22,6 +23,7 @@ from tagwire.entities.names import (
     resolve_partials,
 )
 from tagwire.entities.places import canonical_place, demonym_country
+from tagwire.entities.resolve import resolve_article
 from tagwire.errors import ModelError
 from tagwire.types import EntityKind, Mention
 
@@ -105,7 +107,8 @@ def find_mentions(
     ]
     mentions = _drop_person_place_clashes(mentions)
     mentions = _drop_line_up_names(mentions, _list_lines(body))
-    return tuple(_drop_lone_single_names(_drop_ambiguous_surnames(mentions)))
+    mentions = _drop_lone_single_names(_drop_ambiguous_surnames(mentions))
+    return resolve_article(body, title_end, mentions)
 
 
 _BYLINE = re.compile(
@@ -332,12 +335,19 @@ def _drop_person_place_clashes(mentions: list[Mention]) -> list[Mention]:
 
 
 def salience(mentions: tuple[Mention, ...], lead_chars: int = 400) -> dict[tuple[str, str], float]:
-    """Score per (kind, name): a title mention outranks the lead, the lead outranks the body."""
+    """Score per (kind, name): a title mention outranks the lead, the lead outranks the body;
+    continents and world regions count a fifth, so they follow every specific tag."""
     scores: dict[tuple[str, str], float] = {}
     for m in mentions:
         key = (m.kind.value, m.name)
         scores[key] = scores.get(key, 0.0) + mention_weight(m.in_title, m.start, lead_chars)
+    for kind, name in scores:
+        if kind == EntityKind.PLACE.value and is_broad_place(name):
+            scores[(kind, name)] *= BROAD_PLACE_WEIGHT
     return scores
+
+
+BROAD_PLACE_WEIGHT = 0.2
 
 
 def mention_weight(in_title: bool, start: int, lead_chars: int = 400) -> float:

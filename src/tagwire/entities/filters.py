@@ -1,0 +1,74 @@
+"""What is not a person, organisation or place, whatever label the model gave it.
+
+PRODUCT.md's hashtags are people, organisations and places: not products, works, events,
+diseases, directions or common nouns. The model labels such spans PERSON, ORG or GPE often
+enough ("Dreamforce", "Swan Lake", "USB", "Southeast") that a filter of its own is needed.
+Each rule says what marks the class; none names a particular thing.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from tagwire.entities.knowledge import is_common_acronym, is_direction, kind_evidence
+from tagwire.entities.names import name_key
+from tagwire.types import EntityKind
+
+
+class NotEntity(StrEnum):
+    COMMON_ABBREVIATION = "common abbreviation"
+    DIRECTION = "direction"
+    EVENT = "event"
+    MODEL_NUMBER = "model number"
+    COMMON_WORD = "common word"
+
+
+# The last word of an event's name: awards, shows, festivals, contests, fairs. "Cup" and
+# "Open" are the tournaments ("Davis Cup", "US Open"), not a team or a place.
+_EVENT_HEADS = frozenset(
+    """
+    award awards festival fest show expo exhibition fair gala ceremony olympics olympiad
+    paralympics championship championships cup marathon tournament grand prix derby week
+    summit concert tour weekend
+    """.split()
+)
+# An organisation's word after an event's word makes it the organiser again ("Festival
+# Committee", "Tour Company"): checked through ``kind_evidence``.
+
+_MODEL_NUMBER = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9-]{4,}$", re.IGNORECASE)
+
+
+def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> NotEntity | None:
+    """Why a mention's name is no person, organisation or place, or None when it may be.
+    ``lower_words``: the words the article writes in lower case."""
+    words = name.split()
+    key = name_key(name)
+    if is_common_acronym(name):
+        return NotEntity.COMMON_ABBREVIATION
+    if is_direction(name):
+        return NotEntity.DIRECTION
+    if kind is not EntityKind.PERSON and len(words) > 1 and _event_head(key):
+        return NotEntity.EVENT
+    if any(_MODEL_NUMBER.match(w) for w in words) and kind_evidence(name) is None:
+        return NotEntity.MODEL_NUMBER
+    if len(words) == 1 and _used_as_common_word(name, lower_words):
+        return NotEntity.COMMON_WORD
+    return None
+
+
+def _event_head(key: str) -> bool:
+    last = key.split()[-1]
+    if last not in _EVENT_HEADS:
+        return False
+    return kind_evidence(key) is None
+
+
+def _used_as_common_word(name: str, lower_words: frozenset[str]) -> bool:
+    """ "Wild" where the article also writes "the wild": the word is the article's own
+    common noun or adjective, capitalised at a sentence's start or in a heading. Acronyms
+    in capitals are judged by the abbreviation lexicon instead ("US" next to "us")."""
+    word = name.strip(".’'")
+    if word.isupper() and len(word) <= 5:
+        return False
+    return word.lower() in lower_words

@@ -1,0 +1,77 @@
+"""Which known entity a resolved name is, across articles (pure: the store supplies what
+it knows, these functions decide).
+
+One entity per identity, not per name and label: a name already known under another kind
+is that entity (the model said "organisation" this time); a new spelling of a known
+person ("Bill Clinton" for "William Jefferson Clinton") is that person when exactly one
+known person fits; a surname alone ("Trump") is the one well-known person of that family
+name, when one person clearly dominates the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tagwire.entities.names import entity_key, name_key, same_person, surname
+from tagwire.types import EntityKind
+
+KINDS = tuple(k.value for k in EntityKind if k is not EntityKind.OTHER)
+# A surname alone is the person who has it most often in the corpus only if that person
+# has at least this many articles and this many times as many as the next.
+SURNAME_MIN_ARTICLES = 2
+SURNAME_DOMINANCE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """An entity as the store knows it."""
+
+    id: int
+    name: str
+    kind: str
+    articles: int
+
+
+def lookup_keys(name: str, kind: str) -> list[tuple[str, str]]:
+    """The (kind, key) pairs under which an entity of this name may be stored: its own
+    kind's first, then the others' (one entity whatever label the model gave)."""
+    return [(kind, entity_key(name, kind))] + [
+        (other, entity_key(name, other)) for other in KINDS if other != kind
+    ]
+
+
+def family_name(name: str) -> str | None:
+    """What to look known people up by: the surname of a full name, or the one word."""
+    words = name_key(name).split()
+    return words[0] if len(words) == 1 else surname(name)
+
+
+def known_person(name: str, known: Sequence[Known]) -> int | None:
+    """The known person ``name`` is, among ``known`` (the people sharing its family name),
+    or None. A full name: the one person it can be (same family name, given names that
+    agree, ``same_person``); else the one person known by the surname alone, when no other
+    full name has it. A surname alone: the one full name with it, or the one that dominates."""
+    full = [p for p in known if len(p.name.split()) > 1]
+    if len(name.split()) == 1:
+        return _dominant(full)
+    fits = [p.id for p in full if same_person(name, p.name)]
+    if len(fits) == 1:
+        return fits[0]
+    singles = [p for p in known if len(p.name.split()) == 1]
+    if not fits and not full and len(singles) == 1:
+        return singles[0].id
+    return None
+
+
+def _dominant(people: Sequence[Known]) -> int | None:
+    if len(people) == 1:
+        return people[0].id
+    ranked = sorted(people, key=lambda p: -p.articles)
+    if (
+        len(ranked) > 1
+        and ranked[0].articles >= SURNAME_MIN_ARTICLES
+        and ranked[0].articles >= SURNAME_DOMINANCE * ranked[1].articles
+    ):
+        return ranked[0].id
+    return None

