@@ -559,7 +559,11 @@ def _scheduler(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire.workers.celery_app import make_app
 
     if args.sources:
-        _open_store(settings.database_url).upsert_sources(sources.load(args.sources))
+        store = _open_store(settings.database_url)
+        try:
+            store.upsert_sources(sources.load(args.sources))
+        finally:
+            store.close()
     print(f"tagwire {__version__} scheduler (database {_shown(settings.database_url)})", flush=True)
     stop = threading.Event()
     # SIGTERM (systemd, docker stop) ends the loop, which gives up the lead at once: a
