@@ -43,7 +43,7 @@ FIXED = statuses(NOT_MODIFIED, BUSY)  # GET without parameters
 SOURCE_PATH = statuses(NOT_MODIFIED, BAD_REQUEST, NOT_FOUND, BUSY)
 WRITE = statuses(BAD_REQUEST, ADMIN_ERRORS, NOT_FOUND, BUSY)
 # Event streams: not cached (no 304), not shed (no 503); a 404 for an unknown tag.
-EVENTS = {
+EVENTS: schemas.Responses = {
     200: {
         "description": "`article` events as they arrive, and a heartbeat comment every 15 s",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
