@@ -133,6 +133,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 BENCH_DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Tag pages under load"
+SHED_SECTION = "## Tag pages above capacity: load shedding"
 COMMAND = "python -m bench.load --write"
 DEFAULT_DB = Path("/tmp/tagwire-bench-load-v1.db")
 DB_ENV = "TAGWIRE_BENCH_LOAD_DB"
@@ -157,6 +158,8 @@ TIMEOUT = 10.0
 MAX_CONNECTIONS = 256
 IDLE_SECONDS = 4.0  # a keep-alive connection idle this long is not reused (uvicorn: 5 s)
 BACKLOG_SECONDS = 2.0  # more requests in flight than this many seconds' worth: run stopped
+OVERLOAD_FACTOR = 3.0  # the overload run: this many times the highest passing rate
+HEALTH_EVERY = 0.5  # seconds between two /healthz probes during the overload run
 STEP = 1.25  # rate search: up by this factor (down by halves), then bisections
 BISECTIONS = 4
 MIN_RATE = 2
@@ -548,10 +551,12 @@ def request_tags(url: str, n: int = REQUEST_TAGS) -> list[str]:
 
 
 def make_app() -> FastAPI:
-    """The app ``tagwire serve`` runs (without its poller), on the benchmark database."""
+    """The app ``tagwire serve`` runs (without its poller), on the benchmark database, with
+    the settings of the environment as ``tagwire serve`` reads them (TAGWIRE_MAX_IN_FLIGHT)."""
+    from tagwire import config
     from tagwire.web.app import create_app
 
-    return create_app(Store(os.environ[DB_ENV]))
+    return create_app(Store(os.environ[DB_ENV]), settings=config.load())
 
 
 def free_port() -> int:
@@ -562,10 +567,11 @@ def free_port() -> int:
 
 
 def start_server(
-    url: str, workers: int, port: int, nodelay: bool = True
+    url: str, workers: int, port: int, nodelay: bool = True, max_in_flight: int | None = None
 ) -> subprocess.Popen[bytes]:
     """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
-    on every connection), or with uvicorn's own httptools protocol."""
+    on every connection), or with uvicorn's own httptools protocol; ``max_in_flight`` sets
+    TAGWIRE_MAX_IN_FLIGHT (the load-shedding bound; None: its default)."""
     protocol = "tagwire.web.server:PROTOCOL" if nodelay else "httptools"
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.load:make_app", "--factory"),
@@ -573,6 +579,8 @@ def start_server(
         *("--log-level", "warning", "--no-access-log", "--http", protocol),
     ]
     env = dict(os.environ, **{DB_ENV: url})
+    if max_in_flight is not None:
+        env["TAGWIRE_MAX_IN_FLIGHT"] = str(max_in_flight)
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -775,6 +783,8 @@ class Run:
     aborted: bool = False
     slow: Counter[str] = field(default_factory=Counter)  # path -> answers over GOAL_P99
     hits: int = 0  # answers from the server's response cache
+    shed: Counter[str] = field(default_factory=Counter)  # kind -> 503s (load shed)
+    shed_latencies: list[float] = field(default_factory=list)
 
     @property
     def hit_rate(self) -> float:
@@ -782,6 +792,9 @@ class Run:
 
     def all(self) -> list[float]:
         return self.latencies["html"] + self.latencies["api"]
+
+    def shed_count(self) -> int:
+        return sum(self.shed.values())
 
     def error_count(self, kind: str | None = None) -> int:
         kinds = [kind] if kind else ["html", "api"]
@@ -792,11 +805,16 @@ class Run:
 
     @property
     def passed(self) -> bool:
-        return not self.aborted and self.error_count() == 0 and self.p(99) <= GOAL_P99
+        return (
+            not self.aborted
+            and self.error_count() == 0
+            and self.shed_count() == 0
+            and self.p(99) <= GOAL_P99
+        )
 
     @property
     def answered(self) -> int:
-        return len(self.all()) + self.error_count()
+        return len(self.all()) + self.error_count() + self.shed_count()
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -826,10 +844,13 @@ async def open_loop(
         nonlocal in_flight
         run.lag.append(loop.time() - due)
         error = None
+        shed = False
         try:
             async with asyncio.timeout(TIMEOUT):
                 status = await fetch(item)
-            if status != 200:
+            if status == 503:
+                shed = True  # load shed: answered at once, counted apart from errors
+            elif status != 200:
                 error = f"HTTP {status}"
         except TimeoutError:
             error = "timeout"
@@ -837,7 +858,10 @@ async def open_loop(
             error = type(exc).__name__
         end = loop.time()
         in_flight -= 1
-        if error:
+        if shed:
+            run.shed[item.kind] += 1
+            run.shed_latencies.append(end - due)
+        elif error:
             run.errors[item.kind][error] += 1
         else:
             run.latencies[item.kind].append(end - due)
@@ -1173,6 +1197,24 @@ class Settings:
     quiet_wait: float = 120.0
     rounds: int = 2
     profile: bool = False
+    overload: bool = True  # after the search: OVERLOAD_FACTOR x the highest passing rate
+    overload_seconds: float = 30.0
+    overload_at: float | None = None  # take this as the highest passing rate (no search)
+    unbounded: bool = True  # the overload run again without load shedding, to compare
+    max_in_flight: int | None = None  # TAGWIRE_MAX_IN_FLIGHT of the server (None: default)
+
+
+@dataclass
+class Overload:
+    """The overload run: the bounded server at OVERLOAD_FACTOR x ``best``, /healthz probed
+    during it, a run at half ``best`` right after, and the same overload without shedding."""
+
+    best: float
+    run: Run
+    health: list[tuple[int, float]]  # (status, seconds) of each probe during the run
+    alive: bool
+    after: Run
+    unbounded: Run | None = None
 
 
 @dataclass
@@ -1187,6 +1229,7 @@ class Outcome:
     spy: tuple[int, Counter[str], Counter[str]] | None = None
     spy_run: Run | None = None
     nodelay: tuple[Run, Run] | None = None  # as served, and with TCP_NODELAY forced
+    overload: Overload | None = None
 
 
 class Bench:
@@ -1332,13 +1375,14 @@ class Bench:
         forced = await self.measure(NODELAY_RATE, 20.0)
         return plain, forced
 
-    async def restart(self, nodelay: bool = True) -> None:
+    async def restart(self, nodelay: bool = True, max_in_flight: int | None = None) -> None:
         """A new server (an overloaded one answers, for minutes, requests that the client
         gave up on), warmed up by 200 requests of the plan, 4 at a time."""
         self.http.close_idle()
         if self.proc is not None:
             stop_server(self.proc)
-        self.proc = start_server(self.url, self.workers, self.port, nodelay)
+        bound = self.settings.max_in_flight if max_in_flight is None else max_in_flight
+        self.proc = start_server(self.url, self.workers, self.port, nodelay, bound)
         await wait_ready(self.http, self.proc)
         queue = list(reversed(self.plan[:200]))
 
@@ -1349,8 +1393,64 @@ class Bench:
         await asyncio.gather(*(worker() for _ in range(4)))
         self.overloaded = False
 
+    async def overload(self, best: float) -> Overload:
+        """OVERLOAD_FACTOR x ``best`` on a fresh server for settings.overload_seconds (never
+        stopped for its backlog), /healthz probed every HEALTH_EVERY s on a connection of
+        its own; then, on the same server, 10 s at half ``best``: it answers at once again.
+        Then the same overload on a server without shedding (TAGWIRE_MAX_IN_FLIGHT=0),
+        stopped once its backlog passes BACKLOG_SECONDS."""
+        rate = round(best * OVERLOAD_FACTOR)
+        seconds = self.settings.overload_seconds
+        await self.restart()
+        await self.quiet()
+        self.http.close_idle()
+        probe = Http(self.port, limit=1)
+        health: list[tuple[int, float]] = []
+        done = asyncio.Event()
+
+        async def monitor() -> None:
+            raw = probe.request("/healthz", API_HEADERS)
+            while not done.is_set():
+                started = time.monotonic()
+                try:
+                    status, _ = await asyncio.wait_for(probe.get(raw), TIMEOUT)
+                except (OSError, TimeoutError, asyncio.IncompleteReadError):
+                    status = 0
+                health.append((status, time.monotonic() - started))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), HEALTH_EVERY)
+
+        watcher = asyncio.create_task(monitor())
+        hits = self.http.hits
+        run = await open_loop(self.fetch, self.plan, rate, seconds, self.pid, abort=False)
+        run.hits = self.http.hits - hits
+        done.set()
+        await watcher
+        probe.close_idle()
+        print("   ", describe(run), flush=True)
+        assert self.proc is not None
+        alive = self.proc.poll() is None
+        self.http.close_idle()
+        hits = self.http.hits
+        after = await open_loop(self.fetch, self.plan, round(best / 2), 10.0, self.pid)
+        after.hits = self.http.hits - hits
+        print("    right after, at half the rate:", describe(after), flush=True)
+        outcome = Overload(best, run, health, alive, after)
+        if self.settings.unbounded:
+            await self.restart(max_in_flight=0)
+            await self.quiet()
+            self.http.close_idle()
+            hits = self.http.hits
+            outcome.unbounded = await open_loop(self.fetch, self.plan, rate, seconds, self.pid)
+            outcome.unbounded.hits = self.http.hits - hits
+            print("    without load shedding:", describe(outcome.unbounded), flush=True)
+            self.overloaded = True
+        return outcome
+
     async def run(self) -> Outcome:
-        self.proc = start_server(self.url, self.workers, self.port)
+        self.proc = start_server(
+            self.url, self.workers, self.port, max_in_flight=self.settings.max_in_flight
+        )
         try:
             await wait_ready(self.http, self.proc)
             print(f"server up: {self.workers} process(es), port {self.port}", flush=True)
@@ -1367,11 +1467,21 @@ class Bench:
             self.plan = build_plan(self.http, self.tags, cursors, size, self.settings.html_share)
             await self.quiet()
             await open_loop(self.fetch, self.plan, rate, self.settings.warm_seconds, self.pid)
+            if self.settings.overload_at is not None:  # the overload run alone
+                print("  overload:", flush=True)
+                load = await self.overload(self.settings.overload_at)
+                best, goal = self.settings.overload_at, load.after
+                outcome = Outcome(self.workers, checks, len(cursors), goal, [], best)
+                outcome.overload = load
+                return outcome
             print(f"  {rate:.0f}/s for {self.settings.goal_seconds:.0f} s:", flush=True)
             goal = await self.measure(rate, self.settings.goal_seconds, abort=False)
             print("  search:", flush=True)
             best, runs = await self.search(goal)
             outcome = Outcome(self.workers, checks, len(cursors), goal, runs, best)
+            if self.settings.overload and best is not None:
+                print(f"  overload ({OVERLOAD_FACTOR:g} x {best:.0f}/s):", flush=True)
+                outcome.overload = await self.overload(best)
             if self.workers > 1 and self.settings.extras:
                 print("  TCP_NODELAY:", flush=True)
                 outcome.nodelay = await self.nodelay_check()
@@ -1402,8 +1512,13 @@ def ms(seconds: float) -> str:
 def describe(run: Run) -> str:
     verdict = "pass" if run.passed else "FAIL"
     return (
-        f"{run.rate:.0f}/s: sent {run.sent}, answered {len(run.all())}, errors "
-        f"{run.error_count()} {dict(run.errors['html'] + run.errors['api'])}"
+        f"{run.rate:.0f}/s: sent {run.sent}, answered {len(run.all())}, "
+        + (
+            f"shed (503) {run.shed_count()} in p99 {ms(percentile(run.shed_latencies, 99))} ms, "
+            if run.shed_count()
+            else ""
+        )
+        + f"errors {run.error_count()} {dict(run.errors['html'] + run.errors['api'])}"
         f"{' (stopped: backlog)' if run.aborted else ''}; "
         f"p50 {ms(run.p(50))} p90 {ms(run.p(90))} p99 {ms(run.p(99))} max {ms(run.p(100))} ms; "
         f"html p99 {ms(run.p(99, 'html'))}, api p99 {ms(run.p(99, 'api'))}; cpu server "
@@ -1501,12 +1616,13 @@ def render(
     g = first.goal
     lines += [
         "",
-        "Above its capacity the server has no admission control: every request it has read "
-        "waits for one of the thread pool's 40 threads (and 15 pooled SQLite connections), "
-        "and it goes on computing answers for requests the client gave up on after "
-        f"{TIMEOUT:.0f} s, so it answers far fewer requests in time than it could (see the "
-        "search below for what it sustains), and needs minutes to drain (so the server is "
-        "restarted after every failed run).",
+        "Above its capacity each server process computes at most `TAGWIRE_MAX_IN_FLIGHT` "
+        "requests at once (the response cache's hits aside) and answers the others 503 with "
+        "`Retry-After` at once (see the next section); a 503 counts as a failed run here. "
+        "Without that bound (`TAGWIRE_MAX_IN_FLIGHT=0`) every request it has read waits for "
+        "one of the thread pool's 40 threads, and it goes on computing answers for requests "
+        f"the client gave up on after {TIMEOUT:.0f} s and needs minutes to drain; the server "
+        "is restarted after every failed run either way.",
         "",
         f"Each run drew {len(g.tags):,} distinct tags, {g.cursors / max(g.sent, 1):.0%} of "
         f"requests with a cursor; every requested tag has a second page. 'answers/s' counts "
@@ -1608,6 +1724,84 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def render_overload(
+    outcomes: list[Outcome], measured: str, bound: int | None, given: float | None = None
+) -> str:
+    """The section on load shedding: the overload runs of each server configuration."""
+    from tagwire import config
+
+    default = next(s.default for s in config.SETTINGS if s.name == "TAGWIRE_MAX_IN_FLIGHT")
+    limit = default if bound is None else bound
+    lines = [
+        SHED_SECTION,
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, tagwire at {measured}; "
+        f"`{COMMAND}` (the phase after the rate search; `--overload-at RATE` runs it alone). "
+        f"The server and the load are those of the section above, with "
+        f"`TAGWIRE_MAX_IN_FLIGHT={limit}` (requests each process computes at once; the "
+        "response cache's hits, /healthz and /metrics are not counted): "
+        f"{OVERLOAD_FACTOR:g} x the highest passing rate, open loop, never stopped for its "
+        "backlog; /healthz probed every "
+        f"{HEALTH_EVERY:g} s on a connection of its own; then, on the same server, 10 s at "
+        "half the passing rate; then the same overload on a server without the bound "
+        f"(`TAGWIRE_MAX_IN_FLIGHT=0`, stopped once {BACKLOG_SECONDS:.0f} s of requests wait). "
+        "'admitted' = answered 200; 'shed' = answered 503 with Retry-After; errors = any "
+        f"other status, a failed connection or no answer in {TIMEOUT:.0f} s.",
+        *(
+            [
+                "",
+                f"This run took {given:.0f}/s as the highest passing rate (`--overload-at "
+                f"{given:.0f}`, the search's figure in the section above) instead of searching "
+                "again.",
+            ]
+            if given is not None
+            else []
+        ),
+        "",
+        "| server | rate/s | sent | admitted (200) | shed (503), p99 ms to the 503 | errors "
+        "| admitted p50 / p99 / max ms | /healthz during the run | server alive after "
+        "| right after at half the rate | without the bound |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        load = o.overload
+        if load is None:
+            continue
+        r = load.run
+        ok = [seconds for status, seconds in load.health if status == 200]
+        health = f"{len(ok)} of {len(load.health)} answered 200, max {ms(max(ok, default=0.0))} ms"
+        after = load.after
+        after_text = (
+            f"{after.rate:.0f}/s: p99 {ms(after.p(99))} ms, {after.shed_count()} shed, "
+            f"{after.error_count()} errors"
+        )
+        u = load.unbounded
+        unbounded = (
+            "not run"
+            if u is None
+            else f"p99 {ms(u.p(99))} ms, {u.error_count()} errors"
+            + (f", stopped after {u.sent:,} sent (backlog)" if u.aborted else "")
+        )
+        errors = dict(r.errors["html"] + r.errors["api"])
+        lines.append(
+            f"| {o.workers} process{'es' if o.workers > 1 else ''} | {r.rate:.0f} "
+            f"| {r.sent:,} | {len(r.all()):,} ({len(r.all()) / max(r.elapsed, 1e-9):.0f}/s) "
+            f"| {r.shed_count():,}, {ms(percentile(r.shed_latencies, 99))} "
+            f"| {r.error_count()}{f' {errors}' if errors else ''} "
+            f"| {ms(r.p(50))} / **{ms(r.p(99))}** / {ms(r.p(100))} | {health} "
+            f"| {'yes' if load.alive else '**no**'} | {after_text} | {unbounded} |"
+        )
+    lines += ["", "The runs (CPU in cores):", ""]
+    for o in outcomes:
+        if o.overload is None:
+            continue
+        lines.append(f"- {o.workers} process(es), overload: {describe(o.overload.run)}")
+        lines.append(f"  - right after: {describe(o.overload.after)}")
+        if o.overload.unbounded is not None:
+            lines.append(f"  - without the bound: {describe(o.overload.unbounded)}")
+    return "\n".join(lines) + "\n"
+
+
 def stage_table(stages: dict[str, Any]) -> list[str]:
     wall: dict[str, list[float]] = stages["wall"]
     per_kind: dict[str, defaultdict[str, float]] = stages["stages"]
@@ -1665,6 +1859,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2", help="server processes to try: 1,2")
     parser.add_argument("--quiet-wait", type=float, default=120.0, help="max s per wait")
     parser.add_argument("--rounds", type=int, default=2, help="tries of a disturbed run")
+    parser.add_argument(
+        "--overload-at",
+        type=float,
+        help="skip the goal and the search: take RATE as the highest passing rate and run "
+        "the overload phase alone (--write then updates only its section)",
+    )
+    parser.add_argument("--no-overload", action="store_true", help="skip the overload phase")
+    parser.add_argument(
+        "--no-unbounded", action="store_true", help="no overload run without load shedding"
+    )
+    parser.add_argument("--max-in-flight", type=int, help="TAGWIRE_MAX_IN_FLIGHT of the server")
+    parser.add_argument("--overload-seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server on the way out
     for folder in ("bbc-news", "conll2003-ner"):
@@ -1689,6 +1895,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             rounds=1,
             profile=args.profile,
         )
+    settings.overload = not args.no_overload
+    settings.overload_at = args.overload_at
+    settings.unbounded = not args.no_unbounded
+    settings.max_in_flight = args.max_in_flight
+    settings.overload_seconds = args.overload_seconds
     outcomes = []
     plan: list[Item] = []
     for workers in (int(w) for w in args.workers.split(",")):
@@ -1699,10 +1910,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile:  # in a new process, whose heap (what the GC walks) is a server's
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             stages = pool.submit(run_stage_times, args.db, plan[:450], 400).result()
-    markdown = render(outcomes, summary, stages, settings, measured)
-    print("\n" + markdown)
-    if args.write and not args.quick and replace_section(BENCH_DOC, SECTION, markdown):
-        print(f"updated the '{SECTION}' section of {BENCH_DOC}")
+    shedding = render_overload(outcomes, measured, args.max_in_flight, args.overload_at)
+    if args.overload_at is None:
+        markdown = render(outcomes, summary, stages, settings, measured)
+        print("\n" + markdown)
+        if args.write and not args.quick and replace_section(BENCH_DOC, SECTION, markdown):
+            print(f"updated the '{SECTION}' section of {BENCH_DOC}")
+    print("\n" + shedding)
+    written = args.write and not args.quick and any(o.overload for o in outcomes)
+    if written and replace_section(BENCH_DOC, SHED_SECTION, shedding):
+        print(f"updated the '{SHED_SECTION}' section of {BENCH_DOC}")
     return 0
 
 
