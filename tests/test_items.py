@@ -550,3 +550,31 @@ def test_property_a_pass_stores_every_good_item_beside_bad_ones(
             store.close()
 
     one_pass()
+
+
+def test_failed_items_stay_shown_while_the_feed_is_unchanged(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A 304 means the document and its bad item are the same: the source keeps saying so
+    (before, the next poll's 304 wiped the message within minutes); a failed fetch's
+    message still goes."""
+    items = [good_json_item(http_server, 0), good_json_item(http_server, 1)]
+    items[1]["authors"] = 5
+    body = json_feed(items)
+
+    def conditional(handler: Any) -> Reply:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return Reply(304, b"", {"ETag": '"v1"'})
+        return Reply(200, body, {"Content-Type": "application/feed+json", "ETag": '"v1"'})
+
+    http_server.routes["/feed"] = conditional
+    store = Store(f"sqlite:///{tmp_path / 't.db'}")
+    store.upsert_sources([Source("Pub", http_server.url("/"), (http_server.url("/feed"),))])
+    run(store)
+    first = store.sources()[0].last_error
+    assert first is not None and first.startswith("1 of 2 items failed: ")
+    report = run(store)
+    assert report.feeds_unchanged == 1
+    (source,) = store.sources()
+    assert source.last_error == first
+    assert source.feed_health[0].last_error == first

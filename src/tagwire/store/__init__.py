@@ -41,6 +41,9 @@ from tagwire.store.records import (
 from tagwire.store.writer import MAX_MERGE_CHAIN, Curator, Writer, _new_id, record_change
 from tagwire.types import Source, now_utc
 
+# Feed problems found in the document, not in fetching it (pipeline.Pipeline._feed).
+DOCUMENT_PROBLEMS = ("items_failed", "malformed")
+
 __all__ = [
     "ArticleRecord",
     "CardRecord",
@@ -371,6 +374,9 @@ class Store:
             return
         now = now_utc()
         f, s_ = t.feeds.c, t.sources.c
+        # What was wrong with the document itself (items that failed, XML cut short) still
+        # holds when it is unchanged, so it stays shown; a failed fetch's message goes.
+        kept = f.last_error_reason.in_(DOCUMENT_PROBLEMS)
         with self.writer() as w:
             w.conn.execute(
                 update(t.feeds)
@@ -379,9 +385,9 @@ class Store:
                     last_checked_at=now,
                     next_check_at=bindparam("next_check"),
                     interval_seconds=bindparam("interval"),
-                    last_error=None,
-                    last_error_reason=None,
-                    last_error_at=None,
+                    last_error=case((kept, f.last_error), else_=None),
+                    last_error_reason=case((kept, f.last_error_reason), else_=None),
+                    last_error_at=case((kept, f.last_error_at), else_=None),
                     error_count=0,
                     last_success_at=now,
                     failing_since=None,
@@ -391,10 +397,20 @@ class Store:
                     for feed, at, interval in checks
                 ],
             )
+            problem = (
+                select(f.last_error, f.last_error_at)
+                .where(f.source_id == s_.id, kept)
+                .order_by(f.id)
+                .limit(1)
+            )
             w.conn.execute(
                 update(t.sources)
                 .where(s_.id.in_({feed.source_id for feed, _, _ in checks}))
-                .values(last_success_at=now, last_error=None, last_error_at=None)
+                .values(
+                    last_success_at=now,
+                    last_error=problem.with_only_columns(f.last_error).scalar_subquery(),
+                    last_error_at=problem.with_only_columns(f.last_error_at).scalar_subquery(),
+                )
             )
             w.conn.execute(
                 t.fetch_log.insert(),
