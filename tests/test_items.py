@@ -26,10 +26,12 @@ from hypothesis import strategies as st
 
 from conftest import LoopbackServer, Reply
 from tagwire import cli, config, feeds
+from tagwire.analyse import Analysis
+from tagwire.errors import Outcome
 from tagwire.extract import extract_page
-from tagwire.pipeline import ingest
-from tagwire.store import Store
-from tagwire.types import ParsedFeed, PassReport, Source
+from tagwire.pipeline import Pipeline, ingest
+from tagwire.store import FeedRecord, Store
+from tagwire.types import FeedItem, ParsedFeed, PassReport, Source
 
 FEED_URL = "https://feeds.example/news/feed"
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -54,17 +56,17 @@ def good_json_item(server: LoopbackServer, n: int, **fields: Any) -> dict[str, A
     return {"id": str(n), "url": server.url(f"/a/{n}"), "title": f"Item {n}", "content_html": body}
 
 
+PASS_SETTINGS = {
+    "TAGWIRE_ALLOWED_HOSTS": "127.0.0.1",
+    "TAGWIRE_HOST_DELAY": "0",
+    "TAGWIRE_WORKERS": "1",
+    "TAGWIRE_TIMEOUT": "3",
+    "TAGWIRE_NER": "false",
+}
+
+
 def run(store: Store) -> PassReport:
-    cfg = config.load(
-        {
-            "TAGWIRE_ALLOWED_HOSTS": "127.0.0.1",
-            "TAGWIRE_HOST_DELAY": "0",
-            "TAGWIRE_WORKERS": "1",
-            "TAGWIRE_TIMEOUT": "3",
-            "TAGWIRE_NER": "false",
-        }
-    )
-    return asyncio.run(ingest(store, cfg))
+    return asyncio.run(ingest(store, config.load(PASS_SETTINGS)))
 
 
 def publish(server: LoopbackServer, db: Path, body: bytes, content_type: str) -> Store:
@@ -578,3 +580,55 @@ def test_failed_items_stay_shown_while_the_feed_is_unchanged(
     (source,) = store.sources()
     assert source.last_error == first
     assert source.feed_health[0].last_error == first
+
+
+class BugOnOneItem(Pipeline):
+    """A pipeline that meets a bug on one URL while storing it, until ``fixed``: the one
+    fault here that no real input of today provokes (a test cannot summon a real bug)."""
+
+    def __init__(self, store: Store, url: str) -> None:
+        super().__init__(store, config.load(PASS_SETTINGS))
+        self.url, self.fixed = url, False
+
+    def store_article(
+        self, feed: FeedRecord, item: FeedItem, item_url: str, analysis: Analysis
+    ) -> Outcome:
+        if item.url == self.url and not self.fixed:
+            raise RuntimeError("a bug met on this item")
+        return super().store_article(feed, item, item_url, analysis)
+
+
+def test_an_item_that_meets_a_bug_fails_alone_and_is_retried(
+    http_server: LoopbackServer, tmp_path: Path
+) -> None:
+    """Its siblings are stored; the feed's validators are not, so the next check reads the
+    feed again (no 304) and retries the item, which may pass then."""
+    items = [good_json_item(http_server, n) for n in range(3)]
+    seen: list[str | None] = []
+
+    def conditional(handler: Any) -> Reply:
+        seen.append(handler.headers.get("If-None-Match"))
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return Reply(304, b"", {"ETag": '"v1"'})
+        return Reply(200, json_feed(items), {"Content-Type": "application/json", "ETag": '"v1"'})
+
+    http_server.routes["/feed"] = conditional
+    store = Store(f"sqlite:///{tmp_path / 't.db'}")
+    store.upsert_sources([Source("Pub", http_server.url("/"), (http_server.url("/feed"),))])
+    bad = http_server.url("/a/1")
+    pipeline = BugOnOneItem(store, bad)
+    try:
+        report = asyncio.run(pipeline.run_pass())
+        assert (report.feeds_ok, report.feeds_failed, report.articles_new) == (1, 0, 2)
+        assert stored_urls(store) == {http_server.url("/a/0"), http_server.url("/a/2")}
+        message = store.sources()[0].last_error or ""
+        assert message == (
+            f"1 of 3 items failed: {bad}: internal error: RuntimeError('a bug met on this item')"
+        )
+        pipeline.fixed = True
+        asyncio.run(pipeline.run_pass())
+    finally:
+        pipeline.close()
+    assert seen == [None, None]  # read again in full, not answered 304
+    assert bad in stored_urls(store)
+    assert store.sources()[0].last_error is None
