@@ -290,7 +290,10 @@ def test_atom_output_stays_xml_whatever_the_items_carried(
     ],
 )
 def test_a_non_string_json_field_is_its_items_error(field: str, value: object) -> None:
-    items = [{"id": "1", "url": "1", "title": "One"}, {"id": "2", "url": "2", "title": "Two"}]
+    items: list[dict[str, object]] = [
+        {"id": "1", "url": "1", "title": "One"},
+        {"id": "2", "url": "2", "title": "Two"},
+    ]
     items[0][field] = value
     parsed = feeds.parse(json_feed(items), FEED_URL)
     assert [i.url for i in parsed.items] == ["https://feeds.example/news/2"]
