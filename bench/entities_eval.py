@@ -222,6 +222,7 @@ def ingest_pages(db: Path, pages: Sequence[AebPage], titles: dict[str, str]) -> 
         return store
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def read_cards(

@@ -456,3 +456,57 @@ def test_story_schema_7_is_added_to_an_older_database(store: Store) -> None:
         old = w.story(1)
         assert old.meaning is None and old.size == 1
     assert store.story_choice(1).started  # stored before: the first article started it
+
+
+def test_entities_split_by_the_models_label_merge_into_one(store: Store) -> None:
+    """Migration 11: a database made before one entity per identity had "Acme" twice (an
+    organisation and a place, the second slugged "AcmePlace"); they become one, with every
+    article, mention and spelling, and the old slug answers for it."""
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    with store.writer() as w:
+        ids = []
+        for n, kind in enumerate(("organization", "place", "organization")):
+            entity = w.entity_id("Acme", "organization")  # created once, then reused
+            if kind == "place":  # what the old writer made: a second row for the label
+                w.conn.execute(
+                    text(
+                        "INSERT INTO entities (slug, name, kind, key, created_at, article_count,"
+                        " blocked, name_fixed) VALUES ('AcmePlace', 'Acme', 'place', 'acme',"
+                        " :at, 0, FALSE, FALSE)"
+                    ),
+                    {"at": T0},
+                )
+                entity = w.conn.execute(
+                    text("SELECT id FROM entities WHERE slug = 'AcmePlace'")
+                ).scalar_one()
+                w.conn.execute(
+                    text("INSERT INTO entity_aliases (key, entity_id) VALUES ('acmeplace', :e)"),
+                    {"e": entity},
+                )
+            ids.append(entity)
+            article = replace(
+                _article(n, T0),
+                mentions=(Mention("Acme", "Acme", EntityKind(kind), 0, 4, True),),
+            )
+            w.insert_article(
+                article,
+                source_id=source_id,
+                feed_id=None,
+                seen_at=T0,
+                duplicate_of=None,
+                entity_scores={entity: 3.0},
+                mention_entities=[entity],
+                terms={"story": 1.0},
+                decision=Decision(None, 0.0, 0.0, ()),
+            )
+        w.conn.execute(text("DELETE FROM schema_version WHERE version >= 11"))
+    assert len(set(ids)) == 2
+    with store.engine.begin() as conn:
+        assert 11 in migrate(conn)
+        rows = conn.execute(text("SELECT id, slug, article_count FROM entities")).all()
+        mentioned = conn.execute(text("SELECT DISTINCT entity_id FROM mentions")).scalars().all()
+    assert [(r.slug, r.article_count) for r in rows] == [("Acme", 3)]
+    assert mentioned == [rows[0].id]
+    assert store.entity("acmeplace").slug == "Acme"  # the lookup key of the old slug

@@ -22,6 +22,8 @@ class NotEntity(StrEnum):
     EVENT = "event"
     MODEL_NUMBER = "model number"
     COMMON_WORD = "common word"
+    ADDRESS = "street address"
+    LIST = "several names in one span"
 
 
 # The last word of an event's name: awards, shows, festivals, contests, fairs. "Cup" and
@@ -54,7 +56,15 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.MODEL_NUMBER
     if len(words) == 1 and _used_as_common_word(name, lower_words):
         return NotEntity.COMMON_WORD
+    if len(words) > 1 and _STREET.match(key.split()[-1]):
+        return NotEntity.ADDRESS
+    if kind is not EntityKind.PLACE and ", " in name and kind_evidence(name) is None:
+        return NotEntity.LIST  # "Bleacher Report, Uber Eats": two names the model joined
     return None
+
+
+# The last word of a street's name: an address is where something is, not a topic.
+_STREET = re.compile(r"^(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|drive|corso|via)$")
 
 
 def _event_head(key: str) -> bool:

@@ -46,6 +46,8 @@ _TITLE_RE = re.compile(
 _POSSESSIVE = re.compile(r"['’]s?$")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(r"^an?\s+(?=[A-Z])", re.IGNORECASE)
+_TRAILING_LOWER = re.compile(r"(?:\s+(?:to|and|or|in|on|at|for|with|from|by|is|are|was|as))+$")
 
 # News agencies: in a byline, dateline or credit they sign the article, they are not its topic.
 AGENCIES = frozenset(
@@ -119,6 +121,9 @@ def clean_name(raw: str, kind: str) -> str | None:
     name = _EDGE.sub("", name)
     # Titles are stripped from people only: "President" is no part of "President Hotel".
     name = _EDGE.sub("", strip_titles(name)) if kind == "person" else _LEADING_THE.sub("", name)
+    name = _TRAILING_LOWER.sub("", name)  # "Thibaut Courtois to": a sentence ran on
+    if kind != "person":
+        name = _LEADING_ARTICLE.sub("", name)  # "An Associated Press"
     words = name.split()
     if not words or len(words) > 6 or len(name) < 2 or len(name) > 80:
         return None

@@ -259,6 +259,19 @@ def _countries_and_states() -> frozenset[str]:
     return frozenset(names)
 
 
+@cache
+def _subdivisions() -> frozenset[str]:
+    """Every ISO 3166-2 subdivision's name (provinces, regions, the UK's nations)."""
+    import pycountry
+
+    return frozenset(name_key(s.name) for s in pycountry.subdivisions)
+
+
+def is_known_place(name: str) -> bool:
+    """A country, a US state, a city GeoNames knows, or any country's subdivision."""
+    return country_of(name) is not None or name_key(canonical_place(name)) in _subdivisions()
+
+
 def is_country_or_state(name: str) -> bool:
     """A country (under any of its names) or a US state: a place whatever the model said."""
     return name_key(canonical_place(name)) in _countries_and_states()

@@ -29,9 +29,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from tagwire.entities.filters import not_an_entity
-from tagwire.entities.knowledge import kind_evidence, state_for, without_legal_suffix
+from tagwire.entities.knowledge import (
+    is_broad_place,
+    kind_evidence,
+    state_for,
+    without_legal_suffix,
+)
 from tagwire.entities.names import name_key
-from tagwire.entities.places import country_of
+from tagwire.entities.places import country_of, demonym_country, is_known_place
 from tagwire.types import EntityKind, Mention
 
 PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
@@ -43,8 +48,10 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _states(body, found)
     lower_words = frozenset(_LOWER_WORD.findall(body))
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
+    found = _demonyms_of_actors(body, found)
+    found = _capitals_confirmed(body, found)
     found = _acronyms(found)
-    found = _company_forms(found)
+    found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
     found = _products_of_named_makers(found)
     found = _confirmed_by_text(found)
@@ -67,6 +74,51 @@ def _states(body: str, mentions: list[Mention]) -> list[Mention]:
         state = state_for(m.surface, after_comma)
         out.append(replace(m, name=state, kind=PLACE) if state else m)
     return out
+
+
+# A demonym names its country when it qualifies who acts ("Egyptian mediators", "Turkish
+# President Erdoğan", "South Korean and Japanese officials"); as a plain adjective
+# ("Japanese brand", "German engineering") it is not what the article is about.
+_ACTORS = re.compile(
+    r"\b(?:president|prime|minister|ministers|chancellor|king|queen|leader|leaders|officials?|"
+    r"government|authorities|forces|troops|military|army|navy|police|mediators|diplomats?|"
+    r"negotiators|embassy|ambassador|envoy|delegation|foreign|defen[cs]e|regime|state|"
+    r"counterpart|parliament|lawmakers|courts?|judges?|investigators|prosecutors)\b",
+    re.IGNORECASE,
+)
+
+
+def _demonyms_of_actors(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A demonym stands for its country where the country is named too, or where it
+    qualifies an actor within the next few words."""
+    named = {name_key(m.name) for m in mentions if demonym_country(m.surface) is None}
+
+    def kept(m: Mention) -> bool:
+        if demonym_country(m.surface) is None or name_key(m.name) in named:
+            return True
+        following = " ".join(body[m.end : m.end + 80].split()[:4])
+        return bool(_ACTORS.search(following))
+
+    return [m for m in mentions if kept(m)]
+
+
+def _capitals_confirmed(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A name of several words seen only in a heading in capitals ("MAKING SPICED") is
+    kept when the article writes it in ordinary case too; a sentence in capitals (it ends
+    like one) is read as text."""
+    ordinary = {name_key(m.name) for m in mentions if not m.surface.isupper()}
+
+    def heading(m: Mention) -> bool:
+        end = body.find("\n", m.end)
+        line = body[m.start : end if end >= 0 else len(body)].rstrip()
+        return not line.endswith((".", "!", "?", '"', "”"))
+
+    return [
+        m
+        for m in mentions
+        if not (m.surface.isupper() and len(m.surface.split()) > 1 and heading(m))
+        or name_key(m.name) in ordinary
+    ]
 
 
 _MINOR = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le", "&"})
@@ -108,7 +160,7 @@ def _company_forms(mentions: list[Mention]) -> list[Mention]:
     }
     out = []
     for m in mentions:
-        if m.kind is not PERSON:
+        if m.kind is ORG:
             base = without_legal_suffix(m.name)
             if base != m.name:
                 m = replace(m, name=base)
@@ -148,12 +200,28 @@ def _one_kind_per_name(mentions: list[Mention]) -> list[Mention]:
     kinds: dict[str, EntityKind] = {}
     order = {PERSON: 0, ORG: 1, PLACE: 2}
     for key, counter in votes.items():
-        evidence = kind_evidence(names[key])
+        evidence = kind_evidence(names[key]) or _evidence_of_form(names[key], counter)
         if evidence is not None and not (evidence is PLACE and counter[PERSON] > counter[PLACE]):
             kinds[key] = evidence
         else:
             kinds[key] = min(counter, key=lambda k: (-counter[k], order[k]))
     return [replace(m, kind=kinds[_compact(m.name)]) for m in mentions]
+
+
+def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | None:
+    """One word the model called a place that no gazetteer knows ("Netflix", "Weibo") is
+    an organisation; one word it called a person that is a known place is that place, and
+    a plural ("Steelers", "Sabres") is a team."""
+    if len(name.split()) != 1 or len(votes) != 1:
+        return None
+    (label,) = votes
+    if label is PLACE and not is_known_place(name) and not is_broad_place(name):
+        return ORG
+    if label is PERSON and country_of(name) is not None:
+        return PLACE
+    if label is PERSON and name.endswith("s") and not name.endswith("ss"):
+        return ORG
+    return None
 
 
 def _products_of_named_makers(mentions: list[Mention]) -> list[Mention]:

@@ -4,9 +4,11 @@ never an edit of an old one."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Connection, func, inspect, select, text
+from sqlalchemy import Connection, Row, func, inspect, select, text
 
 from tagwire.entities.names import name_key, surname
 from tagwire.store import schema
@@ -180,6 +182,62 @@ def _v10_near_dup_keys_one_tree(conn: Connection) -> None:
     conn.execute(text("DROP TABLE near_dup_keys_old"))
 
 
+def _v11_one_entity_per_identity(conn: Connection) -> None:
+    """One entity per identity, whatever label the model gave (entities/identity.py): the
+    entities whose names are equal once case, accents, dots, hyphens and spaces are set
+    aside ("Apple" the organisation and "Apple" the place, "JaneDoe" and its
+    "JaneDoeOrganization") become the one with the most articles; the others' slugs and
+    spellings answer for it. The identity is computed here by a frozen copy of the rule."""
+    e = schema.entities.c
+    groups: dict[str, list[Row[Any, Any, Any]]] = {}
+    for row in conn.execute(select(e.id, e.name, e.article_count).order_by(e.id)):
+        groups.setdefault(_identity_v11(str(row.name)), []).append(row)
+    for rows in groups.values():
+        if len(rows) > 1:
+            keep = max(rows, key=lambda r: (r.article_count, -r.id))
+            for gone in rows:
+                if gone.id != keep.id:
+                    _merge_v11(conn, int(keep.id), int(gone.id))
+
+
+def _identity_v11(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).casefold()
+    return "".join(c for c in text if c.isalnum() and not unicodedata.combining(c))
+
+
+def _merge_v11(conn: Connection, keep: int, gone: int) -> None:
+    tags, n, e = schema.article_tags, schema.entity_names.c, schema.entities.c
+    both = select(tags.c.article_id).where(tags.c.entity_id == keep)
+    conn.execute(tags.delete().where(tags.c.entity_id == gone, tags.c.article_id.in_(both)))
+    for table in (
+        tags,
+        schema.mentions,
+        schema.entity_keys,
+        schema.entity_aliases,
+        schema.webhooks,
+    ):
+        conn.execute(table.update().where(table.c.entity_id == gone).values(entity_id=keep))
+    there = {
+        str(r.name): int(r.uses)
+        for r in conn.execute(select(n.name, n.uses).where(n.entity_id == keep))
+    }
+    for form, uses in conn.execute(select(n.name, n.uses).where(n.entity_id == gone)).all():
+        conn.execute(schema.entity_names.delete().where(n.entity_id == gone, n.name == form))
+        if form in there:
+            conn.execute(
+                schema.entity_names.update()
+                .where(n.entity_id == keep, n.name == form)
+                .values(uses=n.uses + uses)
+            )
+        else:
+            conn.execute(schema.entity_names.insert().values(entity_id=keep, name=form, uses=uses))
+    conn.execute(schema.entities.delete().where(e.id == gone))
+    count = select(func.count()).select_from(tags).where(tags.c.entity_id == keep)
+    conn.execute(
+        schema.entities.update().where(e.id == keep).values(article_count=count.scalar_subquery())
+    )
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
@@ -191,6 +249,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (8, _v8_story_counts_index),
     (9, _v9_search_merges),
     (10, _v10_near_dup_keys_one_tree),
+    (11, _v11_one_entity_per_identity),
 )
 
 

@@ -1,0 +1,155 @@
+"""The knowledge layer and the pure decisions of entity identity (no model, no store):
+what is not an entity, short forms, one kind per name, headlines, known people."""
+
+from __future__ import annotations
+
+import pytest
+
+from tagwire.entities.filters import NotEntity, not_an_entity
+from tagwire.entities.identity import Known, known_person, lookup_keys
+from tagwire.entities.knowledge import (
+    is_broad_place,
+    kind_evidence,
+    state_for,
+    without_legal_suffix,
+)
+from tagwire.entities.ner import salience
+from tagwire.entities.resolve import resolve_article
+from tagwire.types import EntityKind, Mention
+
+PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "why"),
+    [
+        ("USB", ORG, NotEntity.COMMON_ABBREVIATION),
+        ("IPO", ORG, NotEntity.COMMON_ABBREVIATION),
+        ("Southeast", PLACE, NotEntity.DIRECTION),
+        ("Western", PLACE, NotEntity.DIRECTION),
+        ("American Music Awards", ORG, NotEntity.EVENT),
+        ("Amsterdam Light Festival", ORG, NotEntity.EVENT),
+        ("Davis Cup", PERSON, None),  # a person label is not an event's: judged elsewhere
+        ("LC500", ORG, NotEntity.MODEL_NUMBER),
+        ("Seventh Street", PLACE, NotEntity.ADDRESS),
+        ("Bleacher Report, Uber Eats", ORG, NotEntity.LIST),
+        ("Wild", PLACE, NotEntity.COMMON_WORD),  # the article writes "the wild"
+    ],
+)
+def test_what_is_not_a_person_organisation_or_place(
+    name: str, kind: EntityKind, why: NotEntity | None
+) -> None:
+    assert not_an_entity(name, kind, frozenset({"wild", "animals"})) == why
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("NASA", ORG),
+        ("Toyota", ORG),
+        ("Premier League", ORG),  # an organisation's word wins over "league" events
+        ("Festival Committee", ORG),
+        ("Washington, D.C.", PLACE),
+        ("Kim Jong Un", PERSON),
+        ("G20", ORG),
+        ("3M", ORG),
+        ("US", PLACE),  # "us" in lower case is a pronoun, not the country
+    ],
+)
+def test_real_names_pass_the_filter(name: str, kind: EntityKind) -> None:
+    assert not_an_entity(name, kind, frozenset({"us", "the", "wild"})) is None
+
+
+def test_gazetteers_vouch_for_kinds() -> None:
+    assert kind_evidence("Columbus Police Department") is ORG
+    assert kind_evidence("Acme Corp.") is ORG
+    assert kind_evidence("Texas") is PLACE
+    assert kind_evidence("South Korea") is PLACE
+    assert kind_evidence("Jane Doe") is None
+    assert without_legal_suffix("Acme Corp.") == "Acme"
+    assert without_legal_suffix("Deutsche Bank AG") == "Deutsche Bank"
+    assert without_legal_suffix("United States") == "United States"
+    assert is_broad_place("Europe") and is_broad_place("the Middle East")
+    assert not is_broad_place("Geneva")
+
+
+@pytest.mark.parametrize(
+    ("surface", "after_comma", "state"),
+    [
+        ("Calif.", False, "California"),
+        ("Ga.", False, "Georgia"),
+        ("N.J.", False, "New Jersey"),
+        ("NJ", True, "New Jersey"),
+        ("NJ", False, None),  # a bare code is a state only where a city's comma precedes it
+        ("CT", False, None),  # "a CT scan"
+        ("Paris", True, None),
+    ],
+)
+def test_us_state_abbreviations(surface: str, after_comma: bool, state: str | None) -> None:
+    assert state_for(surface, after_comma) == state
+
+
+def _m(surface: str, name: str, kind: EntityKind, start: int, title: bool = False) -> Mention:
+    return Mention(surface, name, kind, start, start + len(surface), title)
+
+
+def test_one_article_one_entity_per_name_and_short_forms_joined() -> None:
+    title = "Acme Plan Falls Short"
+    body = title + "\n\nThe National Football League said NFL teams met Acme Corp. in Trenton, NJ."
+    found = [
+        _m("Acme Plan Falls Short", "Acme Plan Falls Short", ORG, 0, True),
+        _m("National Football League", "National Football League", ORG, 27),
+        _m("NFL", "NFL", ORG, 57),
+        _m("Acme Corp.", "Acme Corp.", PERSON, 71),
+        _m("Trenton", "Trenton", PLACE, 85),
+        _m("NJ", "NJ", ORG, 94),
+    ]
+    for m in found:
+        assert body[m.start : m.end] == m.surface
+    out = resolve_article(body, len(title), found)
+    names = [(m.surface, m.name, m.kind) for m in out]
+    assert ("NFL", "National Football League", ORG) in names
+    assert ("Acme Corp.", "Acme", ORG) in names  # legal suffix gone, kind by evidence
+    assert ("NJ", "New Jersey", PLACE) in names
+    assert all(m.surface != "Acme Plan Falls Short" for m in out)  # headline words
+    # The headline names Acme, which the text confirms: ranked as a title mention.
+    assert any(m.name == "Acme" and m.in_title for m in out)
+
+
+def test_a_name_the_model_labels_twice_is_one_kind() -> None:
+    body = "x\n\nSpaceX said. SpaceX launched. SpaceX flew."
+    found = [_m("SpaceX", "SpaceX", k, 3 + 13 * i) for i, k in enumerate((PERSON, ORG, ORG))]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {ORG}
+
+
+def test_a_makers_product_is_not_an_organisation() -> None:
+    body = "x\n\nApple sold Apple AirPods."
+    found = [_m("Apple", "Apple", ORG, 3), _m("Apple AirPods", "Apple AirPods", ORG, 14)]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Apple"]
+
+
+def test_broad_places_rank_after_specific_tags() -> None:
+    found = (
+        _m("Europe", "Europe", PLACE, 0, True),
+        _m("Geneva", "Geneva", PLACE, 500),
+    )
+    scores = salience(found)
+    assert scores[("place", "Geneva")] > scores[("place", "Europe")]
+
+
+def test_identity_across_articles_is_kind_independent() -> None:
+    keys = lookup_keys("Jane Doe", "organization")
+    assert keys[0] == ("organization", "janedoe")
+    assert ("person", "doe jane") in keys
+
+
+def test_known_people_by_full_name_and_surname() -> None:
+    clintons = [Known(1, "William Jefferson Clinton", "person", 9)]
+    assert known_person("Bill Clinton", clintons) == 1
+    assert known_person("Hillary Clinton", clintons) is None
+    both = [*clintons, Known(2, "Hillary Clinton", "person", 8)]
+    assert known_person("Clinton", both) is None  # two people: the surname says neither
+    trumps = [Known(3, "Donald Trump", "person", 40), Known(4, "Fred Trump", "person", 2)]
+    assert known_person("Trump", trumps) == 3  # one clearly dominates the corpus
+    alone = [Known(5, "Rudolph", "person", 2)]
+    assert known_person("Mason Rudolph", alone) == 5  # known by the surname alone so far
