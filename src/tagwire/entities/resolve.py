@@ -32,6 +32,7 @@ from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
     kind_evidence,
+    organisation_evidence,
     state_for,
     without_legal_suffix,
 )
@@ -53,6 +54,8 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _acronyms(found)
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
+    found = _people_named_as_organisations(found)
+    found = _teams_by_nickname(found)
     found = _products_of_named_makers(found)
     found = _confirmed_by_text(found)
     found += _named_in_headline(body[:title_end], found)
@@ -184,7 +187,11 @@ def _is_affiliate_tail(words: list[str]) -> bool:
     """The rest of a company's name that leaves it the same company: a group word, or a
     country or region ("North America", "Philippines")."""
     tail = " ".join(words)
-    return all(name_key(w).strip(".,") in _AFFILIATE for w in words) or country_of(tail) is not None
+    return (
+        all(name_key(w).strip(".,") in _AFFILIATE for w in words)
+        or country_of(tail) is not None
+        or (len(words) == 1 and organisation_evidence(tail))
+    )
 
 
 def _one_kind_per_name(mentions: list[Mention]) -> list[Mention]:
@@ -222,6 +229,49 @@ def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | Non
     if label is PERSON and name.endswith("s") and not name.endswith("ss"):
         return ORG
     return None
+
+
+def _people_named_as_organisations(mentions: list[Mention]) -> list[Mention]:
+    """ "Marcelo Claure" labelled an organisation where "Claure" alone is a person: the
+    person, and every "Claure" of the article is that full name (when one fits)."""
+    surnames = {name_key(m.name) for m in mentions if m.kind is PERSON and " " not in m.name}
+    out = []
+    for m in mentions:
+        words = m.name.split()
+        if (
+            m.kind is not PERSON
+            and 2 <= len(words) <= 3
+            and name_key(words[-1]) in surnames
+            and kind_evidence(m.name) is None
+        ):
+            m = replace(m, kind=PERSON)
+        out.append(m)
+    full: dict[str, set[str]] = defaultdict(set)
+    for m in out:
+        if m.kind is PERSON and " " in m.name:
+            full[name_key(m.name.split()[-1])].add(m.name)
+    return [
+        replace(m, name=next(iter(full[name_key(m.name)])))
+        if m.kind is PERSON and " " not in m.name and len(full.get(name_key(m.name), ())) == 1
+        else m
+        for m in out
+    ]
+
+
+def _teams_by_nickname(mentions: list[Mention]) -> list[Mention]:
+    """ "Steelers" where "Pittsburgh Steelers" is named: that team. A plural word only (team
+    nicknames are), and only when one organisation of the article ends with it."""
+    ends: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.kind is ORG and " " in m.name:
+            ends[name_key(m.name.split()[-1])].add(m.name)
+    out = []
+    for m in mentions:
+        key = name_key(m.name)
+        if " " not in m.name and key.endswith("s") and len(ends.get(key, ())) == 1:
+            m = replace(m, name=next(iter(ends[key])), kind=ORG)
+        out.append(m)
+    return out
 
 
 def _products_of_named_makers(mentions: list[Mention]) -> list[Mention]:
