@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.stories_eval --sweep --write
 	$(BIN)/python -m bench.ner_eval --write
 	$(BIN)/python -m bench.resolution_eval --write
+	$(BIN)/python -m bench.entities_eval --write
 	$(BIN)/python -m bench.categories_eval --write
 
 screenshots: $(STAMP)
