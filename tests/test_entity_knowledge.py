@@ -153,3 +153,13 @@ def test_known_people_by_full_name_and_surname() -> None:
     assert known_person("Trump", trumps) == 3  # one clearly dominates the corpus
     alone = [Known(5, "Rudolph", "person", 2)]
     assert known_person("Mason Rudolph", alone) == 5  # known by the surname alone so far
+
+
+def test_most_active_and_trending_put_continents_last() -> None:
+    from tagwire.service import specific_first
+    from tagwire.store.records import EntityRecord
+
+    asia = EntityRecord(1, "Asia", "Asia", "place", 60)
+    geneva = EntityRecord(2, "Geneva", "Geneva", "place", 6)
+    wto = EntityRecord(3, "WTO", "World Trade Organization", "organization", 4)
+    assert specific_first([asia, geneva, wto]) == [geneva, wto, asia]

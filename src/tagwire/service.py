@@ -12,6 +12,7 @@ from tagwire.categories import LABELS
 from tagwire.config import Config
 from tagwire.discover import Discovery, discover
 from tagwire.entities.hashtags import lookup_key
+from tagwire.entities.knowledge import is_broad_place
 from tagwire.entities.names import explain
 from tagwire.errors import BadRequest, NotFound
 from tagwire.fetch import Fetcher
@@ -286,8 +287,23 @@ def story_json(
     return story, page, body
 
 
+def top_tags(store: Store, limit: int = 20) -> list[EntityRecord]:
+    """The most active tags, continents and world regions after every specific one: "Asia"
+    is in many articles and says little about any of them."""
+    return specific_first(store.top_entities(limit + BROAD_SLACK))[:limit]
+
+
+# How many more rows to read so that broad places moved back leave the list full.
+BROAD_SLACK = 12
+
+
+def specific_first(entities: list[EntityRecord]) -> list[EntityRecord]:
+    broad = [e for e in entities if e.kind == "place" and is_broad_place(e.name)]
+    return [e for e in entities if e not in broad] + broad
+
+
 def top_tags_json(store: Store, limit: int = 20) -> list[JSON]:
-    return [entity_json(e) | {"articles": e.article_count} for e in store.top_entities(limit)]
+    return [entity_json(e) | {"articles": e.article_count} for e in top_tags(store, limit)]
 
 
 def sources_json(store: Store) -> list[JSON]:
@@ -492,9 +508,10 @@ def trending(
         for entity_id, n in recent.items()
         if n >= min_articles
     }
-    top = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    top = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: limit + BROAD_SLACK]
     entities = store.entities_by_id([entity_id for entity_id, _ in top])
-    return [(entities[entity_id], round(score, 2)) for entity_id, score in top]
+    ranked = specific_first([entities[entity_id] for entity_id, _ in top])[:limit]
+    return [(e, round(scores[e.id], 2)) for e in ranked]
 
 
 def trending_json(store: Store, limit: int = 10) -> list[JSON]:

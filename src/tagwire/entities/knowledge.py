@@ -128,12 +128,13 @@ def is_direction(name: str) -> bool:
 
 
 def kind_evidence(name: str) -> EntityKind | None:
-    """The kind a gazetteer vouches for, if any: a country, US state or known place name is
-    a place; a name with an institution's word or a legal suffix is an organisation."""
-    from tagwire.entities.places import canonical_place, is_country_or_state
+    """The kind a gazetteer vouches for, if any: a country, state, subdivision or city
+    GeoNames knows is a place; a name with an institution's word or a legal suffix is an
+    organisation."""
+    from tagwire.entities.places import is_known_place
 
     if organisation_evidence(name):
         return EntityKind.ORGANIZATION
-    if is_country_or_state(canonical_place(name)):
+    if is_known_place(name):
         return EntityKind.PLACE
     return None

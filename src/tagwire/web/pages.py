@@ -128,7 +128,7 @@ def home(request: Request, cursor: str | None = None, edition: str | None = None
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
             "first_page": cursor is None,
-            "top_tags": store.top_entities(24),
+            "top_tags": service.top_tags(store, 24),
             "trending": service.trending(store, 10),
             "counts": store.counts(),
             "editions": service.editions_json(),
