@@ -163,3 +163,17 @@ def test_most_active_and_trending_put_continents_last() -> None:
     geneva = EntityRecord(2, "Geneva", "Geneva", "place", 6)
     wto = EntityRecord(3, "WTO", "World Trade Organization", "organization", 4)
     assert specific_first([asia, geneva, wto]) == [geneva, wto, asia]
+
+
+def test_abbreviations_an_article_resolves_are_taught() -> None:
+    from tagwire.entities.identity import is_abbreviation, short_forms
+
+    rows = [
+        ("NFL", "National Football League", 7),
+        ("the NFL", "National Football League", 7),  # not an abbreviation as written
+        ("Calif.", "California", 9),
+        ("NASA", "NASA", 3),  # as written: nothing to learn
+        ("Acme", "Acme", 4),
+    ]
+    assert short_forms(rows) == [("NFL", 7), ("Calif.", 9)]
+    assert is_abbreviation("U.N.") and not is_abbreviation("Acme")

@@ -510,3 +510,47 @@ def test_entities_split_by_the_models_label_merge_into_one(store: Store) -> None
     assert [(r.slug, r.article_count) for r in rows] == [("Acme", 3)]
     assert mentioned == [rows[0].id]
     assert store.entity("acmeplace").slug == "Acme"  # the lookup key of the old slug
+
+
+def test_an_abbreviation_one_article_introduces_is_learned_with_its_evidence(
+    store: Store,
+) -> None:
+    """Article 1 writes "the National Football League (NFL)"; article 2 writes "NFL" alone:
+    one entity, and the explanation names article 1 as the evidence."""
+    from tagwire import service
+
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    org = EntityKind.ORGANIZATION
+    taught = (
+        Mention("National Football League", "National Football League", org, 0, 24, True),
+        Mention("NFL", "National Football League", org, 26, 29, False),
+    )
+    alone = (Mention("NFL", "NFL", org, 0, 3, True),)
+    ids = []
+    for n, mentions in enumerate((taught, alone)):
+        with store.writer() as w:
+            pairs = [(m.kind.value, m.name) for m in mentions]
+            found = w.entity_ids(pairs)
+            entities = [found[p] for p in pairs]
+            ids.append(
+                w.insert_article(
+                    replace(_article(n, T0), mentions=mentions),
+                    source_id=source_id,
+                    feed_id=None,
+                    seen_at=T0,
+                    duplicate_of=None,
+                    entity_scores={e: 3.0 for e in entities},
+                    mention_entities=entities,
+                    terms={"story": 1.0},
+                    decision=Decision(None, 0.0, 0.0, ()),
+                )
+            )
+            assert len(set(entities)) == 1
+    why = service.why_tag_json(store, ids[1], "NationalFootballLeague")
+    (mention,) = why["mentions"]
+    assert mention["learned_from"] == ids[0]
+    assert "learned" in mention["rule"]
+    first = service.why_tag_json(store, ids[0], "nfl")  # the abbreviation answers as a tag
+    assert all(m["learned_from"] is None for m in first["mentions"])

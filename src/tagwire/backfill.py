@@ -1296,6 +1296,7 @@ class _StoreSide:
             (t.article_regions, b.regions),
         ):
             insert_many(conn, table, rows)
+        w.learn_aliases(b.mentions)  # as ingest does when it writes an article's mentions
         for merge, final in decided.moves:  # articles of earlier batches follow their story
             conn.execute(
                 update(t.articles).where(t.articles.c.story_id == merge.gone).values(story_id=final)

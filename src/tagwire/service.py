@@ -12,8 +12,9 @@ from tagwire.categories import LABELS
 from tagwire.config import Config
 from tagwire.discover import Discovery, discover
 from tagwire.entities.hashtags import lookup_key
+from tagwire.entities.identity import is_abbreviation
 from tagwire.entities.knowledge import is_broad_place
-from tagwire.entities.names import explain
+from tagwire.entities.names import explain, name_key
 from tagwire.errors import BadRequest, NotFound
 from tagwire.fetch import Fetcher
 from tagwire.robots import RobotsCache
@@ -429,6 +430,14 @@ def _rounded(value: float | None) -> float | None:
     return round(value, 4) if value is not None else None
 
 
+def _alias_evidence(store: Store, entity: EntityRecord, surface: str, name: str) -> int | None:
+    """For a mention that only a learned alias resolves ("NFL" alone), the article that
+    taught the alias; None for every other mention."""
+    if name_key(name) == name_key(entity.name) or not is_abbreviation(surface.strip()):
+        return None
+    return store.alias_evidence(entity.id, surface)
+
+
 def why_tag_json(store: Store, article_id: int, tag: str) -> JSON:
     """Why an article carries a tag: each mention as written and the rule that resolved it."""
     entity = find_tag(store, tag)
@@ -451,6 +460,7 @@ def why_tag_json(store: Store, article_id: int, tag: str) -> JSON:
                 "context": body[max(0, m.start - 60) : m.end + 60].replace("\n", " "),
                 "resolved_to": m.name,
                 "rule": explain(m.surface, m.name, entity.kind, entity.name),
+                "learned_from": _alias_evidence(store, entity, m.surface, m.name),
             }
             for m in mentions
         ],

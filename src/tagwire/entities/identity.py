@@ -10,7 +10,7 @@ name, when one person clearly dominates the corpus.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from tagwire.entities.names import entity_key, name_key, same_person, surname
@@ -62,6 +62,27 @@ def known_person(name: str, known: Sequence[Known]) -> int | None:
     if not fits and not full and len(singles) == 1:
         return singles[0].id
     return None
+
+
+def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
+    """Aliases an article teaches: a mention (surface, resolved name, entity id) written as
+    an abbreviation ("NFL", "U.N.", "Calif.") that the article resolved to a longer name.
+    The corpus keeps them, so that a later article writing "NFL" alone is that entity; the
+    mention row is the evidence (``Store.alias_evidence``)."""
+    taught: dict[tuple[str, int], None] = {}
+    for surface, name, entity_id in rows:
+        form = surface.strip()
+        if is_abbreviation(form) and name_key(form) != name_key(name):
+            taught[(form, entity_id)] = None
+    return list(taught)
+
+
+def is_abbreviation(form: str) -> bool:
+    """ "NFL", "U.N.", "Calif.": capitals (dots allowed), or a short dotted form."""
+    letters = form.replace(".", "").replace("&", "")
+    if not letters.isalpha() or not 2 <= len(letters) <= 8:
+        return False
+    return letters.isupper() or (form.endswith(".") and len(letters) <= 5)
 
 
 def _dominant(people: Sequence[Known]) -> int | None:

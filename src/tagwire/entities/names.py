@@ -310,6 +310,8 @@ def explain(surface: str, name: str, kind: str, entity_name: str) -> str:
     written = " ".join(surface.split()).strip(".,;:'’\"")
     if name_key(written) == name_key(entity_name):
         return "as written"
+    if written.isupper() and len(written) <= 12 and name_key(name) == name_key(written):
+        return f"abbreviation of {entity_name!r} learned from an article that introduces it"
     if kind == "person" and name_key(strip_titles(written)) == name_key(name):
         rule = "title or rank removed"
     elif kind == "place" and demonym_country(written) == name:

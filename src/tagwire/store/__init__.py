@@ -871,6 +871,17 @@ class Store:
             ).all()
         return [MentionRecord(r.surface, r.name, r.start, r.end, r.in_title) for r in rows]
 
+    def alias_evidence(self, entity_id: int, surface: str) -> int | None:
+        """The first article that resolved ``surface`` to the entity under a longer name:
+        the evidence of an alias learned from the corpus (``Writer.learn_aliases``)."""
+        m = t.mentions.c
+        with self._read() as conn:
+            return conn.execute(
+                select(func.min(m.article_id)).where(
+                    m.entity_id == entity_id, m.surface == surface, m.name != surface
+                )
+            ).scalar()
+
     def story(self, story_id: int) -> StoryRecord:
         """A story; the id of one merged into another answers with that one (see its id)."""
         with self._read() as conn:

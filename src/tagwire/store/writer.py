@@ -14,7 +14,13 @@ from sqlalchemy import Connection, CursorResult, Select, bindparam, func, select
 from tagwire.dedup import title_key
 from tagwire.embeddings import Vector, from_blob, to_blob
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.identity import Known, family_name, known_person, lookup_keys
+from tagwire.entities.identity import (
+    Known,
+    family_name,
+    known_person,
+    lookup_keys,
+    short_forms,
+)
 from tagwire.entities.names import display_name, entity_key, surname
 from tagwire.entities.ner import mention_weight
 from tagwire.entities.places import country_of, region_of
@@ -231,6 +237,28 @@ class Writer:
                 found[(kind, key)] = hit
                 self.conn.execute(t.entity_keys.insert().values(kind=kind, key=key, entity_id=hit))
         return left
+
+    def learn_aliases(self, mention_rows: Iterable[Mapping[str, Any]]) -> None:
+        """Keep the abbreviations an article resolved (``identity.short_forms``) as keys of
+        their entities, where no other entity has the key: "NFL" alone is then the league."""
+        taught = short_forms((r["surface"], r["name"], int(r["entity_id"])) for r in mention_rows)
+        if not taught:
+            return
+        e = t.entities.c
+        ids = {entity for _, entity in taught}
+        kinds = {
+            int(r.id): str(r.kind)
+            for r in self.conn.execute(select(e.id, e.kind).where(e.id.in_(ids)))
+        }
+        wanted = {
+            (kinds[entity], entity_key(form, kinds[entity])): (form, entity)
+            for form, entity in taught
+            if entity in kinds
+        }
+        stored = self._stored_keys(set(wanted))
+        for (kind, key), (form, entity) in wanted.items():
+            if (kind, key) not in stored:
+                self._add_key(kind, key, entity, form)
 
     def _stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         k = t.entity_keys.c
@@ -539,13 +567,12 @@ class Writer:
                 [{"url": url, "article_id": article_id} for url in sorted(urls - taken)],
             )
         if article.mentions:
-            self.conn.execute(
-                t.mentions.insert(),
-                [
-                    mention_row(article_id, entity_id, mention)
-                    for mention, entity_id in zip(article.mentions, mention_entities, strict=True)
-                ],
-            )
+            rows = [
+                mention_row(article_id, entity_id, mention)
+                for mention, entity_id in zip(article.mentions, mention_entities, strict=True)
+            ]
+            self.conn.execute(t.mentions.insert(), rows)
+            self.learn_aliases(rows)
             if listed:
                 forms: dict[int, set[str]] = {}
                 for mention, entity_id in zip(article.mentions, mention_entities, strict=True):

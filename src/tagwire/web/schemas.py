@@ -189,6 +189,11 @@ class Mention(BaseModel):
     context: str
     resolved_to: str
     rule: str = Field(description="how the surface form was resolved, in words")
+    learned_from: int | None = Field(
+        None,
+        description="for an abbreviation resolved by an alias learned from the corpus: "
+        "the id of the first article that introduced it",
+    )
 
 
 class WhyTag(BaseModel):
