@@ -20,18 +20,21 @@ from pathlib import Path
 
 import pytest
 
+from tagwire.demo.run import prepare
 from tagwire.demo.site import (
     DUPLICATE_PATHS,
     EVENT_PATHS,
     MISSING_PATH,
     MISSING_SUMMARY,
     NON_ASCII_PATH,
+    PUBLISHERS,
     SHARED_PERSON_PATHS,
     TRACKED_PATH,
     TRACKING_QUERY,
     PublisherSite,
     sources_toml,
 )
+from tagwire.store import Store
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -579,3 +582,42 @@ def test_command_line_serves_and_writes_sources(tmp_path: Path) -> None:
             process.communicate()
     assert process.returncode == 0
     assert stderr == ""
+
+
+def test_demo_run_twice_gives_one_set_of_sources_and_live_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``make demo`` a second time: a new site port, and a new database with it, so the
+    sources are listed once and every link and image points at the site that is running."""
+    monkeypatch.setenv("TAGWIRE_ALLOWED_HOSTS", "127.0.0.1")
+    monkeypatch.setenv("TAGWIRE_HOST_DELAY", "0")
+    db = tmp_path / "tagwire-demo.db"
+    said: list[str] = []
+    with PublisherSite() as first:
+        prepare(first, db, tmp_path / "sources.toml", said.append)
+        first_url = first.base_url
+    with PublisherSite() as second:
+        report = prepare(second, db, tmp_path / "sources.toml", said.append)
+        assert second.base_url != first_url  # what broke the demo: a new port each run
+        assert report.articles_new >= 15
+        store = Store(f"sqlite:///{db}")
+        try:
+            names = sorted(s.name for s in store.sources())
+            assert names == sorted(p.name for p in PUBLISHERS)
+            cards = store.list_cards(limit=100).items
+            assert len(cards) == report.articles_new and report.articles_duplicate == 1
+            links = [c.url for c in cards] + [u for c in cards for u in c.duplicates]
+            links += [c.image for c in cards if c.image]
+            links += [c.source_url for c in cards]
+            assert len(links) > len(cards)
+            for link in links:
+                assert link.startswith(second.base_url + "/"), link
+                if not link.endswith(MISSING_PATH):
+                    assert fetch(link).status == 200, link
+            # Each article once: none "also covered" by its own copy from the earlier run.
+            assert len({c.title for c in cards}) == len(cards)
+        finally:
+            store.close()
+    # Said as it happens, terminal or not: what it does, and each feed as it is read.
+    assert sum("fresh database" in line for line in said) == 2
+    assert sum(re.search(r"\[5/5\]", line) is not None for line in said) == 2
