@@ -177,3 +177,13 @@ def test_abbreviations_an_article_resolves_are_taught() -> None:
     ]
     assert short_forms(rows) == [("NFL", 7), ("Calif.", 9)]
     assert is_abbreviation("U.N.") and not is_abbreviation("Acme")
+
+
+def test_a_stored_entity_takes_the_kind_the_evidence_says() -> None:
+    from tagwire.entities.identity import better_kind
+
+    assert better_kind("organization", "person", "Mason Rudolph") == "person"
+    assert better_kind("person", "organization", "Columbus Police Department") == "organization"
+    assert better_kind("person", "place", "Glasgow") == "place"
+    assert better_kind("organization", "place", "Netflix") is None  # no evidence: keep
+    assert better_kind("place", "place", "Geneva") is None

@@ -12,12 +12,13 @@ from bench.entities_eval import GOLD, PAGES, evaluate
 from conftest import shared_data
 
 GOLD_CHECKSUM = "19c3c7240936261c"  # sha256[:16] of gold.json, pinned so the data cannot drift
-# Measured at the commit that added this gate (docs/quality.md, "Hashtags on real pages"):
-# precision 0.770, 21 cards with a duplicate, salient recall 0.817, consistency 0.849, wrong
-# kinds 11.6%. Floors: measured less a little for the model's run-to-run noise.
-FLOORS = {"precision": 0.76, "salient_recall": 0.80, "consistency": 0.83}
-MAX_CARDS_WITH_DUPLICATE = 24
-MAX_WRONG_KIND = 0.13
+# Measured (docs/quality.md, "Hashtags on real pages"): precision 0.831, 19 cards with a
+# duplicate, salient recall 0.808, consistency 0.858, wrong kinds 9.0%. Floors: measured
+# less a little for the order in which the process pool finishes pages (identity across
+# articles depends on which page comes first).
+FLOORS = {"precision": 0.82, "salient_recall": 0.79, "consistency": 0.84}
+MAX_CARDS_WITH_DUPLICATE = 21
+MAX_WRONG_KIND = 0.10
 
 
 @pytest.mark.slow

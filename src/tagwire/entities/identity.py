@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from tagwire.entities.knowledge import kind_evidence
 from tagwire.entities.names import entity_key, name_key, same_person, surname
 from tagwire.types import EntityKind
 
@@ -39,6 +40,21 @@ def lookup_keys(name: str, kind: str) -> list[tuple[str, str]]:
     return [(kind, entity_key(name, kind))] + [
         (other, entity_key(name, other)) for other in KINDS if other != kind
     ]
+
+
+def better_kind(stored: str, seen: str, name: str) -> str | None:
+    """The kind a stored entity should take when an article names it as ``seen``: a
+    person's full name outweighs an organisation or place label on it (the model's usual
+    error on names it does not know), and a gazetteer's place or organisation outweighs a
+    person label. None: keep the stored kind."""
+    if stored == seen:
+        return None
+    evidence = kind_evidence(name)
+    if evidence is not None:
+        return evidence.value if evidence.value != stored else None
+    if seen == EntityKind.PERSON.value and len(name.split()) in (2, 3):
+        return seen
+    return None
 
 
 def family_name(name: str) -> str | None:

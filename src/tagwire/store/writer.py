@@ -16,6 +16,7 @@ from tagwire.embeddings import Vector, from_blob, to_blob
 from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.identity import (
     Known,
+    better_kind,
     family_name,
     known_person,
     lookup_keys,
@@ -205,12 +206,14 @@ class Writer:
         stored = self._stored_keys({key for keys in candidates.values() for key in keys})
         found: dict[tuple[str, str], int] = {}
         for (kind, name), key in wanted.items():
-            hit = next((stored[k] for k in candidates[(kind, name)] if k in stored), None)
-            if hit is not None:
+            via = next((k for k in candidates[(kind, name)] if k in stored), None)
+            if via is not None:
+                hit = stored[via]
                 found[(kind, key)] = hit
                 if (kind, key) not in stored:  # known under another kind: this one too
                     stored[(kind, key)] = hit
                     self._add_key(kind, key, hit, name)
+                    self._reconsider_kind(hit, via[0], kind, name)
         missing = [
             (kind, name, key) for (kind, name), key in wanted.items() if (kind, key) not in found
         ]
@@ -259,6 +262,21 @@ class Writer:
         for (kind, key), (form, entity) in wanted.items():
             if (kind, key) not in stored:
                 self._add_key(kind, key, entity, form)
+
+    def _reconsider_kind(self, entity_id: int, stored: str, seen: str, name: str) -> None:
+        """The entity takes the kind ``identity.better_kind`` decides from this mention."""
+        kind = better_kind(stored, seen, name)
+        e = t.entities.c
+        key = select(e.key).where(e.id == entity_id).scalar_subquery()
+        if kind is not None and not self.conn.execute(
+            select(e.id).where(e.kind == kind, e.key == key)  # the row's unique (kind, key)
+        ).first():
+            family = surname(name) if kind == "person" else None
+            self.conn.execute(
+                update(t.entities)
+                .where(t.entities.c.id == entity_id)
+                .values(kind=kind, surname=family)
+            )
 
     def _stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
         k = t.entity_keys.c
