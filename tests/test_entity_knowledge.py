@@ -29,17 +29,20 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
         ("Western", PLACE, NotEntity.DIRECTION),
         ("American Music Awards", ORG, NotEntity.EVENT),
         ("Amsterdam Light Festival", ORG, NotEntity.EVENT),
-        ("Davis Cup", PERSON, None),  # a person label is not an event's: judged elsewhere
+        ("Davis Cup", PERSON, NotEntity.EVENT),  # whatever the label
+        ("Hang Seng Index", ORG, NotEntity.EVENT),
+        ("Affordable Care Act", ORG, NotEntity.EVENT),
         ("LC500", ORG, NotEntity.MODEL_NUMBER),
         ("Seventh Street", PLACE, NotEntity.ADDRESS),
         ("Bleacher Report, Uber Eats", ORG, NotEntity.LIST),
         ("Wild", PLACE, NotEntity.COMMON_WORD),  # the article writes "the wild"
+        ("SPEND", ORG, NotEntity.COMMON_WORD),  # a heading's word in capitals
     ],
 )
 def test_what_is_not_a_person_organisation_or_place(
     name: str, kind: EntityKind, why: NotEntity | None
 ) -> None:
-    assert not_an_entity(name, kind, frozenset({"wild", "animals"})) == why
+    assert not_an_entity(name, kind, frozenset({"wild", "animals", "spend"})) == why
 
 
 @pytest.mark.parametrize(
@@ -187,3 +190,22 @@ def test_a_stored_entity_takes_the_kind_the_evidence_says() -> None:
     assert better_kind("person", "place", "Glasgow") == "place"
     assert better_kind("organization", "place", "Netflix") is None  # no evidence: keep
     assert better_kind("place", "place", "Geneva") is None
+
+
+def test_spans_that_name_no_person() -> None:
+    body = "x\n\nMax said the Tomb Raider is back. Jeff Bezos’s Blue Origin flew. Neymar, Neymar."
+    found = [
+        _m("Max", "Max", PERSON, 3),
+        _m("the Tomb Raider", "Tomb Raider", PERSON, 12),
+        _m("Jeff Bezos’s Blue Origin", "Jeff Bezos’s Blue Origin", ORG, 37),
+        _m("Neymar", "Neymar", PERSON, 68),
+        _m("Neymar", "Neymar", PERSON, 76),
+    ]
+    for m in found:
+        assert body[m.start : m.end] == m.surface
+    out = resolve_article(body, 1, found)
+    assert [(m.name, m.kind) for m in out] == [
+        ("Blue Origin", ORG),
+        ("Neymar", PERSON),
+        ("Neymar", PERSON),
+    ]

@@ -26,13 +26,16 @@ class NotEntity(StrEnum):
     LIST = "several names in one span"
 
 
-# The last word of an event's name: awards, shows, festivals, contests, fairs. "Cup" and
-# "Open" are the tournaments ("Davis Cup", "US Open"), not a team or a place.
+# The last word of the name of an event (awards, shows, festivals, contests, fairs: "Davis
+# Cup"), a work or programme ("Hang Seng Index", "Artemis Program"), a law ("Affordable
+# Care Act") or a disease: none is a person, organisation or place.
 _EVENT_HEADS = frozenset(
     """
     award awards festival fest show expo exhibition fair gala ceremony olympics olympiad
     paralympics championship championships cup marathon tournament grand prix derby week
     summit concert tour weekend
+    index average composite program programme mission initiative act bill amendment
+    treaty accord prize trophy medal syndrome disease virus fever
     """.split()
 )
 # An organisation's word after an event's word makes it the organiser again ("Festival
@@ -50,7 +53,7 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.COMMON_ABBREVIATION
     if is_direction(name):
         return NotEntity.DIRECTION
-    if kind is not EntityKind.PERSON and len(words) > 1 and _event_head(key):
+    if len(words) > 1 and _event_head(key):
         return NotEntity.EVENT
     if any(_MODEL_NUMBER.match(w) for w in words) and kind_evidence(name) is None:
         return NotEntity.MODEL_NUMBER
@@ -79,6 +82,6 @@ def _used_as_common_word(name: str, lower_words: frozenset[str]) -> bool:
     common noun or adjective, capitalised at a sentence's start or in a heading. Acronyms
     in capitals are judged by the abbreviation lexicon instead ("US" next to "us")."""
     word = name.strip(".’'")
-    if word.isupper() and len(word) <= 5:
+    if word.isupper() and len(word) <= 3:
         return False
     return word.lower() in lower_words

@@ -220,6 +220,14 @@ def _nick_namer() -> Any:
     return _NICKNAMES
 
 
+def is_given_name(word: str) -> bool:
+    """A first name in the nickname table ("Max", "James", "Bill"), as opposed to a
+    surname or a mononym ("Neymar")."""
+    namer = _nick_namer()
+    key = name_key(word)
+    return bool(namer.nicknames_of(key) or namer.canonicals_of(key))
+
+
 def _given_names_match(a: str, b: str) -> bool:
     """ "bill" and "william" (a nickname), "j" and "john" (an initial), or equal."""
     if a == b:

@@ -36,7 +36,7 @@ from tagwire.entities.knowledge import (
     state_for,
     without_legal_suffix,
 )
-from tagwire.entities.names import name_key
+from tagwire.entities.names import is_given_name, name_key
 from tagwire.entities.places import country_of, demonym_country, is_known_place
 from tagwire.types import EntityKind, Mention
 
@@ -45,7 +45,8 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     """The article's mentions after the four steps of the module's docstring."""
-    found = [m for m in mentions if "\n" not in m.surface.strip()]
+    found = [_owned(m) for m in mentions if "\n" not in m.surface.strip()]
+    found = [m for m in found if not _not_a_person(m)]
     found = _states(body, found)
     lower_words = frozenset(_LOWER_WORD.findall(body))
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
@@ -60,6 +61,28 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _confirmed_by_text(found)
     found += _named_in_headline(body[:title_end], found)
     return tuple(sorted(found, key=lambda m: m.start))
+
+
+_POSSESSIVE_INSIDE = re.compile(r"^.+?['’]s\s+(?=[A-Z])")
+
+
+def _owned(m: Mention) -> Mention:
+    """ "Jeff Bezos’s Blue Origin", "Vietnam’s Communist Party": the owner's possessive ran
+    into the name; the name is what follows it."""
+    if m.kind is PERSON:
+        return m
+    owned = _POSSESSIVE_INSIDE.sub("", m.name)
+    return replace(m, name=owned) if owned != m.name and len(owned) > 1 else m
+
+
+def _not_a_person(m: Mention) -> bool:
+    """A person's name is not written after "the" ("the Tomb Raider"), and a given name
+    alone ("Max", "James") that no full name of the article explains names nobody."""
+    if m.kind is not PERSON:
+        return False
+    if m.surface.lower().startswith("the "):
+        return True
+    return " " not in m.name and is_given_name(m.name)
 
 
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
