@@ -109,7 +109,7 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Store, Broadcaster, int]]:
 
 def _cover_and_copy(store: Store) -> None:
     """The newest Oslo article's story told by the other publisher too, and a copy of it folded
-    away: its card shows "Also covered by ... · Full coverage" and "Also at 1"."""
+    away: its card shows "Also covered by ... · Full coverage" and "Also published by ..."."""
     newest = next(c for c in store.list_cards(limit=10).items if c.title.startswith("Oslo"))
     other = next(s.id for s in store.sources() if s.name != newest.source_name)
     _join(store, 200, "Oslo harbour figures, the other view", other, newest.story_id)
@@ -287,7 +287,7 @@ def test_pages_by_axe_core_light_and_dark_without_csp_violations(
             assert answer is not None and answer.status == (404 if name == "error" else 200)
             if name in ("home", "tag", "edition"):  # the cases that failed: really there
                 expect(watched.page.locator(".also").first).to_contain_text("Full coverage")
-                expect(watched.page.locator(".dups").first).to_contain_text("Also at")
+                expect(watched.page.locator(".dups").first).to_contain_text("Also published by")
             results = axe.run(watched.page)
             for violation in results.response["violations"]:
                 if violation["impact"] in SERIOUS:
@@ -313,3 +313,64 @@ def test_api_docs_render_from_tagwire_alone(
     expect(watched.page.locator(".opblock").first).to_be_visible()
     assert set(hosts) == {urlsplit(base).netloc}
     watched.assert_clean("/docs")
+
+
+LONG_PLACE = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
+
+
+def test_cards_few_chips_named_copies_and_full_coverage_only_for_stories(
+    site: tuple[str, Store, Broadcaster, int], browser: object
+) -> None:
+    """A card shows its four most salient tags and the rest behind "+N" (no script), never a
+    slug broken mid-word nor a wrapped category pill; copies are named by their publisher;
+    "Full coverage" only for a story of more than one article, and not on the story's page."""
+    base, store, _, herald = site
+    _cover_and_copy(store)
+    places = (LONG_PLACE, "Oslo", "Bergen", "Tromsø", "Norway", "Sweden", "Denmark", "Finland")
+    lone = _add(
+        store,
+        300,
+        "Nordic ministers meet on ferry links",
+        "Ministers from across the Nordic countries met about ferry links.",
+        source=herald,
+        places=places,
+        category="Science & Technology",
+        hours_ago=-1,
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    javascript_off = browser.new_page(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844}, java_script_enabled=False
+    )
+    for tab in (page, javascript_off):
+        tab.goto(base + "/")
+        card = tab.locator(f"#article-{lone}")
+        expect(card.locator("a.tag:visible")).to_have_count(4)
+        more = card.locator("details.more-tags summary")
+        expect(more).to_have_text("+4 more tags")
+        expect(card.locator("details.more-tags a.tag").first).to_be_hidden()
+        more.click()
+        expect(card.locator("a.tag:visible")).to_have_count(8)
+        # One line each: a chip (even one wider than the phone) and the category pill.
+        heights = card.locator("a.tag:visible, .category").evaluate_all(
+            """els => els.map(e => [e.textContent, e.getBoundingClientRect().height,
+                                    parseFloat(getComputedStyle(e).lineHeight)])"""
+        )
+        assert len(heights) == 9
+        for text, height, line in heights:
+            assert height < 1.5 * line, (text, height, line)
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1
+        if os.environ.get("TAGWIRE_SCREENSHOTS"):
+            tab.screenshot(path=str(Path(os.environ["TAGWIRE_SCREENSHOTS"]) / "cards-phone.png"))
+        expect(card).not_to_contain_text("Full coverage")  # a story of one article
+    page.goto(base + "/")
+    newest = next(c for c in store.list_cards(limit=10).items if c.duplicates)  # Oslo's
+    covered = page.locator(f"#article-{newest.id}")
+    other = next(s.name for s in store.sources() if s.name != newest.source_name)
+    expect(covered.locator(".dups")).to_have_text(f"Also published by {other}")
+    copy_url = covered.locator(".dups a").get_attribute("href")
+    assert copy_url == "https://a.example/201"
+    expect(covered.locator(".also")).to_contain_text("Full coverage")
+    page.goto(base + f"/stories/{newest.story_id}")
+    expect(page.locator("article.card")).to_have_count(2)
+    expect(page.locator("main")).not_to_contain_text("Full coverage")

@@ -107,8 +107,10 @@ _CARD_ROWS = (
         t.articles.c.author,
         t.sources.c.name.label("source_name"),
         t.sources.c.url.label("source_url"),
+        t.stories.c.article_count.label("story_articles"),
     )
     .join(t.sources, t.sources.c.id == t.articles.c.source_id)
+    .outerjoin(t.stories, t.stories.c.id == t.articles.c.story_id)
     .where(t.articles.c.id.in_(bindparam("ids", expanding=True)))
 )
 _CARD_TAGS = (
@@ -118,7 +120,8 @@ _CARD_TAGS = (
     .order_by(_TAGS.article_id, _TAGS.rank)
 )
 _CARD_COPIES = (
-    select(t.articles.c.duplicate_of, t.articles.c.url)
+    select(t.articles.c.duplicate_of, t.articles.c.url, t.sources.c.name.label("source_name"))
+    .join(t.sources, t.sources.c.id == t.articles.c.source_id)
     .where(t.articles.c.duplicate_of.in_(bindparam("ids", expanding=True)))
     .order_by(t.articles.c.id)
 )
@@ -790,9 +793,9 @@ class Store:
         tags: dict[int, list[EntityRecord]] = {}
         for r in conn.execute(_CARD_TAGS, wanted):
             tags.setdefault(r.article_id, []).append(_entity(r))
-        dups: dict[int, list[str]] = {}
+        dups: dict[int, list[tuple[str, str]]] = {}
         for d in conn.execute(_CARD_COPIES, wanted):
-            dups.setdefault(d.duplicate_of, []).append(d.url)
+            dups.setdefault(d.duplicate_of, []).append((d.url, d.source_name))
         return [_card(rows[i], tags.get(i, []), dups.get(i, [])) for i in ids if i in rows]
 
     def article(self, article_id: int) -> ArticleRecord:
@@ -1067,7 +1070,7 @@ def _entity(row: Any) -> EntityRecord:
     )
 
 
-def _card(r: Any, tags: list[EntityRecord], dups: list[str]) -> CardRecord:
+def _card(r: Any, tags: list[EntityRecord], dups: list[tuple[str, str]]) -> CardRecord:
     m = r._mapping
     return CardRecord(
         id=m["id"],
@@ -1082,10 +1085,12 @@ def _card(r: Any, tags: list[EntityRecord], dups: list[str]) -> CardRecord:
         summary=m["summary"],
         tags=tuple(tags[:MAX_TAGS_PER_CARD]),
         story_id=m["story_id"],
-        duplicates=tuple(dups),
+        duplicates=tuple(url for url, _ in dups),
         image=m["image"],
         author=m["author"],
         first_seen_at=m["first_seen_at"],
+        duplicate_publishers=tuple(name for _, name in dups),
+        story_articles=m["story_articles"] or 1,
     )
 
 

@@ -90,6 +90,10 @@ class CardRecord:
     author: str | None
     # When tagwire first stored it: never changes (the date in the article's Atom id).
     first_seen_at: datetime | None = None
+    # The publisher of each of ``duplicates``, in the same order (pages name them).
+    duplicate_publishers: tuple[str, ...] = ()
+    # How many listed articles the card's story has (pages link "Full coverage" past one).
+    story_articles: int = 1
 
 
 @dataclass(frozen=True, slots=True)

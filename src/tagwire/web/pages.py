@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from tagwire.categories import LABELS
 from tagwire.errors import BadRequest, FetchError, NotFound
 from tagwire.fetch import Fetcher
 from tagwire.store import Store
-from tagwire.store.records import CardRecord
+from tagwire.store.records import CardRecord, SourceRecord
 from tagwire.types import now_utc
 from tagwire.web.atom import atom_feed, feed_iri, tag_authority
 from tagwire.web.http import CONTENT_SECURITY_POLICY
@@ -82,6 +83,20 @@ def date_lang() -> str:
     return LOCALE.get().replace("_", "-")
 
 
+def copies(card: CardRecord) -> list[tuple[str, str, bool]]:
+    """A card's folded copies as (url, publisher, whether it is the card's own publisher)."""
+    names = card.duplicate_publishers
+    return [
+        (
+            url,
+            names[n] if n < len(names) else card.source_name,
+            n >= len(names) or names[n] == card.source_name,
+        )
+        for n, url in enumerate(card.duplicates)
+    ]
+
+
+templates.env.filters["copies"] = copies
 templates.env.filters["relative"] = relative
 templates.env.filters["exact"] = exact
 templates.env.globals["date_lang"] = date_lang
@@ -321,10 +336,86 @@ def article_page(request: Request, article_id: int) -> Response:
     )
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """What a story page says above its articles: who reported first and when, the span,
+    the publishers' countries and regions (Ground News's story header, from the sources)."""
+
+    first: CardRecord
+    last: CardRecord
+    span: timedelta
+    publishers: int
+    countries: list[str]  # names, most articles first
+    regions: list[str]  # edition names, most articles first
+
+    @property
+    def span_words(self) -> str:
+        return duration(self.span)
+
+
+def time_of(card: CardRecord) -> datetime:
+    return card.published_at or card.sort_at
+
+
+def duration(span: timedelta) -> str:
+    """ "2 hours" in the page's language (English); under a minute is "moments"."""
+    if span < timedelta(minutes=1):
+        return "moments"
+    return str(format_timedelta(span, threshold=1.5, locale="en"))
+
+
+def coverage(cards: list[CardRecord], sources: dict[int, SourceRecord]) -> Coverage:
+    ordered = sorted(cards, key=lambda c: (time_of(c), c.id))
+    countries: Counter[str] = Counter()
+    regions: Counter[str] = Counter()
+    for card in cards:
+        source = sources.get(card.source_id)
+        if source is not None and source.country:
+            countries[_country_name(source.country)] += 1
+        if source is not None and source.region in service.EDITION_NAMES:
+            regions[service.EDITION_NAMES[str(source.region)]] += 1
+    return Coverage(
+        first=ordered[0],
+        last=ordered[-1],
+        span=time_of(ordered[-1]) - time_of(ordered[0]),
+        publishers=len({c.source_id for c in cards}),
+        countries=[name for name, _ in countries.most_common()],
+        regions=[name for name, _ in regions.most_common()],
+    )
+
+
+def _country_name(code: str) -> str:
+    return str(Locale("en").territories.get(code.upper(), code.upper()))
+
+
+STORY_VIEWS = ("time", "publisher")
+
+
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
-def story_page(request: Request, story_id: int) -> Response:
-    story, page, _ = service.story_json(_store(request), story_id, limit="100")
-    return templates.TemplateResponse(request, "story.html", {"story": story, "cards": page.items})
+def story_page(request: Request, story_id: int, view: str | None = None) -> Response:
+    """A story's articles in the order they came (the default) or by publisher, chosen by
+    ``?view=time|publisher`` (links, no script); above them, who reported first and when,
+    the span and the publishers' countries and regions."""
+    store = _store(request)
+    if view not in (None, "", *STORY_VIEWS):
+        raise BadRequest(f"view: {view!r} is not one of {', '.join(STORY_VIEWS)}")
+    story, page, _ = service.story_json(store, story_id, limit="100")
+    cards = sorted(page.items, key=lambda c: (time_of(c), c.id))
+    by_publisher: dict[str, list[CardRecord]] = {}
+    for card in sorted(cards, key=lambda c: c.source_name.casefold()):
+        by_publisher.setdefault(card.source_name, []).append(card)
+    sources = {s.id: s for s in store.sources()}
+    return templates.TemplateResponse(
+        request,
+        "story.html",
+        {
+            "story": story,
+            "cards": cards,
+            "by_publisher": by_publisher,
+            "view": view or "time",
+            "coverage": coverage(cards, sources) if cards else None,
+        },
+    )
 
 
 @router.get("/sources", response_class=HTMLResponse)
