@@ -13,6 +13,7 @@ violation. /docs renders Swagger UI with requests to tagwire only.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -81,10 +82,18 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Store, Broadcaster, int]]:
     herald, times = store.upsert_sources(
         [
             Source(
-                "Nordic Herald", "https://h.example/", ("https://h.example/f",), region="europe"
+                "Nordic Herald",
+                "https://h.example/",
+                ("https://h.example/f",),
+                country="NO",
+                region="europe",
             ),
             Source(
-                "Harbour Times", "https://t.example/", ("https://t.example/f",), region="europe"
+                "Harbour Times",
+                "https://t.example/",
+                ("https://t.example/f",),
+                country="DK",
+                region="europe",
             ),
         ]
     )
@@ -374,3 +383,40 @@ def test_cards_few_chips_named_copies_and_full_coverage_only_for_stories(
     page.goto(base + f"/stories/{newest.story_id}")
     expect(page.locator("article.card")).to_have_count(2)
     expect(page.locator("main")).not_to_contain_text("Full coverage")
+
+
+def test_story_page_says_who_reported_first_and_orders_by_choice(
+    site: tuple[str, Store, Broadcaster, int], browser: object
+) -> None:
+    """Ground News's story header: first reported by whom and when, the span, how many
+    publishers from which countries and regions, the main tags; the articles in time order
+    or grouped by publisher, chosen by a link (works without script)."""
+    base, store, _, _ = site
+    _cover_and_copy(store)
+    survivor = next(c for c in store.list_cards(limit=10).items if c.duplicates)
+    story = f"/stories/{survivor.story_id}"
+    page = browser.new_page(java_script_enabled=False)  # type: ignore[attr-defined]
+    page.goto(base + story)
+    first, latest, reach = (page.locator("dl.coverage dd").nth(n) for n in range(3))
+    # The other publisher's view (T0 - 30 min) came before the survivor (T0).
+    other = next(s.name for s in store.sources() if s.name != survivor.source_name)
+    countries = "Norway, Denmark" if other == "Nordic Herald" else "Denmark, Norway"
+    expect(first).to_have_text(re.compile(f"^by {other}, "))
+    expect(first.locator("time")).to_have_attribute("datetime", re.compile(r"T\d\d:\d\d"))
+    expect(latest).to_have_text(re.compile(f"^{survivor.source_name}, .* · over 30 minutes$"))
+    expect(reach).to_have_text(
+        f"2 articles from 2 publishers in 2 countries ({countries}); 1 region: Europe"
+    )
+    expect(page.locator("div.tags a.tag").first).to_have_text("#Oslo")
+    titles = page.locator("article.card h2")
+    expect(titles).to_have_text(["Oslo harbour figures, the other view", survivor.title])
+    page.get_by_role("link", name="by publisher").click()
+    assert page.url.endswith(story + "?view=publisher")
+    expect(page.locator("h2.publisher-name")).to_have_count(2)
+    expect(page.locator("h2.publisher-name").first).to_contain_text("Harbour Times")  # A-Z
+    expect(page.get_by_role("link", name="by publisher")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="in time order").click()
+    expect(page.locator("h2.publisher-name")).to_have_count(0)
+    expect(titles).to_have_count(2)
+    answer = page.goto(base + story + "?view=sideways")
+    assert answer is not None and answer.status == 400
