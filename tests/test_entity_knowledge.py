@@ -209,3 +209,20 @@ def test_spans_that_name_no_person() -> None:
         ("Neymar", PERSON),
         ("Neymar", PERSON),
     ]
+
+
+def test_generational_suffixes_do_not_split_a_person() -> None:
+    from tagwire.entities.names import same_person, surname
+
+    assert surname("Patrick W. Carlineo Jr.") == "carlineo"
+    assert same_person("Patrick W. Carlineo Jr.", "Pat Carlineo")
+    assert same_person("James P. Kennedy Jr.", "James Kennedy")
+    assert not same_person("James Kennedy Jr.", "John Kennedy")
+
+
+def test_a_word_of_the_articles_one_person_is_that_person() -> None:
+    body = "x\n\nScooter Braun bought it. Braun said."
+    found = [_m("Scooter Braun", "Scooter Braun", PERSON, 3), _m("Braun", "Braun", ORG, 26)]
+    assert {(m.name, m.kind) for m in resolve_article(body, 1, found)} == {
+        ("Scooter Braun", PERSON)
+    }

@@ -242,10 +242,22 @@ def _given_names_match(a: str, b: str) -> bool:
     )
 
 
+_GENERATION = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a person's name without a generational suffix ("Jr.", "III"), which
+    the press writes or leaves out as it likes."""
+    words = name_key(name).replace(",", " ").split()
+    while len(words) > 2 and words[-1] in _GENERATION:
+        words.pop()
+    return words
+
+
 def surname(name: str) -> str | None:
     """The family name of a Western-order name of two words or more, else None (East Asian
     names are matched by `person_key`, not by this rule)."""
-    words = name_key(name).split()
+    words = _name_words(name)
     if len(words) < 2 or any(w in EAST_ASIAN_SURNAMES for w in words):
         return None
     return words[-1]
@@ -258,7 +270,7 @@ def same_person(a: str, b: str) -> bool:
     family name alone)."""
     if surname(a) is None or surname(a) != surname(b):
         return False
-    wa, wb = name_key(a).split()[:-1], name_key(b).split()[:-1]
+    wa, wb = _name_words(a)[:-1], _name_words(b)[:-1]
     if not _given_names_match(wa[0], wb[0]):
         return False
     middle_a, middle_b = wa[1:], wb[1:]

@@ -56,6 +56,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
     found = _people_named_as_organisations(found)
+    found = _words_of_one_person(found)
     found = _teams_by_nickname(found)
     found = _products_of_named_makers(found)
     found = _confirmed_by_text(found)
@@ -279,6 +280,23 @@ def _people_named_as_organisations(mentions: list[Mention]) -> list[Mention]:
         else m
         for m in out
     ]
+
+
+def _words_of_one_person(mentions: list[Mention]) -> list[Mention]:
+    """ "Scooter" or "Braun" labelled an organisation where "Scooter Braun" is the article's
+    one person with that word: that person (gazetteer places and companies stay)."""
+    people: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.kind is PERSON and " " in m.name:
+            for word in name_key(m.name).split():
+                people[word].add(m.name)
+    out = []
+    for m in mentions:
+        fits = people.get(name_key(m.name), set())
+        if m.kind is not PERSON and len(fits) == 1 and kind_evidence(m.name) is None:
+            m = replace(m, name=next(iter(fits)), kind=PERSON)
+        out.append(m)
+    return out
 
 
 def _teams_by_nickname(mentions: list[Mention]) -> list[Mention]:
