@@ -15,6 +15,7 @@ pipeline's exact-text duplicate folding never applies.
     python bench/stories_eval.py                 # tagwire, variants, baseline; both orders
     python bench/stories_eval.py --no-entities   # skip NER (fast)
     python bench/stories_eval.py --sweep         # F1 by headline bar and merge bar
+    python bench/stories_eval.py --splits        # where the gold stories split, and why
     python bench/stories_eval.py --write         # also update docs/quality.md (if it exists)
 """
 
@@ -44,6 +45,7 @@ from tagwire.embeddings import Vector
 from tagwire.store.writer import MAX_STORY_CANDIDATES  # the store's cap on candidate stories
 from tagwire.stories import (
     STOPWORDS,
+    Decision,
     Merge,
     StoryRules,
     choose_merge,
@@ -54,6 +56,7 @@ from tagwire.stories import (
     merged,
     start,
     terms,
+    threshold_for,
 )
 from tagwire.types import StoryCandidate
 
@@ -151,6 +154,7 @@ def cluster(
     use_entities: bool = True,
     use_meaning: bool = True,
     merges: list[Merge] | None = None,
+    trace: list[Step] | None = None,
 ) -> dict[int, int]:
     """Row id -> predicted story id, from one pass over ``rows`` in their order.
 
@@ -159,12 +163,13 @@ def cluster(
     ``rules.window``, a merged story standing for the one it became part of;
     ``choose_story`` then ``grow`` or ``start``; then ``choose_merge`` against the same
     candidates. A merged story's articles take the kept story's id. The merges are added to
-    ``merges`` when it is given."""
+    ``merges`` when it is given, and each row's step to ``trace``."""
     entity_ids: dict[tuple[str, str], int] = {}
     stories: dict[int, StoryCandidate] = {}
     index = KeyIndex()
     merged_into: dict[int, int] = {}
     predicted: dict[int, int] = {}
+    last_of_gold: dict[str, int] = {}  # gold story -> predicted story of its latest row
     for row in rows:
         vector = terms(row.title, "")
         ids: list[int] = []
@@ -183,6 +188,25 @@ def cluster(
         index.add(keys, story.id, row.at)
         predicted[row.id] = story.id
         merge = choose_merge(story, candidates, rules)
+        if trace is not None:
+            home = last_of_gold.get(row.story)
+            home = None if home is None else _final(home, merged_into)
+            at_home = None
+            if home is not None and home != story.id:
+                home_story = stories[home]
+                scored = choose_story(vector, ids, row.at, [home_story], rules, meaning)
+                level = max(home_story.first_seen, min(row.at, home_story.last_seen))
+                undecayed = choose_story(vector, ids, level, [home_story], rules, meaning)
+                at_home = HomeScore(
+                    home,
+                    home in {c.id for c in candidates},
+                    row.at - home_story.last_seen,
+                    scored.score,
+                    undecayed.score,
+                    threshold_for(rules, vector),
+                )
+            trace.append(Step(row, decision, story.id, merge, at_home))
+            last_of_gold[row.story] = story.id
         if merge is not None:
             stories[merge.keep] = merged(stories[merge.keep], stories.pop(merge.gone))
             merged_into[merge.gone] = merge.keep
@@ -191,10 +215,143 @@ def cluster(
     return {row_id: _final(story_id, merged_into) for row_id, story_id in predicted.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One row's decision in a replay (``cluster(..., trace=...)``)."""
+
+    row: Row
+    decision: Decision
+    story_id: int  # the story the row joined or started
+    merge: Merge | None
+    home: HomeScore | None  # when the row's gold story was elsewhere at the time
+
+
+@dataclass(frozen=True, slots=True)
+class HomeScore:
+    """How a row scored against the predicted story of its gold story's latest row."""
+
+    story_id: int
+    found: bool  # among the candidates the index of story keys gave
+    gap: timedelta  # since that story's latest article
+    score: float
+    score_without_gap: float  # as if the row came within the story's span
+    threshold: float
+
+
 def _final(story_id: int, merged_into: Mapping[int, int]) -> int:
     while story_id in merged_into:
         story_id = merged_into[story_id]
     return story_id
+
+
+# --- where splits come from ---------------------------------------------------------------
+
+
+SPLIT_CAUSES = (
+    "candidate not found (past the window)",
+    "candidate not found (no shared key in the index)",
+    "time decay (would have joined within the story's span)",
+    "below the bar",
+    "joined another story instead",
+)
+
+
+def split_cause(step: Step, window: timedelta) -> str | None:
+    """Why a row did not join the story of its gold story's latest row (None: it did)."""
+    home = step.home
+    if home is None:
+        return None
+    if not home.found:
+        return SPLIT_CAUSES[0] if home.gap > window else SPLIT_CAUSES[1]
+    if step.decision.story_id is not None:
+        return SPLIT_CAUSES[4]
+    if home.score_without_gap >= home.threshold:
+        return SPLIT_CAUSES[2]
+    return SPLIT_CAUSES[3]
+
+
+@dataclass(frozen=True, slots=True)
+class SplitBreakdown:
+    pieces: dict[str, int]  # gold story -> predicted stories holding its rows, at the end
+    gold_sizes: dict[str, int]
+    causes: Counter[str]  # rows that left their gold story's predicted story, by cause
+    repaired: Counter[str]  # of those, the ones a later merge brought back together
+    merges: int
+    wrong_merges: int  # merges of two stories whose majorities are different gold stories
+    wrong_joins: int  # rows that joined a story whose majority is another gold story
+    mixed: int  # predicted stories (at the end) with rows of more than one gold story
+
+
+def split_breakdown(rows: Sequence[Row], rules: StoryRules = DEFAULT_RULES) -> SplitBreakdown:
+    trace: list[Step] = []
+    final = cluster(rows, rules, trace=trace)
+    pieces: dict[str, set[int]] = {}
+    for row in rows:
+        pieces.setdefault(row.story, set()).add(final[row.id])
+    causes: Counter[str] = Counter()
+    repaired: Counter[str] = Counter()
+    members: dict[int, Counter[str]] = {}  # live story -> gold stories of its rows
+    merged_into: dict[int, int] = {}
+    merges = wrong_merges = wrong_joins = 0
+    for step in trace:
+        cause = split_cause(step, rules.window)
+        if cause is not None and step.home is not None:
+            causes[cause] += 1
+            if final[step.row.id] == _final(step.home.story_id, merged_into | _later(trace)):
+                repaired[cause] += 1
+        group = members.setdefault(step.story_id, Counter())
+        if group and group.most_common(1)[0][0] != step.row.story:
+            wrong_joins += 1
+        group[step.row.story] += 1
+        if step.merge is not None:
+            merges += 1
+            keep, gone = members[step.merge.keep], members.pop(step.merge.gone)
+            if keep.most_common(1)[0][0] != gone.most_common(1)[0][0]:
+                wrong_merges += 1
+            keep.update(gone)
+            merged_into[step.merge.gone] = step.merge.keep
+    by_story: dict[int, set[str]] = {}
+    for row in rows:
+        by_story.setdefault(final[row.id], set()).add(row.story)
+    return SplitBreakdown(
+        pieces={g: len(p) for g, p in pieces.items()},
+        gold_sizes=dict(Counter(r.story for r in rows)),
+        causes=causes,
+        repaired=repaired,
+        merges=merges,
+        wrong_merges=wrong_merges,
+        wrong_joins=wrong_joins,
+        mixed=sum(1 for golds in by_story.values() if len(golds) > 1),
+    )
+
+
+def _later(trace: Sequence[Step]) -> dict[int, int]:
+    """Every merge of a replay (gone -> keep)."""
+    return {s.merge.gone: s.merge.keep for s in trace if s.merge is not None}
+
+
+def breakdown_text(name: str, b: SplitBreakdown) -> str:
+    split = {g: n for g, n in b.pieces.items() if n > 1}
+    extra = sum(n - 1 for n in split.values())
+    worst = sorted(split.items(), key=lambda gn: -gn[1])[:5]
+    lines = [
+        f"{name}: {len(split)} of {len(b.pieces)} gold stories end in more than one "
+        f"predicted story ({extra} predicted stories too many; the most split: "
+        + ", ".join(f"{n} pieces of {b.gold_sizes[g]} rows" for g, n in worst)
+        + f"). {b.merges} merges ({b.wrong_merges} of two different gold stories); "
+        f"{b.wrong_joins} rows joined a story of another gold story; {b.mixed} predicted "
+        "stories hold more than one gold story.",
+        "",
+        "| why a row left its gold story's predicted story | rows | brought back by a "
+        "later merge | left split |",
+        "|---|---|---|---|",
+    ]
+    for cause in SPLIT_CAUSES:
+        n, r = b.causes[cause], b.repaired[cause]
+        lines.append(f"| {cause} | {n} | {r} | {n - r} |")
+    total, fixed = sum(b.causes.values()), sum(b.repaired.values())
+    lines.append(f"| all | {total} | {fixed} | {total - fixed} |")
+    return "\n".join(lines)
 
 
 def interleave(rows: Sequence[Row], seed: int = 1) -> list[Row]:
@@ -581,6 +738,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sweep", action="store_true", help="F1 by headline bar and merge bar, both orders"
     )
+    parser.add_argument(
+        "--splits", action="store_true", help="only where the gold stories split, and why"
+    )
     parser.add_argument("--write", action="store_true", help="update docs/quality.md")
     args = parser.parse_args(argv)
     if not args.data.is_file():
@@ -590,6 +750,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = load_uci(args.data)
     print(f"{len(rows)} headlines, {len({r.story for r in rows})} gold stories, {args.data.name}")
     print(f"({data_shape(rows)})")
+    if args.splits:
+        for order_name, order in orders(rows):
+            print()
+            print(breakdown_text(order_name, split_breakdown(order)))
+        return 0
     methods = [m for m in METHODS if not (args.no_entities and m.use_entities)]
     if not args.no_entities:
         began = time.perf_counter()
