@@ -1,0 +1,234 @@
+"""The clean-up of extracted text: the lines trafilatura keeps that are page furniture.
+
+Every rule has a name, a comment saying what it is for, and the languages it may fire on:
+a rule written for English boilerplate ("Advertisement", "Read more", "By Jane Roe") runs
+only on text detected as English (or of unknown language), so that another language's real
+sentence is never taken for an English ad label. :func:`clean_lines_traced` says which rule
+removed which line; ``bench/extraction.py`` uses that to measure each rule's gain and loss on
+both evaluation sets, and a rule stays only where it pays (see docs/quality.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+ENGLISH = frozenset({"en"})
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A line (or part of one) the clean-up dropped, and the rule that dropped it."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LineRule:
+    name: str
+    matches: Callable[[str, int, int], bool]  # (line, index, line count) -> furniture?
+    languages: frozenset[str] | None = None  # None: language-neutral
+
+
+# An ad slot's label alone on its line: the hard case of PRODUCT.md ("Advertisement" inside
+# the body of one copy of an article). Whole-line match only, so a sentence about adverts
+# stays.
+_AD_LINE = re.compile(
+    r"^\W*(advertisement|advertisements|advert|sponsored content|paid content|"
+    r"scroll to continue( with content)?|story continues below( advertisement)?|"
+    r"article continues below( this advertisement)?|continue reading( below)?|"
+    r"skip advert(isement)?)\W*$",
+    re.IGNORECASE,
+)
+
+# A photo credit on its own line as wire services write it: "(AP Photo/Ahn Young-joon)",
+# "Reuters Pool Photo". The agency must come first, so a caption sentence is not matched.
+_WIRE_CREDIT_LINE = re.compile(
+    r"^\W*\(?\s*(AP|AFP|Reuters|EPA|Getty|Yonhap|Xinhua|EFE|ANSA|dpa)[ /]*"
+    r"(Photo|Images?|Pool)\b[^.!?]{0,80}$",
+    re.IGNORECASE,
+)
+
+# A short credit label line: "Photo: AFP", "Image: Getty Images". At most a few words after
+# the colon (a name, an agency), so "Photo: the minister arrives at..." captions that tell
+# something, and any sentence, are kept.
+_CREDIT_LABEL_LINE = re.compile(
+    r"^\W*(photo|photograph|image|picture|credit|file photo)s?\s*[:/]\s*"
+    r"[\w.&'’/ -]{0,60}$",
+    re.IGNORECASE,
+)
+
+# The same credit inside a sentence: "Kim arrives (AP Photo/Lee Jin-man) in Seoul." The
+# parenthesis goes, the sentence stays.
+_CREDIT_INLINE = re.compile(
+    r"\s*\((?:AP|AFP|EPA|Reuters|Getty|Yonhap|Pool)?\s*(?:Photo|Photograph|Image|Foto)s?"
+    r"\s*[:/][^()]{0,80}\)",
+    re.IGNORECASE,
+)
+
+# A newsletter or subscription pitch: "Sign up for our daily newsletter". A verb of joining
+# and a word for the product both, in a short line.
+_NEWSLETTER = re.compile(
+    r"\b(sign up|subscribe|get our|join our|register)\b.{0,80}\b(newsletter|briefing|"
+    r"daily email|inbox)",
+    re.IGNORECASE,
+)
+
+# The heading of a related-links block, alone on its line ("Related stories", "Read more",
+# "Weitere Themen", "Notas relacionadas"). Headings only: a sentence that starts "Read more
+# about it in..." is kept. One pattern per language, run on that language only.
+_RELATED_HEADINGS: dict[str, str] = {
+    "en": r"related( stories| articles| content| coverage)?|read more|more on this story|"
+    r"also read|most read|trending now|you may also like|share this( article)?",
+    "de": r"weitere themen|mehr themen|mehr zum thema|zum weiterlesen|auch interessant|"
+    r"empfohlene beiträge|weiterlesen|das könnte sie auch interessieren",
+    "es": r"notas relacionadas|contenido relacionado|noticias relacionadas|"
+    r"te puede interesar|le puede interesar|lea también|lee también|vea también",
+}
+# A link to another article behind a "see also" label: "Lea también: Impiden ingreso a...",
+# "Lesen Sie hier: Spielabbruch...", "Read more: ...". The label and its colon must open
+# the line, and the line must be short (a headline, not a paragraph).
+_SEE_ALSO_LABELS: dict[str, str] = {
+    "en": r"read more|related|also read|see also|read also",
+    "de": r"lesen sie (auch|hier|mehr)|auch interessant|mehr zum thema|zum weiterlesen|"
+    r"weiterlesen",
+    "es": r"lea (también|más)|lee (también|más)|lea|mire|vea también|"
+    r"(te|le) puede interesar|te recomendamos",
+    "fr": r"à lire aussi|lire aussi|à lire",
+}
+_HEADING = {
+    lang: re.compile(rf"^\W*({words})\W*$", re.IGNORECASE)
+    for lang, words in _RELATED_HEADINGS.items()
+}
+_SEE_ALSO = {
+    lang: re.compile(rf"^\W*({words})\s*(:|»)\s*\S", re.IGNORECASE)
+    for lang, words in _SEE_ALSO_LABELS.items()
+}
+_SEE_ALSO_CHARS = 200
+
+# A credit line of a picture in the languages whose labels we know: "Foto: dpa",
+# "Titelbild: Geyres Christophe/ABACA", "Fot. Lukasz Nowaczyk / Agencja Gazeta". Short
+# lines only (a name, an agency), never a sentence.
+_PICTURE_CREDIT = {
+    "de": re.compile(
+        r"^\W*(foto|fotos|bild|titelbild|beitragsbild|bildquelle|quelle bild)\s*:\s*"
+        r"[^.!?]{0,80}$",
+        re.IGNORECASE,
+    ),
+    "pl": re.compile(r"^\W*(fot\.|zdj\.)\s*[^.!?]{0,80}$", re.IGNORECASE),
+}
+# A copyright line of a picture or a page: "© Oli Scarff/Getty Images", "© Bundesrat |
+# Frank Bräuer". Short lines only; the same in every language.
+_COPYRIGHT_LINE = re.compile(r"^\s*(©|\(c\)|copyright\b)[^.!?]{0,80}\.?$", re.IGNORECASE)
+
+# A byline near the top: "By Jane Roe". Names only (no sentence punctuation), first lines.
+_BYLINE = re.compile(r"^\W*(by|written by|words by)\s+[\w.'’ -]{2,80}$", re.IGNORECASE)
+_BYLINE_LINES = 4
+_SHORT_LINE = 220  # a promotion line is short; a long one is a paragraph that mentions it
+
+RULES: tuple[LineRule, ...] = (
+    LineRule("ad-label", lambda line, i, n: bool(_AD_LINE.match(line)), ENGLISH),
+    LineRule("wire-credit", lambda line, i, n: bool(_WIRE_CREDIT_LINE.match(line))),
+    LineRule("credit-label", lambda line, i, n: bool(_CREDIT_LABEL_LINE.match(line)), ENGLISH),
+    LineRule("copyright-line", lambda line, i, n: bool(_COPYRIGHT_LINE.match(line))),
+    *(
+        LineRule(
+            f"picture-credit-{lang}",
+            lambda line, i, n, rx=rx: bool(rx.match(line)),
+            frozenset({lang}),
+        )
+        for lang, rx in _PICTURE_CREDIT.items()
+    ),
+    LineRule(
+        "newsletter",
+        lambda line, i, n: len(line) < _SHORT_LINE and bool(_NEWSLETTER.search(line)),
+        ENGLISH,
+    ),
+    *(
+        LineRule(
+            f"related-heading-{lang}",
+            lambda line, i, n, rx=rx: bool(rx.match(line)),
+            frozenset({lang}),
+        )
+        for lang, rx in _HEADING.items()
+    ),
+    *(
+        LineRule(
+            f"see-also-{lang}",
+            lambda line, i, n, rx=rx: len(line) < _SEE_ALSO_CHARS and bool(rx.match(line)),
+            frozenset({lang}),
+        )
+        for lang, rx in _SEE_ALSO.items()
+    ),
+    LineRule(
+        "byline", lambda line, i, n: i < _BYLINE_LINES and bool(_BYLINE.match(line)), ENGLISH
+    ),
+)
+RULE_NAMES = ("inline-credit", "title-repeat", *(rule.name for rule in RULES))
+
+
+def clean_lines(
+    text: str,
+    title: str | None = None,
+    language: str | None = None,
+    disabled: frozenset[str] = frozenset(),
+) -> str:
+    """Drop the lines that are page furniture, not the article; normalise white space."""
+    return clean_lines_traced(text, title, language, disabled)[0]
+
+
+def clean_lines_traced(
+    text: str,
+    title: str | None = None,
+    language: str | None = None,
+    disabled: frozenset[str] = frozenset(),
+) -> tuple[str, list[Removal]]:
+    """The cleaned text and what each rule removed (``disabled`` rules do not run: the
+    benchmark switches them off one by one to measure what each is worth)."""
+    lines = [" ".join(raw.split()) for raw in text.splitlines()]
+    lines = [line for line in lines if line]
+    kept: list[str] = []
+    removed: list[Removal] = []
+    for index, line in enumerate(lines):
+        if "inline-credit" not in disabled and _applies(None, language):
+            stripped = _CREDIT_INLINE.sub("", line)
+            if stripped != line:
+                removed.append(Removal("inline-credit", line))
+                line = stripped
+        rule = _furniture_rule(line, index, len(lines), title, language, disabled)
+        if rule:
+            removed.append(Removal(rule, line))
+        elif line:
+            kept.append(line)
+    return "\n".join(kept), removed
+
+
+def _furniture_rule(
+    line: str,
+    index: int,
+    count: int,
+    title: str | None,
+    language: str | None,
+    disabled: frozenset[str],
+) -> str | None:
+    # trafilatura sometimes repeats the headline as the first line; it is the title field.
+    if (
+        "title-repeat" not in disabled
+        and title
+        and index < 2
+        and line.casefold() == title.strip().casefold()
+    ):
+        return "title-repeat"
+    for rule in RULES:
+        if rule.name in disabled or not _applies(rule.languages, language):
+            continue
+        if rule.matches(line, index, count):
+            return rule.name
+    return None
+
+
+def _applies(languages: frozenset[str] | None, language: str | None) -> bool:
+    """A rule for some languages runs on those and on text of unknown language."""
+    return languages is None or language is None or language in languages
