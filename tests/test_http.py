@@ -198,3 +198,84 @@ def test_card_images_come_through_tagwire_never_hot_linked(
         assert forbidden.requests == []
     finally:
         forbidden.close()
+
+
+def test_story_explanation_of_a_copy_that_replaced_another_shows_the_decision(
+    tmp_path: object,
+) -> None:
+    """An article that took the place of its earlier copy (a fold) was written with the
+    copy's story and no similarity of its own ("joined, score 1.0, text 1.0, shared tags
+    []"): /articles/{id}/story keeps those fields and adds the copy's decision, the one that
+    put the story together, and the explanation in words."""
+    from dataclasses import replace as changed
+
+    from tagwire.stories import Decision
+    from tagwire.types import Article, EntityKind, Mention
+
+    store = _store(f"{tmp_path}/story.db")
+    source = store.sources()[0].id
+    lone = store.list_cards(limit=1).items[0]
+    first, story = lone.id, lone.story_id
+    oslo = Mention("Oslo", "Oslo", EntityKind.PLACE, 0, 4, True)
+    copy = Article(
+        url="https://a.example/copy",
+        title="Oslo port opens to ferries",
+        text="Oslo port opens to ferries.",
+        summary="Oslo port opens to ferries.",
+        published_at=T0,
+        author=None,
+        image=None,
+        category=None,
+        language="en",
+        content_hash="copy",
+        mentions=(oslo,),
+    )
+    with store.writer() as w:
+        place = w.entity_ids([("place", "Oslo")])[("place", "Oslo")]
+        kwargs = {"source_id": source, "feed_id": None, "seen_at": T0}
+        earlier = w.insert_article(
+            copy,
+            **kwargs,  # type: ignore[arg-type]
+            duplicate_of=None,
+            entity_scores={place: 3.0},
+            mention_entities=[place],
+            terms={"t": 1.0},
+            decision=Decision(story, 0.61, 0.42, (place,), 0.73),
+        )
+        fuller = w.insert_article(
+            changed(copy, url="https://a.example/fuller", content_hash="fuller"),
+            **kwargs,  # type: ignore[arg-type]
+            duplicate_of=None,
+            entity_scores={place: 3.0},
+            mention_entities=[place],
+            terms={"t": 1.0},
+            decision=Decision(story, 1.0, 1.0, ()),  # what the pipeline writes on a fold
+        )
+        w.fold(earlier, into=fuller)
+    calls: list[tuple[str, str, dict[str, str]]] = [
+        ("GET", f"/api/v1/articles/{n}/story", {}) for n in (fuller, earlier, first)
+    ]
+    survivor, folded, starter = _client_calls(store, config.load({}), calls)
+    assert survivor.status_code == folded.status_code == starter.status_code == 200
+    body = survivor.json()
+    # The contract's fields as they were; the decision that put the story together added.
+    assert body["decision"] == "joined" and body["score"] == 1.0 and body["shared_tags"] == []
+    assert body["replaced"] == {
+        "article_id": earlier,
+        "story_id": story,
+        "decision": "joined",
+        "score": 0.61,
+        "meaning_similarity": 0.73,
+        "text_similarity": 0.42,
+        "shared_tags": ["Oslo"],
+        "merges": [],
+    }
+    assert body["explanation"] == (
+        f"took the place of its earlier copy, article {earlier}, which joined the story: "
+        "score 0.61, headline meaning 0.73, words 0.42, shared tags #Oslo"
+    )
+    assert folded.json()["decision"] == "duplicate" and folded.json()["replaced"] is None
+    assert folded.json()["explanation"] == f"a copy of article {fuller}, shown in its place"
+    assert starter.json()["explanation"] == "started the story"
+    assert starter.json()["replaced"] is None
+    store.close()

@@ -26,6 +26,7 @@ from tagwire.store.records import (
     CardRecord,
     EntityRecord,
     SourceRecord,
+    StoryChoice,
     StoryRecord,
 )
 from tagwire.types import Source, now_utc
@@ -402,9 +403,24 @@ def export_sources(store: Store) -> str:
 
 
 def story_choice_json(store: Store, article_id: int) -> JSON:
-    """Why an article is in its story (the similarity and shared tags that decided it)."""
+    """Why an article is in its story (the similarity and shared tags that decided it). An
+    article that replaced an earlier copy of itself (fuller, or earlier) took that copy's
+    place: ``replaced`` is the copy's decision, the one that put the story together, and
+    ``explanation`` says so in words."""
     choice = store.story_choice(article_id)
-    if choice.duplicate_of is not None:
+    body = _choice_json(choice)
+    copy_id = store.replaced_copy(article_id) if choice.duplicate_of is None else None
+    replaced = None
+    if copy_id is not None:  # the copy's decision as it was taken (it has been a copy since)
+        replaced = _choice_json(store.story_choice(copy_id), as_taken=True)
+        del replaced["duplicate_of"]
+    body["replaced"] = replaced
+    body["explanation"] = _explain(body, replaced)
+    return body
+
+
+def _choice_json(choice: StoryChoice, as_taken: bool = False) -> JSON:
+    if choice.duplicate_of is not None and not as_taken:
         how = "duplicate"
     elif choice.started:
         how = "started"
@@ -424,6 +440,32 @@ def story_choice_json(store: Store, article_id: int) -> JSON:
             for m in choice.merges
         ],
     }
+
+
+def _explain(body: JSON, replaced: JSON | None) -> str:
+    """The decision in words, as a reader of the API would say it."""
+    if body["decision"] == "duplicate":
+        return f"a copy of article {body['duplicate_of']}, shown in its place"
+    decided = replaced if replaced is not None else body
+    if decided["decision"] == "started":
+        words = "started the story"
+    else:
+        shared = ", ".join(f"#{slug}" for slug in decided["shared_tags"]) or "none"
+        words = (
+            f"joined the story: score {decided['score']}, headline meaning "
+            f"{decided['meaning_similarity']}, words {decided['text_similarity']}, "
+            f"shared tags {shared}"
+        )
+    if replaced is not None:
+        words = (
+            f"took the place of its earlier copy, article {replaced['article_id']}, which {words}"
+        )
+    merges = body["merges"] or decided["merges"]
+    if merges:
+        words += "; then " + ", ".join(
+            f"story {m['story_id']} became part of story {m['into']}" for m in merges
+        )
+    return words
 
 
 def _rounded(value: float | None) -> float | None:

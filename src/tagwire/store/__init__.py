@@ -863,6 +863,19 @@ class Store:
             merges=merges,
         )
 
+    def replaced_copy(self, article_id: int) -> int | None:
+        """The copy whose place in its story ``article_id`` took: the earliest of its folded
+        copies that was once listed with a story decision of its own (a copy folded at
+        arrival never had one), or None when the article replaced no copy."""
+        a = t.articles.c
+        with self._read() as conn:
+            found = conn.execute(
+                select(func.min(a.id)).where(
+                    a.duplicate_of == article_id, a.story_score.is_not(None)
+                )
+            ).scalar_one()
+        return int(found) if found is not None else None
+
     def mentions(self, article_id: int, entity_id: int) -> list[MentionRecord]:
         """The mentions of one entity in one article, in text order."""
         m = t.mentions.c

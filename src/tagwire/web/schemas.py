@@ -169,6 +169,19 @@ class Merge(BaseModel):
     similarity: float | None
 
 
+class ReplacedChoice(BaseModel):
+    """The decision of the earlier copy whose place an article took in its story."""
+
+    article_id: int
+    story_id: int
+    decision: Literal["started", "joined"]
+    score: float | None
+    meaning_similarity: float | None
+    text_similarity: float | None
+    shared_tags: list[str]
+    merges: list[Merge]
+
+
 class StoryChoice(BaseModel):
     article_id: int
     story_id: int
@@ -179,6 +192,12 @@ class StoryChoice(BaseModel):
     text_similarity: float | None
     shared_tags: list[str]
     merges: list[Merge]
+    replaced: ReplacedChoice | None = Field(
+        None,
+        description="when the article replaced an earlier copy of itself (a fuller or earlier "
+        "version), that copy's decision: the one that put the article in its story",
+    )
+    explanation: str = Field("", description="the decision in words")
 
 
 class Mention(BaseModel):
