@@ -128,6 +128,15 @@ _BYLINE = re.compile(r"^\W*(by|written by|words by)\s+[\w.'’ -]{2,80}$", re.IG
 _BYLINE_LINES = 4
 _SHORT_LINE = 220  # a promotion line is short; a long one is a paragraph that mentions it
 
+
+def _whole(pattern: re.Pattern[str]) -> Callable[[str, int, int], bool]:
+    return lambda line, index, count: bool(pattern.match(line))
+
+
+def _short(pattern: re.Pattern[str], limit: int) -> Callable[[str, int, int], bool]:
+    return lambda line, index, count: len(line) < limit and bool(pattern.match(line))
+
+
 RULES: tuple[LineRule, ...] = (
     LineRule("ad-label", lambda line, i, n: bool(_AD_LINE.match(line)), ENGLISH),
     LineRule("wire-credit", lambda line, i, n: bool(_WIRE_CREDIT_LINE.match(line))),
@@ -136,7 +145,7 @@ RULES: tuple[LineRule, ...] = (
     *(
         LineRule(
             f"picture-credit-{lang}",
-            lambda line, i, n, rx=rx: bool(rx.match(line)),
+            _whole(rx),
             frozenset({lang}),
         )
         for lang, rx in _PICTURE_CREDIT.items()
@@ -149,7 +158,7 @@ RULES: tuple[LineRule, ...] = (
     *(
         LineRule(
             f"related-heading-{lang}",
-            lambda line, i, n, rx=rx: bool(rx.match(line)),
+            _whole(rx),
             frozenset({lang}),
         )
         for lang, rx in _HEADING.items()
@@ -157,14 +166,12 @@ RULES: tuple[LineRule, ...] = (
     *(
         LineRule(
             f"see-also-{lang}",
-            lambda line, i, n, rx=rx: len(line) < _SEE_ALSO_CHARS and bool(rx.match(line)),
+            _short(rx, _SEE_ALSO_CHARS),
             frozenset({lang}),
         )
         for lang, rx in _SEE_ALSO.items()
     ),
-    LineRule(
-        "byline", lambda line, i, n: i < _BYLINE_LINES and bool(_BYLINE.match(line)), ENGLISH
-    ),
+    LineRule("byline", lambda line, i, n: i < _BYLINE_LINES and bool(_BYLINE.match(line)), ENGLISH),
 )
 RULE_NAMES = ("inline-credit", "title-repeat", *(rule.name for rule in RULES))
 
