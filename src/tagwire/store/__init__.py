@@ -14,7 +14,18 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from tagwire.entities.names import entity_key, same_person, surname
 from tagwire.errors import NotFound, StoreError
@@ -379,7 +390,11 @@ class Store:
         f, s_ = t.feeds.c, t.sources.c
         # What was wrong with the document itself (items that failed, XML cut short) still
         # holds when it is unchanged, so it stays shown; a failed fetch's message goes.
-        kept = f.last_error_reason.in_(DOCUMENT_PROBLEMS)
+        # Literal values, not an IN list's expanding parameter: this statement runs as
+        # executemany, which cannot expand one.
+        kept = or_(
+            *(f.last_error_reason == literal(r, literal_execute=False) for r in DOCUMENT_PROBLEMS)
+        )
         with self.writer() as w:
             w.conn.execute(
                 update(t.feeds)
