@@ -355,3 +355,22 @@ def test_related_tags_timeline_and_trending(deployment: Deployment) -> None:
     assert "Related:" in page and 'class="timeline"' in page
     home = deployment.api.get("/", headers={"Accept": "text/html"}).text
     assert "Trending" in home
+
+
+def test_the_demos_tags_are_people_organisations_and_places_once(deployment: Deployment) -> None:
+    """No tag glued to its kind ("CERNOrganization"), none that is a direction, and no
+    entity twice on a card; a continent counts a fifth in "most active"."""
+    tags = deployment.api.get("/api/v1/tags?limit=100").json()["tags"]
+    slugs = [t["slug"] for t in tags]
+    for slug in slugs:
+        for kind in ("Person", "Organization", "Place"):
+            assert not (slug.endswith(kind) and slug[: -len(kind)] in slugs), slug
+    assert not {"Southeast", "Western", "North", "South"} & set(slugs)
+    assert all(t["kind"] in {"person", "organization", "place"} for t in tags)
+    by_count = {t["slug"]: t["articles"] for t in tags}
+    place = {t["slug"]: i for i, t in enumerate(tags)}
+    assert by_count["Asia"] >= by_count["Geneva"] and place["Asia"] > place["Geneva"], slugs
+    assert place["Asia"] > place["ElenaMarchetti"], slugs
+    cards = deployment.api.get("/api/v1/articles?limit=100").json()["articles"]
+    for card in cards:
+        assert len(card["tags"]) == len({t.casefold() for t in card["tags"]})

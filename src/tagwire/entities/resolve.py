@@ -232,7 +232,10 @@ def _one_kind_per_name(mentions: list[Mention]) -> list[Mention]:
     order = {PERSON: 0, ORG: 1, PLACE: 2}
     for key, counter in votes.items():
         evidence = kind_evidence(names[key]) or _evidence_of_form(names[key], counter)
-        if evidence is not None and not (evidence is PLACE and counter[PERSON] > counter[PLACE]):
+        # A one-word place name the model reads as a person most of the time is a person
+        # ("Jordan", "Georgia"); a longer name that is a place is one ("Ho Chi Minh City").
+        person_word = " " not in names[key] and counter[PERSON] > counter[PLACE]
+        if evidence is not None and not (evidence is PLACE and person_word):
             kinds[key] = evidence
         else:
             kinds[key] = min(counter, key=lambda k: (-counter[k], order[k]))
