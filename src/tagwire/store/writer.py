@@ -268,9 +268,12 @@ class Writer:
         kind = better_kind(stored, seen, name)
         e = t.entities.c
         key = select(e.key).where(e.id == entity_id).scalar_subquery()
-        if kind is not None and not self.conn.execute(
-            select(e.id).where(e.kind == kind, e.key == key)  # the row's unique (kind, key)
-        ).first():
+        if (
+            kind is not None
+            and not self.conn.execute(
+                select(e.id).where(e.kind == kind, e.key == key)  # the row's unique (kind, key)
+            ).first()
+        ):
             family = surname(name) if kind == "person" else None
             self.conn.execute(
                 update(t.entities)
