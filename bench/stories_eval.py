@@ -48,6 +48,7 @@ from tagwire.stories import (
     Decision,
     Merge,
     StoryRules,
+    broad_place_ids,
     choose_merge,
     choose_story,
     grow,
@@ -173,13 +174,16 @@ def cluster(
     for row in rows:
         vector = terms(row.title, "")
         ids: list[int] = []
+        broad: frozenset[int] = frozenset()
         if use_entities:
-            ids = [entity_ids.setdefault(key, len(entity_ids)) for key in title_entities(row.title)]
+            found_keys = title_entities(row.title)
+            ids = [entity_ids.setdefault(key, len(entity_ids)) for key in found_keys]
+            broad = broad_place_ids(zip(found_keys, ids, strict=True))
         meaning = title_meaning(row.title) if use_meaning else None
         keys = index_keys(vector, ids)
         found = (_final(i, merged_into) for i in index.find(keys, row.at, rules.window))
         candidates = [stories[i] for i in dict.fromkeys(found)]
-        decision = choose_story(vector, ids, row.at, candidates, rules, meaning)
+        decision = choose_story(vector, ids, row.at, candidates, rules, meaning, broad)
         if decision.story_id is None:
             story = start(len(predicted) + 1, row.title, vector, ids, row.at, meaning)
         else:

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import json
 import math
+import os
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +15,7 @@ import pytest
 from tagwire import stories as stories_module
 from tagwire.embeddings import cosine as vector_cosine
 from tagwire.embeddings import embed
+from tagwire.entities.knowledge import is_broad_place
 from tagwire.stories import (
     Decision,
     Merge,
@@ -388,3 +395,87 @@ def test_closeness_is_each_storys_cosine_and_zero_without_a_vector() -> None:
         assert abs(got[i] - vector_cosine(headline, meaning)) < 1e-6
     assert got[0] > got[1] and got[3] > got[1]
     assert closeness(None, stories) == [0.0] * 4
+
+
+# -- broad places (issue 28) -------------------------------------------------------------------
+
+GENEVA, ASIA, EUROPE, ITALY, JAPAN, US, CHINA = range(101, 108)
+
+
+def test_broad_places_alone_never_make_two_articles_one_story() -> None:
+    summit = story(
+        1,
+        "Italian, Japanese leaders agree to cut car and wine tariffs in Geneva",
+        "Leaders of Italy and Japan met in Geneva; trade in Asia and Europe will follow.",
+        {GENEVA, ASIA, EUROPE, ITALY, JAPAN},
+    )
+    vector = terms(
+        "US-China trade talks resume in Geneva",
+        "Negotiators met in Geneva; markets in Asia and Europe watched the trade talks.",
+    )
+    mine = {US, CHINA, ASIA, EUROPE}
+    counted = choose_story(vector, mine, NOW, [summit])
+    assert set(counted.shared_entities) == {ASIA, EUROPE}  # the test has teeth
+    decision = choose_story(vector, mine, NOW, [summit], broad={ASIA, EUROPE})
+    alone = choose_story(vector, {US, CHINA}, NOW, [summit])
+    assert decision.shared_entities == ()
+    assert decision.score == alone.score < counted.score
+    # A specific entity shared still counts, whatever broad places come with it.
+    with_city = choose_story(vector, mine | {GENEVA}, NOW, [summit], broad={ASIA, EUROPE})
+    assert with_city.shared_entities == (GENEVA,)
+
+
+def test_broad_place_ids_are_continents_and_world_regions_only() -> None:
+    pairs = [
+        (("place", "Asia"), 1),
+        (("place", "Europe"), 2),
+        (("place", "Geneva"), 3),
+        (("place", "Japan"), 4),
+        (("organisation", "Europe"), 5),
+    ]
+    assert stories_module.broad_place_ids(pairs) == {1, 2}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site's publishers, ingested by ``tagwire ingest`` (as a user runs it)."""
+    from tagwire.demo.site import PublisherSite, sources_toml
+
+    tmp = tmp_path_factory.mktemp("demo-stories")
+    db = tmp / "demo.db"
+    with PublisherSite() as site:
+        sources = tmp / "sources.toml"
+        sources.write_text(sources_toml(site.base_url), encoding="utf-8")
+        env = dict(
+            os.environ,
+            TAGWIRE_ALLOWED_HOSTS="127.0.0.1",
+            TAGWIRE_HOST_DELAY="0",
+            TAGWIRE_WORKERS="1",
+        )
+        tagwire = str(Path(sys.executable).with_name("tagwire"))
+        done = subprocess.run(
+            [tagwire, "ingest", "--sources", str(sources), "--db", f"sqlite:///{db}"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+    return db
+
+
+def test_no_demo_story_joins_through_broad_places(demo_db: Path) -> None:
+    with sqlite3.connect(demo_db) as conn:
+        names = dict(conn.execute("SELECT id, name FROM entities").fetchall())
+        rows = conn.execute(
+            "SELECT title, story_id, story_shared FROM articles"
+            " WHERE listed AND NOT story_started AND story_shared IS NOT NULL"
+        ).fetchall()
+        story_of = dict(conn.execute("SELECT title, story_id FROM articles WHERE listed"))
+    joined = [(title, [names[e] for e in json.loads(shared)]) for title, _, shared in rows]
+    assert any(shared for _, shared in joined)  # the summit's articles join through names
+    for title, shared in joined:
+        assert not any(is_broad_place(name) for name in shared), (title, shared)
+    trade = next(s for t, s in story_of.items() if "trade talks resume in Geneva" in t)
+    summit = story_of["Marchetti and Nakamura strike tariff truce at Geneva summit"]
+    assert trade != summit

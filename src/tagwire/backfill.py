@@ -91,6 +91,7 @@ from tagwire.stories import (
     Merge,
     StoryRules,
     StoryTable,
+    broad_place_ids,
     entity_keys,
     grow,
     headline_meaning,
@@ -928,7 +929,12 @@ class Backfill:
             candidates = list(dict.fromkeys(found))
             for s in self.stories.lacking(candidates):
                 self._story(w, s)  # into the table
-            decision = self.stories.choose(p.terms, scores, at, candidates, self.rules, p.meaning)
+            broad = broad_place_ids(
+                ((m.kind.value, m.name), look.entity_ids[m.kind.value, m.name]) for m in p.mentions
+            )
+            decision = self.stories.choose(
+                p.terms, scores, at, candidates, self.rules, p.meaning, broad
+            )
             story_id = self._join(b, decision, r.title, p, scores, story_ids)
             if keys:
                 self.story_index.add(keys, story_id, at)

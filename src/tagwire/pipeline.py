@@ -54,6 +54,7 @@ from tagwire.store.writer import Survivor, Writer
 from tagwire.stories import (
     Decision,
     StoryRules,
+    broad_place_ids,
     choose_merge,
     choose_story,
     headline_meaning,
@@ -421,7 +422,8 @@ class Pipeline:
             candidates: list[StoryCandidate] = []
             if survivor is None:
                 candidates = w.story_candidates(index_keys(vector, scores), at, self.rules.window)
-                decision = choose_story(vector, scores, at, candidates, self.rules, meaning)
+                broad = broad_place_ids(ids.items())
+                decision = choose_story(vector, scores, at, candidates, self.rules, meaning, broad)
             elif replaces:
                 decision = Decision(survivor.story_id, 1.0, 1.0, ())
             article_id = w.insert_article(
