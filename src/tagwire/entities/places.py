@@ -174,6 +174,16 @@ def _by_key() -> dict[str, str]:
     return table
 
 
+def press_country_names() -> list[str]:
+    """Every country under the names the press writes: its press name and the press's own
+    short forms ("United States", "U.S.", "Britain")."""
+    names = set(_by_key().values())
+    for press, aliases in _ALIASES.items():
+        names.add(press)
+        names.update(a for a in aliases if not a.startswith("the "))
+    return sorted(names)
+
+
 def canonical_place(name: str) -> str:
     """ "U.S." -> "United States", "Korea, Republic of" -> "South Korea"; names without an
     alias are returned unchanged."""

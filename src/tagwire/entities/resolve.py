@@ -32,12 +32,13 @@ from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
     kind_evidence,
+    known_places,
     organisation_evidence,
     state_for,
     without_legal_suffix,
 )
 from tagwire.entities.names import is_given_name, name_key
-from tagwire.entities.places import country_of, demonym_country, is_known_place
+from tagwire.entities.places import canonical_place, country_of, demonym_country, is_known_place
 from tagwire.types import EntityKind, Mention
 
 PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
@@ -48,6 +49,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = [_owned(m) for m in mentions if "\n" not in m.surface.strip()]
     found = [m for m in found if not _not_a_person(m)]
     found = _states(body, found)
+    found += _places_the_model_missed(body, title_end, found)
     lower_words = frozenset(_LOWER_WORD.findall(body))
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
     found = _demonyms_of_actors(body, found)
@@ -113,6 +115,30 @@ _ACTORS = re.compile(
     r"counterpart|parliament|lawmakers|courts?|judges?|investigators|prosecutors)\b",
     re.IGNORECASE,
 )
+
+
+def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention]) -> list[Mention]:
+    """Countries, US states and large cities written in the text where the model found no
+    entity: the knowledge layer finds known names the model missed (a tour's list of
+    states, a country in a long sentence). Not in the headline (title case), and never
+    inside or across a span the model found."""
+    taken = [(m.start, m.end) for m in mentions]
+    found = []
+    named = [(s, e, canonical_place(n)) for s, e, n in known_places(body[title_end:])]
+    codes = [
+        (m.start(1), m.end(1), state_for(m.group(1), after_comma=True))
+        for m in _CITY_STATE.finditer(body, title_end)
+    ]
+    named += [(s - title_end, e - title_end, state) for s, e, state in codes if state]
+    for start, end, place in named:
+        start, end = start + title_end, end + title_end
+        if not any(s < end and start < e for s, e in taken):
+            found.append(Mention(body[start:end], place, PLACE, start, end, False))
+    return found
+
+
+# "Cuyahoga Falls, OH": a state's postal code after a place's name and a comma.
+_CITY_STATE = re.compile(r"(?<=[a-z]), ([A-Z]{2})(?![\w.])")
 
 
 def _demonyms_of_actors(body: str, mentions: list[Mention]) -> list[Mention]:
