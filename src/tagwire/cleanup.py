@@ -123,6 +123,40 @@ _PICTURE_CREDIT = {
 # Frank Bräuer". Short lines only; the same in every language.
 _COPYRIGHT_LINE = re.compile(r"^\s*(©|\(c\)|copyright\b)[^.!?]{0,80}\.?$", re.IGNORECASE)
 
+# A pitch to follow the site elsewhere or to pay for it, in the languages seen: "Follow The
+# Gleaner on Twitter...", "For the latest stories ... download the ... apps", "Síguenos en
+# Telegram", "Hazte miembro". An opening verb of the pitch and, for English, a channel or
+# product word both; short lines only.
+_FOLLOW_PROMO = {
+    "en": re.compile(
+        r"^\W*(follow|subscribe( now)?|never miss|for the latest|if you enjoyed( reading)? "
+        r"this|do you want to be informed)\b.{0,150}\b(twitter|facebook|instagram|newsletter|"
+        r"edition|youtube|apps?|sign up|support|join)\b.{0,80}$",
+        re.IGNORECASE,
+    ),
+    "es": re.compile(
+        r"^\W*(síguenos|siguenos|¡?mira lo que tiene|hazte miembro|únete)\b.{0,120}$",
+        re.IGNORECASE,
+    ),
+}
+# The labels of a blog's sharing and comment widgets (WordPress and the like) in German:
+# "Teilen mit:", "Gefällt mir Wird geladen...", "Kommentare insgesamt: 0". Short lines only.
+_WIDGET_DE = re.compile(
+    r"^\W*(teilen mit|gefällt mir|wird geladen|bild anzeigen|kommentare insgesamt|"
+    r"vorschau auf den nächsten artikel|kategorie)\b.{0,40}$",
+    re.IGNORECASE,
+)
+# The heading of a contact or further-information box alone on its line, in German:
+# "Weitere Informationen:", "Kontakt:", "Quellenangaben:". The colon is required.
+_BOX_LABEL_DE = re.compile(
+    r"^\W*(weitere informationen|kontakt|quellenangaben|quellen|zusatzinformationen|"
+    r"ansprechpartner(in)?( zum thema)?|teilnehmende blogs|mehr infos?)\s*:$",
+    re.IGNORECASE,
+)
+# A date alone on its line ("23.10.2018", "2021-10-16"): a page's publication stamp, which
+# is metadata; a sentence with a date in it is kept.
+_DATE_LINE = re.compile(r"^\W*(\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2})\W*$")
+
 # A byline near the top: "By Jane Roe". Names only (no sentence punctuation), first lines.
 _BYLINE = re.compile(r"^\W*(by|written by|words by)\s+[\w.'’ -]{2,80}$", re.IGNORECASE)
 _BYLINE_LINES = 4
@@ -171,6 +205,13 @@ RULES: tuple[LineRule, ...] = (
         )
         for lang, rx in _SEE_ALSO.items()
     ),
+    *(
+        LineRule(f"follow-promo-{lang}", _short(rx, _SHORT_LINE), frozenset({lang}))
+        for lang, rx in _FOLLOW_PROMO.items()
+    ),
+    LineRule("widget-de", _whole(_WIDGET_DE), frozenset({"de"})),
+    LineRule("box-label-de", _whole(_BOX_LABEL_DE), frozenset({"de"})),
+    LineRule("date-line", _whole(_DATE_LINE)),
     LineRule("byline", lambda line, i, n: i < _BYLINE_LINES and bool(_BYLINE.match(line)), ENGLISH),
 )
 RULE_NAMES = ("inline-credit", "title-repeat", *(rule.name for rule in RULES))
