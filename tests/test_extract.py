@@ -138,6 +138,8 @@ def test_english_rules_do_not_fire_on_other_languages(line: str, language: str) 
         ("23.10.2018", "de", "date-line"),
         ("Follow The Gleaner on Twitter and Instagram @JamaicaGleaner", "en", "follow-promo-en"),
         ("Síguenos en Telegram, Instagram y Facebook", "es", "follow-promo-es"),
+        ("Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "en", "contact-en"),
+        ("If you buy something through this post, IGN may get a share.", "en", "affiliate-en"),
     ],
 )
 def test_each_language_has_its_own_rules(line: str, language: str, rule: str) -> None:

@@ -139,6 +139,18 @@ _FOLLOW_PROMO = {
         re.IGNORECASE,
     ),
 }
+# How to reach the reporter, at the end of a news story: "Email Tariq Malik at ... or follow
+# him @tariqjmalik", "Have a tip? ... may be reached at ...@...". An address or Twitter, too.
+_CONTACT_EN = re.compile(
+    r"^\W*(have a tip\?|email|e-mail|contact|reach)\b.{0,120}(@|twitter)\S*.{0,150}$",
+    re.IGNORECASE,
+)
+# An affiliate disclosure: "If you buy something through this post, IGN may get a share".
+_AFFILIATE_EN = re.compile(
+    r"^\W*(if you buy something through|this post contains references to products|"
+    r"we may (receive|earn) (a )?(compensation|commission)).{0,250}$",
+    re.IGNORECASE,
+)
 # The labels of a blog's sharing and comment widgets (WordPress and the like) in German:
 # "Teilen mit:", "Gefällt mir Wird geladen...", "Kommentare insgesamt: 0". Short lines only.
 _WIDGET_DE = re.compile(
@@ -209,6 +221,8 @@ RULES: tuple[LineRule, ...] = (
         LineRule(f"follow-promo-{lang}", _short(rx, _SHORT_LINE), frozenset({lang}))
         for lang, rx in _FOLLOW_PROMO.items()
     ),
+    LineRule("contact-en", _whole(_CONTACT_EN), ENGLISH),
+    LineRule("affiliate-en", _whole(_AFFILIATE_EN), ENGLISH),
     LineRule("widget-de", _whole(_WIDGET_DE), frozenset({"de"})),
     LineRule("box-label-de", _whole(_BOX_LABEL_DE), frozenset({"de"})),
     LineRule("date-line", _whole(_DATE_LINE)),
