@@ -13,7 +13,7 @@ Everything here is a pure lookup, loaded once per process.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from tagwire.entities.names import name_key
@@ -53,6 +53,7 @@ def state_for(surface: str, after_comma: bool) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # the same names recur in every article that names them
 def without_legal_suffix(name: str) -> str:
     """ "Acme Corp." -> "Acme", "SoftBank Group Corp" -> "SoftBank Group" (cleanco's list of
     legal forms in many countries); a name that is only a suffix stays as it is."""
@@ -80,6 +81,7 @@ _ORG_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)  # the same names recur in every article that names them
 def organisation_evidence(name: str) -> bool:
     words = {w.strip(".,") for w in name_key(name).split()}
     return bool(words & _ORG_WORDS) or has_legal_suffix(name)
@@ -127,6 +129,7 @@ def is_direction(name: str) -> bool:
     return bool(_DIRECTION.match(name_key(name)))
 
 
+@lru_cache(maxsize=65536)  # the same names recur in every article that names them
 def kind_evidence(name: str) -> EntityKind | None:
     """The kind a gazetteer vouches for, if any: a country, state, subdivision or city
     GeoNames knows is a place; a name with an institution's word or a legal suffix is an

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 # Longest first, so "Prime Minister" is tried before "Minister". Matched case-insensitively
@@ -139,6 +140,7 @@ def clean_name(raw: str, kind: str) -> str | None:
     return name
 
 
+@lru_cache(maxsize=131072)  # an article's names are keyed many times over
 def name_key(name: str) -> str:
     """Identity of a name: case, dots, hyphens and the accents of Latin letters do not
     matter ("U.S." = "US", "Erdoğan" = "Erdogan")."""

@@ -8,7 +8,7 @@ not know: the press's short forms ("U.S.", "Britain", "DPRK") and demonyms ("Sou
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from tagwire.entities.names import name_key
 
@@ -277,6 +277,7 @@ def _subdivisions() -> frozenset[str]:
     return frozenset(name_key(s.name) for s in pycountry.subdivisions)
 
 
+@lru_cache(maxsize=65536)
 def is_known_place(name: str) -> bool:
     """A country, a US state, a city GeoNames knows, or any country's subdivision."""
     return country_of(name) is not None or name_key(canonical_place(name)) in _subdivisions()
