@@ -287,6 +287,25 @@ def share_rows(runs: dict[str, Run]) -> list[tuple[float, dict[str, float]]]:
     return rows
 
 
+# Stored outputs of other extractors that ship with the AEB benchmark, scored the same way.
+REFERENCES = ("AutoExtract", "trafilatura", "newspaper", "readability", "goose3", "html-text")
+
+
+def reference_table(folder: Path, pages: Sequence[Page]) -> list[str]:
+    lines = ["| stored output | precision | recall | F1 |", "|---|---|---|---|"]
+    for system in REFERENCES:
+        path = folder / "outputs" / f"{system}.dev.json"
+        if not path.is_file():
+            continue
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        output = stored.get("output", {})
+        texts = [str(output.get(p.id, {}).get("articleBody") or "") for p in pages]
+        fig = score(pages, texts)
+        label = f"{system} {stored.get('version') or ''}".strip()
+        lines.append(f"| {label} | {fig.precision:.3f} | {fig.recall:.3f} | {fig.f1:.3f} |")
+    return lines
+
+
 LABELS = {"aeb": "article-extraction-benchmark", "teval": "trafilatura-eval"}
 
 
@@ -391,6 +410,12 @@ def section(runs: dict[str, Run], checksums: dict[str, str], measured: str) -> s
         "tagwire's recall gap to the library on trafilatura-eval (3 snippets) comes from "
         "parsing: tagwire parses the page once with lxml for its metadata and hands that "
         "tree to trafilatura, which parses a few pages slightly differently itself.",
+        "",
+        "For reference, the outputs of other systems stored with the AEB benchmark "
+        "(`outputs/<system>.dev.json`, see its PROVENANCE.md), scored by the same code on the "
+        "same 138 pages:",
+        "",
+        *(reference_table(AEB, runs["aeb"].pages) if "aeb" in runs else []),
         "",
         "Caveats: the line rules were written from the boilerplate lines trafilatura leaves "
         "on the dev pages of both sets (both halves were read), so the report half confirms "
