@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import email.utils
 import json
 import os
 import sys
@@ -31,16 +30,15 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
 import tagwire.sources
-from bench.ingest import PUBLISHERS, Site, serve, write_sources
+from bench.ingest import Site, build_feeds, serve, write_sources
 from bench.metrics import AebPage, aeb_pages
 from bench.report import machine, replace_section, revision
 from tagwire import config
@@ -173,39 +171,12 @@ def score(gold: dict[str, Any], shown: dict[str, list[ShownTag]]) -> Scores:
 # -- ingest and read back ----------------------------------------------------------------
 
 
-def build_feeds(
-    site: Site, base: str, pages: Sequence[AebPage], titles: dict[str, str]
-) -> list[str]:
-    """RSS 2.0 feeds, page i in feed i % FEEDS, each item titled with the page's headline."""
-    now = datetime.now(UTC)
-    paths = [f"/feeds/{n}.xml" for n in range(FEEDS)]
-    items: list[list[str]] = [[] for _ in range(FEEDS)]
-    for i, page in enumerate(pages):
-        published = now - timedelta(hours=48) * (i + 0.5) / len(pages)
-        items[i % FEEDS].append(
-            "<item>"
-            f"<title>{escape(titles.get(page.id, ''))}</title>"
-            f"<link>{base}/p/{page.id}.html</link>"
-            f'<guid isPermaLink="true">{base}/p/{page.id}.html</guid>'
-            f"<pubDate>{email.utils.format_datetime(published, usegmt=True)}</pubDate>"
-            "</item>"
-        )
-    for n, path in enumerate(paths):
-        name = PUBLISHERS[n % len(PUBLISHERS)][0]
-        site.feeds[path] = (
-            '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-            f"<title>{escape(name)}</title><link>{base}/s/{n}/</link>"
-            f"<description>{escape(name)}</description>" + "".join(items[n]) + "</channel></rss>"
-        ).encode("utf-8")
-    return paths
-
-
 def ingest_pages(db: Path, pages: Sequence[AebPage], titles: dict[str, str]) -> Store:
     """The real ingest of every page into a new SQLite file; returns its store."""
     site = Site(pages={p.id: p.html for p in pages})
     server, base = serve(site)
     try:
-        feed_paths = build_feeds(site, base, pages, titles)
+        feed_paths = build_feeds(site, base, pages, FEEDS, lambda page: titles.get(page.id, ""))
         sources = db.parent / "sources.toml"
         write_sources(sources, base, feed_paths)
         store = Store(f"sqlite:///{db}")

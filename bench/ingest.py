@@ -46,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -130,8 +130,16 @@ def page_title(page: AebPage) -> str:
     return " ".join(page.gold.split()[:12])
 
 
-def build_feeds(site: Site, base: str, pages: Sequence[AebPage], count: int) -> list[str]:
-    """RSS 2.0 feeds, page i in feed i % count; returns the feed paths."""
+def build_feeds(
+    site: Site,
+    base: str,
+    pages: Sequence[AebPage],
+    count: int,
+    title: Callable[[AebPage], str] | None = None,
+) -> list[str]:
+    """RSS 2.0 feeds, page i in feed i % count, each item titled by ``title`` (default: the
+    page's <title>); returns the feed paths."""
+    title = title or page_title
     now = datetime.now(UTC)
     span = timedelta(hours=48)
     paths = [f"/feeds/{n}.xml" for n in range(count)]
@@ -141,7 +149,7 @@ def build_feeds(site: Site, base: str, pages: Sequence[AebPage], count: int) -> 
         summary = " ".join(page.gold.split()[:30]) + " …"
         items[i % count].append(
             "<item>"
-            f"<title>{escape(page_title(page))}</title>"
+            f"<title>{escape(title(page))}</title>"
             f"<link>{base}/p/{page.id}.html</link>"
             f'<guid isPermaLink="true">{base}/p/{page.id}.html</guid>'
             f"<description>{escape(summary)}</description>"
