@@ -3,22 +3,26 @@
 What NER finds is spans with a label; what a reader should see is one tag per real person,
 organisation or place the article names. Between the two, in this order:
 
-1. spans that are not names of one thing: across a line break (a heading run into the
-   next line), abbreviations of common nouns ("USB", "IPO"), directions ("Southeast"),
-   events ("... Awards", "... Festival"), model numbers ("LC500"), a single word the
-   article also writes in lower case ("Wild" next to "the wild"), a product named after
-   its maker ("Apple AirPods" where Apple is named) (``filters``);
-2. short forms joined to the full form of the same article: US state abbreviations
-   ("Calif.", "Trenton, NJ"), acronyms whose letters are a named organisation's initials
-   ("WHO", "NFL"), legal suffixes ("Acme Corp." = "Acme") and a company's name with a
-   suffix or a region after it ("Alibaba Group", "Ascom North America");
-3. one kind per name: the mentions of one name take the kind that a gazetteer vouches for
-   (countries and states are places, "Department" or "Inc." make an organisation), else
-   the label most of them got; never two entities because the model changed its mind;
-4. the headline confirms: a span found only in the title-cased headline is kept when it is
-   a known place, else it is headline words ("Harbour Plan Falls Short"); an entity of the
-   text that the headline names (by full name, surname or short form) counts as in the
-   headline, which ranks it first.
+1. what is no name of one thing goes: spans across a line break (a heading run into the
+   next line), a person's name after "the" or a given name alone, and what ``filters``
+   finds (common abbreviations, directions, events, works, laws, model numbers,
+   addresses, a word the article also writes in lower case); an owner's possessive is cut
+   ("Jeff Bezos’s Blue Origin" -> "Blue Origin");
+2. what the model missed is found by name: countries, US states and large cities, a
+   state's postal code after a place ("Cuyahoga Falls, OH"); state abbreviations
+   ("Calif.", "N.J.") are their states;
+3. demonyms stand for their country beside an actor ("Egyptian mediators"); headings in
+   capitals need the text to confirm them;
+4. short forms join the full form of the same article: acronyms of a named
+   organisation ("NFL"), legal suffixes ("Acme Corp." = "Acme"), a company's group word or
+   region ("Alibaba Group", "Ascom North America"), a word of the article's one person
+   ("Braun" = "Scooter Braun"), a team's plural nickname ("Steelers");
+5. one kind per name: a gazetteer's kind, else the label most mentions got; a full name
+   labelled an organisation whose surname alone is a person is that person; a product
+   named after its maker ("Apple AirPods") goes;
+6. the headline confirms: a span found only in the title-cased headline is kept when it is
+   a known place; an entity of the text that the headline names (by full name, surname or
+   short form) counts as in the headline, which ranks it first.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 
 
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
-    """The article's mentions after the four steps of the module's docstring."""
+    """The article's mentions after the steps of the module's docstring."""
     found = [_owned(m) for m in mentions if "\n" not in m.surface.strip()]
     found = [m for m in found if not _not_a_person(m)]
     found = _states(body, found)
