@@ -235,3 +235,49 @@ def test_known_places_the_model_missed_are_found_by_name() -> None:
     assert {(m.surface, m.name) for m in out} == {("OH", "Ohio"), ("China", "China")}
     for m in out:
         assert body[m.start : m.end] == m.surface and m.kind is PLACE
+
+
+class _Known:
+    """What a store would answer, as plain dicts: identity decisions need no database."""
+
+    def __init__(self) -> None:
+        self.keys = {("organization", "acme"): 1, ("person", "clinton william"): 2}
+        self.kinds = {1: "organization", 2: "person", 3: "person"}
+        self.aliases = {"peoplesliberationarmy": 4}
+        self.people = {"clinton": [Known(2, "William Clinton", "person", 5)]}
+
+    def stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        return {k: v for k, v in self.keys.items() if k in keys}
+
+    def alias_ids(self, forms: set[str]) -> dict[str, int]:
+        return {f: i for f, i in self.aliases.items() if f in forms}
+
+    def people_named(self, family: str) -> list[Known]:
+        return self.people.get(family, [])
+
+    def kind_of(self, entity_id: int) -> str:
+        return self.kinds[entity_id]
+
+
+def test_identity_decisions_are_a_plan_the_store_writes() -> None:
+    from tagwire.entities.identity import identify
+
+    plan = identify(
+        [
+            ("place", "Acme"),  # stored as an organisation: that entity, a key added
+            ("organization", "Peoples Liberation Army"),  # its slug answers already
+            ("person", "Bill Clinton"),  # a known person's nickname form
+            ("person", "Jane Roe"),  # nobody known: a new entity
+            ("person", "Jane Roe"),
+        ],
+        _Known(),
+    )
+    assert plan.found == {
+        ("place", "acme"): 1,
+        ("organization", "peoplesliberationarmy"): 4,
+        ("person", "bill clinton"): 2,
+    }
+    assert ("place", "acme", 1, "Acme") in plan.new_keys
+    assert ("person", "bill clinton", 2, "Bill Clinton") in plan.new_keys
+    assert plan.create == [("person", "Jane Roe", "jane roe")]
+    assert plan.new_kinds == []  # no evidence that Acme is a place

@@ -11,8 +11,10 @@ name, when one person clearly dominates the corpus.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
+from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.knowledge import kind_evidence
 from tagwire.entities.names import entity_key, name_key, same_person, surname
 from tagwire.types import EntityKind
@@ -32,6 +34,80 @@ class Known:
     name: str
     kind: str
     articles: int
+
+
+class Lookups(Protocol):
+    """What identity decisions read of the store (the writer, inside its transaction)."""
+
+    def stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Entity ids of the stored (kind, key) pairs among ``keys``."""
+        ...
+
+    def alias_ids(self, forms: set[str]) -> dict[str, int]:
+        """Entity ids of the lookup keys (slugs and name forms) among ``forms``."""
+        ...
+
+    def people_named(self, family: str) -> list[Known]:
+        """The known people of a family name, and those known by that word alone."""
+        ...
+
+    def kind_of(self, entity_id: int) -> str:
+        """The kind an entity is stored with."""
+        ...
+
+
+@dataclass
+class Plan:
+    """What the store should write for one article's names: the ids found, the new keys
+    (kind, key, entity, a form whose lookup key should answer too, or None), the kinds to
+    change, and the names to create as new entities (kind, name, key)."""
+
+    found: dict[tuple[str, str], int] = field(default_factory=dict)
+    new_keys: list[tuple[str, str, int, str | None]] = field(default_factory=list)
+    new_kinds: list[tuple[int, str, str]] = field(default_factory=list)
+    create: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def identify(names: Iterable[tuple[str, str]], known: Lookups) -> Plan:
+    """Which entity each (kind, name) is, in order: a stored key under any kind (the
+    entity may take this kind, ``better_kind``), an entity whose slug the name makes, a
+    known person the name fits; else a new entity. ``found`` is keyed by (kind, key)."""
+    wanted = {(kind, name): entity_key(name, kind) for kind, name in dict.fromkeys(names)}
+    plan = Plan()
+    candidates = {pair: lookup_keys(pair[1], pair[0]) for pair in wanted}
+    stored = known.stored_keys({key for keys in candidates.values() for key in keys})
+    for (kind, name), key in wanted.items():
+        via = next((k for k in candidates[(kind, name)] if k in stored), None)
+        if via is None or (kind, key) in plan.found:
+            continue
+        plan.found[(kind, key)] = stored[via]
+        if (kind, key) not in stored:  # known under another kind: this one too
+            stored[(kind, key)] = stored[via]
+            plan.new_keys.append((kind, key, stored[via], name))
+            better = better_kind(known.kind_of(stored[via]), kind, name)
+            if better is not None:
+                plan.new_kinds.append((stored[via], better, name))
+    missing = [(k, n, key) for (k, n), key in wanted.items() if (k, key) not in plan.found]
+    by_alias = known.alias_ids({lookup_key(name) for _, name, _ in missing})
+    for kind, name, key in missing:
+        if (kind, key) in plan.found:
+            continue
+        hit = by_alias.get(lookup_key(name))
+        if hit is None and kind == EntityKind.PERSON.value:
+            family = family_name(name)
+            hit = known_person(name, known.people_named(family)) if family else None
+            if hit is not None:
+                plan.new_keys.append((kind, key, hit, name))
+        elif hit is not None:
+            plan.new_keys.append((kind, key, hit, None))
+        if hit is None:
+            plan.create.append((kind, name, key))
+            plan.found[(kind, key)] = -1  # one new entity per (kind, key)
+        else:
+            plan.found[(kind, key)] = hit
+    for kind, _, key in plan.create:
+        del plan.found[(kind, key)]
+    return plan
 
 
 def lookup_keys(name: str, kind: str) -> list[tuple[str, str]]:

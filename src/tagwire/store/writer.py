@@ -14,14 +14,7 @@ from sqlalchemy import Connection, CursorResult, Select, bindparam, func, select
 from tagwire.dedup import title_key
 from tagwire.embeddings import Vector, from_blob, to_blob
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.identity import (
-    Known,
-    better_kind,
-    family_name,
-    known_person,
-    lookup_keys,
-    short_forms,
-)
+from tagwire.entities.identity import Known, identify, short_forms
 from tagwire.entities.names import display_name, entity_key, surname
 from tagwire.entities.ner import mention_weight
 from tagwire.entities.places import country_of, region_of
@@ -196,50 +189,64 @@ class Writer:
         record_change(self.conn, None)  # the old copy leaves lists that are not all known here
 
     def entity_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Ids of (kind, name) pairs, as ``entities.identity`` decides from what the store
-        knows: a stored key of any kind, else a known person the name fits; the new ones
-        created with their slugs and aliases in a few statements, not a few per entity."""
+        """Ids of (kind, name) pairs: ``entities.identity.identify`` decides from what the
+        store knows (this writer is its ``Lookups``); the writer writes the plan: new keys,
+        changed kinds, and new entities with their slugs and aliases in a few statements."""
         wanted = {(kind, name): entity_key(name, kind) for kind, name in dict.fromkeys(names)}
         if not wanted:
             return {}
-        candidates = {pair: lookup_keys(pair[1], pair[0]) for pair in wanted}
-        stored = self._stored_keys({key for keys in candidates.values() for key in keys})
-        found: dict[tuple[str, str], int] = {}
-        for (kind, name), key in wanted.items():
-            via = next((k for k in candidates[(kind, name)] if k in stored), None)
-            if via is not None:
-                hit = stored[via]
-                found[(kind, key)] = hit
-                if (kind, key) not in stored:  # known under another kind: this one too
-                    stored[(kind, key)] = hit
-                    self._add_key(kind, key, hit, name)
-                    self._reconsider_kind(hit, via[0], kind, name)
-        missing = [
-            (kind, name, key) for (kind, name), key in wanted.items() if (kind, key) not in found
-        ]
-        missing = self._known_people(self._known_slugs(missing, found), found)
-        if missing:
-            self._create_entities(missing, found)
+        plan = identify(wanted, self)
+        for kind, key, entity_id, form in plan.new_keys:
+            self.conn.execute(
+                t.entity_keys.insert().values(kind=kind, key=key, entity_id=entity_id)
+            )
+            if form is not None:
+                self._add_alias(lookup_key(form), entity_id)  # /tags/BillClinton answers too
+        for entity_id, kind, name in plan.new_kinds:
+            self._set_kind(entity_id, kind, name)
+        found = dict(plan.found)
+        if plan.create:
+            self._create_entities(plan.create, found)
         return {(kind, name): found[(kind, key)] for (kind, name), key in wanted.items()}
 
-    def _known_slugs(
-        self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
-    ) -> list[tuple[str, str, str]]:
-        """A name whose slug already answers for an entity ("Peoples Liberation Army" when
-        "People's Liberation Army" is known) is that entity: its tag is the same."""
-        forms = {lookup_key(name) for _, name, _ in missing}
+    # -- identity.Lookups: what the decisions read --------------------------------------
+
+    def stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        k = t.entity_keys.c
+        rows = self.conn.execute(
+            select(k.kind, k.key, k.entity_id).where(k.key.in_({key for _, key in keys}))
+        )
+        return {(r.kind, r.key): int(r.entity_id) for r in rows if (r.kind, r.key) in keys}
+
+    def alias_ids(self, forms: set[str]) -> dict[str, int]:
         a = t.entity_aliases.c
         rows = self.conn.execute(select(a.key, a.entity_id).where(a.key.in_(forms)))
-        by_alias = {r.key: int(r.entity_id) for r in rows}
-        left = []
-        for kind, name, key in missing:
-            hit = by_alias.get(lookup_key(name))
-            if hit is None:
-                left.append((kind, name, key))
-            else:
-                found[(kind, key)] = hit
-                self.conn.execute(t.entity_keys.insert().values(kind=kind, key=key, entity_id=hit))
-        return left
+        return {str(r.key): int(r.entity_id) for r in rows}
+
+    def people_named(self, family: str) -> list[Known]:
+        e, k = t.entities.c, t.entity_keys.c
+        alone = select(k.entity_id).where(k.kind == "person", k.key == family)
+        rows = self.conn.execute(
+            select(e.id, e.name, e.kind, e.article_count).where(
+                e.kind == "person", (e.surname == family) | e.id.in_(alone.scalar_subquery())
+            )
+        )
+        return [Known(int(r.id), str(r.name), str(r.kind), int(r.article_count)) for r in rows]
+
+    def kind_of(self, entity_id: int) -> str:
+        e = t.entities.c
+        return str(self.conn.execute(select(e.kind).where(e.id == entity_id)).scalar_one())
+
+    def _set_kind(self, entity_id: int, kind: str, name: str) -> None:
+        """The entity takes ``kind``, unless another entity holds that kind with its key."""
+        e = t.entities.c
+        key = select(e.key).where(e.id == entity_id).scalar_subquery()
+        if self.conn.execute(select(e.id).where(e.kind == kind, e.key == key)).first():
+            return  # the row's (kind, key) is unique
+        family = surname(name) if kind == "person" else None
+        self.conn.execute(
+            update(t.entities).where(e.id == entity_id).values(kind=kind, surname=family)
+        )
 
     def learn_aliases(self, mention_rows: Iterable[Mapping[str, Any]]) -> None:
         """Keep the abbreviations an article resolved (``identity.short_forms``) as keys of
@@ -258,67 +265,14 @@ class Writer:
             for form, entity in taught
             if entity in kinds
         }
-        stored = self._stored_keys(set(wanted))
+        stored = self.stored_keys(set(wanted))
         for (kind, key), (form, entity) in wanted.items():
             if (kind, key) not in stored:
                 self._add_key(kind, key, entity, form)
 
-    def _reconsider_kind(self, entity_id: int, stored: str, seen: str, name: str) -> None:
-        """The entity takes the kind ``identity.better_kind`` decides from this mention."""
-        kind = better_kind(stored, seen, name)
-        e = t.entities.c
-        key = select(e.key).where(e.id == entity_id).scalar_subquery()
-        if (
-            kind is not None
-            and not self.conn.execute(
-                select(e.id).where(e.kind == kind, e.key == key)  # the row's unique (kind, key)
-            ).first()
-        ):
-            family = surname(name) if kind == "person" else None
-            self.conn.execute(
-                update(t.entities)
-                .where(t.entities.c.id == entity_id)
-                .values(kind=kind, surname=family)
-            )
-
-    def _stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        k = t.entity_keys.c
-        rows = self.conn.execute(
-            select(k.kind, k.key, k.entity_id).where(k.key.in_({key for _, key in keys}))
-        )
-        return {(r.kind, r.key): int(r.entity_id) for r in rows if (r.kind, r.key) in keys}
-
     def _add_key(self, kind: str, key: str, entity_id: int, name: str) -> None:
         self.conn.execute(t.entity_keys.insert().values(kind=kind, key=key, entity_id=entity_id))
         self._add_alias(lookup_key(name), entity_id)  # /tags/BillClinton answers too
-
-    def _known_people(
-        self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
-    ) -> list[tuple[str, str, str]]:
-        """A person's name not stored under any key: the known person it fits, if
-        ``identity.known_person`` finds one (its key is added to that person). Returns
-        what is left to create."""
-        left = []
-        for kind, name, key in missing:
-            family = family_name(name) if kind == "person" else None
-            hit = known_person(name, self._people_named(family)) if family else None
-            if hit is not None:
-                found[(kind, key)] = hit
-                self._add_key(kind, key, hit, name)
-            else:
-                left.append((kind, name, key))
-        return left
-
-    def _people_named(self, family: str) -> list[Known]:
-        """People whose family name is ``family``, and those known by that word alone."""
-        e, k = t.entities.c, t.entity_keys.c
-        alone = select(k.entity_id).where(k.kind == "person", k.key == family)
-        rows = self.conn.execute(
-            select(e.id, e.name, e.kind, e.article_count).where(
-                e.kind == "person", (e.surname == family) | e.id.in_(alone.scalar_subquery())
-            )
-        )
-        return [Known(int(r.id), str(r.name), str(r.kind), int(r.article_count)) for r in rows]
 
     def _create_entities(
         self, missing: list[tuple[str, str, str]], found: dict[tuple[str, str], int]
