@@ -188,7 +188,8 @@ def test_a_stored_entity_takes_the_kind_the_evidence_says() -> None:
 
     assert better_kind("organization", "person", "Mason Rudolph") == "person"
     assert better_kind("person", "organization", "Columbus Police Department") == "organization"
-    assert better_kind("person", "place", "Glasgow") == "place"
+    assert better_kind("person", "place", "Nairobi") == "place"
+    assert better_kind("organization", "place", "Toyota") is None  # a company named after a town
     assert better_kind("organization", "place", "Netflix") is None  # no evidence: keep
     assert better_kind("place", "place", "Geneva") is None
 
@@ -281,3 +282,9 @@ def test_identity_decisions_are_a_plan_the_store_writes() -> None:
     assert ("person", "bill clinton", 2, "Bill Clinton") in plan.new_keys
     assert plan.create == [("person", "Jane Roe", "jane roe")]
     assert plan.new_kinds == []  # no evidence that Acme is a place
+
+
+def test_planets_and_large_cities_are_places_whatever_the_label() -> None:
+    assert kind_evidence("Mars") is PLACE and kind_evidence("Titan") is PLACE
+    assert kind_evidence("Accra") is PLACE
+    assert kind_evidence("Toyota") is None and kind_evidence("Pittsburgh") is None

@@ -131,14 +131,14 @@ def is_direction(name: str) -> bool:
 
 @lru_cache(maxsize=65536)  # the same names recur in every article that names them
 def kind_evidence(name: str) -> EntityKind | None:
-    """The kind a gazetteer vouches for, if any: a country, state, subdivision or city
-    GeoNames knows is a place; a name with an institution's word or a legal suffix is an
-    organisation."""
-    from tagwire.entities.places import is_known_place
+    """The kind a gazetteer vouches for, if any: a country, state, subdivision, city of a
+    million people or planet is a place (``places.is_place_whatever_the_label``); a name
+    with an institution's word or a legal suffix is an organisation."""
+    from tagwire.entities.places import is_place_whatever_the_label
 
     if organisation_evidence(name):
         return EntityKind.ORGANIZATION
-    if is_known_place(name):
+    if is_place_whatever_the_label(name):
         return EntityKind.PLACE
     return None
 

