@@ -288,3 +288,17 @@ def test_planets_and_large_cities_are_places_whatever_the_label() -> None:
     assert kind_evidence("Mars") is PLACE and kind_evidence("Titan") is PLACE
     assert kind_evidence("Accra") is PLACE
     assert kind_evidence("Toyota") is None and kind_evidence("Pittsburgh") is None
+
+
+def test_a_sentences_first_verb_is_no_part_of_a_name() -> None:
+    body = "Tim Cook on Apple\n\nTim Cook spoke. Hosting Cook, the firm said more."
+    found = [
+        _m("Tim Cook", "Tim Cook", PERSON, 0, True),
+        _m("Tim Cook", "Tim Cook", PERSON, 19),
+        _m("Hosting Cook", "Hosting Cook", PERSON, 35),
+    ]
+    for m in found:
+        assert body[m.start : m.end] == m.surface
+    out = resolve_article(body, 17, found)
+    assert {m.name for m in out} == {"Tim Cook"}  # "Cook" is then the one Cook of the text
+    assert [m.surface for m in out if m.in_title] == ["Tim Cook"]  # no second title mention

@@ -93,8 +93,14 @@ def find_mentions(
             continue  # the writer, whatever label the model gave the name
         raw.append((ent.surface, name, kind, ent.start_char, ent.end_char))
     raw = _expand_abbreviations(body, raw)
-    partial = resolve_partials(n for _, n, k, _, _ in raw if k is EntityKind.PERSON)
     title_end = len(title)
+    # Full names from the text only: a title-cased headline makes "Hosting Cook" of a verb
+    # and a surname, which must not claim the text's "Cook".
+    partial = resolve_partials(
+        n
+        for _, n, k, start, _ in raw
+        if k is EntityKind.PERSON and (start >= title_end or " " not in n)
+    )
     mentions = [
         Mention(
             surface=surface,

@@ -70,13 +70,18 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     return tuple(sorted(found, key=lambda m: m.start))
 
 
+_VERB_FIRST = re.compile(r"^[A-Z][a-z]{2,}ing$")
 _POSSESSIVE_INSIDE = re.compile(r"^.+?['’]s\s+(?=[A-Z])")
 
 
 def _owned(m: Mention) -> Mention:
     """ "Jeff Bezos’s Blue Origin", "Vietnam’s Communist Party": the owner's possessive ran
-    into the name; the name is what follows it."""
+    into the name; the name is what follows it. "Hosting Cook": a sentence's first verb ran
+    into a person's name; the name is what follows it."""
     if m.kind is PERSON:
+        first, _, rest = m.name.partition(" ")
+        if rest and _VERB_FIRST.match(first) and not is_given_name(first):
+            return replace(m, name=rest)
         return m
     owned = _POSSESSIVE_INSIDE.sub("", m.name)
     return replace(m, name=owned) if owned != m.name and len(owned) > 1 else m
@@ -384,6 +389,7 @@ def _named_in_headline(title: str, mentions: list[Mention]) -> list[Mention]:
     if not title:
         return []
     have = {_compact(m.name) for m in mentions if m.in_title}
+    spans = [(m.start, m.end) for m in mentions if m.in_title]
     added: list[Mention] = []
     forms: dict[str, Mention] = {}
     for m in mentions:
@@ -395,7 +401,8 @@ def _named_in_headline(title: str, mentions: list[Mention]) -> list[Mention]:
         if _compact(m.name) in have:
             continue
         match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", title)
-        if match:
+        if match and not any(a < match.end() and match.start() < b for a, b in spans):
+            spans.append(match.span())
             have.add(_compact(m.name))
             added.append(
                 replace(
