@@ -1,5 +1,5 @@
-"""Every Atom feed tagwire serves (tag, story, source, edition and search feeds, empty ones
-too) against RFC 4287: valid by the RFC's RELAX NG schema (tests/data/atom.rng, see
+"""Every Atom feed tagwire serves (tag, story, source, edition, category and search feeds,
+empty ones too) against RFC 4287: valid by the RFC's RELAX NG schema (tests/data/atom.rng, see
 tests/data/README.md; lxml validates it), each atom:id an IRI (RFC 4287 4.2.6; the schema
 leaves atomUri unconstrained), and read by feedparser without a bozo flag."""
 
@@ -106,6 +106,7 @@ def test_every_feed_is_valid_atom(store: Store) -> None:
         + [f"/stories/{s}.atom" for s in sorted({c.story_id for c in cards})]
         + [f"/sources/{s.id}.atom" for s in store.sources()]
         + [f"/editions/{r}.atom" for r in REGIONS]
+        + ["/categories/education.atom", "/categories/Business%20%26%20Economy.atom"]
         + [
             "/search.atom?q=harbour",
             "/search.atom?q=harbour%20strike",
@@ -122,4 +123,4 @@ def test_every_feed_is_valid_atom(store: Store) -> None:
         assert reply.headers["content-type"].startswith("application/atom+xml")
         root = check_atom(reply.content, path)
         entries += len(root.findall(f"{ATOM}entry"))
-    assert len(paths) >= 17 and entries >= 10
+    assert len(paths) >= 19 and entries >= 11

@@ -6,8 +6,8 @@ story pages (into ``TAGWIRE_SCREENSHOTS`` when set, e.g. docs/img by ``make scre
 Every page a test opens is watched for Content-Security-Policy violations (the
 ``securitypolicyviolation`` events and chromium's console reports): one fails the test.
 axe-core (shipped by axe-playwright-python) checks the home, tag, article, story, search,
-sources, edition and error pages in the light and dark schemes: no serious or critical
-violation. /docs renders Swagger UI with requests to tagwire only.
+sources, edition, category, categories and error pages in the light and dark schemes: no
+serious or critical violation. /docs renders Swagger UI with requests to tagwire only.
 """
 
 from __future__ import annotations
@@ -219,13 +219,37 @@ def test_home_tag_more_live_and_search(
     watched.assert_clean("search")
 
 
+def test_the_category_pill_leads_to_the_categorys_page(
+    site: tuple[str, Store, Broadcaster, int], browser: object
+) -> None:
+    base, _, _, _ = site
+    watched = Watched(browser, viewport={"width": 390, "height": 844})
+    page = watched.page
+    page.goto(base + "/")
+    page.locator("article.card a.category").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Latest news: Business & Economy")
+    expect(page.locator("article.card")).to_have_count(20)
+    expect(page.locator("article.card .category")).to_have_text(["Business & Economy"] * 20)
+    page.get_by_role("link", name="Older articles").click()
+    expect(page.locator("article.card")).to_have_count(10)
+    page.get_by_role("link", name="Categories", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Categories")
+    expect(page.locator("main")).to_contain_text("Business & Economy 30 articles")
+    watched.assert_clean("category pages")
+
+
 def test_pages_at_phone_and_desktop_widths(
     site: tuple[str, Store, Broadcaster, int], browser: object, tmp_path: Path
 ) -> None:
     base, store, _, _ = site
     folder = tmp_path  # the README's screenshots are the demo's (below)
     story = store.list_cards(limit=1).items[0].story_id
-    pages = {"home": "/", "tag": "/tags/Oslo", "story": f"/stories/{story}"}
+    pages = {
+        "home": "/",
+        "tag": "/tags/Oslo",
+        "story": f"/stories/{story}",
+        "category": "/categories/Business%20%26%20Economy",
+    }
     for size, (width, height) in SIZES.items():
         page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
         for name, path in pages.items():
@@ -288,6 +312,8 @@ def test_pages_by_axe_core_light_and_dark_without_csp_violations(
         "search": "/search?q=harbour",
         "sources": "/sources",
         "edition": "/editions/europe",
+        "category": "/categories/business%20%26%20economy",
+        "categories": "/categories",
         "error": "/tags/Atlantis",
     }
     axe = axe_playwright.Axe()
@@ -297,7 +323,7 @@ def test_pages_by_axe_core_light_and_dark_without_csp_violations(
         for name, path in pages.items():
             answer = watched.page.goto(base + path)
             assert answer is not None and answer.status == (404 if name == "error" else 200)
-            if name in ("home", "tag", "edition"):  # the cases that failed: really there
+            if name in ("home", "tag", "edition", "category"):  # the cases that failed
                 expect(watched.page.locator(".also").first).to_contain_text("Full coverage")
                 expect(watched.page.locator(".dups").first).to_contain_text("Also published by")
             results = axe.run(watched.page)

@@ -72,7 +72,7 @@ def test_every_get_operation_answers_as_documented(tmp_path: Path) -> None:
     for result in schema.include(method="GET").exclude(path_regex=r"/live$").get_all_operations():
         assert isinstance(result, Ok), result  # the description itself is valid OpenAPI
         operations.append(result.ok())
-    assert len(operations) == 16, [op.label for op in operations]
+    assert len(operations) == 18, [op.label for op in operations]
     started = time.perf_counter()
     calls: list[int] = []
     failures: list[str] = []
@@ -92,5 +92,5 @@ def test_every_get_operation_answers_as_documented(tmp_path: Path) -> None:
     print(f"schemathesis: {len(calls)} calls, {len(operations)} operations, {seconds:.1f} s")
     assert not failures, "\n\n".join(failures)
     assert {200, 400, 404} <= set(calls)
-    assert len(unsatisfiable) <= 4, unsatisfiable
+    assert len(unsatisfiable) <= 5, unsatisfiable
     store.close()

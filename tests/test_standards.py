@@ -242,6 +242,9 @@ def test_openapi_types_every_parameter_and_documents_only_what_is_sent(store: St
     assert schema("/api/v1/articles", "source")["maximum"] == 2**63 - 1
     assert schema("/api/v1/articles", "edition")["enum"][0] == "africa"
     assert schema("/api/v1/search", "order")["enum"] == ["relevance", "newest"]
+    assert schema("/api/v1/articles", "category")["type"] == "string"
+    assert schema("/api/v1/categories/{category}", "category")["type"] == "string"
+    assert schema("/api/v1/categories/{category}", "edition")["enum"][0] == "africa"
     assert len(params[("/api/v1/search", "get", "category")]["enum"]) == 17
     article_id = schema("/api/v1/articles/{article_id}", "article_id")
     assert article_id["type"] == "integer" and article_id["format"] == "int64"

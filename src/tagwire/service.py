@@ -122,12 +122,23 @@ def list_articles(
     source: str | int | None = None,
     story: str | int | None = None,
     edition: str | None = None,
+    category: str | None = None,
     cursor: str | None = None,
     limit: str | int | None = None,
 ) -> Page:
     size = parse_limit(limit)
     entity_id = find_tag(store, tag).id if tag else None
     try:
+        if category:
+            return store.category_cards(
+                find_category(category),
+                entity_id=entity_id,
+                source_id=parse_id(source, "source"),
+                story_id=parse_id(story, "story"),
+                region=parse_edition(edition),
+                cursor=cursor,
+                limit=size,
+            )
         return store.list_cards(
             entity_id=entity_id,
             source_id=parse_id(source, "source"),
@@ -138,6 +149,40 @@ def list_articles(
         )
     except BadCursor as exc:
         raise BadRequest(str(exc)) from exc
+
+
+_LABELS_BY_KEY = {label.casefold(): label for label in LABELS}
+
+
+def find_category(raw: str) -> str:
+    """The label a category names, in any case ("sport", "SPORT" -> "Sport"); else a 404."""
+    label = _LABELS_BY_KEY.get(raw.strip().casefold())
+    if label is None:
+        raise NotFound("category", raw)
+    return label
+
+
+def categories_json(store: Store) -> list[JSON]:
+    """The 17 labels in the taxonomy's order, each with its number of listed articles."""
+    counts = store.category_counts()
+    return [{"label": label, "articles": counts.get(label, 0)} for label in LABELS]
+
+
+def category_json(
+    store: Store,
+    category: str,
+    edition: str | None = None,
+    cursor: str | None = None,
+    limit: str | int | None = None,
+) -> tuple[str, Page, JSON]:
+    label = find_category(category)
+    page = list_articles(store, category=label, edition=edition, cursor=cursor, limit=limit)
+    body = {
+        "category": {"label": label},
+        "articles": [card_json(c) for c in page.items],
+        "next": page.next_cursor,
+    }
+    return label, page, body
 
 
 EDITION_NAMES = {
@@ -196,8 +241,10 @@ def search(
     """Full-text search with filters; every bad parameter is a BadRequest that says why."""
     query = parse_query(q)
     size = parse_limit(limit)
-    if category is not None and category not in LABELS:
-        raise BadRequest(f"category must be one of: {', '.join(LABELS)}")
+    if category:
+        category = _LABELS_BY_KEY.get(category.strip().casefold())
+        if category is None:
+            raise BadRequest(f"category must be one of: {', '.join(LABELS)}")
     if order not in (None, "", "relevance", "newest"):
         raise BadRequest("order must be relevance or newest")
     try:

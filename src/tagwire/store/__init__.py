@@ -725,6 +725,55 @@ class Store:
         next_cursor = encode_cursor(rows[-1][1], int(rows[-1][0])) if more and rows else None
         return Page(cards, next_cursor)
 
+    def category_cards(
+        self,
+        category: str,
+        *,
+        entity_id: int | None = None,
+        source_id: int | None = None,
+        story_id: int | None = None,
+        region: str | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page:
+        """``list_cards`` of one category (its exact label), with the same other filters:
+        listed articles newest first, ties by id, keyset pages."""
+        a = t.articles.c
+        query: Any = select(a.id, a.sort_at).where(a.listed.is_(True), a.category == category)
+        if entity_id is not None:
+            tagged = select(_TAGS.article_id).where(_TAGS.entity_id == entity_id)
+            query = query.where(a.id.in_(tagged))
+        if region is not None:
+            regional = select(t.article_regions.c.article_id).where(
+                t.article_regions.c.region == region
+            )
+            query = query.where(a.id.in_(regional))
+        if source_id is not None:
+            query = query.where(a.source_id == source_id)
+        if story_id is not None:
+            query = query.where(a.story_id == story_id)
+        if cursor:
+            at, last_id = decode_cursor(cursor)
+            query = query.where(_before(a.sort_at, a.id, at, last_id))
+        query = query.order_by(a.sort_at.desc(), a.id.desc()).limit(limit + 1)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            cards = self._cards(conn, [int(r[0]) for r in rows])
+        next_cursor = encode_cursor(rows[-1][1], int(rows[-1][0])) if more and rows else None
+        return Page(cards, next_cursor)
+
+    def category_counts(self) -> dict[str, int]:
+        """Listed articles per category label (articles without one left out)."""
+        a = t.articles.c
+        rows = self._rows(
+            select(a.category, func.count().label("n"))
+            .where(a.listed.is_(True), a.category.is_not(None))
+            .group_by(a.category)
+        )
+        return {str(r.category): int(r.n) for r in rows}
+
     def search(
         self,
         query: SearchQuery,

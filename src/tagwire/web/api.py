@@ -30,6 +30,7 @@ EDITION = Query(None, description="one of the regional editions")
 # one that cannot exist is a 404 like any other missing one.
 SOURCE = Query(None, ge=1, le=service.MAX_ID, description="source id")
 STORY = Query(None, ge=1, le=service.MAX_ID, description="story id")
+CATEGORY = Query(None, description="one of the 17 category labels, in any case")
 
 
 def _id(description: str) -> Any:
@@ -139,7 +140,7 @@ def tags(request: Request, limit: int | None = LIMIT) -> dict[str, Any]:
 
 @router.get(
     "/articles",
-    summary="Latest articles, filtered by tag, source, story or edition",
+    summary="Latest articles, filtered by tag, source, story, edition or category",
     response_model=schemas.ArticleList,
     responses=LOOKUP,
 )
@@ -149,6 +150,7 @@ def articles(
     source: int | None = SOURCE,
     story: int | None = STORY,
     edition: Edition | None = EDITION,
+    category: str | None = CATEGORY,
     limit: int | None = LIMIT,
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
@@ -158,6 +160,7 @@ def articles(
         source=source,
         story=story,
         edition=edition,
+        category=category,
         cursor=cursor,
         limit=limit,
     )
@@ -184,6 +187,33 @@ def edition(
     request: Request, edition: str, limit: int | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
     return service.edition_json(_store(request), edition, cursor=cursor, limit=limit)[2]
+
+
+@router.get(
+    "/categories",
+    summary="The 17 categories with their numbers of articles",
+    response_model=schemas.Categories,
+    responses=FIXED,
+)
+def categories(request: Request) -> dict[str, Any]:
+    return {"categories": service.categories_json(_store(request))}
+
+
+@router.get(
+    "/categories/{category}",
+    summary="Latest news of a category",
+    response_model=schemas.CategoryPage,
+    responses=LOOKUP,
+)
+def category(
+    request: Request,
+    category: str = Path(description="one of the 17 labels, in any case"),
+    edition: Edition | None = EDITION,
+    limit: int | None = LIMIT,
+    cursor: str | None = CURSOR,
+) -> dict[str, Any]:
+    store = _store(request)
+    return service.category_json(store, category, edition, cursor=cursor, limit=limit)[2]
 
 
 @router.get(

@@ -55,7 +55,13 @@ def feed_iri(base: str, kind: str, key: str, query: Mapping[str, str]) -> str:
     return f"{base}/search.atom?" + urlencode(sorted((k, v) for k, v in filters.items() if v))
 
 
-_PATHS = {"tag": "tags", "story": "stories", "source": "sources", "edition": "editions"}
+_PATHS = {
+    "tag": "tags",
+    "story": "stories",
+    "source": "sources",
+    "edition": "editions",
+    "category": "categories",
+}
 
 
 def atom_feed(

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from babel import Locale, localedata
 from babel.dates import format_datetime, format_timedelta
@@ -131,25 +132,54 @@ def _store(request: Request) -> Store:
     return store
 
 
+def category_path(label: str) -> str:
+    return "/categories/" + quote(label, safe="")
+
+
+templates.env.filters["category_path"] = category_path
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, cursor: str | None = None, edition: str | None = None) -> Response:
+def home(
+    request: Request,
+    cursor: str | None = None,
+    edition: str | None = None,
+    category: str | None = None,
+) -> Response:
+    """The latest news, of an edition (``/editions/{e}``) and of a category
+    (``?category=``, any case; an unknown one is a 404 page) when asked."""
     store = _store(request)
-    page = service.list_articles(store, edition=edition, cursor=cursor, limit="30")
+    label = service.find_category(category) if category else None
+    page = service.list_articles(store, edition=edition, category=label, cursor=cursor, limit="30")
     region = service.parse_edition(edition)
+    heading = service.EDITION_NAMES[region] if region else "Latest news"
+    more = "/editions/" + region if region else "/"
     return templates.TemplateResponse(
         request,
         "index.html",
         {
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
+            "more": more + "?" + urlencode({"category": label or "", "cursor": page.next_cursor})
+            if label
+            else f"{more}?cursor={page.next_cursor}",
             "first_page": cursor is None,
             "top_tags": service.top_tags(store, 24),
             "trending": service.trending(store, 10),
             "counts": store.counts(),
             "editions": service.editions_json(),
             "edition": region,
-            "heading": service.EDITION_NAMES[region] if region else "Latest news",
+            "category": label,
+            "categories": LABELS,
+            "heading": f"{heading}: {label}" if label else heading,
         },
+    )
+
+
+@router.get("/categories", response_class=HTMLResponse)
+def categories_page(request: Request) -> Response:
+    return templates.TemplateResponse(
+        request, "categories.html", {"categories": service.categories_json(_store(request))}
     )
 
 
@@ -250,6 +280,13 @@ def edition_atom(request: Request, edition: str) -> Response:
     return _atom(request, title, "edition", region, f"/editions/{region}", page.items)
 
 
+@router.get("/categories/{category}.atom")
+def category_atom(request: Request, category: str) -> Response:
+    label, page, _ = service.category_json(_store(request), category, limit=FEED_SIZE)
+    path = category_path(label)
+    return _atom(request, f"Latest news: {label}", "category", label, path, page.items)
+
+
 @router.get("/search.atom")
 def search_atom(
     request: Request,
@@ -301,9 +338,27 @@ async def image(request: Request, article_id: int) -> Response:
 
 # Declared after the .atom routes, which the plain paths would otherwise swallow.
 @router.get("/editions/{edition}", response_class=HTMLResponse)
-def edition_page(request: Request, edition: str, cursor: str | None = None) -> Response:
+def edition_page(
+    request: Request, edition: str, cursor: str | None = None, category: str | None = None
+) -> Response:
     service.edition_json(_store(request), edition, limit="1")  # 404 for an unknown edition
-    return home(request, cursor=cursor, edition=edition)
+    return home(request, cursor=cursor, edition=edition, category=category)
+
+
+@router.get("/categories/{category}", response_class=HTMLResponse)
+def category_page(request: Request, category: str, cursor: str | None = None) -> Response:
+    """A category's latest news, grouped by story like a tag page; any case of the label."""
+    label, page, _ = service.category_json(_store(request), category, cursor=cursor)
+    return templates.TemplateResponse(
+        request,
+        "category.html",
+        {
+            "label": label,
+            "groups": group_by_story(page.items),
+            "next": page.next_cursor,
+            "categories": LABELS,
+        },
+    )
 
 
 @router.get("/tags/{tag}", response_class=HTMLResponse)

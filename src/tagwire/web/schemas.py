@@ -79,6 +79,22 @@ class EditionPage(ArticleList):
     edition: Edition
 
 
+class Category(BaseModel):
+    label: str = Field(description="one of the 17 labels, as the taxonomy writes it")
+
+
+class CategoryCount(Category):
+    articles: int = Field(description="listed articles with this category")
+
+
+class Categories(BaseModel):
+    categories: list[CategoryCount]
+
+
+class CategoryPage(ArticleList):
+    category: Category
+
+
 class TagCount(Tag):
     articles: int
 
@@ -261,7 +277,9 @@ def _error(description: str) -> dict[str, object]:
 
 
 BAD_REQUEST: Responses = {400: _error("a bad parameter (limit, cursor, id, date, query, body...)")}
-NOT_FOUND: Responses = {404: _error("no such tag, article, story, source, edition or webhook")}
+NOT_FOUND: Responses = {
+    404: _error("no such tag, article, story, source, edition, category or webhook")
+}
 NOT_MODIFIED: Responses = {304: {"description": "If-None-Match named the current ETag"}}
 BUSY: Responses = {503: _error("too many requests in flight: retry after Retry-After seconds")}
 ADMIN: Responses = {
