@@ -6,7 +6,7 @@ story pages (into ``TAGWIRE_SCREENSHOTS`` when set, e.g. docs/img by ``make scre
 Every page a test opens is watched for Content-Security-Policy violations (the
 ``securitypolicyviolation`` events and chromium's console reports): one fails the test.
 axe-core (shipped by axe-playwright-python) checks the home, tag, article, story, search,
-sources, edition, category, categories and error pages in the light and dark schemes: no
+sources, source, edition, category, categories and error pages in the light and dark schemes: no
 serious or critical violation. /docs renders Swagger UI with requests to tagwire only.
 """
 
@@ -30,7 +30,7 @@ from tagwire.demo.run import prepare
 from tagwire.demo.site import EVENT_PATHS, PublisherSite
 from tagwire.store import Store
 from tagwire.stories import Decision
-from tagwire.types import Article, EntityKind, Mention, Source
+from tagwire.types import Article, EntityKind, Mention, Source, now_utc
 from tagwire.web.app import create_app
 from tagwire.web.live import Broadcaster, article_publisher
 from test_search import T0, _add
@@ -238,17 +238,28 @@ def test_the_category_pill_leads_to_the_categorys_page(
     watched.assert_clean("category pages")
 
 
+def _fail_every_source(store: Store) -> None:
+    """Each source's last check failed, as on a machine without a network."""
+    later = now_utc() + timedelta(hours=1)
+    for feed in store.feeds():
+        message = f"could not connect to {feed.url}: connection refused"
+        store.record_feed(feed, outcome="failed", next_check=later, message=message)
+
+
 def test_pages_at_phone_and_desktop_widths(
     site: tuple[str, Store, Broadcaster, int], browser: object, tmp_path: Path
 ) -> None:
     base, store, _, _ = site
     folder = tmp_path  # the README's screenshots are the demo's (below)
     story = store.list_cards(limit=1).items[0].story_id
+    _fail_every_source(store)
     pages = {
         "home": "/",
         "tag": "/tags/Oslo",
         "story": f"/stories/{story}",
         "category": "/categories/Business%20%26%20Economy",
+        "sources": "/sources",
+        "source": f"/sources/{store.sources()[0].id}",
     }
     for size, (width, height) in SIZES.items():
         page = browser.new_page(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
@@ -257,6 +268,13 @@ def test_pages_at_phone_and_desktop_widths(
             # Nothing wider than the screen: readable on a phone without sideways scrolling.
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, (size, name, overflow)
+            if name == "sources":  # every source's status in words, inside the screen
+                states = page.locator("table.sources .state")
+                expect(states).to_have_count(2)
+                for n in range(2):
+                    box = states.nth(n).bounding_box()
+                    assert box is not None and box["x"] + box["width"] <= width, (size, box)
+                expect(page.get_by_role("alert")).to_contain_text("is this machine offline?")
             shot = folder / f"{name}-{size}.png"
             page.screenshot(path=str(shot))
             assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -303,6 +321,7 @@ def test_pages_by_axe_core_light_and_dark_without_csp_violations(
 ) -> None:
     base, store, _, _ = site
     _cover_and_copy(store)
+    _fail_every_source(store)  # the alert and the failing states, in both schemes
     newest = store.list_cards(limit=1).items[0]
     pages = {
         "home": "/",
@@ -311,6 +330,7 @@ def test_pages_by_axe_core_light_and_dark_without_csp_violations(
         "story": f"/stories/{newest.story_id}",
         "search": "/search?q=harbour",
         "sources": "/sources",
+        "source": f"/sources/{newest.source_id}",
         "edition": "/editions/europe",
         "category": "/categories/business%20%26%20economy",
         "categories": "/categories",

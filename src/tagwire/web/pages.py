@@ -270,7 +270,8 @@ def source_atom(request: Request, source_id: int) -> Response:
     source = store.source(source_id)
     page = service.list_articles(store, source=str(source_id), limit=FEED_SIZE)
     title = f"Latest news from {source.name}"
-    return _atom(request, title, "source", str(source_id), "/sources", page.items)
+    path = f"/sources/{source_id}"
+    return _atom(request, title, "source", str(source_id), path, page.items)
 
 
 @router.get("/editions/{edition}.atom")
@@ -357,6 +358,25 @@ def category_page(request: Request, category: str, cursor: str | None = None) ->
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
             "categories": LABELS,
+        },
+    )
+
+
+@router.get("/sources/{source_id}", response_class=HTMLResponse)
+def source_page(request: Request, source_id: int, cursor: str | None = None) -> Response:
+    """One source: its health, each feed's, and its latest articles grouped by story."""
+    store = _store(request)
+    source = store.source(service.known_id(source_id, "source"))
+    page = service.list_articles(store, source=source.id, cursor=cursor)
+    return templates.TemplateResponse(
+        request,
+        "source.html",
+        {
+            "source": source,
+            "groups": group_by_story(page.items),
+            "next": page.next_cursor,
+            "region": service.EDITION_NAMES.get(source.region or ""),
+            "country": _country_name(source.country) if source.country else None,
         },
     )
 
@@ -473,10 +493,36 @@ def story_page(request: Request, story_id: int, view: str | None = None) -> Resp
     )
 
 
+def failing(source: SourceRecord) -> bool:
+    """Its last check failed: an error newer than its last success (a feed read in part
+    has both at once, and is not failing)."""
+    if source.last_error is None or source.last_error_at is None:
+        return False
+    return source.last_success_at is None or source.last_error_at > source.last_success_at
+
+
+def status_of(source: SourceRecord) -> str:
+    """``paused``, ``failing``, ``ok`` or ``unchecked``: a source's state in one word."""
+    if source.paused_at is not None or not source.enabled:
+        return "paused"
+    if failing(source):
+        return "failing"
+    return "ok" if source.last_success_at is not None else "unchecked"
+
+
+templates.env.filters["status"] = status_of
+
+
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> Response:
+    """Every source with its state; when every source that is polled fails, the page says
+    so plainly first (the likeliest cause is the machine, not the publishers)."""
+    sources = _store(request).sources()
+    polled = [s for s in sources if s.enabled and s.paused_at is None]
     return templates.TemplateResponse(
-        request, "sources.html", {"sources": _store(request).sources()}
+        request,
+        "sources.html",
+        {"sources": sources, "all_down": bool(polled) and all(failing(s) for s in polled)},
     )
 
 
