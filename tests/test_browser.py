@@ -6,8 +6,9 @@ story pages (into ``TAGWIRE_SCREENSHOTS`` when set, e.g. docs/img by ``make scre
 Every page a test opens is watched for Content-Security-Policy violations (the
 ``securitypolicyviolation`` events and chromium's console reports): one fails the test.
 axe-core (shipped by axe-playwright-python) checks the home, tag, article, story, search,
-sources, source, edition, category, categories and error pages in the light and dark schemes: no
-serious or critical violation. /docs renders Swagger UI with requests to tagwire only.
+sources, source, edition (one empty), category, categories and error pages in the light and
+dark schemes: no serious or critical violation. /docs renders Swagger UI with requests to
+tagwire only.
 """
 
 from __future__ import annotations
@@ -332,6 +333,7 @@ def test_pages_by_axe_core_light_and_dark_without_csp_violations(
         "sources": "/sources",
         "source": f"/sources/{newest.source_id}",
         "edition": "/editions/europe",
+        "empty edition": "/editions/africa",
         "category": "/categories/business%20%26%20economy",
         "categories": "/categories",
         "error": "/tags/Atlantis",

@@ -337,10 +337,14 @@ def story_json(
     return story, page, body
 
 
-def top_tags(store: Store, limit: int = 20) -> list[EntityRecord]:
+def top_tags(store: Store, limit: int = 20, region: str | None = None) -> list[EntityRecord]:
     """The most active tags, continents and world regions counted at a fifth: "Asia" is in
-    many articles and says little about any of them, so it never crowds out specific tags."""
-    read = store.top_entities(limit * BROAD_READ)
+    many articles and says little about any of them, so it never crowds out specific tags.
+    With a region, over that edition's articles only (counts are the edition's)."""
+    if region is not None:
+        read = store.top_entities_in_region(region, limit * BROAD_READ)
+    else:
+        read = store.top_entities(limit * BROAD_READ)
     return sorted(read, key=lambda e: -e.article_count * specificity(e))[:limit]
 
 
@@ -599,13 +603,20 @@ def timeline_json(store: Store, tag: str | EntityRecord, days: int = TIMELINE_DA
 
 
 def trending(
-    store: Store, limit: int = 10, min_articles: int = 2
+    store: Store, limit: int = 10, min_articles: int = 2, region: str | None = None
 ) -> list[tuple[EntityRecord, float]]:
     """Tags rising fastest: articles in the last 24 hours against their daily average over
-    the 14 days before (plus one, so a new name needs several articles to rank)."""
+    the 14 days before (plus one, so a new name needs several articles to rank). With a
+    region, over that edition's articles only."""
     now = now_utc()
-    recent = store.entity_counts(now - timedelta(days=1), now)
-    before = store.entity_counts(now - timedelta(days=15), now - timedelta(days=1))
+
+    def counts(since: datetime, until: datetime) -> dict[int, int]:
+        if region is not None:
+            return store.entity_counts_in_region(region, since, until)
+        return store.entity_counts(since, until)
+
+    recent = counts(now - timedelta(days=1), now)
+    before = counts(now - timedelta(days=15), now - timedelta(days=1))
     scores = {
         entity_id: n / (1.0 + before.get(entity_id, 0) / 14.0)
         for entity_id, n in recent.items()

@@ -11,6 +11,7 @@ import binascii
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -1104,6 +1105,44 @@ class Store:
             query = query.where(t.article_tags.c.sort_at >= since)
         with self._read() as conn:
             return [_entity(r) for r in conn.execute(query)]
+
+    def top_entities_in_region(self, region: str, limit: int = 20) -> list[EntityRecord]:
+        """``top_entities`` over an edition's articles only (its article_regions rows); the
+        records' ``article_count`` is the tag's number of articles in the edition."""
+        tags, regions = t.article_tags.c, t.article_regions.c
+        count = func.count(tags.article_id)
+        query = (
+            select(*ENTITY, count.label("recent"))
+            .join(t.article_tags, tags.entity_id == t.entities.c.id)
+            .join(t.article_regions, regions.article_id == tags.article_id)
+            .where(regions.region == region)
+            .group_by(*ENTITY)
+            .order_by(count.desc(), t.entities.c.id)
+            .limit(limit)
+        )
+        with self._read() as conn:
+            return [replace(_entity(r), article_count=int(r.recent)) for r in conn.execute(query)]
+
+    def entity_counts_in_region(
+        self, region: str, since: datetime, until: datetime
+    ) -> dict[int, int]:
+        """``entity_counts`` over an edition's articles only."""
+        tags, regions = t.article_tags.c, t.article_regions.c
+        count = func.count(tags.article_id)
+        rows = self._rows(
+            select(tags.entity_id, count.label("n"))
+            .join(t.article_regions, regions.article_id == tags.article_id)
+            .where(regions.region == region, tags.sort_at >= since, tags.sort_at < until)
+            .group_by(tags.entity_id)
+        )
+        return {int(r.entity_id): int(r.n) for r in rows}
+
+    def region_article_count(self, region: str) -> int:
+        """The number of articles in an edition."""
+        regions = t.article_regions.c
+        query = select(func.count()).select_from(t.article_regions).where(regions.region == region)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def counts(self) -> dict[str, int]:
         with self._read() as conn:

@@ -164,16 +164,26 @@ def home(
             if label
             else f"{more}?cursor={page.next_cursor}",
             "first_page": cursor is None,
-            "top_tags": service.top_tags(store, 24),
-            "trending": service.trending(store, 10),
+            "top_tags": service.top_tags(store, 24, region=region),
+            "trending": service.trending(store, 10, region=region),
             "counts": store.counts(),
+            "edition_counts": _edition_counts(store, region) if region else None,
             "editions": service.editions_json(),
             "edition": region,
+            "edition_name": service.EDITION_NAMES[region] if region else None,
             "category": label,
             "categories": LABELS,
             "heading": f"{heading}: {label}" if label else heading,
         },
     )
+
+
+def _edition_counts(store: Store, region: str) -> dict[str, int]:
+    """What an edition holds: its articles, and the sources whose region it is."""
+    return {
+        "articles": store.region_article_count(region),
+        "sources": sum(1 for s in store.sources() if s.region == region),
+    }
 
 
 @router.get("/categories", response_class=HTMLResponse)
