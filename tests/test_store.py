@@ -554,3 +554,42 @@ def test_an_abbreviation_one_article_introduces_is_learned_with_its_evidence(
     assert "learned" in mention["rule"]
     first = service.why_tag_json(store, ids[0], "nfl")  # the abbreviation answers as a tag
     assert all(m["learned_from"] is None for m in first["mentions"])
+
+
+def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
+    store: Store,
+) -> None:
+    """Article 1 writes "UNICEF" alone, article 2 introduces "United Nations Children's
+    Fund (UNICEF)": one entity in the end, as if the two had come the other way round."""
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    org = EntityKind.ORGANIZATION
+    full = "United Nations Children's Fund"
+    alone = (Mention("UNICEF", "UNICEF", org, 0, 6, True),)
+    taught = (
+        Mention(full, full, org, 0, 30, True),
+        Mention("UNICEF", full, org, 32, 38, False),
+    )
+    ids = []
+    for n, mentions in enumerate((alone, taught)):
+        with store.writer() as w:
+            pairs = [(m.kind.value, m.name) for m in mentions]
+            found = w.entity_ids(pairs)
+            entities = [found[p] for p in pairs]
+            ids.append(
+                w.insert_article(
+                    replace(_article(n, T0), mentions=mentions),
+                    source_id=source_id,
+                    feed_id=None,
+                    seen_at=T0,
+                    duplicate_of=None,
+                    entity_scores={e: 3.0 for e in entities},
+                    mention_entities=entities,
+                    terms={"story": 1.0},
+                    decision=Decision(None, 0.0, 0.0, ()),
+                )
+            )
+    first, second = (store.article(i).card for i in ids)
+    assert [t.slug for t in first.tags] == [t.slug for t in second.tags]
+    assert store.entity("unicef").name == full

@@ -1302,7 +1302,9 @@ class _StoreSide:
             (t.article_regions, b.regions),
         ):
             insert_many(conn, table, rows)
-        w.learn_aliases(b.mentions)  # as ingest does when it writes an article's mentions
+        # As ingest does when it writes an article's mentions, but for merging an entity
+        # known only by the abbreviation: the decisions keep entity ids across batches.
+        w.learn_aliases(b.mentions, merge=False)
         for merge, final in decided.moves:  # articles of earlier batches follow their story
             conn.execute(
                 update(t.articles).where(t.articles.c.story_id == merge.gone).values(story_id=final)

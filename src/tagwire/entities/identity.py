@@ -169,6 +169,12 @@ def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
     return list(taught)
 
 
+def known_by_abbreviation_only(name: str, form: str) -> bool:
+    """An entity whose name is the abbreviation itself ("UNICEF", made from an article that
+    never wrote the full name) is the entity an article later introduces it for."""
+    return name_key(name) == name_key(form)
+
+
 def is_abbreviation(form: str) -> bool:
     """ "NFL", "U.N.", "Calif.": capitals (dots allowed), or a short dotted form."""
     letters = form.replace(".", "").replace("&", "")

@@ -14,7 +14,13 @@ from sqlalchemy import Connection, CursorResult, Select, bindparam, func, select
 from tagwire.dedup import title_key
 from tagwire.embeddings import Vector, from_blob, to_blob
 from tagwire.entities.hashtags import lookup_key, slugify
-from tagwire.entities.identity import Known, identify, short_forms
+from tagwire.entities.identity import (
+    Known,
+    identify,
+    known_by_abbreviation_only,
+    lookup_keys,
+    short_forms,
+)
 from tagwire.entities.names import display_name, entity_key, surname
 from tagwire.entities.ner import mention_weight
 from tagwire.entities.places import country_of, region_of
@@ -233,6 +239,10 @@ class Writer:
         )
         return [Known(int(r.id), str(r.name), str(r.kind), int(r.article_count)) for r in rows]
 
+    def entity_name(self, entity_id: int) -> str:
+        e = t.entities.c
+        return str(self.conn.execute(select(e.name).where(e.id == entity_id)).scalar_one())
+
     def kind_of(self, entity_id: int) -> str:
         e = t.entities.c
         return str(self.conn.execute(select(e.kind).where(e.id == entity_id)).scalar_one())
@@ -248,9 +258,11 @@ class Writer:
             update(t.entities).where(e.id == entity_id).values(kind=kind, surname=family)
         )
 
-    def learn_aliases(self, mention_rows: Iterable[Mapping[str, Any]]) -> None:
+    def learn_aliases(self, mention_rows: Iterable[Mapping[str, Any]], merge: bool = True) -> None:
         """Keep the abbreviations an article resolved (``identity.short_forms``) as keys of
-        their entities, where no other entity has the key: "NFL" alone is then the league."""
+        their entities, where no other entity has the key: "NFL" alone is then the league.
+        ``merge``: an entity known only by the abbreviation becomes the introduced one (an
+        import, which keeps entity ids in memory across batches, passes False)."""
         taught = short_forms((r["surface"], r["name"], int(r["entity_id"])) for r in mention_rows)
         if not taught:
             return
@@ -265,10 +277,21 @@ class Writer:
             for form, entity in taught
             if entity in kinds
         }
-        stored = self.stored_keys(set(wanted))
+        every = {pair: lookup_keys(form, pair[0]) for pair, (form, _) in wanted.items()}
+        stored = self.stored_keys({k for keys in every.values() for k in keys})
+        merged = False
         for (kind, key), (form, entity) in wanted.items():
             if (kind, key) not in stored:
                 self._add_key(kind, key, entity, form)
+            holders = {stored[k] for k in every[(kind, key)] if k in stored} - {entity}
+            for other in holders:
+                if merge and known_by_abbreviation_only(self.entity_name(other), form):
+                    # "UNICEF" seen alone before an article introduced it: one entity, so
+                    # that what the store ends with does not depend on which came first.
+                    Curator(self.conn).merge(keep=entity, gone=other)
+                    merged = True
+        if merged:
+            record_change(self.conn, None)
 
     def _add_key(self, kind: str, key: str, entity_id: int, name: str) -> None:
         self.conn.execute(t.entity_keys.insert().values(kind=kind, key=key, entity_id=entity_id))
