@@ -21,12 +21,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from swagger_ui_bundle import swagger_ui_path
 
 from tagwire import service
 from tagwire.categories import LABELS
 from tagwire.errors import BadRequest, FetchError, NotFound
 from tagwire.fetch import Fetcher
+from tagwire.search import SearchQuery, parse_query
 from tagwire.store import Store
 from tagwire.store.records import CardRecord, SourceRecord
 from tagwire.types import now_utc
@@ -193,46 +195,123 @@ def categories_page(request: Request) -> Response:
     )
 
 
+SEARCH_FIELDS = ("q", "tag", "category", "edition", "from", "to", "order")
+
+
 @router.get("/search", response_class=HTMLResponse)
-def search_page(
-    request: Request,
-    q: str | None = None,
-    tag: str | None = None,
-    category: str | None = None,
-    edition: str | None = None,
-    order: str | None = None,
-    cursor: str | None = None,
-) -> Response:
-    """The form, and its results when there is a query; a bad query is said on the page."""
+def search_page(request: Request, cursor: str | None = None) -> Response:
+    """The form (words, tag, category, edition, dates, order: the API's filters) and its
+    results grouped by story like a tag page, the matching words marked in a snippet; a
+    bad query or filter is said on the page in the reader's words, with the API's status."""
+    given = {name: request.query_params.get(name) or "" for name in SEARCH_FIELDS}
     context: dict[str, Any] = {
-        "q": q or "",
-        "tag": tag or "",
-        "category": category or "",
-        "edition": edition or "",
-        "order": order or "",
+        "form": given,
         "editions": service.editions_json(),
         "categories": LABELS,
-        "cards": [],
-        "next": None,
+        "groups": [],
+        "snippets": {},
+        "more": None,
         "problem": None,
     }
     status = 200
-    if q:
+    if given["q"]:
         try:
             page, _ = service.search(
                 _store(request),
-                q,
-                tag=tag or None,
-                category=category or None,
-                edition=edition or None,
-                order=order or None,
+                given["q"],
+                tag=given["tag"].strip().lstrip("#") or None,
+                category=given["category"] or None,
+                edition=given["edition"] or None,
+                since=given["from"] or None,
+                until=given["to"] or None,
+                order=given["order"] or None,
                 cursor=cursor,
             )
-            context.update(cards=page.items, next=page.next_cursor)
+            marker = _matcher(parse_query(given["q"]))
+            context.update(
+                groups=group_by_story(page.items),
+                snippets={c.id: snippet(c.summary, marker) for c in page.items},
+            )
+            if page.next_cursor:
+                kept = [(k, v) for k, v in given.items() if v]
+                context["more"] = "/search?" + urlencode([*kept, ("cursor", page.next_cursor)])
         except (BadRequest, NotFound) as exc:
-            context["problem"] = str(exc)
+            context["problem"] = reader_problem(exc, given)
             status = 400 if isinstance(exc, BadRequest) else 404
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
+
+
+_FIELD_NAMES = {"from": "From", "to": "To"}
+
+
+def reader_problem(exc: BadRequest | NotFound, given: dict[str, str]) -> str:
+    """What was wrong, said to the reader of the page (the API's messages name parameters:
+    "q: ...", "from must be a date ...")."""
+    if isinstance(exc, NotFound):
+        if exc.what == "tag":
+            tag = given["tag"].strip().lstrip("#")
+            return f"No tag #{tag} is known: check its spelling, or leave Tag empty."
+        return f"Nothing is known as {exc.key!r}."
+    text = str(exc)
+    if text.startswith("q: "):
+        words = text[3:]
+        if words.startswith("type"):
+            return f"{words[0].upper()}{words[1:]}."
+        return f"This search cannot run: {words}."
+    for name, label in _FIELD_NAMES.items():
+        if text.startswith(f"{name} must be a date"):
+            return (
+                f"{label}: “{given[name]}” is not a date. Write a day as YYYY-MM-DD "
+                "(2026-11-27), or a time in ISO 8601."
+            )
+        if text.startswith(f"{name} must fall between"):
+            return f"{label}: “{given[name]}” is outside the calendar tagwire can search."
+    for name in ("category", "edition", "order"):
+        if text.startswith(f"{name} must"):
+            return f"Choose the {name} from its list."
+    return "These results cannot be continued (the link is out of date): search again."
+
+
+def _matcher(query: SearchQuery) -> re.Pattern[str] | None:
+    """The words a query looks for, each matched at the start of a word (the index finds
+    "ships" for "ship"), the longest first."""
+    words = {w for group in query.groups for term in group for w in term.words}
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE)
+
+
+SNIPPET_CHARS = 240
+
+
+def snippet(text: str, marker: re.Pattern[str] | None) -> Markup | None:
+    """A piece of ``text`` around its first match, the matching words in <mark> (escaped
+    text otherwise); None when nothing in it matches (the match was in the article's
+    body: the card shows its summary as usual)."""
+    first = marker.search(text) if marker is not None else None
+    if marker is None or first is None:
+        return None
+    start = 0
+    if first.start() > SNIPPET_CHARS // 3:
+        cut = text.rfind(" ", 0, first.start() - SNIPPET_CHARS // 4)
+        start = cut + 1 if cut >= 0 else first.start()
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", first.end(), end)
+        end = space if space > 0 else end
+    piece = text[start:end]
+    marked = Markup("")
+    last = 0
+    for found in marker.finditer(piece):
+        marked += escape(piece[last : found.start()]) + Markup("<mark>%s</mark>") % found.group()
+        last = found.end()
+    marked += escape(piece[last:])
+    return (
+        (Markup("… ") if start else Markup(""))
+        + marked
+        + (Markup(" …") if end < len(text) else Markup(""))
+    )
 
 
 FEED_SIZE = "50"
