@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -220,6 +220,8 @@ def test_home_tag_more_live_and_search(
     # The API's filters in the form; results grouped by story, the words marked.
     page.goto(base + "/search")
     page.get_by_label("Words").fill("harbour master")
+    expect(page.get_by_label("Tag", exact=True)).to_be_hidden()  # filters folded at first
+    page.get_by_text("Filters: tag, category, edition, dates, order").click()
     page.get_by_label("Tag", exact=True).fill("Oslo")
     page.get_by_label("Category").select_option("Business & Economy")
     page.get_by_label("From (a day)").fill("2025-01-01")
@@ -502,7 +504,7 @@ IMAGES_SHOWN = """() => [...document.images]
 def test_demo_pages_at_phone_and_desktop_widths(
     browser: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The demo as ``make demo`` serves it: home, tag, story, search and sources pages at
+    """The demo as ``make demo`` serves it: home, tag, story, category, search and sources pages at
     phone and desktop widths, nothing wider than the screen, every image in view shown, no
     CSP violation; the screenshots go to ``TAGWIRE_SCREENSHOTS`` (docs/img by ``make
     screenshots``) for the README."""
@@ -517,15 +519,18 @@ def test_demo_pages_at_phone_and_desktop_widths(
             sources = tmp_path / "sources.toml"
             thread.submit(prepare, publishers, db, sources, lambda _: None).result()
         store = Store(f"sqlite:///{db}")
-        summit = next(
-            c.story_id
+        lead = next(
+            c
             for c in store.list_cards(limit=100).items
             if c.url == publishers.base_url + EVENT_PATHS[0]
         )
+        summit = lead.story_id
+        assert lead.category is not None
         pages = {
             "home": "/",
             "tag": "/tags/ElenaMarchetti",
             "story": f"/stories/{summit}",
+            "category": "/categories/" + quote(lead.category, safe=""),
             "search": "/search?q=tariffs",
             "sources": "/sources",
         }
