@@ -86,6 +86,7 @@ from tagwire.store.writer import (
     story_counts,
 )
 from tagwire.stories import (
+    LEAD_CHARS,
     MICROSECOND,
     Decision,
     Merge,
@@ -114,8 +115,6 @@ from tagwire.types import (
 log = logging.getLogger(__name__)
 
 BATCH = 2_000  # articles per transaction
-TITLE_WINDOW = timedelta(hours=12)  # as ingest: a publisher's same title (pipeline.py)
-TEXT_CHARS_FOR_TERMS = 600  # title + lead, as ingest
 FORGET_EVERY = 5  # batches between sweeps of the articles left behind (``Backfill._forget``)
 # The workers and the store process run at lower priorities: the decisions are one process,
 # the others keep up with them on what is left of the cores (bench/scale.py: on 2 cores, the
@@ -282,7 +281,7 @@ def _prepare(r: Record) -> Prepared:
         category = categorise((), None, r.title, r.text, language)
     normalised = dedup.normalised(r.text)
     fp = fingerprint(r.text, normalised)
-    vector = terms(r.title, r.text[:TEXT_CHARS_FOR_TERMS])
+    vector = terms(r.title, r.text[:LEAD_CHARS])
     packed = fp.to_bytes() if fp else None
     return Prepared(
         record=r,
@@ -887,9 +886,11 @@ class Backfill:
                 del self.stories[gone]
         if self.decided % FORGET_EVERY:
             return
-        self.titles = {k: v for k, v in self.titles.items() if at - v[1] <= TITLE_WINDOW}
+        self.titles = {k: v for k, v in self.titles.items() if at - v[1] <= dedup.TITLE_WINDOW}
         near = set(self.near.ids().tolist())
-        kept = {a for a, k in self.known.items() if a in near or at - k.sort_at <= TITLE_WINDOW}
+        kept = {
+            a for a, k in self.known.items() if a in near or at - k.sort_at <= dedup.TITLE_WINDOW
+        }
         kept.update(row["id"] for row in b.articles)
         for a in list(kept):  # and the survivors of the copies kept
             while (up := self.known[a].duplicate_of) is not None and up not in kept:
@@ -983,7 +984,7 @@ class Backfill:
             if match is not None:
                 return self._survivor(match.survivor_id)
         title = self.titles.get((source_id, p.title_key))
-        if title is not None and abs(title[1] - at) <= TITLE_WINDOW:
+        if title is not None and abs(title[1] - at) <= dedup.TITLE_WINDOW:
             same_title = self._survivor(title[0])
             if p.fingerprint is None or self.known[same_title].words < MIN_WORDS:
                 return same_title

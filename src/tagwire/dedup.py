@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tagwire import words
+
+# Same publisher, same title, and one text too short to fingerprint: the same article, if
+# within this time (a recurring title such as "Morning briefing" a day later is not).
+TITLE_WINDOW = timedelta(hours=12)
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "hsa_", "oly_", "vero_", "_hs")
 _TRACKING = frozenset(

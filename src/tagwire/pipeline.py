@@ -52,6 +52,7 @@ from tagwire.robots import RobotsCache
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor, Writer
 from tagwire.stories import (
+    LEAD_CHARS,
     Decision,
     StoryRules,
     broad_place_ids,
@@ -73,9 +74,6 @@ from tagwire.types import (
 
 log = logging.getLogger("tagwire.pipeline")
 UNCHANGED_BATCH = 100  # 304 answers stored per transaction
-# Same publisher, same title, and one text too short to fingerprint: the same article, if
-# within this time (a recurring title such as "Morning briefing" a day later is not).
-TITLE_WINDOW = timedelta(hours=12)
 FAILURES_NAMED = 3  # item failures named in a feed's message; the rest are counted
 ItemResult = Outcome | ItemFailure  # what became of an item, or why it was not stored
 
@@ -267,7 +265,7 @@ class Pipeline:
             match = best_match(fp, candidates)
             if match is not None:
                 return w.survivor(match.survivor_id)
-        same = w.same_title(feed.source_id, dedup.title_key(article.title), at, TITLE_WINDOW)
+        same = w.same_title(feed.source_id, dedup.title_key(article.title), at, dedup.TITLE_WINDOW)
         if same is not None and (fp is None or same.words < MIN_WORDS):
             return same
         return None
@@ -413,7 +411,7 @@ class Pipeline:
             for key, score in salience(article.mentions).items():
                 if ids[key] not in blocked:
                     scores[ids[key]] = scores.get(ids[key], 0.0) + score
-            vector = terms(article.title, article.text[:600])
+            vector = terms(article.title, article.text[:LEAD_CHARS])
             words = len(article.text.split())
             replaces = survivor is not None and dedup.new_copy_survives(
                 at, words, survivor.sort_at, survivor.words

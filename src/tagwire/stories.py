@@ -30,6 +30,8 @@ from tagwire.embeddings import Vector, embed
 from tagwire.entities.knowledge import is_broad_place
 from tagwire.types import EntityKind, StoryCandidate
 
+# An article's terms come from its title and this much of its text (its lead).
+LEAD_CHARS = 600
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 STOPWORDS = frozenset(
     """
