@@ -37,6 +37,8 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
         ("Bleacher Report, Uber Eats", ORG, NotEntity.LIST),
         ("Wild", PLACE, NotEntity.COMMON_WORD),  # the article writes "the wild"
         ("SPEND", ORG, NotEntity.COMMON_WORD),  # a heading's word in capitals
+        ("Ilhan OmarIlhan", PERSON, NotEntity.RUN_TOGETHER),
+        ("the Armenian Genocide", PLACE, NotEntity.EVENT),
     ],
 )
 def test_what_is_not_a_person_organisation_or_place(
@@ -57,6 +59,7 @@ def test_what_is_not_a_person_organisation_or_place(
         ("G20", ORG),
         ("3M", ORG),
         ("US", PLACE),  # "us" in lower case is a pronoun, not the country
+        ("GlaxoSmithKline", ORG),  # inner capitals that repeat nothing
     ],
 )
 def test_real_names_pass_the_filter(name: str, kind: EntityKind) -> None:

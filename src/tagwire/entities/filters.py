@@ -23,6 +23,7 @@ class NotEntity(StrEnum):
     MODEL_NUMBER = "model number"
     COMMON_WORD = "common word"
     ADDRESS = "street address"
+    RUN_TOGETHER = "words run together"
     LIST = "several names in one span"
 
 
@@ -35,7 +36,8 @@ _EVENT_HEADS = frozenset(
     paralympics championship championships cup marathon tournament grand prix derby week
     summit concert tour weekend
     index average composite program programme mission initiative act bill amendment
-    treaty accord prize trophy medal syndrome disease virus fever
+    treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
+    revolution crisis pandemic election elections referendum
     """.split()
 )
 # An organisation's word after an event's word makes it the organiser again ("Festival
@@ -59,11 +61,29 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.MODEL_NUMBER
     if len(words) == 1 and _used_as_common_word(name, lower_words):
         return NotEntity.COMMON_WORD
+    if _run_together(words):
+        return NotEntity.RUN_TOGETHER
     if len(words) > 1 and _STREET.match(key.split()[-1]):
         return NotEntity.ADDRESS
     if kind is not EntityKind.PLACE and ", " in name and kind_evidence(name) is None:
         return NotEntity.LIST  # "Bleacher Report, Uber Eats": two names the model joined
     return None
+
+
+# A capital right after a small letter, and the capitalised word it begins.
+_INNER_CAPITAL = re.compile(r"(?<=[a-z])([A-Z][a-z]+)")
+
+
+def _run_together(words: list[str]) -> bool:
+    """ "Alexandria Ocasio-CortezAlexandria Ocasio-Cortez": an extractor ran two copies of
+    a name together; a word inside a word repeats another word of the span. ("McDonald",
+    "GlaxoSmithKline" have inner capitals but repeat nothing.)"""
+    lowered = [w.lower() for w in words]
+    for i, word in enumerate(words):
+        others = set(lowered[:i] + lowered[i + 1 :])
+        if any(m.group(1).lower() in others for m in _INNER_CAPITAL.finditer(word)):
+            return True
+    return False
 
 
 # The last word of a street's name: an address is where something is, not a topic.

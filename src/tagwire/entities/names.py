@@ -48,7 +48,9 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _LEADING_ARTICLE = re.compile(r"^an?\s+(?=[A-Z])", re.IGNORECASE)
-_TRAILING_LOWER = re.compile(r"(?:\s+(?:to|and|or|in|on|at|for|with|from|by|is|are|was|as))+$")
+_TRAILING_LOWER = re.compile(
+    r"(?:\s+(?:to|and|or|in|on|at|for|with|from|by|is|are|was|as|that|who|which))+$"
+)
 
 # News agencies: in a byline, dateline or credit they sign the article, they are not its topic.
 AGENCIES = frozenset(
