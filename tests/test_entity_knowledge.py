@@ -305,3 +305,13 @@ def test_a_sentences_first_verb_is_no_part_of_a_name() -> None:
     out = resolve_article(body, 17, found)
     assert {m.name for m in out} == {"Tim Cook"}  # "Cook" is then the one Cook of the text
     assert [m.surface for m in out if m.in_title] == ["Tim Cook"]  # no second title mention
+
+
+def test_a_tag_typed_as_words_finds_its_entity_by_identity() -> None:
+    from tagwire.entities.identity import find
+
+    known = _Known()
+    assert find("William Clinton", known) == 2  # its key, another order of the words
+    assert find("Clinton William", known) == 2
+    assert find("Bill Clinton", known) == 2  # a nickname of the one known Clinton
+    assert find("Hillary Clinton", known) is None

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from conftest import LoopbackServer, Reply
-from tagwire import config, webhooks
+from tagwire import config, service, webhooks
 from tagwire.fetch import Fetcher
 from tagwire.store import Store
 from tagwire.types import Source, now_utc
@@ -119,7 +119,7 @@ def test_a_receiver_outside_the_allow_list_is_never_reached(tmp_path: Path) -> N
     forbidden = LoopbackServer("127.0.0.2")
     try:
         store, source = _store(tmp_path)
-        entity = store.entity_by_name("Oslo")
+        entity = service.find_tag(store, "Oslo")
         store.add_webhook(entity.id, forbidden.url("/hook"), webhooks.new_secret())
         _add(store, 2, "After the hook", "Text.", source=source, places=("Oslo",))
         assert _deliver(store) == 0

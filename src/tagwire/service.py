@@ -11,6 +11,7 @@ from tagwire import curation, sources
 from tagwire.categories import LABELS
 from tagwire.config import Config
 from tagwire.discover import Discovery, discover
+from tagwire.entities import identity
 from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.identity import is_abbreviation
 from tagwire.entities.knowledge import is_broad_place
@@ -112,7 +113,12 @@ def find_tag(store: Store, tag: str) -> EntityRecord:
     try:
         return store.entity(lookup_key(tag))
     except NotFound:
-        return store.entity_by_name(_CAMEL.sub(" ", tag).strip())
+        name = _CAMEL.sub(" ", tag).strip()
+        with store.lookups() as known:
+            entity_id = identity.find(name, known)
+        if entity_id is None:
+            raise
+        return store.entity_by_id(entity_id)
 
 
 def list_articles(

@@ -110,6 +110,20 @@ def identify(names: Iterable[tuple[str, str]], known: Lookups) -> Plan:
     return plan
 
 
+def find(name: str, known: Lookups) -> int | None:
+    """The entity a name typed by a reader is (a tag lookup by words): its key under any
+    kind (another order of a person's names, another split of a given name), else the one
+    known person whose name it can be (a nickname)."""
+    keys = lookup_keys(name, EntityKind.PERSON.value)
+    stored = known.stored_keys(set(keys))
+    hit = next((stored[k] for k in keys if k in stored), None)
+    family = surname(name)
+    if hit is None and family:
+        fits = [p.id for p in known.people_named(family) if same_person(name, p.name)]
+        hit = fits[0] if len(fits) == 1 else None
+    return hit
+
+
 def lookup_keys(name: str, kind: str) -> list[tuple[str, str]]:
     """The (kind, key) pairs under which an entity of this name may be stored: its own
     kind's first, then the others' (one entity whatever label the model gave)."""

@@ -28,13 +28,13 @@ from sqlalchemy import (
     update,
 )
 
-from tagwire.entities.names import entity_key, same_person, surname
 from tagwire.errors import NotFound, StoreError
 from tagwire.search import SearchQuery
 from tagwire.store import schema as t
 from tagwire.store import search_index
 from tagwire.store.changes import ChangeFeed
 from tagwire.store.engine import WRITE, make_engine, read_engine
+from tagwire.store.lookups import EntityLookups
 from tagwire.store.migrations import migrate
 from tagwire.store.records import (
     ArticleRecord,
@@ -1012,31 +1012,11 @@ class Store:
             raise NotFound("tag", str(entity_id))
         return _entity(row)
 
-    def entity_by_name(self, name: str) -> EntityRecord:
-        """An entity by a form of its name not seen as such: another order of a person's
-        names, another split of a given name, or a nickname of exactly one known person."""
+    @contextmanager
+    def lookups(self) -> Iterator[EntityLookups]:
+        """What identity decisions read (``entities.identity.find``), on a read connection."""
         with self._read() as conn:
-            for kind in ("person", "organization", "place", "other"):
-                row = conn.execute(
-                    select(*ENTITY)
-                    .join(t.entity_keys, t.entity_keys.c.entity_id == t.entities.c.id)
-                    .where(
-                        t.entity_keys.c.kind == kind, t.entity_keys.c.key == entity_key(name, kind)
-                    )
-                ).first()
-                if row is not None:
-                    return _entity(row)
-            family = surname(name)
-            if family:
-                rows = conn.execute(
-                    select(*ENTITY).where(
-                        t.entities.c.kind == "person", t.entities.c.surname == family
-                    )
-                ).all()
-                fits = [r for r in rows if same_person(name, r.name)]
-                if len(fits) == 1:
-                    return _entity(fits[0])
-        raise NotFound("tag", name)
+            yield EntityLookups(conn)
 
     def related_entities(
         self, entity_id: int, since: datetime, limit: int = 10

@@ -15,7 +15,6 @@ from tagwire.dedup import title_key
 from tagwire.embeddings import Vector, from_blob, to_blob
 from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.identity import (
-    Known,
     identify,
     known_by_abbreviation_only,
     lookup_keys,
@@ -28,6 +27,7 @@ from tagwire.errors import ConfigError
 from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store import schema as t
 from tagwire.store import search_index
+from tagwire.store.lookups import EntityLookups
 from tagwire.stories import Decision, Merge, grow, index_keys, merged, start
 from tagwire.types import Article, Mention, StoryCandidate, now_utc
 
@@ -82,6 +82,7 @@ class Writer:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.lookups = EntityLookups(conn)
 
     def article_for_urls(self, urls: Iterable[str]) -> int | None:
         keys = list(dict.fromkeys(urls))
@@ -196,12 +197,12 @@ class Writer:
 
     def entity_ids(self, names: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Ids of (kind, name) pairs: ``entities.identity.identify`` decides from what the
-        store knows (this writer is its ``Lookups``); the writer writes the plan: new keys,
+        store knows (``lookups.EntityLookups``); the writer writes the plan: new keys,
         changed kinds, and new entities with their slugs and aliases in a few statements."""
         wanted = {(kind, name): entity_key(name, kind) for kind, name in dict.fromkeys(names)}
         if not wanted:
             return {}
-        plan = identify(wanted, self)
+        plan = identify(wanted, self.lookups)
         for kind, key, entity_id, form in plan.new_keys:
             self.conn.execute(
                 t.entity_keys.insert().values(kind=kind, key=key, entity_id=entity_id)
@@ -214,38 +215,6 @@ class Writer:
         if plan.create:
             self._create_entities(plan.create, found)
         return {(kind, name): found[(kind, key)] for (kind, name), key in wanted.items()}
-
-    # -- identity.Lookups: what the decisions read --------------------------------------
-
-    def stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        k = t.entity_keys.c
-        rows = self.conn.execute(
-            select(k.kind, k.key, k.entity_id).where(k.key.in_({key for _, key in keys}))
-        )
-        return {(r.kind, r.key): int(r.entity_id) for r in rows if (r.kind, r.key) in keys}
-
-    def alias_ids(self, forms: set[str]) -> dict[str, int]:
-        a = t.entity_aliases.c
-        rows = self.conn.execute(select(a.key, a.entity_id).where(a.key.in_(forms)))
-        return {str(r.key): int(r.entity_id) for r in rows}
-
-    def people_named(self, family: str) -> list[Known]:
-        e, k = t.entities.c, t.entity_keys.c
-        alone = select(k.entity_id).where(k.kind == "person", k.key == family)
-        rows = self.conn.execute(
-            select(e.id, e.name, e.kind, e.article_count).where(
-                e.kind == "person", (e.surname == family) | e.id.in_(alone.scalar_subquery())
-            )
-        )
-        return [Known(int(r.id), str(r.name), str(r.kind), int(r.article_count)) for r in rows]
-
-    def entity_name(self, entity_id: int) -> str:
-        e = t.entities.c
-        return str(self.conn.execute(select(e.name).where(e.id == entity_id)).scalar_one())
-
-    def kind_of(self, entity_id: int) -> str:
-        e = t.entities.c
-        return str(self.conn.execute(select(e.kind).where(e.id == entity_id)).scalar_one())
 
     def _set_kind(self, entity_id: int, kind: str, name: str) -> None:
         """The entity takes ``kind``, unless another entity holds that kind with its key."""
@@ -278,14 +247,14 @@ class Writer:
             if entity in kinds
         }
         every = {pair: lookup_keys(form, pair[0]) for pair, (form, _) in wanted.items()}
-        stored = self.stored_keys({k for keys in every.values() for k in keys})
+        stored = self.lookups.stored_keys({k for keys in every.values() for k in keys})
         merged = False
         for (kind, key), (form, entity) in wanted.items():
             if (kind, key) not in stored:
                 self._add_key(kind, key, entity, form)
             holders = {stored[k] for k in every[(kind, key)] if k in stored} - {entity}
             for other in holders:
-                if merge and known_by_abbreviation_only(self.entity_name(other), form):
+                if merge and known_by_abbreviation_only(self.lookups.entity_name(other), form):
                     # "UNICEF" seen alone before an article introduced it: one entity, so
                     # that what the store ends with does not depend on which came first.
                     Curator(self.conn).merge(keep=entity, gone=other)

@@ -1,0 +1,45 @@
+"""What identity decisions read of the store (``entities.identity.Lookups``), on one
+connection: rows in, rows out, no decision. The writer asks inside its transaction; tag
+lookups ask on a read connection."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from tagwire.entities.identity import Known
+from tagwire.store import schema as t
+
+
+class EntityLookups:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def stored_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        k = t.entity_keys.c
+        rows = self.conn.execute(
+            select(k.kind, k.key, k.entity_id).where(k.key.in_({key for _, key in keys}))
+        )
+        return {(r.kind, r.key): int(r.entity_id) for r in rows if (r.kind, r.key) in keys}
+
+    def alias_ids(self, forms: set[str]) -> dict[str, int]:
+        a = t.entity_aliases.c
+        rows = self.conn.execute(select(a.key, a.entity_id).where(a.key.in_(forms)))
+        return {str(r.key): int(r.entity_id) for r in rows}
+
+    def people_named(self, family: str) -> list[Known]:
+        e, k = t.entities.c, t.entity_keys.c
+        alone = select(k.entity_id).where(k.kind == "person", k.key == family)
+        rows = self.conn.execute(
+            select(e.id, e.name, e.kind, e.article_count).where(
+                e.kind == "person", (e.surname == family) | e.id.in_(alone.scalar_subquery())
+            )
+        )
+        return [Known(int(r.id), str(r.name), str(r.kind), int(r.article_count)) for r in rows]
+
+    def kind_of(self, entity_id: int) -> str:
+        e = t.entities.c
+        return str(self.conn.execute(select(e.kind).where(e.id == entity_id)).scalar_one())
+
+    def entity_name(self, entity_id: int) -> str:
+        e = t.entities.c
+        return str(self.conn.execute(select(e.name).where(e.id == entity_id)).scalar_one())
