@@ -24,7 +24,7 @@ from tagwire.entities.names import (
     resolve_partials,
 )
 from tagwire.entities.places import canonical_place, demonym_country
-from tagwire.entities.resolve import resolve_article
+from tagwire.entities.resolve import initials, resolve_article
 from tagwire.errors import ModelError
 from tagwire.types import EntityKind, Mention
 
@@ -273,7 +273,6 @@ def _drop_lone_single_names(mentions: list[Mention]) -> list[Mention]:
 
 _DATELINE_END = re.compile(r"\s*(?:,|:|\(|—|–|-{1,2}\s)")
 _ABBREVIATION = re.compile(r"\s*\(\s*([A-Z][A-Za-z&.]{1,11})\s*\)")
-_MINOR_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le"})
 Raw = tuple[str, str, EntityKind, int, int]
 
 
@@ -290,10 +289,6 @@ def _is_dateline(body: str, start: int, end: int, title_end: int) -> bool:
     )
 
 
-def _initials(name: str) -> str:
-    return "".join(w[0] for w in name.replace("-", " ").split() if w.lower() not in _MINOR_WORDS)
-
-
 def _expand_abbreviations(body: str, raw: list[Raw]) -> list[Raw]:
     """ "the Joint Chiefs of Staff (JCS)": later mentions of "JCS" are that organisation."""
     full: dict[str, str] = {}
@@ -301,7 +296,7 @@ def _expand_abbreviations(body: str, raw: list[Raw]) -> list[Raw]:
         match = _ABBREVIATION.match(body, end)
         if kind is EntityKind.ORGANIZATION and match:
             abbreviation = match.group(1).replace(".", "")
-            if abbreviation.upper() == _initials(name).upper():
+            if abbreviation.upper() == initials(name):
                 full[name_key(abbreviation)] = name
     if not full:
         return raw

@@ -132,18 +132,19 @@ def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention])
     states, a country in a long sentence). Not in the headline (title case), and never
     inside or across a span the model found."""
     taken = [(m.start, m.end) for m in mentions]
-    found = []
-    named = [(s, e, canonical_place(n)) for s, e, n in known_places(body[title_end:])]
-    codes = [
-        (m.start(1), m.end(1), state_for(m.group(1), after_comma=True))
-        for m in _CITY_STATE.finditer(body, title_end)
+    named = [
+        (s + title_end, e + title_end, canonical_place(n))
+        for s, e, n in known_places(body[title_end:])
     ]
-    named += [(s - title_end, e - title_end, state) for s, e, state in codes if state]
-    for start, end, place in named:
-        start, end = start + title_end, end + title_end
-        if not any(s < end and start < e for s, e in taken):
-            found.append(Mention(body[start:end], place, PLACE, start, end, False))
-    return found
+    for code in _CITY_STATE.finditer(body, title_end):
+        state = state_for(code.group(1), after_comma=True)
+        if state:
+            named.append((code.start(1), code.end(1), state))
+    return [
+        Mention(body[start:end], place, PLACE, start, end, False)
+        for start, end, place in named
+        if not any(s < end and start < e for s, e in taken)
+    ]
 
 
 # "Cuyahoga Falls, OH": a state's postal code after a place's name and a comma.
@@ -186,7 +187,9 @@ def _capitals_confirmed(body: str, mentions: list[Mention]) -> list[Mention]:
 _MINOR = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le", "&"})
 
 
-def _initials(name: str) -> str:
+def initials(name: str) -> str:
+    """The capitals an organisation's name abbreviates to ("National Football League" ->
+    "NFL"); small words (of, the, and, de...) do not count."""
     words = name.replace("-", " ").split()
     return "".join(w[0] for w in words if w.lower() not in _MINOR and w[0].isalpha()).upper()
 
@@ -202,7 +205,7 @@ def _acronyms(mentions: list[Mention]) -> list[Mention]:
     full: dict[str, set[tuple[str, EntityKind]]] = defaultdict(set)
     for m in mentions:
         if len(m.name.split()) > 1 and m.kind is not PERSON:
-            full[_initials(m.name)].add((m.name, m.kind))
+            full[initials(m.name)].add((m.name, m.kind))
     out = []
     for m in mentions:
         letters = m.name.replace(".", "").upper()
