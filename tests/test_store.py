@@ -593,3 +593,43 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
     first, second = (store.article(i).card for i in ids)
     assert [t.slug for t in first.tags] == [t.slug for t in second.tags]
     assert store.entity("unicef").name == full
+
+
+def test_a_curation_split_ranks_tags_as_ingest_does(store: Store) -> None:
+    """Tags recomputed after a split follow ingest's salience: an organisation named once
+    without evidence is still no tag, and the split-off person keeps the title's weight."""
+    from tagwire.entities.ner import salience
+
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    person, org = EntityKind.PERSON, EntityKind.ORGANIZATION
+    mentions = (
+        Mention("Bill Lee", "Bill Lee", person, 0, 8, True),
+        Mention("Zorbit", "Zorbit", org, 20, 26, False),
+        Mention("William Lee", "William Lee", person, 30, 41, False),
+    )
+    with store.writer() as w:
+        pairs = [(m.kind.value, m.name) for m in mentions]
+        found = w.entity_ids(pairs[:2])
+        # One person (a resolution that joined the two forms); split apart below.
+        entities = [found[pairs[0]], found[pairs[1]], found[pairs[0]]]
+        scores: dict[int, float] = {}
+        for (kind, name), score in salience(mentions).items():
+            entity = found[pairs[0]] if name == "William Lee" else found[(kind, name)]
+            scores[entity] = scores.get(entity, 0.0) + score
+        article = w.insert_article(
+            replace(_article(0, T0), mentions=mentions),
+            source_id=source_id,
+            feed_id=None,
+            seen_at=T0,
+            duplicate_of=None,
+            entity_scores=scores,
+            mention_entities=entities,
+            terms={"story": 1.0},
+            decision=Decision(None, 0.0, 0.0, ()),
+        )
+    assert [t.name for t in store.article(article).card.tags] == ["Bill Lee"]
+    with store.curator() as curator:
+        assert curator.split(entities[0], ("William Lee",), "William Lee") is not None
+    assert [t.name for t in store.article(article).card.tags] == ["Bill Lee", "William Lee"]

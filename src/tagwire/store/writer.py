@@ -21,7 +21,7 @@ from tagwire.entities.identity import (
     short_forms,
 )
 from tagwire.entities.names import display_name, entity_key, surname
-from tagwire.entities.ner import mention_weight
+from tagwire.entities.ner import salience
 from tagwire.entities.places import country_of, region_of
 from tagwire.errors import ConfigError
 from tagwire.neardup import Candidate, Fingerprint, band_keys
@@ -29,7 +29,7 @@ from tagwire.store import schema as t
 from tagwire.store import search_index
 from tagwire.store.lookups import EntityLookups
 from tagwire.stories import Decision, Merge, grow, index_keys, merged, start
-from tagwire.types import Article, Mention, StoryCandidate, now_utc
+from tagwire.types import Article, EntityKind, Mention, StoryCandidate, now_utc
 
 MAX_CANDIDATES = 500
 MAX_STORY_CANDIDATES = 30  # the stories sharing most keys; more never won in the evaluations
@@ -873,8 +873,8 @@ class Curator:
                 )
 
     def _retag(self, article_ids: set[int]) -> None:
-        """Recompute the tags of these listed articles from their stored mentions (the same
-        salience as at ingest) after mentions moved between entities."""
+        """Recompute the tags of these listed articles from their stored mentions, by the
+        salience ingest uses, after mentions moved between entities."""
         m, tags, ar = t.mentions.c, t.article_tags, t.articles.c
         listed = dict(
             self.conn.execute(
@@ -883,17 +883,25 @@ class Curator:
         )
         if not listed:
             return
-        scores: dict[int, dict[int, float]] = {a: {} for a in listed}
+        found: dict[int, list[tuple[int, Mention]]] = {a: [] for a in listed}
         rows = self.conn.execute(
-            select(m.article_id, m.entity_id, m.start, m.in_title)
+            select(m.article_id, m.entity_id, m.surface, m.name, m.start, m.end, m.in_title)
+            .add_columns(t.entities.c.kind)
             .join(t.entities, t.entities.c.id == m.entity_id)
             .where(m.article_id.in_(list(listed)), t.entities.c.blocked.is_(False))
             .order_by(m.article_id, m.start)
         )
-        for row in rows:
-            per = scores[int(row.article_id)]
-            weight = mention_weight(bool(row.in_title), int(row.start))
-            per[int(row.entity_id)] = per.get(int(row.entity_id), 0.0) + weight
+        for r in rows:
+            mention = Mention(
+                r.surface, r.name, EntityKind(r.kind), r.start, r.end, bool(r.in_title)
+            )
+            found[int(r.article_id)].append((int(r.entity_id), mention))
+        scores: dict[int, dict[int, float]] = {}
+        for article, pairs in found.items():
+            entity_of = {(mn.kind.value, mn.name): entity for entity, mn in pairs}
+            per = scores.setdefault(article, {})
+            for key, score in salience(tuple(mn for _, mn in pairs)).items():
+                per[entity_of[key]] = per.get(entity_of[key], 0.0) + score
         self.conn.execute(tags.delete().where(tags.c.article_id.in_(list(listed))))
         new_rows = [
             {
