@@ -83,6 +83,7 @@ def line(**fields: object) -> str:
         (line(url="javascript:alert(1)"), "url is not an http(s) URL"),
         (line(source="file:///etc/"), "source is not an http(s) URL"),
         (line(published_at="last Tuesday"), "published_at is not an ISO 8601 time"),
+        (line(published_at="0001-01-01T00:00:00+01:00"), "published_at is not an ISO 8601 time"),
         (line(title=7), "title is not a string"),
         (line(mentions=[{"name": "X"}]), "a mention is not valid"),
         (

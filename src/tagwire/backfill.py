@@ -166,8 +166,8 @@ def parse_record(line: str) -> Record:
             raise ArchiveError(f"{key} is not an http(s) URL")
     try:
         published = utc(datetime.fromisoformat(raw["published_at"].replace("Z", "+00:00")))
-    except ValueError:
-        raise ArchiveError("published_at is not an ISO 8601 time") from None
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 has no UTC time
+        raise ArchiveError("published_at is not an ISO 8601 time in UTC's range") from None
     return Record(
         url=dedup.canonical_url(raw["url"]),
         title=raw["title"].strip()[:1000],
