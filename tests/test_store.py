@@ -38,6 +38,28 @@ def _article(n: int, published: datetime | None) -> Article:
     )
 
 
+def _insert_with(
+    w: Writer,
+    n: int,
+    mentions: tuple[Mention, ...],
+    entities: list[int],
+    scores: dict[int, float],
+    source_id: int,
+) -> int:
+    """Article ``n`` with these mentions, their entities and its tags' scores."""
+    return w.insert_article(
+        replace(_article(n, T0), mentions=mentions),
+        source_id=source_id,
+        feed_id=None,
+        seen_at=T0,
+        duplicate_of=None,
+        entity_scores=scores,
+        mention_entities=entities,
+        terms={"story": 1.0},
+        decision=Decision(None, 0.0, 0.0, ()),
+    )
+
+
 def _fill(store: Store, count: int) -> int:
     (source_id,) = store.upsert_sources(
         [Source("A", "https://a.example/", ("https://a.example/rss",))]
@@ -486,21 +508,8 @@ def test_entities_split_by_the_models_label_merge_into_one(store: Store) -> None
                     {"e": entity},
                 )
             ids.append(entity)
-            article = replace(
-                _article(n, T0),
-                mentions=(Mention("Acme", "Acme", EntityKind(kind), 0, 4, True),),
-            )
-            w.insert_article(
-                article,
-                source_id=source_id,
-                feed_id=None,
-                seen_at=T0,
-                duplicate_of=None,
-                entity_scores={entity: 3.0},
-                mention_entities=[entity],
-                terms={"story": 1.0},
-                decision=Decision(None, 0.0, 0.0, ()),
-            )
+            acme = (Mention("Acme", "Acme", EntityKind(kind), 0, 4, True),)
+            _insert_with(w, n, acme, [entity], {entity: 3.0}, source_id)
         w.conn.execute(text("DELETE FROM schema_version WHERE version >= 11"))
     assert len(set(ids)) == 2
     with store.engine.begin() as conn:
@@ -534,19 +543,8 @@ def test_an_abbreviation_one_article_introduces_is_learned_with_its_evidence(
             pairs = [(m.kind.value, m.name) for m in mentions]
             found = w.entity_ids(pairs)
             entities = [found[p] for p in pairs]
-            ids.append(
-                w.insert_article(
-                    replace(_article(n, T0), mentions=mentions),
-                    source_id=source_id,
-                    feed_id=None,
-                    seen_at=T0,
-                    duplicate_of=None,
-                    entity_scores={e: 3.0 for e in entities},
-                    mention_entities=entities,
-                    terms={"story": 1.0},
-                    decision=Decision(None, 0.0, 0.0, ()),
-                )
-            )
+            scores = {e: 3.0 for e in entities}
+            ids.append(_insert_with(w, n, mentions, entities, scores, source_id))
             assert len(set(entities)) == 1
     why = service.why_tag_json(store, ids[1], "NationalFootballLeague")
     (mention,) = why["mentions"]
@@ -577,19 +575,8 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
             pairs = [(m.kind.value, m.name) for m in mentions]
             found = w.entity_ids(pairs)
             entities = [found[p] for p in pairs]
-            ids.append(
-                w.insert_article(
-                    replace(_article(n, T0), mentions=mentions),
-                    source_id=source_id,
-                    feed_id=None,
-                    seen_at=T0,
-                    duplicate_of=None,
-                    entity_scores={e: 3.0 for e in entities},
-                    mention_entities=entities,
-                    terms={"story": 1.0},
-                    decision=Decision(None, 0.0, 0.0, ()),
-                )
-            )
+            scores = {e: 3.0 for e in entities}
+            ids.append(_insert_with(w, n, mentions, entities, scores, source_id))
     first, second = (store.article(i).card for i in ids)
     assert [t.slug for t in first.tags] == [t.slug for t in second.tags]
     assert store.entity("unicef").name == full
@@ -618,17 +605,7 @@ def test_a_curation_split_ranks_tags_as_ingest_does(store: Store) -> None:
         for (kind, name), score in salience(mentions).items():
             entity = found[pairs[0]] if name == "William Lee" else found[(kind, name)]
             scores[entity] = scores.get(entity, 0.0) + score
-        article = w.insert_article(
-            replace(_article(0, T0), mentions=mentions),
-            source_id=source_id,
-            feed_id=None,
-            seen_at=T0,
-            duplicate_of=None,
-            entity_scores=scores,
-            mention_entities=entities,
-            terms={"story": 1.0},
-            decision=Decision(None, 0.0, 0.0, ()),
-        )
+        article = _insert_with(w, 0, mentions, entities, scores, source_id)
     assert [t.name for t in store.article(article).card.tags] == ["Bill Lee"]
     with store.curator() as curator:
         assert curator.split(entities[0], ("William Lee",), "William Lee") is not None

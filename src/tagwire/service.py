@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from tagwire import curation, sources
@@ -13,7 +14,6 @@ from tagwire.config import Config
 from tagwire.discover import Discovery, discover
 from tagwire.entities import identity
 from tagwire.entities.hashtags import lookup_key
-from tagwire.entities.identity import is_abbreviation
 from tagwire.entities.knowledge import is_broad_place
 from tagwire.entities.names import explain, name_key
 from tagwire.entities.ner import BROAD_PLACE_WEIGHT
@@ -134,18 +134,9 @@ def list_articles(
 ) -> Page:
     size = parse_limit(limit)
     entity_id = find_tag(store, tag).id if tag else None
+    read = partial(store.category_cards, find_category(category)) if category else store.list_cards
     try:
-        if category:
-            return store.category_cards(
-                find_category(category),
-                entity_id=entity_id,
-                source_id=parse_id(source, "source"),
-                story_id=parse_id(story, "story"),
-                region=parse_edition(edition),
-                cursor=cursor,
-                limit=size,
-            )
-        return store.list_cards(
+        return read(
             entity_id=entity_id,
             source_id=parse_id(source, "source"),
             story_id=parse_id(story, "story"),
@@ -536,7 +527,7 @@ def _rounded(value: float | None) -> float | None:
 def _alias_evidence(store: Store, entity: EntityRecord, surface: str, name: str) -> int | None:
     """For a mention that only a learned alias resolves ("NFL" alone), the article that
     taught the alias; None for every other mention."""
-    if name_key(name) == name_key(entity.name) or not is_abbreviation(surface.strip()):
+    if name_key(name) == name_key(entity.name) or not identity.is_abbreviation(surface.strip()):
         return None
     return store.alias_evidence(entity.id, surface)
 

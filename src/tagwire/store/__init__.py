@@ -718,13 +718,7 @@ class Store:
             at, last_id = after
             query = query.where(_before(sort_col, id_col, at, last_id))
         query = query.order_by(sort_col.desc(), id_col.desc()).limit(limit + 1)
-        with self._read() as conn:
-            rows = conn.execute(query).all()
-            more = len(rows) > limit
-            rows = rows[:limit]
-            cards = self._cards(conn, [int(r[0]) for r in rows])
-        next_cursor = encode_cursor(rows[-1][1], int(rows[-1][0])) if more and rows else None
-        return Page(cards, next_cursor)
+        return self._keyset_page(query, {}, limit)
 
     def category_cards(
         self,
@@ -757,13 +751,7 @@ class Store:
             at, last_id = decode_cursor(cursor)
             query = query.where(_before(a.sort_at, a.id, at, last_id))
         query = query.order_by(a.sort_at.desc(), a.id.desc()).limit(limit + 1)
-        with self._read() as conn:
-            rows = conn.execute(query).all()
-            more = len(rows) > limit
-            rows = rows[:limit]
-            cards = self._cards(conn, [int(r[0]) for r in rows])
-        next_cursor = encode_cursor(rows[-1][1], int(rows[-1][0])) if more and rows else None
-        return Page(cards, next_cursor)
+        return self._keyset_page(query, {}, limit)
 
     def category_counts(self) -> dict[str, int]:
         """Listed articles per category label (articles without one left out)."""
@@ -842,8 +830,13 @@ class Store:
         params: dict[str, Any] = {"entity": entity_id, "limit": limit + 1}
         if after is not None:
             params["at"], params["last"] = after
+        return self._keyset_page(_TAG_LIST if after is None else _TAG_LIST_AFTER, params, limit)
+
+    def _keyset_page(self, query: Any, params: dict[str, Any], limit: int) -> Page:
+        """The cards of a query's rows (id, sort time), at most ``limit + 1`` of them: the
+        extra row says there is a next page, whose cursor is the last card's key."""
         with self._read() as conn:
-            rows = conn.execute(_TAG_LIST if after is None else _TAG_LIST_AFTER, params).all()
+            rows = conn.execute(query, params).all()
             more = len(rows) > limit
             rows = rows[:limit]
             cards = self._cards(conn, [int(r[0]) for r in rows])
