@@ -6,7 +6,6 @@ import base64
 import hashlib
 import re
 from collections import Counter
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -32,19 +31,33 @@ from tagwire.search import SearchQuery, parse_query
 from tagwire.store import Store
 from tagwire.store.records import CardRecord, SourceRecord
 from tagwire.types import now_utc
+from tagwire.web import i18n
 from tagwire.web.atom import atom_feed, feed_iri, tag_authority
 from tagwire.web.http import CONTENT_SECURITY_POLICY
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-# The reader's locale for dates, set per request by the app's middleware (Accept-Language,
-# else TAGWIRE_LOCALE); Starlette copies it into the thread that renders the template.
-LOCALE: ContextVar[str] = ContextVar("locale", default="en")
-_KNOWN_LOCALES = frozenset(localedata.locale_identifiers())
+# The pages' words in the reader's language (newstyle: translations are autoescaped and
+# take their values by name, so a translator can reorder them).
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+_ = i18n.gettext
+# The reader's locale for words, dates and numbers, set per request by the app's middleware.
+LOCALE = i18n.LOCALE
+# Only the locales whose language the interface speaks: dates in German under English
+# words would mix two languages on one page ("de_CH" is German words, Swiss dates).
+_KNOWN_LOCALES = frozenset(
+    name
+    for name in localedata.locale_identifiers()
+    if name.split("_")[0] in i18n.LANGUAGES and Locale.parse(name).language in i18n.LANGUAGES
+)
 
 
 def negotiate_locale(accept_language: str | None, default: str) -> str:
-    """The best locale Babel knows among the ones the browser asks for, by their q."""
+    """The best locale among the interface's languages the browser asks for, by their q;
+    else ``default`` (TAGWIRE_LOCALE) when it is one, else English."""
     wanted: list[tuple[float, int, str]] = []
     for index, part in enumerate((accept_language or "").split(",")[:20]):
         tag, _, params = part.strip().partition(";")
@@ -58,7 +71,9 @@ def negotiate_locale(accept_language: str | None, default: str) -> str:
             wanted.append((-quality, index, tag.strip().replace("-", "_")))
     preferred = [tag for _, _, tag in sorted(wanted)]
     found = Locale.negotiate(preferred, list(_KNOWN_LOCALES), sep="_") if preferred else None
-    return str(found) if found is not None else default
+    if found is not None:
+        return str(found)
+    return default if default.replace("-", "_") in _KNOWN_LOCALES else "en"
 
 
 def relative(value: datetime | None) -> str:
@@ -82,8 +97,8 @@ def _exact(value: datetime, locale: str) -> str:
 
 
 def date_lang() -> str:
-    """The language of the dates on the page, for <time lang> (the pages' text is English)."""
-    return LOCALE.get().replace("_", "-")
+    """The language of the dates on the page, for <time lang>: the page's own."""
+    return i18n.html_lang()
 
 
 def copies(card: CardRecord) -> list[tuple[str, str, bool]]:
@@ -103,6 +118,49 @@ templates.env.filters["copies"] = copies
 templates.env.filters["relative"] = relative
 templates.env.filters["exact"] = exact
 templates.env.globals["date_lang"] = date_lang
+templates.env.globals["html_lang"] = i18n.html_lang
+templates.env.filters["num"] = i18n.number
+templates.env.filters["and_list"] = i18n.and_list
+templates.env.filters["country"] = i18n.country_name
+templates.env.filters["language_name"] = i18n.language_name
+# A word that comes from data (a category label, an edition, a kind of tag) in the reader's
+# language; links keep the English label.
+templates.env.filters["word"] = i18n.gettext
+
+
+def region_name(region: str | None) -> str:
+    """An edition's name in the reader's language ("" for none)."""
+    return _(service.EDITION_NAMES[region]) if region in service.EDITION_NAMES else ""
+
+
+# What an error page says: the API's message is English and names parameters; a page in
+# another language says what the status means instead of mixing the two.
+_ERROR_WORDS = {
+    400: i18n.N_("This address asks for something tagwire cannot answer as written."),
+    404: i18n.N_("Nothing is known at this address."),
+    429: i18n.N_("tagwire is busy: try again in a moment."),
+    503: i18n.N_("tagwire is busy: try again in a moment."),
+    500: i18n.N_("Something went wrong on this server."),
+}
+
+
+def error_words(status: int, message: str) -> str:
+    if i18n.language() == "en":
+        return message
+    return _(_ERROR_WORDS.get(status, _ERROR_WORDS[500]))
+
+
+def english(text: str) -> Markup | str:
+    """Words only English has (a fetcher's error, a pause's reason), marked as English on a
+    page in another language so a screen reader says them as such."""
+    if i18n.language() == "en":
+        return text
+    return Markup('<span lang="en">%s</span>') % text
+
+
+templates.env.globals["region_name"] = region_name
+templates.env.filters["english"] = english
+templates.env.globals["error_words"] = error_words
 templates.env.filters["iso"] = service.iso
 
 
@@ -154,7 +212,7 @@ def home(
     label = service.find_category(category) if category else None
     page = service.list_articles(store, edition=edition, category=label, cursor=cursor, limit="30")
     region = service.parse_edition(edition)
-    heading = service.EDITION_NAMES[region] if region else "Latest news"
+    heading = _(service.EDITION_NAMES[region]) if region else _("Latest news")
     more = "/editions/" + region if region else "/"
     return templates.TemplateResponse(
         request,
@@ -172,10 +230,12 @@ def home(
             "edition_counts": _edition_counts(store, region) if region else None,
             "editions": service.editions_json(),
             "edition": region,
-            "edition_name": service.EDITION_NAMES[region] if region else None,
+            "edition_name": _(service.EDITION_NAMES[region]) if region else None,
             "category": label,
             "categories": LABELS,
-            "heading": f"{heading}: {label}" if label else heading,
+            "heading": _("%(place)s: %(category)s") % {"place": heading, "category": _(label)}
+            if label
+            else heading,
         },
     )
 
@@ -241,35 +301,59 @@ def search_page(request: Request, cursor: str | None = None) -> Response:
     return templates.TemplateResponse(request, "search.html", context, status_code=status)
 
 
-_FIELD_NAMES = {"from": "From", "to": "To"}
+_FIELD_NAMES = {"from": i18n.N_("From"), "to": i18n.N_("To")}
+_LIST_NAMES = {
+    "category": i18n.N_("Choose the category from its list."),
+    "edition": i18n.N_("Choose the edition from its list."),
+    "order": i18n.N_("Choose the order from its list."),
+}
+# The query parser's complaints (search.parse_query, "q: ..."), by how they begin, said in
+# the reader's language; %(n)s is the limit the complaint names.
+_QUERY_PROBLEMS = {
+    "type something": i18n.N_("Type something to search for."),
+    "a search is at most": i18n.N_("This search cannot run: a search is at most %(n)s characters."),
+    "no word to look for": i18n.N_(
+        "This search cannot run: no word to look for (only excluded words or punctuation)."
+    ),
+    "a search has at most": i18n.N_(
+        "This search cannot run: a search has at most %(n)s words and phrases."
+    ),
+}
 
 
 def reader_problem(exc: BadRequest | NotFound, given: dict[str, str]) -> str:
-    """What was wrong, said to the reader of the page (the API's messages name parameters:
-    "q: ...", "from must be a date ...")."""
+    """What was wrong, said to the reader of the page in the page's language (the API's
+    messages name parameters: "q: ...", "from must be a date ...")."""
     if isinstance(exc, NotFound):
         if exc.what == "tag":
             tag = given["tag"].strip().lstrip("#")
-            return f"No tag #{tag} is known: check its spelling, or leave Tag empty."
-        return f"Nothing is known as {exc.key!r}."
+            return _("No tag #%(tag)s is known: check its spelling, or leave Tag empty.") % {
+                "tag": tag
+            }
+        return _("Nothing is known as “%(key)s”.") % {"key": exc.key}
     text = str(exc)
     if text.startswith("q: "):
         words = text[3:]
-        if words.startswith("type"):
-            return f"{words[0].upper()}{words[1:]}."
-        return f"This search cannot run: {words}."
+        for known, message in _QUERY_PROBLEMS.items():
+            if words.startswith(known):
+                limit = re.search(r"\d+", words)
+                return _(message) % {"n": i18n.number(int(limit.group())) if limit else ""}
+        return _("This search cannot run: %(why)s.") % {"why": words}
     for name, label in _FIELD_NAMES.items():
         if text.startswith(f"{name} must be a date"):
-            return (
-                f"{label}: “{given[name]}” is not a date. Write a day as YYYY-MM-DD "
+            return _(
+                "%(field)s: “%(value)s” is not a date. Write a day as YYYY-MM-DD "
                 "(2026-11-27), or a time in ISO 8601."
-            )
+            ) % {"field": _(label), "value": given[name]}
         if text.startswith(f"{name} must fall between"):
-            return f"{label}: “{given[name]}” is outside the calendar tagwire can search."
-    for name in ("category", "edition", "order"):
+            return _("%(field)s: “%(value)s” is outside the calendar tagwire can search.") % {
+                "field": _(label),
+                "value": given[name],
+            }
+    for name, message in _LIST_NAMES.items():
         if text.startswith(f"{name} must"):
-            return f"Choose the {name} from its list."
-    return "These results cannot be continued (the link is out of date): search again."
+            return _(message)
+    return _("These results cannot be continued (the link is out of date): search again.")
 
 
 def _matcher(query: SearchQuery) -> re.Pattern[str] | None:
@@ -464,8 +548,10 @@ def source_page(request: Request, source_id: int, cursor: str | None = None) -> 
             "source": source,
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
-            "region": service.EDITION_NAMES.get(source.region or ""),
-            "country": _country_name(source.country) if source.country else None,
+            "region": _(service.EDITION_NAMES[source.region])
+            if source.region in service.EDITION_NAMES
+            else None,
+            "country": i18n.country_name(source.country) if source.country else None,
         },
     )
 
@@ -522,10 +608,10 @@ def time_of(card: CardRecord) -> datetime:
 
 
 def duration(span: timedelta) -> str:
-    """ "2 hours" in the page's language (English); under a minute is "moments"."""
+    """ "2 hours" in the page's language; under a minute is "moments"."""
     if span < timedelta(minutes=1):
-        return "moments"
-    return str(format_timedelta(span, threshold=1.5, locale="en"))
+        return _("moments")
+    return str(format_timedelta(span, threshold=1.5, locale=LOCALE.get()))
 
 
 def coverage(cards: list[CardRecord], sources: dict[int, SourceRecord]) -> Coverage:
@@ -535,9 +621,9 @@ def coverage(cards: list[CardRecord], sources: dict[int, SourceRecord]) -> Cover
     for card in cards:
         source = sources.get(card.source_id)
         if source is not None and source.country:
-            countries[_country_name(source.country)] += 1
+            countries[i18n.country_name(source.country)] += 1
         if source is not None and source.region in service.EDITION_NAMES:
-            regions[service.EDITION_NAMES[str(source.region)]] += 1
+            regions[_(service.EDITION_NAMES[str(source.region)])] += 1
     return Coverage(
         first=ordered[0],
         last=ordered[-1],
@@ -546,10 +632,6 @@ def coverage(cards: list[CardRecord], sources: dict[int, SourceRecord]) -> Cover
         countries=[name for name, _ in countries.most_common()],
         regions=[name for name, _ in regions.most_common()],
     )
-
-
-def _country_name(code: str) -> str:
-    return str(Locale("en").territories.get(code.upper(), code.upper()))
 
 
 STORY_VIEWS = ("time", "publisher")

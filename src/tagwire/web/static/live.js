@@ -17,6 +17,7 @@
     card.classList.add("fresh");
     var first = list.querySelector("article.card");
     list.insertBefore(card, first || null);
-    if (status) status.textContent = "New: " + event.card.title;
+    // The word comes from the page (data-new), in the page's language.
+    if (status) status.textContent = (status.getAttribute("data-new") || "New:") + " " + event.card.title;
   });
 })();
