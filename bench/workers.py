@@ -65,7 +65,8 @@ from bench.metrics import aeb_pages
 from bench.report import machine, replace_section, revision
 from tagwire import config
 from tagwire.store import Store
-from tagwire.workers.celery_app import TaskQueue, make_app
+from tagwire.workers.celery_app import make_app
+from tagwire.workers.queue import TaskQueue
 
 POSTGRES = os.environ.get("TAGWIRE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("TAGWIRE_TEST_REDIS", "redis://127.0.0.1:6379/0")

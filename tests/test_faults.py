@@ -104,9 +104,11 @@ def test_live_relay_and_scheduler_ride_out_a_redis_restart(
     import redis
 
     from tagwire import config
-    from tagwire.web.live import RedisRelay, redis_announcer
+    from tagwire.announce import redis_announcer
+    from tagwire.web.live import RedisRelay
     from tagwire.workers.beat import Scheduler
-    from tagwire.workers.celery_app import TaskQueue, make_app
+    from tagwire.workers.celery_app import make_app
+    from tagwire.workers.queue import TaskQueue
 
     got: list[int] = []
     relay = RedisRelay(private_redis.url, "t:", got.append)

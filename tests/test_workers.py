@@ -45,7 +45,8 @@ def _add_publisher(store: Store, publisher: Publisher) -> tuple[int, int]:
 
 
 def _queue(env: dict[str, str]) -> Any:
-    from tagwire.workers.celery_app import TaskQueue, make_app
+    from tagwire.workers.celery_app import make_app
+    from tagwire.workers.queue import TaskQueue
 
     return TaskQueue(make_app(settings(env)))
 
@@ -88,8 +89,9 @@ def test_each_task_run_twice_changes_nothing(
     pg: Store, space: RedisSpace, http_server: LoopbackServer
 ) -> None:
     from tagwire.workers import runtime
-    from tagwire.workers.celery_app import FETCH_QUEUE, make_app
+    from tagwire.workers.celery_app import make_app
     from tagwire.workers.messages import item_to_json, page_to_json
+    from tagwire.workers.queue import FETCH_QUEUE
     from tagwire.workers.tasks import run_fetch, run_poll, run_process
 
     publisher = Publisher(http_server, 3)

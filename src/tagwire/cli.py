@@ -510,7 +510,8 @@ def _live_updates(store: Store, settings: config.Config, live: Any) -> tuple[Any
     """The poller's hook for new articles, and the relay that feeds this process's
     broadcaster: in-process alone; through Redis when TAGWIRE_REDIS_URL is set, so that
     every web process sees the articles any process stores."""
-    from tagwire.web.live import RedisRelay, article_publisher, redis_announcer
+    from tagwire.announce import redis_announcer
+    from tagwire.web.live import RedisRelay, article_publisher
 
     publish = article_publisher(store, live)
     url = settings["TAGWIRE_REDIS_URL"]
@@ -577,7 +578,7 @@ def _run_scheduler(app: Any, settings: config.Config, stop: Any) -> None:
     import redis
 
     from tagwire.workers.beat import Scheduler
-    from tagwire.workers.celery_app import TaskQueue
+    from tagwire.workers.queue import TaskQueue
 
     if not settings["TAGWIRE_REDIS_URL"]:
         raise TagwireError("the scheduler needs TAGWIRE_REDIS_URL (its lock lives there)")

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import zip_longest
 from multiprocessing import get_context
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from tagwire import dedup, feeds, metrics, schedule
@@ -94,15 +95,30 @@ class _Tally:
 FeedDone = Callable[[FeedRecord, str], None]
 
 
+class NewItems(Protocol):
+    """What becomes of a feed's items (``known``: their canonical URLs the store has): a pass
+    analyses and stores them at once (``Pipeline.analyse_and_store``); a worker's pipeline
+    queues them as tasks instead (``tagwire.workers.runtime.ItemQueue``)."""
+
+    async def __call__(
+        self, fetcher: Fetcher, feed: FeedRecord, items: Sequence[FeedItem], known: set[str]
+    ) -> Sequence[ItemResult]: ...
+
+
 class Pipeline:
     """Runs passes; owns the analysis pool so that models load once per process."""
 
     def __init__(
-        self, store: Store, config: Config, on_article: Callable[[int], None] | None = None
+        self,
+        store: Store,
+        config: Config,
+        on_article: Callable[[int], None] | None = None,
+        new_items: NewItems | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.on_article = on_article  # told of each new listed article (live updates)
+        self.new_items = new_items or self.analyse_and_store
         self.rules = StoryRules(window=timedelta(hours=float(config["TAGWIRE_STORY_WINDOW_HOURS"])))
         self.run_ner = bool(config["TAGWIRE_NER"])
         self.dedup_window = timedelta(days=float(config["TAGWIRE_DEDUP_WINDOW_DAYS"]))
@@ -208,7 +224,7 @@ class Pipeline:
             wait = exc.retry_after if isinstance(exc, HTTPStatusError) else None
             return self._failed(feed, tally, exc.message, reason, wait)
         known = self.store.known_urls([dedup.canonical_url(item.url) for item in parsed.items])
-        results = await self._items(fetcher, feed, parsed.items, known)
+        results = await self.new_items(fetcher, feed, parsed.items, known)
         outcomes = [r if isinstance(r, Outcome) else Outcome.FAILED for r in results]
         for outcome in outcomes:
             tally.count(outcome)
@@ -243,11 +259,10 @@ class Pipeline:
         )
         return "ok"
 
-    async def _items(
+    async def analyse_and_store(
         self, fetcher: Fetcher, feed: FeedRecord, items: Sequence[FeedItem], known: set[str]
     ) -> Sequence[ItemResult]:
-        """What becomes of a feed's items: analysed and stored here, at once; a worker's
-        pipeline (tagwire.workers.tasks) queues them as tasks instead."""
+        """A pass's ``NewItems``: each item analysed and stored here, at once."""
         return list(
             await asyncio.gather(*(self._item(fetcher, feed, item, known) for item in items))
         )
@@ -326,8 +341,7 @@ class Pipeline:
     async def _one_item(
         self, fetcher: Fetcher, feed: FeedRecord, item: FeedItem, known: set[str]
     ) -> ItemResult:
-        if urlsplit(item.url).scheme.lower() not in {"http", "https"}:
-            # javascript:, data:, file: links would become links on our pages: never stored.
+        if not is_http(item):
             log.warning("item skipped url=%.80s: not an http(s) link", item.url)
             return ItemFailure(item.url, ItemReason.NOT_HTTP.value, "its link is not http(s)")
         item_url = dedup.canonical_url(item.url)
@@ -351,17 +365,14 @@ class Pipeline:
         future = pool.submit(analyse, item, page_body, feed.source_language, self.run_ner, problem)
         try:
             return await asyncio.wrap_future(future)
-        except ModelError:
-            raise  # no model is a broken installation, not a bad item: stop and say so
         except BrokenExecutor:
             # A worker died on this item (a crash in a C library, the OOM killer): keep the
             # item with the feed's text and start a fresh pool for the next ones.
             log.error("analysis worker died url=%s; restarting the pool", item.url)
             self._restart_pool(pool)
             return feed_only(item, "the analysis worker crashed on this page", feed.source_language)
-        except Exception as exc:  # a page that breaks a library must not sink the pass
-            log.exception("analysis failed url=%s; keeping the feed's text", item.url)
-            return feed_only(item, f"analysis failed: {exc!r}", feed.source_language)
+        except Exception as exc:
+            return analysis_failed(item, feed.source_language, exc)
 
     def store_article(
         self, feed: FeedRecord, item: FeedItem, item_url: str, analysis: Analysis
@@ -474,6 +485,24 @@ def _feed_message(parsed: ParsedFeed, failures: Sequence[ItemFailure], failed: i
         noun = "item" if total == 1 else "items"
         parts.append(f"{count} of {total} {noun} failed" + (f": {named}" if named else "") + rest)
     return ". ".join(parts) or None
+
+
+def is_http(item: FeedItem) -> bool:
+    """Whether an item links to an http(s) page: javascript:, data:, file: links would
+    become links on our pages, so such an item is never stored nor queued."""
+    return urlsplit(item.url).scheme.lower() in {"http", "https"}
+
+
+def analysis_failed(item: FeedItem, language: str | None, exc: Exception) -> Analysis:
+    """What an item becomes when its analysis raised ``exc`` (call it in the ``except``
+    block, for the log's traceback), in a pass and in a worker's task alike: a page that
+    breaks a library must not lose the item, so it is kept with its feed's text. No model
+    (ModelError) is a broken installation, not a bad item: raised again, it stops and says so.
+    """
+    if isinstance(exc, ModelError):
+        raise exc
+    log.exception("analysis failed url=%s; keeping the feed's text", item.url)
+    return feed_only(item, f"analysis failed: {exc!r}", language)
 
 
 async def fetch_page(fetcher: Fetcher, item: FeedItem) -> tuple[PageBody | None, str | None]:

@@ -1,132 +1,70 @@
-"""Per-host politeness shared by every process through Redis (``TAGWIRE_REDIS_URL``).
-
-With several workers on several machines, the in-process :class:`tagwire.fetch.HostGate`
-would let each of them hit a publisher at its own pace. Here the two rules live in Redis:
-
-- at most N requests at once to a host: a sorted set of leases (holder -> lease end). A
-  lease ends when the request does, or by itself after ``lease`` seconds, so a worker killed
-  mid-request frees its slot without anyone cleaning up;
-- a delay between two request starts: the host's next allowed start time. Each request
-  *reserves* the next start (max(now, next)) and moves it on by the delay in one step, so
-  no two requests ever share a start, however many processes ask at once.
-
-Both are Lua scripts timed by Redis's own clock (``TIME``), so the processes' clocks do not
-matter. When Redis cannot be reached, a request waits on the process's own gate instead:
-politeness per process for a while rather than no fetching at all.
+"""Per-host politeness of one process: at most N requests at once to a host, and a delay
+between their starts (``TAGWIRE_HOST_CONCURRENCY``, ``TAGWIRE_HOST_DELAY``, a longer
+Crawl-delay from robots.txt). ``fetch.make_gate`` chooses this gate, or the one that every
+process shares through Redis (``tagwire.redis_politeness``), which falls back to this one
+when Redis cannot be reached. Apart from ``fetch.py`` so that the Redis gate can use it
+without importing the fetcher (the two imported each other).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import random
-import uuid
+import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from tagwire.fetch import HostGate
-
-log = logging.getLogger("tagwire.politeness")
-POLL_SECONDS = 0.05  # between two tries for a busy host's slot (plus jitter)
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
-
-_NOW_MS = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
-
-# KEYS[1]: the host's leases; ARGV: holder, limit, lease (ms). 1 when the slot is taken.
-ACQUIRE = (
-    _NOW_MS
-    + """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
-  return 1
-end
-return 0
-"""
-)
-
-# KEYS[1]: the host's next allowed start (ms); ARGV[1]: delay (ms). Returns ms to wait.
-RESERVE = (
-    _NOW_MS
-    + """
-local start = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-local after = start + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], after, 'PX', after - now + 60000)
-return start - now
-"""
-)
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 
-class RedisHostGate:
-    """The :class:`tagwire.fetch.Gate` of a process that shares its hosts with others."""
+class HostGate:
+    """Per-host politeness: at most N requests at once, and a delay between their starts."""
 
-    def __init__(
-        self,
-        url: str,
-        prefix: str,
-        concurrency: int,
-        delay: float,
-        lease: float,
-        fallback: HostGate,
-    ) -> None:
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
-        self._prefix = prefix
+    def __init__(self, concurrency: int, delay: float) -> None:
         self._concurrency = max(1, concurrency)
         self._delay = max(0.0, delay)
-        self._lease_ms = int(lease * 1000)
-        self._slower: dict[str, float] = {}
-        self._fallback = fallback
-        self._acquire = self._redis.register_script(ACQUIRE)
-        self._reserve = self._redis.register_script(RESERVE)
+        self._slower: dict[str, float] = {}  # hosts whose robots.txt asks for a longer delay
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     def slow_down(self, host: str, delay: float) -> None:
-        # Each process reads robots.txt itself, so each learns the Crawl-delay itself too.
-        self._fallback.slow_down(host, delay)
         if delay > self._delay:
             self._slower[host] = delay
 
+    async def __call__(self, host: str, polite: bool = True) -> asyncio.Semaphore:
+        """Wait for a slot on ``host`` (and, when ``polite``, for the delay since the last
+        request there). robots.txt is read without the delay: it is the request that tells
+        the delay, and making a host's first real request wait a delay after it doubled the
+        time of a first pass (bench/polling.py)."""
+        semaphore = self._semaphores.setdefault(host, asyncio.Semaphore(self._concurrency))
+        await semaphore.acquire()
+        delay = self._slower.get(host, self._delay) if polite else 0.0
+        if delay:
+            lock = self._locks.setdefault(host, asyncio.Lock())
+            async with lock:
+                wait = self._next_start.get(host, 0.0) - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._next_start[host] = time.monotonic() + delay
+        return semaphore
+
     @asynccontextmanager
     async def slot(self, host: str, polite: bool = True) -> AsyncIterator[None]:
-        holder = uuid.uuid4().hex
-        try:
-            await self._take(host, holder, polite)
-        except REDIS_DOWN as exc:
-            log.warning("redis unreachable, politeness per process for host=%s: %s", host, exc)
-            async with self._fallback.slot(host, polite):
-                yield
-            return
+        semaphore = await self(host, polite)
         try:
             yield
         finally:
-            await self._give_back(host, holder)
-
-    async def _take(self, host: str, holder: str, polite: bool) -> None:
-        leases = f"{self._prefix}host:{host}:leases"
-        # Polled, not notified: a slot can also come free by a lease running out, which no
-        # process announces. A busy host costs one small script call per POLL_SECONDS.
-        args: list[str | int] = [holder, self._concurrency, self._lease_ms]
-        while not await self._acquire(keys=[leases], args=args):  # noqa: ASYNC110
-            await asyncio.sleep(POLL_SECONDS * (1 + random.random()))
-        delay = self._slower.get(host, self._delay) if polite else 0.0
-        if delay:
-            wait_ms = await self._reserve(
-                keys=[f"{self._prefix}host:{host}:next"], args=[int(delay * 1000)]
-            )
-            if int(wait_ms) > 0:
-                await asyncio.sleep(int(wait_ms) / 1000)
-
-    async def _give_back(self, host: str, holder: str) -> None:
-        with contextlib.suppress(*REDIS_DOWN):  # the lease then ends by itself
-            await self._redis.zrem(f"{self._prefix}host:{host}:leases", holder)
+            semaphore.release()
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        pass
+
+
+class Gate(Protocol):
+    """Politeness per host: this process's :class:`HostGate`, or one shared by every
+    process through Redis (``tagwire.redis_politeness``) when ``TAGWIRE_REDIS_URL`` is set."""
+
+    def slow_down(self, host: str, delay: float) -> None: ...
+
+    def slot(self, host: str, polite: bool = True) -> AbstractAsyncContextManager[None]: ...
+
+    async def aclose(self) -> None: ...

@@ -20,6 +20,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from tagwire import service
+from tagwire.config import Config
 from tagwire.errors import BadRequest, FetchError
 from tagwire.fetch import Fetcher, check_scheme
 from tagwire.store import Store
@@ -61,6 +62,17 @@ async def deliver_due(store: Store, fetcher: Fetcher, now: datetime | None = Non
     for delivery in store.due_deliveries(now or now_utc()):
         delivered += await _deliver(store, fetcher, delivery)
     return delivered
+
+
+async def deliver_round(store: Store, config: Config) -> None:
+    """The due deliveries, with a fetcher of their own: what the poller of ``tagwire serve``
+    and the leading scheduler of a scaled-out installation run between their rounds. A
+    receiver's trouble (or the store's) is logged, never raised: it must not stop them."""
+    try:
+        async with Fetcher(config) as fetcher:
+            await deliver_due(store, fetcher)
+    except Exception:
+        log.exception("webhook deliveries failed")
 
 
 async def _deliver(store: Store, fetcher: Fetcher, delivery: Delivery) -> bool:

@@ -8,7 +8,7 @@ without bound (a reload shows everything).
 
 With several processes (``TAGWIRE_REDIS_URL`` set: workers, several ``tagwire serve``), the
 process that stores an article only announces its id on a Redis channel
-(:func:`redis_announcer`), and every web process's :class:`RedisRelay` hands it to its own
+(``tagwire.announce``), and every web process's :class:`RedisRelay` hands it to its own
 broadcaster, which builds the card from the shared store. Pub/sub keeps nothing: an event
 sent while a web process is reconnecting is not seen live there (a reload shows it).
 """
@@ -23,13 +23,14 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tagwire.announce import LIVE_CHANNEL
+
 if TYPE_CHECKING:
     from tagwire.store import Store
 
 log = logging.getLogger("tagwire.live")
 QUEUE_SIZE = 100
 HEARTBEAT_SECONDS = 15.0
-LIVE_CHANNEL = "live"  # after TAGWIRE_REDIS_PREFIX
 RECONNECT_SECONDS = (0.5, 10.0)  # first and longest wait before the relay reconnects
 
 
@@ -117,17 +118,6 @@ def article_publisher(store: Store, broadcaster: Broadcaster) -> Callable[[int],
         broadcaster.publish(event, {t.id for t in card.tags})
 
     return publish
-
-
-def redis_announcer(client: Any, prefix: str) -> Callable[[int], None]:
-    """The pipeline's hook in a process of many: each new listed article's id to every web
-    process, on the Redis channel ``{prefix}live``. ``client`` is a redis.Redis."""
-    channel = prefix + LIVE_CHANNEL
-
-    def announce(article_id: int) -> None:
-        client.publish(channel, json.dumps({"article": article_id}))
-
-    return announce
 
 
 class RedisRelay:

@@ -27,11 +27,10 @@ import redis.exceptions
 import sqlalchemy.exc
 
 from tagwire.config import Config
-from tagwire.fetch import Fetcher
 from tagwire.store import Store
 from tagwire.types import now_utc
-from tagwire.webhooks import deliver_due
-from tagwire.workers.celery_app import TaskQueue
+from tagwire.webhooks import deliver_round
+from tagwire.workers.queue import TaskQueue
 from tagwire.workers.tasks import poll_claim
 
 log = logging.getLogger("tagwire.scheduler")
@@ -120,7 +119,7 @@ class Scheduler:
                     if queued:
                         log.info("queued %s due feeds", queued)
                     if self.leads():
-                        asyncio.run(self._deliver_webhooks())
+                        asyncio.run(deliver_round(self.store, self.config))
                 except DOWN as exc:
                     log.warning("scheduler cannot reach a service, next try soon: %s", exc)
                 stop.wait(self._sleep_seconds())
@@ -130,13 +129,6 @@ class Scheduler:
     def resign(self) -> None:
         with contextlib.suppress(*DOWN):  # else the lease ends by itself
             self._resign(keys=[self.leader_key], args=[self.token])
-
-    async def _deliver_webhooks(self) -> None:
-        try:
-            async with Fetcher(self.config) as fetcher:
-                await deliver_due(self.store, fetcher)
-        except Exception:  # a receiver's trouble must not stop the scheduling
-            log.exception("webhook deliveries failed")
 
     def _sleep_seconds(self) -> float:
         try:

@@ -1,7 +1,8 @@
-"""The Celery application behind ``tagwire worker``, and a typed way to queue its tasks.
+"""The Celery application behind ``tagwire worker``.
 
 Celery ships no type information, so it stays behind this module: the rest of tagwire
-queues work through :class:`TaskQueue` and never touches a Celery object.
+queues work through :class:`tagwire.workers.queue.TaskQueue` and never touches a Celery
+object.
 
 Delivery is at least once: a task is acknowledged only when it has finished
 (``acks_late``), and a task whose worker died is handed to another (at once when a pool
@@ -17,15 +18,8 @@ from celery import Celery  # type: ignore[import-untyped]
 
 from tagwire.config import Config
 from tagwire.errors import ConfigError
-
-POLL_FEED = "tagwire.poll_feed"
-FETCH_PAGE = "tagwire.fetch_page"
-PROCESS_ARTICLE = "tagwire.process_article"
-# Fetching waits on publishers, processing on the CPU: two queues, so that each kind can
-# have workers of its own (threads for the first, one process per core for the second).
-FETCH_QUEUE = "tagwire.fetch"
-PROCESS_QUEUE = "tagwire.process"
-QUEUES = (FETCH_QUEUE, PROCESS_QUEUE)
+from tagwire.workers.queue import FETCH_QUEUE, PROCESS_ARTICLE, PROCESS_QUEUE
+from tagwire.workers.tasks import register
 
 
 def broker_url(config: Config) -> str:
@@ -40,8 +34,6 @@ def broker_url(config: Config) -> str:
 
 def make_app(config: Config) -> Any:
     """A Celery app with tagwire's tasks registered (``Any``: Celery is untyped)."""
-    from tagwire.workers.tasks import register
-
     app = Celery("tagwire", broker=broker_url(config), set_as_current=False)
     visibility = float(config["TAGWIRE_VISIBILITY_TIMEOUT"])
     app.conf.update(
@@ -68,28 +60,3 @@ def make_app(config: Config) -> Any:
     )
     register(app)
     return app
-
-
-class TaskQueue:
-    """Queues tagwire's tasks by name (a poll, a page fetch, an article to process)."""
-
-    def __init__(self, app: Any) -> None:
-        self._app = app
-
-    def poll_feed(self, feed_id: int, source_id: int) -> None:
-        self._app.send_task(POLL_FEED, args=[feed_id, source_id], queue=FETCH_QUEUE)
-
-    def fetch_page(self, feed_id: int, source_id: int, item: dict[str, Any]) -> None:
-        self._app.send_task(FETCH_PAGE, args=[feed_id, source_id, item], queue=FETCH_QUEUE)
-
-    def process_article(
-        self,
-        feed_id: int,
-        source_id: int,
-        item: dict[str, Any],
-        page: dict[str, Any] | None,
-        problem: str | None,
-    ) -> None:
-        self._app.send_task(
-            PROCESS_ARTICLE, args=[feed_id, source_id, item, page, problem], queue=PROCESS_QUEUE
-        )

@@ -16,47 +16,44 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 
 from tagwire import config as config_module
 from tagwire.analyse import PageBody, warm_up
+from tagwire.announce import redis_announcer
 from tagwire.config import Config
 from tagwire.dedup import canonical_url
 from tagwire.entities.places import country_of
 from tagwire.errors import ConfigError, Outcome
 from tagwire.fetch import Fetcher
-from tagwire.pipeline import Pipeline, fetch_page
+from tagwire.pipeline import Pipeline, fetch_page, is_http
 from tagwire.store import FeedRecord, Store
 from tagwire.types import FeedItem
-from tagwire.web.live import redis_announcer
-from tagwire.workers.celery_app import TaskQueue
 from tagwire.workers.messages import item_to_json
+from tagwire.workers.queue import TaskQueue
 
 log = logging.getLogger("tagwire.workers")
 QUEUED_SECONDS = 3600  # an item queued once is not queued again by the next poll for this long
 
 
-class QueueingPipeline(Pipeline):
-    """The pipeline of a worker: a feed's new items become fetch tasks rather than being
-    processed inside the poll (they may run on any worker)."""
+class ItemQueue:
+    """The ``NewItems`` of a worker's pipeline: a feed's new items become fetch tasks rather
+    than being processed inside the poll (they may run on any worker)."""
 
-    def __init__(self, store: Store, config: Config, queue: TaskQueue, client: Any) -> None:
-        prefix = str(config["TAGWIRE_REDIS_PREFIX"])
-        super().__init__(store, config, on_article=redis_announcer(client, prefix))
+    def __init__(self, queue: TaskQueue, client: Any, prefix: str) -> None:
         self.queue = queue
         self.redis = client
         self.prefix = prefix
 
-    async def _items(
+    async def __call__(
         self, fetcher: Fetcher, feed: FeedRecord, items: Sequence[FeedItem], known: set[str]
     ) -> list[Outcome]:
         return [self._queue_item(feed, item, known) for item in items]
 
     def _queue_item(self, feed: FeedRecord, item: FeedItem, known: set[str]) -> Outcome:
-        if urlsplit(item.url).scheme.lower() not in {"http", "https"}:
-            return Outcome.FAILED  # never stored, as in a pass (pipeline._item)
+        if not is_http(item):
+            return Outcome.FAILED  # never stored, as in a pass (pipeline._one_item)
         url = canonical_url(item.url)
         if url in known:
             return Outcome.KNOWN
@@ -70,13 +67,25 @@ class QueueingPipeline(Pipeline):
         return Outcome.QUEUED
 
 
+def queueing_pipeline(store: Store, config: Config, queue: TaskQueue, client: Any) -> Pipeline:
+    """The pipeline of a worker: its new items queued (``ItemQueue``), its new articles
+    announced to the web processes through Redis."""
+    prefix = str(config["TAGWIRE_REDIS_PREFIX"])
+    return Pipeline(
+        store,
+        config,
+        on_article=redis_announcer(client, prefix),
+        new_items=ItemQueue(queue, client, prefix),
+    )
+
+
 @dataclass
 class Runtime:
     config: Config
     store: Store
     redis: Any  # redis.Redis (its generic parameter differs between redis-py versions)
     queue: TaskQueue
-    pipeline: QueueingPipeline
+    pipeline: Pipeline
 
     @property
     def prefix(self) -> str:
@@ -137,7 +146,8 @@ def _make(app: Any) -> Runtime:
     store = Store(settings.database_url)
     client = redis.Redis.from_url(str(url), socket_timeout=10, socket_connect_timeout=5)
     queue = TaskQueue(app)
-    return Runtime(settings, store, client, queue, QueueingPipeline(store, settings, queue, client))
+    pipeline = queueing_pipeline(store, settings, queue, client)
+    return Runtime(settings, store, client, queue, pipeline)
 
 
 def warm(app: Any) -> None:

@@ -14,11 +14,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from tagwire.config import Config
-from tagwire.fetch import Fetcher
 from tagwire.pipeline import Pipeline
 from tagwire.store import Store
 from tagwire.types import now_utc
-from tagwire.webhooks import deliver_due
+from tagwire.webhooks import deliver_round
 
 log = logging.getLogger("tagwire.scheduler")
 MIN_SLEEP = 5.0
@@ -61,17 +60,10 @@ class Poller:
                     except Exception:  # the poller must outlive any one pass
                         log.exception("pass failed")
                     self.passes += 1
-                await self._deliver_webhooks()
+                await deliver_round(self.store, self.config)
                 await asyncio.to_thread(self._stop.wait, self._sleep_seconds())
         finally:
             pipeline.close()
-
-    async def _deliver_webhooks(self) -> None:
-        try:
-            async with Fetcher(self.config) as fetcher:
-                await deliver_due(self.store, fetcher)
-        except Exception:  # a receiver's trouble must not stop the polling
-            log.exception("webhook deliveries failed")
 
     def _sleep_seconds(self) -> float:
         upcoming = [f.next_check_at for f in self.store.feeds() if f.next_check_at]

@@ -33,13 +33,14 @@ from celery.exceptions import Reject  # type: ignore[import-untyped]
 from celery.signals import worker_process_init  # type: ignore[import-untyped]
 from kombu.exceptions import OperationalError as BrokerError
 
-from tagwire.analyse import Analysis, analyse, feed_only
+from tagwire.analyse import Analysis, analyse
 from tagwire.dedup import canonical_url
-from tagwire.errors import ModelError, Outcome
+from tagwire.errors import Outcome
+from tagwire.pipeline import analysis_failed
 from tagwire.types import FeedItem
 from tagwire.workers import runtime as runtime_module
-from tagwire.workers.celery_app import FETCH_PAGE, POLL_FEED, PROCESS_ARTICLE
 from tagwire.workers.messages import Json, item_from_json, page_from_json, page_to_json
+from tagwire.workers.queue import FETCH_PAGE, POLL_FEED, PROCESS_ARTICLE
 
 log = logging.getLogger("tagwire.workers")
 
@@ -152,11 +153,8 @@ def _analysis(
 ) -> Analysis:
     try:
         return analyse(item, page_from_json(page), language, run_ner, problem)
-    except ModelError:
-        raise  # a broken installation, not a bad item
-    except Exception as exc:  # a page that breaks a library must not lose the item
-        log.exception("analysis failed url=%s; keeping the feed's text", item.url)
-        return feed_only(item, f"analysis failed: {exc!r}", language)
+    except Exception as exc:  # the pipeline's policy: see pipeline.analysis_failed
+        return analysis_failed(item, language, exc)
 
 
 def poll_claim(prefix: str, feed_id: int) -> str:
