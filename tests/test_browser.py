@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from itertools import product
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -38,6 +39,7 @@ from test_search import T0, _add
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SIZES = {"phone": (390, 844), "desktop": (1280, 900)}
+SCHEMES = ("light", "dark")
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not os.path.exists(CHROMIUM):
@@ -335,6 +337,41 @@ def test_keyboard_landmarks_and_dark_mode(
     assert light.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(250, 251, 252)"
 
 
+def test_a_german_browser_gets_the_pages_in_german_live_cards_too(
+    site: tuple[str, Store, Broadcaster, int], browser: object
+) -> None:
+    """The browser's language picks the interface's (Accept-Language): words, dates, numbers
+    and <html lang> agree; a card arriving live is German too, not the broadcast's English."""
+    base, store, live, herald = site
+    watched = Watched(browser, locale="de-DE", viewport={"width": 1280, "height": 900})
+    page = watched.page
+    page.goto(base + "/")
+    assert page.evaluate("document.documentElement.lang") == "de-DE"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neueste Nachrichten")
+    expect(page.locator("article.card time").first).to_have_text(re.compile(r"^vor "))
+    expect(page.locator("article.card a.category").first).to_have_text("Wirtschaft")
+    page.get_by_role("link", name="Suche", exact=True).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Suche")
+    page.goto(base + "/tags/Oslo")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neueste Nachrichten mit #Oslo")
+    until(lambda: live.listeners >= 1)
+    new_id = _add(
+        store,
+        501,
+        "Oslo ferry timetable changes",
+        "The ferries run later.",
+        source=herald,
+        places=("Oslo",),
+        category="Business & Economy",
+    )
+    article_publisher(store, live)(new_id)
+    fresh = page.locator(f"#article-{new_id}")
+    expect(fresh.locator("a.category")).to_have_text("Wirtschaft")
+    expect(fresh.locator("time")).to_have_text(re.compile(r"^vor "))
+    expect(page.locator("#live-status")).to_have_text("Neu: Oslo ferry timetable changes")
+    watched.assert_clean("German pages and a live card")
+
+
 SERIOUS = ("serious", "critical")
 
 
@@ -526,18 +563,24 @@ def test_demo_pages_at_phone_and_desktop_widths(
         )
         summit = lead.story_id
         assert lead.category is not None
+        assert lead.image is not None and lead.tags  # the article page's case
         pages = {
             "home": "/",
             "tag": "/tags/ElenaMarchetti",
             "story": f"/stories/{summit}",
+            "article": f"/articles/{lead.id}",
             "category": "/categories/" + quote(lead.category, safe=""),
             "search": "/search?q=tariffs",
             "sources": "/sources",
         }
         try:
             with running(create_app(store, settings=config.load())) as base:
-                for size, (width, height) in SIZES.items():
-                    watched = Watched(browser, viewport={"width": width, "height": height})
+                for scheme, (size, (width, height)) in product(SCHEMES, SIZES.items()):
+                    watched = Watched(
+                        browser,
+                        viewport={"width": width, "height": height},
+                        color_scheme=scheme,
+                    )
                     for name, path in pages.items():
                         answer = watched.page.goto(base + path)
                         assert answer is not None and answer.status == 200, path
@@ -546,10 +589,34 @@ def test_demo_pages_at_phone_and_desktop_widths(
                             "document.documentElement.scrollWidth - window.innerWidth"
                         )
                         assert overflow <= 1, (size, name, overflow)
-                        shot = folder / f"{name}-{size}.png"
-                        watched.page.screenshot(path=str(shot))
+                        if name == "article":
+                            _image_and_tags_apart_from_the_text(watched.page, width)
+                        # The light ones keep the names the README has always linked.
+                        suffix = "" if scheme == "light" else f"-{scheme}"
+                        shot = folder / f"{name}-{size}{suffix}.png"
+                        # The article whole: its tags, after its text, are the point.
+                        watched.page.screenshot(path=str(shot), full_page=name == "article")
                         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-                        watched.assert_clean(f"{name} ({size})")
+                        watched.assert_clean(f"{name} ({size}, {scheme})")
                     watched.page.close()
         finally:
             store.close()
+
+
+def _image_and_tags_apart_from_the_text(page: Any, width: int) -> None:
+    """The article's image shown above its text, inside the screen; its tags in a section of
+    their own, headed, after the text and outside it (none inside the article's words)."""
+    image = page.locator("figure.lead-image img")
+    expect(image).to_be_visible()
+    assert page.evaluate("document.querySelector('figure.lead-image img').naturalWidth") > 0
+    text = page.locator("div.text")
+    image_box, text_box = image.bounding_box(), text.bounding_box()
+    assert image_box["y"] + image_box["height"] <= text_box["y"] + 1
+    assert image_box["x"] + image_box["width"] <= width
+    expect(text.locator("a.tag")).to_have_count(0)
+    tags = page.get_by_role("region", name="Tags in this article")
+    expect(tags.locator("a.tag").first).to_be_visible()
+    assert tags.bounding_box()["y"] >= text_box["y"] + text_box["height"]
+    assert page.evaluate("!document.querySelector('.article-tags').closest('article, .text')"), (
+        "the tags are not part of the article's text"
+    )

@@ -586,6 +586,15 @@ def article_page(request: Request, article_id: int) -> Response:
     )
 
 
+@router.get("/articles/{article_id}/card", response_class=HTMLResponse)
+def article_card(request: Request, article_id: int) -> Response:
+    """An article's card alone, in the reader's language: live.js asks for it on a page in
+    another language than English (a live event's card is built once, in English)."""
+    card = service.article(_store(request), article_id).card
+    macro = templates.env.get_template("_card.html").module.card  # type: ignore[attr-defined]
+    return HTMLResponse(str(macro(card)))
+
+
 @dataclass(frozen=True)
 class Coverage:
     """What a story page says above its articles: who reported first and when, the span,
