@@ -417,6 +417,14 @@ def test_pages_by_axe_core_light_and_dark_without_csp_violations(
                     )
             watched.assert_clean(f"{name} ({scheme})")
         watched.page.close()
+    # In another language: its <html lang>, the fetcher's English marked lang="en" inside.
+    german = Watched(browser, locale="de-DE", viewport={"width": 390, "height": 844})
+    for name in ("home", "article", "story", "sources", "search problem"):
+        german.page.goto(base + pages[name])
+        for violation in axe.run(german.page).response["violations"]:
+            if violation["impact"] in SERIOUS:
+                found.setdefault(f"{name} (de)", []).append(violation["id"])
+        german.assert_clean(f"{name} (de)")
     assert found == {}
 
 
