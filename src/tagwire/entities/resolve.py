@@ -35,13 +35,15 @@ from dataclasses import replace
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
+    is_common_given_name,
+    is_common_word,
     kind_evidence,
     known_places,
     organisation_evidence,
     state_for,
     without_legal_suffix,
 )
-from tagwire.entities.names import is_given_name, name_key
+from tagwire.entities.names import is_given_name, name_key, same_person
 from tagwire.entities.places import canonical_place, country_of, demonym_country, is_known_place
 from tagwire.types import EntityKind, Mention
 
@@ -50,27 +52,34 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     """The article's mentions after the steps of the module's docstring."""
-    found = [_owned(m) for m in mentions if "\n" not in m.surface.strip()]
+    found = [_owned(m) for m in _sides_of_results(mentions) if "\n" not in m.surface.strip()]
     found = [m for m in found if not _not_a_person(m)]
     found = _states(body, found)
     found += _places_the_model_missed(body, title_end, found)
     lower_words = frozenset(_LOWER_WORD.findall(body))
+    found = _without_sentence_starts(body, found)
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
+    # Headline spans the text does not confirm go before any step that joins names, so
+    # "NASA Picks SpaceX" never becomes the full name that "NASA" and "SpaceX" join.
+    found = _confirmed_by_text(found)
     found = _acronyms(found)
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
+    found = _people_without_evidence(body, found)
     found = _people_named_as_organisations(found)
     found = _words_of_one_person(found)
+    found = _one_name_per_person(found)
     found = _teams_by_nickname(found)
-    found = _products_of_named_makers(found)
+    found = _products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
     found += _named_in_headline(body[:title_end], found)
     return tuple(sorted(found, key=lambda m: m.start))
 
 
 _VERB_FIRST = re.compile(r"^[A-Z][a-z]{2,}ing$")
+_POSITION = re.compile(r"^(?!II$|IV$|VI$)[A-Z]{2,3}$")
 _POSSESSIVE_INSIDE = re.compile(r"^.+?['’]s\s+(?=[A-Z])")
 
 
@@ -82,9 +91,53 @@ def _owned(m: Mention) -> Mention:
         first, _, rest = m.name.partition(" ")
         if rest and _VERB_FIRST.match(first) and not is_given_name(first):
             return replace(m, name=rest)
+        words = m.name.split()
+        # "Browns DL Sheldon Richardson": a team and a position's abbreviation ran into the
+        # name; the name is what follows the abbreviation.
+        for i, word in enumerate(words[:-2]):
+            if _POSITION.match(word):
+                return replace(m, name=" ".join(words[i + 1 :]))
         return m
     owned = _POSSESSIVE_INSIDE.sub("", m.name)
     return replace(m, name=owned) if owned != m.name and len(owned) > 1 else m
+
+
+# "Viera d. Rockledge", "Arsenal v Chelsea": a result or a fixture, two names in one span.
+_RESULT = re.compile(r"\s(?:d|def|vs?)\.?\s")
+
+
+def _sides_of_results(mentions: Iterable[Mention]) -> list[Mention]:
+    """A span across a result's or fixture's word is its two sides, each a mention."""
+    out: list[Mention] = []
+    for m in mentions:
+        cut = _RESULT.search(m.surface)
+        if cut is None:
+            out.append(m)
+            continue
+        left, right = m.surface[: cut.start()], m.surface[cut.end() :]
+        out.append(replace(m, surface=left, name=left, end=m.start + len(left)))
+        out.append(replace(m, surface=right, name=right, start=m.start + cut.end()))
+    return out
+
+
+def _without_sentence_starts(body: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Recent Samsung phones": a sentence's first word, capitalised only because it comes
+    first, ran into a name the article also writes alone ("Samsung"); every mention given
+    the longer name is the shorter one."""
+    alone = {name_key(m.surface) for m in mentions}
+    cut: dict[str, str] = {}
+    for m in mentions:
+        first, _, rest = m.name.partition(" ")
+        if not rest or name_key(rest) not in alone or not _ordinary_word(first):
+            continue
+        before = body[: m.start].rstrip()
+        if not before or before[-1] in '.!?:\n"“':
+            cut[m.name] = rest
+    return [replace(m, name=cut[m.name]) if m.name in cut else m for m in mentions]
+
+
+def _ordinary_word(word: str) -> bool:
+    return is_common_word(word) and not is_common_given_name(word)
 
 
 def _not_a_person(m: Mention) -> bool:
@@ -270,9 +323,11 @@ def _one_kind_per_name(mentions: list[Mention]) -> list[Mention]:
     order = {PERSON: 0, ORG: 1, PLACE: 2}
     for key, counter in votes.items():
         evidence = kind_evidence(names[key]) or _evidence_of_form(names[key], counter)
-        # A one-word place name the model reads as a person most of the time is a person
-        # ("Jordan", "Georgia"); a longer name that is a place is one ("Ho Chi Minh City").
-        person_word = " " not in names[key] and counter[PERSON] > counter[PLACE]
+        # A one-word place name that is also a given name, read as a person most of the time,
+        # is a person ("Jordan", "Georgia"); "Glasgow" or "Ho Chi Minh City" stay places.
+        person_word = (
+            " " not in names[key] and counter[PERSON] > counter[PLACE] and is_given_name(names[key])
+        )
         if evidence is not None and not (evidence is PLACE and person_word):
             kinds[key] = evidence
         else:
@@ -327,6 +382,21 @@ def _people_named_as_organisations(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
+def _one_name_per_person(mentions: list[Mention]) -> list[Mention]:
+    """ "Josh Apte" and "Joshua Apte" in one article: one person (``same_person``: the same
+    family name, a nickname or initial of the same given name), under the form the article
+    uses most (the longer on a tie)."""
+    counts = Counter(m.name for m in mentions if m.kind is PERSON and " " in m.name)
+    ranked = sorted(counts, key=lambda n: (-counts[n], -len(n), n))
+    canonical: dict[str, str] = {}
+    for name in ranked:
+        canonical[name] = next(
+            (c for c in ranked[: ranked.index(name)] if same_person(name, c) and canonical[c] == c),
+            name,
+        )
+    return [replace(m, name=canonical[m.name]) if m.name in canonical else m for m in mentions]
+
+
 def _words_of_one_person(mentions: list[Mention]) -> list[Mention]:
     """ "Scooter" or "Braun" labelled an organisation where "Scooter Braun" is the article's
     one person with that word: that person (gazetteer places and companies stay)."""
@@ -360,18 +430,86 @@ def _teams_by_nickname(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def _products_of_named_makers(mentions: list[Mention]) -> list[Mention]:
+def _products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention]:
     """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach" where Apple, Google or Ford is
-    named on its own: a product of that maker, not another organisation or a person."""
+    named on its own: a product of that maker, not another organisation or a person; and
+    every other mention of the product's own name ("Stadia") is that product too."""
     makers = {name_key(m.name) for m in mentions if m.kind is ORG}
+    ends = {m.end: name_key(m.name) for m in mentions}
 
-    def product(m: Mention) -> bool:
+    def product_name(m: Mention) -> str | None:
+        if kind_evidence(m.name) is not None:
+            return None
+        adjacent = ends.get(m.start - 1) in makers and body[m.start - 1] == " "
+        if adjacent and m.kind is not PERSON:  # not "European Union Gordon Sondland"
+            return name_key(m.name)  # "Google" then "Stadia", two spans of the model
         words = name_key(m.name).split()
-        if len(words) < 2 or kind_evidence(m.name) is ORG:
-            return False
-        return any(" ".join(words[:n]) in makers for n in range(1, len(words)))
+        for n in range(1, len(words)):
+            if " ".join(words[:n]) in makers:
+                return " ".join(words[n:])  # "Google Stadia", one span
+        return None
 
-    return [m for m in mentions if not product(m)]
+    products = {p for p in map(product_name, mentions) if p is not None}
+    return [
+        m
+        for m in mentions
+        if product_name(m) is None and not (name_key(m.name) in products and m.kind is ORG)
+    ]
+
+
+# Words around a name that only a person's name has: a title or role before it, a verb of
+# speech after it, or an apposition ("Jane Doe, 34," "Jane Doe, the company's founder").
+_PERSON_BEFORE = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Lord|Lady|Gov|Sen|Rep|Gen|Col|Capt|Sgt|Lt|Rev|"
+    r"President|Vice President|Minister|Secretary|Chancellor|Governor|Senator|Mayor|Judge|"
+    r"Justice|King|Queen|Prince|Princess|Pope|General|Coach|coach|CEO|chief executive|"
+    r"founder|director|chairman|chairwoman|spokesman|spokeswoman|spokesperson|actor|"
+    r"actress|singer|rapper|author|writer|star|player|quarterback|striker|manager|"
+    r"professor|researcher|scientist|analyst|lawyer|attorney|officer|senior|junior|"
+    r"freshman|sophomore|rookie|guard|forward|center|midfielder|defender|goalkeeper|keeper|"
+    r"pitcher|winger|under|said|says|told)\.?\s+)$"
+)
+_PERSON_AFTER = re.compile(
+    r"^(?:['’]s\s+(?:wife|husband|son|daughter|mother|father|family|career|death|lawyer|"
+    r"team|campaign|administration|office|spokes\w+)\b|\s*,?\s+(?:said|says|told|added|"
+    r"wrote|tweeted|asked|explained|noted|argued|announced|stated|recalled|admitted|"
+    r"who|whose|he|she|his|her)\b|,\s+(?:\d{1,3},|who\b|a\s|an\s|the\s)|\s+\(\d{1,3}\))"
+)
+
+
+def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A "person" of two or more words whose first word is no common given name and whose
+    last is a common English word ("MacBook Pro", "Fallen Order", "Switch Lite"), which no
+    title, role, verb of speech or apposition marks as a person, and whose last word the
+    article never uses alone, is most often a product or a work the model misread: dropped.
+    A rare last word ("Olaf Scholz") is a name; famous ones have the other evidence
+    ("Modi said", "Kanye West, the rapper")."""
+    proven: set[str] = set()
+    singles = {name_key(m.surface) for m in mentions if " " not in m.surface.strip()}
+    for m in mentions:
+        if m.kind is not PERSON or m.name in proven:
+            continue
+        words = m.name.split()
+        before = body[max(0, m.start - 40) : m.start]
+        after = body[m.end : m.end + 40]
+        if (
+            len(words) == 1
+            or is_common_given_name(words[0].strip("."))
+            or not is_common_word(words[-1])
+            or len(words[0].rstrip(".")) == 1  # an initial: "J. Smith"
+            or name_key(words[-1]) in singles
+            or _PERSON_BEFORE.search(before)
+            or _PERSON_AFTER.match(after)
+        ):
+            proven.add(m.name)
+    # A word alone that was read as a dropped name ("Apple" as "Apple Watches") is itself,
+    # when the article writes it more than once.
+    words = Counter(m.surface.strip() for m in mentions if " " not in m.surface.strip())
+    return [
+        m if m.kind is not PERSON or m.name in proven else replace(m, name=m.surface.strip())
+        for m in mentions
+        if m.kind is not PERSON or m.name in proven or words[m.surface.strip()] > 1
+    ]
 
 
 def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:
