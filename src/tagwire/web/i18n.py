@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import gettext as gettext_module
 from contextvars import ContextVar
+from datetime import date
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
+from babel.dates import format_date
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -132,3 +134,8 @@ def _language_name(code: str, locale: str) -> str:
 def language_name(code: str) -> str:
     """A language's name in the reader's language: "en" -> "anglais" on a French page."""
     return _language_name(code, LOCALE.get())
+
+
+def day(iso: str) -> str:
+    """A calendar day ("2026-11-08") as the reader's locale writes it ("8 nov. 2026")."""
+    return str(format_date(date.fromisoformat(iso), "medium", locale=LOCALE.get()))

@@ -120,6 +120,7 @@ templates.env.filters["exact"] = exact
 templates.env.globals["date_lang"] = date_lang
 templates.env.globals["html_lang"] = i18n.html_lang
 templates.env.filters["num"] = i18n.number
+templates.env.filters["day"] = i18n.day
 templates.env.filters["and_list"] = i18n.and_list
 templates.env.filters["country"] = i18n.country_name
 templates.env.filters["language_name"] = i18n.language_name
