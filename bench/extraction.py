@@ -44,7 +44,7 @@ from bench.metrics import aeb_checksum, aeb_pages, extraction_score
 from bench.report import cpu_model, replace_section, revision
 from tagwire.cleanup import RULE_NAMES
 from tagwire.errors import ExtractError
-from tagwire.extract import Trace, choose_text, extract_page
+from tagwire.extract import TREE_PASSES, Trace, choose_text, extract_page
 from tagwire.fetch import decode_body
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -169,10 +169,15 @@ def score(pages: Sequence[Page], texts: Sequence[str]) -> Figures:
     return Figures(snip.precision, snip.recall, snip.f1, len(pages))
 
 
-def tagwire_text(html: bytes, url: str, on_trace: Callable[[Trace], None] | None = None) -> str:
+def tagwire_text(
+    html: bytes,
+    url: str,
+    on_trace: Callable[[Trace], None] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> str:
     """The page's text as ingest gets it (decode, then extract_page); "" for no text."""
     try:
-        return extract_page(decode_body(html, None), url, on_trace=on_trace).text
+        return extract_page(decode_body(html, None), url, on_trace=on_trace, skip=skip).text
     except ExtractError:
         return ""
 
@@ -275,6 +280,36 @@ def _snippets_removed(result: Run | None, rule: str) -> tuple[int, int]:
     return gain, loss
 
 
+@dataclass(frozen=True)
+class PassRow:
+    name: str
+    pages: dict[str, int]  # corpus -> pages the pass changed
+    delta: dict[str, float]  # corpus -> F1 with the pass minus F1 without it
+    recall: dict[str, float]  # corpus -> recall with the pass minus recall without it
+
+
+def pass_rows(runs: dict[str, Run]) -> list[PassRow]:
+    """Each tree pass switched off alone; only the pages it changed are extracted again."""
+    rows = []
+    for name, _ in TREE_PASSES:
+        pages: dict[str, int] = {}
+        delta: dict[str, float] = {}
+        recall: dict[str, float] = {}
+        for corpus, result in runs.items():
+            texts = list(result.tagwire)
+            fired = 0
+            for i, (page, trace) in enumerate(zip(result.pages, result.traces, strict=True)):
+                if trace is not None and name in trace.passes:
+                    fired += 1
+                    texts[i] = tagwire_text(page.html, page.url, skip=frozenset({name}))
+            base, without = score(result.pages, result.tagwire), score(result.pages, texts)
+            pages[corpus] = fired
+            delta[corpus] = base.f1 - without.f1
+            recall[corpus] = base.recall - without.recall
+        rows.append(PassRow(name, pages, delta, recall))
+    return rows
+
+
 def share_rows(runs: dict[str, Run]) -> list[tuple[float, dict[str, float]]]:
     """F1 on the tune half of each set for each fallback share tried."""
     rows = []
@@ -312,8 +347,8 @@ LABELS = {"aeb": "article-extraction-benchmark", "teval": "trafilatura-eval"}
 def figures_table(runs: dict[str, Run]) -> list[str]:
     lines = [
         "| set | half | pages | extractor | precision | recall | F1 | no text (library has) "
-        "| pages/s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| pages/s | time vs library |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, result in runs.items():
         for part in ("all", *HALVES):
@@ -328,9 +363,16 @@ def figures_table(runs: dict[str, Run]) -> list[str]:
                     f"| {LABELS[name]} | {part} | {fig.pages} | {label} | {fig.precision:.3f} "
                     f"| {fig.recall:.3f} | {fig.f1:.3f} | "
                     f"{empty if part == 'all' and who == 'tagwire' else ''} | "
-                    f"{f'{speed:.1f}' if part == 'all' else ''} |"
+                    f"{f'{speed:.1f}' if part == 'all' else ''} | "
+                    f"{f'{_ratio(result):.2f}x' if part == 'all' and who == 'tagwire' else ''} |"
                 )
     return lines
+
+
+def _ratio(result: Run) -> float:
+    """tagwire's extraction time over the library's, pages timed one after the other."""
+    library = result.seconds["library"]
+    return result.seconds["tagwire"] / library if library else 0.0
 
 
 def rule_table(rows: Sequence[RuleRow]) -> list[str]:
@@ -344,6 +386,21 @@ def rule_table(rows: Sequence[RuleRow]) -> list[str]:
             f"| {row.rule} | {row.lines.get('aeb', 0)} / {row.lines.get('teval', 0)} | "
             f"{row.delta.get('aeb', 0.0):+.4f} | {row.delta.get('teval', 0.0):+.4f} | "
             f"{row.gain} | {row.loss} |"
+        )
+    return lines
+
+
+def pass_table(rows: Sequence[PassRow]) -> list[str]:
+    lines = [
+        "| tree pass | pages changed (AEB / t-eval) | F1 gain AEB | F1 gain t-eval "
+        "| recall gain AEB | recall gain t-eval |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.name} | {row.pages.get('aeb', 0)} / {row.pages.get('teval', 0)} | "
+            f"{row.delta.get('aeb', 0.0):+.4f} | {row.delta.get('teval', 0.0):+.4f} | "
+            f"{row.recall.get('aeb', 0.0):+.4f} | {row.recall.get('teval', 0.0):+.4f} |"
         )
     return lines
 
@@ -449,6 +506,7 @@ def _summary(runs: dict[str, Run]) -> Iterator[str]:
         yield f"{name:6} tagwire pages with no text where the library has some: " + str(
             empty_where_library_found(result)
         )
+        yield f"{name:6} tagwire time / library time: {_ratio(result):.2f}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

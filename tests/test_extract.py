@@ -3,11 +3,20 @@ metadata (the quality gates on real pages are in test_quality_extraction.py)."""
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from tagwire.cleanup import RULE_NAMES, clean_lines, clean_lines_traced
 from tagwire.errors import ExtractError
-from tagwire.extract import Trace, choose_text, extract_page, fragment_text
+from tagwire.extract import (
+    Trace,
+    choose_text,
+    extract_page,
+    fragment_text,
+    join_split_bodies,
+    prune_hidden,
+    unwrap_layout_tables,
+)
 
 PAGE = """<!doctype html><html lang="en-GB"><head>
 <title>Site | Talks resume</title>
@@ -140,6 +149,15 @@ def test_english_rules_do_not_fire_on_other_languages(line: str, language: str) 
         ("Síguenos en Telegram, Instagram y Facebook", "es", "follow-promo-es"),
         ("Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik.", "en", "contact-en"),
         ("If you buy something through this post, IGN may get a share.", "en", "affiliate-en"),
+        ("Fox News’ Jessica Napoli contributed to this report.", "en", "contributors-en"),
+        ("UPDATED: Tue., Nov. 19, 2019", "en", "stamp-en"),
+        ("Veröffentlicht am 16.08.2019", "de", "stamp-de"),
+        ("- - Actualizado: 29/4/2022 - 12:00 am", "es", "stamp-es"),
+        ("CLICK HERE TO GET THE FOX NEWS APP", "en", "app-promo-en"),
+        ("There was an error processing your subscription.", "en", "form-status-en"),
+        ("Tell us what YOU think...", "en", "comments-heading-en"),
+        ("Tempo de leitura: 2 minutos", "pt", "reading-time"),
+        ("Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved", "en", "copyright-line"),
     ],
 )
 def test_each_language_has_its_own_rules(line: str, language: str, rule: str) -> None:
@@ -152,7 +170,7 @@ def test_each_language_has_its_own_rules(line: str, language: str, rule: str) ->
         assert line in clean_lines(text, language="ja")
 
 
-NEUTRAL = ("copyright-line", "date-line")  # rules that fire in every language
+NEUTRAL = ("copyright-line", "date-line", "reading-time")  # rules that fire in every language
 
 
 def test_sentences_that_merely_start_like_furniture_are_kept() -> None:
@@ -161,7 +179,10 @@ def test_sentences_that_merely_start_like_furniture_are_kept() -> None:
         "Weitere Themen der Sitzung waren der Haushalt und die Schulen der Stadt.\n"
         "Photo: the minister arrives at the summit in Seoul and greets the delegates warmly.\n"
         "Kontakt: Frau Meier beantwortet Ihre Fragen gern unter der bekannten Nummer.\n"
-        "Follow the river north for two miles and you reach the old mill on the left."
+        "Follow the river north for two miles and you reach the old mill on the left.\n"
+        "Published in 1999, the book sold a million copies across Europe and Asia.\n"
+        "Click here, the guide said, and the app opened on the phone of every visitor.\n"
+        "Her colleagues contributed to the fund that paid for the new school roof."
     )
     assert clean_lines(text, language="en") == text
     assert clean_lines(text, language="de") == text
@@ -189,5 +210,116 @@ def test_trace_attributes_every_removed_line() -> None:
     assert "Advertisement" in trace.library and "Advertisement" not in page.text
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Talks resume in Geneva",
+        "Talks resume in Geneva | Harbour Herald",
+        "Opinion | Talks Resume in Geneva",
+        "Talks resume in Geneva - Harbour Herald",
+    ],
+)
+def test_headline_repeated_as_first_line_goes_whatever_the_site_suffix(title: str) -> None:
+    text = "‘Talks resume’ in Geneva\nNegotiators returned to the table on Monday."
+    cleaned, removed = clean_lines_traced(text, title, "en")
+    assert cleaned == "Negotiators returned to the table on Monday."
+    assert [r.rule for r in removed] == ["title-repeat"]
+
+
+def test_a_line_that_only_starts_like_the_title_is_kept() -> None:
+    text = "Talks resume in Geneva after three months of silence between the two sides."
+    assert clean_lines(text, "Talks resume in Geneva | Harbour Herald", "en") == text
+
+
+ARTICLE = "".join(
+    f"<p>Paragraph {n} of the article tells the reader something new about the talks in "
+    f"Geneva, and it is long enough to count as prose for any extractor.</p>"
+    for n in range(1, 5)
+)
+
+
+def _page(body: str) -> str:
+    return (
+        "<html lang='en'><head><meta property='og:title' content='Talks'></head>"
+        f"<body>{body}</body></html>"
+    )
+
+
+def test_hidden_metadata_block_is_not_text() -> None:
+    hidden = (
+        "<div style='display: none' itemscope><div itemprop='headline'>Talks in Geneva"
+        "</div><div itemprop='datePublished'>2019-11-19T08:57:40+01:00</div>"
+        "<div itemprop='url'>https://static.example/talks.jpg</div></div>"
+    )
+    root = lxml.html.fromstring(_page(f"<article>{ARTICLE}{hidden}</article>"))
+    prune_hidden(root)
+    assert "Paragraph 4 of the article" in root.text_content()
+    assert "2019-11-19T08:57:40" not in root.text_content()
+    assert not root.xpath("//*[@itemscope]")
+
+
+def test_a_page_that_hides_its_whole_body_keeps_it() -> None:
+    root = lxml.html.fromstring(
+        f"<html><body><div hidden><article>{ARTICLE}</article></div>"
+        "<p style='visibility:hidden'>Loading</p></body></html>"
+    )
+    prune_hidden(root)
+    assert "Paragraph 4 of the article" in root.text_content()
+    assert "Loading" not in root.text_content()
+
+
+SPLIT = (
+    "<main><div class='grid'><div class='article__body'>{first}</div><aside></aside></div>"
+    "<div class='ad-row'>{between}</div>"
+    "<div class='grid'><div class='article__body'>{second}</div><aside></aside></div></main>"
+)
+FIRST = "<p>The first half of the story, before the advert.</p><p>It goes on here.</p>"
+SECOND = "<p>The second half of the story, after the advert.</p><p>And it ends.</p>"
+
+
+def test_a_body_split_by_an_ad_row_is_joined() -> None:
+    root = lxml.html.fromstring(SPLIT.format(first=FIRST, second=SECOND, between="Advertisement"))
+    join_split_bodies(root)
+    (first, second) = root.find_class("article__body")
+    assert "after the advert" in first.text_content()
+    assert second.text_content() == ""
+
+
+def test_sections_under_their_own_headings_are_not_joined() -> None:
+    between = "<h2>What happens next</h2>"
+    root = lxml.html.fromstring(SPLIT.format(first=FIRST, second=SECOND, between=between))
+    join_split_bodies(root)
+    (first, second) = root.find_class("article__body")
+    assert "after the advert" not in first.text_content()
+    assert "after the advert" in second.text_content()
+
+
+def test_a_layout_table_becomes_blocks_and_a_data_table_stays() -> None:
+    root = lxml.html.fromstring(
+        f"<html><body><table><tr><td>{ARTICLE}</td><td>Top stories</td></tr></table>"
+        "<table id='data'><tr><th>Team</th><td><p>Points</p></td></tr></table></body></html>"
+    )
+    unwrap_layout_tables(root)
+    assert [t.get("id") for t in root.iter("table")] == ["data"]
+    assert len(root.xpath("//td")) == 1
+
+
+def test_article_in_a_layout_table_is_not_one_line_with_its_sidebar() -> None:
+    sidebar = "<td><ul>" + "<li><a href='/x'>Another headline about sport</a></li>" * 5
+    html = _page(f"<table><tr><td>{ARTICLE}</td>{sidebar}</ul></td></tr></table>")
+    page = extract_page(html, "https://a.example/")
+    lines = page.text.splitlines()
+    assert any(line.startswith("Paragraph 1 of the article") for line in lines)
+    assert not any("Paragraph 1" in line and "Another headline" in line for line in lines)
+
+
 def _lines(text: str) -> str:
     return "\n".join(line for line in text.splitlines() if line)
+
+
+def test_a_hidden_article_is_weighed_without_the_page_scripts() -> None:
+    # the page's inline state (a script) is far larger than its article: the article is
+    # still most of what a reader could see, and stays
+    state = "<script>window.__STATE__ = {" + "'key': 'value', " * 500 + "}</script>"
+    html = _page(f"{state}<div style='display:none'><article>{ARTICLE}</article></div>")
+    assert "Paragraph 4 of the article" in extract_page(html, "https://a.example/").text

@@ -120,8 +120,14 @@ _PICTURE_CREDIT = {
     "pl": re.compile(r"^\W*(fot\.|zdj\.)\s*[^.!?]{0,80}$", re.IGNORECASE),
 }
 # A copyright line of a picture or a page: "© Oli Scarff/Getty Images", "© Bundesrat |
-# Frank Bräuer". Short lines only; the same in every language.
-_COPYRIGHT_LINE = re.compile(r"^\s*(©|\(c\)|copyright\b)[^.!?]{0,80}\.?$", re.IGNORECASE)
+# Frank Bräuer", "Copyright ©2019 Dow Jones & Company, Inc. All Rights Reserved". Short
+# lines only; the same in every language. A line opening with the sign (or "Copyright" and
+# the sign or a year) is a notice whatever follows, so its full stops ("Inc.") are allowed.
+_COPYRIGHT_LINE = re.compile(
+    r"^\s*((©|ⓒ|\(c\)|copyright\s*(©|ⓒ|\(c\)|\d{4}))[^!?]{0,120}|"
+    r"copyright\b[^.!?]{0,80}\.?)$",
+    re.IGNORECASE,
+)
 
 # A pitch to follow the site elsewhere or to pay for it, in the languages seen: "Follow The
 # Gleaner on Twitter...", "For the latest stories ... download the ... apps", "Síguenos en
@@ -168,6 +174,74 @@ _BOX_LABEL_DE = re.compile(
 # A date alone on its line ("23.10.2018", "2021-10-16"): a page's publication stamp, which
 # is metadata; a sentence with a date in it is kept.
 _DATE_LINE = re.compile(r"^\W*(\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{4}-\d{2}-\d{2})\W*$")
+
+# Who else reported the story, at its end: "Fox News' Jessica Napoli contributed to this
+# report.", "Keith Bradsher contributed reporting from Hong Kong." A credit, not the article
+# (and its names are no topic of it). Reuters' "(Reporting by ...; Editing by ...)" is left
+# alone: trafilatura-eval counts it as content, and AEB's gold keeps it on one page of two.
+_CONTRIBUTORS_EN = re.compile(
+    r"^.{0,250}\bcontributed (to (this|the) (report|story|article)|reporting)\b.{0,250}$",
+    re.IGNORECASE,
+)
+# A publication or update stamp on its own line: "Updated at 1:23 p.m.", "UPDATED: Tue., Nov.
+# 19, 2019", "Veröffentlicht am 16.08.2019". The label opens the line, a digit follows, and
+# the line has at most _STAMP_WORDS words (a sentence that starts "Published in 1999, the
+# book..." is longer and kept).
+_STAMP_LABELS: dict[str, str] = {
+    "en": r"updated|last updated|published|first published|posted|last modified",
+    "de": r"aktualisiert|zuletzt aktualisiert|veröffentlicht|erstellt|stand",
+    "es": r"actualizado|publicado|última actualización",
+    "pt": r"atualizado|publicado|atualizado em|publicado em",
+    "fr": r"publié|mis à jour|modifié",
+}
+_STAMP = {
+    lang: re.compile(rf"^\W*({words})\b[^!?]{{0,14}}?\d[^!?]{{0,50}}$", re.IGNORECASE)
+    for lang, words in _STAMP_LABELS.items()
+}
+_STAMP_WORDS = 7
+
+
+def _stamp(pattern: re.Pattern[str]) -> Callable[[str, int, int], bool]:
+    return lambda line, index, count: (
+        len(line.split()) <= _STAMP_WORDS and bool(pattern.match(line))
+    )
+
+
+# A pitch for the publisher's app, in capitals or not: "CLICK HERE TO GET THE FOX NEWS APP",
+# "GET FOX BUSINESS ON THE GO BY CLICKING HERE". A verb of getting and the app both, short.
+_APP_PROMO_EN = re.compile(
+    r"^.{0,40}\b(get|download|install)\b.{0,40}\b(app|apps|on the go)\b.{0,40}$", re.IGNORECASE
+)
+# What a sign-up or share form says back, left in the page's text: "Thanks for signing up!",
+# "There was an error processing your subscription.", "This article has been sent to".
+_FORM_STATUS_EN = re.compile(
+    r"^\W*(thanks for signing up|keep an eye on your inbox|there was an error processing|"
+    r"an error has occurred, please try again|this article has been sent to|order reprints|"
+    r"print article|this copy is for your personal, non-commercial use)\b.{0,250}$",
+    re.IGNORECASE,
+)
+# A comment section's heading alone on its line: "Comments", "12 comments", "Leave a reply",
+# "Tell us what YOU think...".
+_COMMENTS_HEADING_EN = re.compile(
+    r"^\W*(\d+ )?(comments?|leave a (comment|reply)|tell us what you think|join the "
+    r"(conversation|discussion))\W*$",
+    re.IGNORECASE,
+)
+# A tag or category line: "Filed under: Khawarij |", "Tags: politics, elections".
+_TAGS_EN = re.compile(r"^\W*(filed under|tags|tagged|categories|posted in)\s*:.{0,120}$", re.I)
+# How long the text takes to read: "5 min read", "Tempo de leitura: 1 minuto", "Lesezeit: 3
+# Minuten". Metadata of the page, in every language we know the words of.
+_READING_TIME = re.compile(
+    r"^\W*((\d+\s*(min|minutes?)\s*read)|((reading time|tempo de leitura|tiempo de lectura|"
+    r"lesezeit|lesedauer|temps de lecture)\s*:?\s*\d+\s*\w*))\W*$",
+    re.IGNORECASE,
+)
+# A related-links list at the very end of the text: three or more short "- " items with
+# nothing after them. A list inside the article has prose after it and is kept.
+_LIST_ITEM = re.compile(r"^- \S")
+_TAIL_LIST_MIN = 3
+_TAIL_ITEM_CHARS = 200
+
 
 # A byline near the top: "By Jane Roe". Names only (no sentence punctuation), first lines.
 _BYLINE = re.compile(r"^\W*(by|written by|words by)\s+[\w.'’ -]{2,80}$", re.IGNORECASE)
@@ -226,6 +300,13 @@ RULES: tuple[LineRule, ...] = (
     LineRule("widget-de", _whole(_WIDGET_DE), frozenset({"de"})),
     LineRule("box-label-de", _whole(_BOX_LABEL_DE), frozenset({"de"})),
     LineRule("date-line", _whole(_DATE_LINE)),
+    LineRule("contributors-en", _short(_CONTRIBUTORS_EN, 300), ENGLISH),
+    *(LineRule(f"stamp-{lang}", _stamp(rx), frozenset({lang})) for lang, rx in _STAMP.items()),
+    LineRule("app-promo-en", _whole(_APP_PROMO_EN), ENGLISH),
+    LineRule("form-status-en", _short(_FORM_STATUS_EN, 300), ENGLISH),
+    LineRule("comments-heading-en", _whole(_COMMENTS_HEADING_EN), ENGLISH),
+    LineRule("tags-en", _whole(_TAGS_EN), ENGLISH),
+    LineRule("reading-time", _whole(_READING_TIME)),
     LineRule("byline", lambda line, i, n: i < _BYLINE_LINES and bool(_BYLINE.match(line)), ENGLISH),
 )
 RULE_NAMES = ("inline-credit", "title-repeat", *(rule.name for rule in RULES))
@@ -280,7 +361,7 @@ def _furniture_rule(
         "title-repeat" not in disabled
         and title
         and index < 2
-        and line.casefold() == title.strip().casefold()
+        and _words(line) in _title_forms(title)
     ):
         return "title-repeat"
     for rule in RULES:
@@ -289,6 +370,28 @@ def _furniture_rule(
         if rule.matches(line, index, count):
             return rule.name
     return None
+
+
+# What separates a headline from the site's name or section in a page title: "Talks resume |
+# Harbour Herald", "Opinion | Is Football Violence a Crime?", "... - SpaceNews.com".
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:»]\s+")
+_WORD = re.compile(r"\w+")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.casefold()))
+
+
+def _title_forms(title: str) -> set[tuple[str, ...]]:
+    """The title's words, and those of the title without its first or last part (the site's
+    name or a section), so that the headline repeated as the text's first line is found
+    whatever its quotes, dashes or site suffix."""
+    parts = _TITLE_SEPARATOR.split(title.strip())
+    forms = {_words(title)}
+    if len(parts) > 1:
+        forms.add(_words(" ".join(parts[:-1])))
+        forms.add(_words(" ".join(parts[1:])))
+    return {form for form in forms if form}
 
 
 def _applies(languages: frozenset[str] | None, language: str | None) -> bool:

@@ -7,6 +7,10 @@ The text is never worse than the library's own: trafilatura runs as it would alo
 "furniture" containers out of the tree before extraction measured no gain on news pages and
 cost real paragraphs elsewhere, so it is done for feed fragments only), and when the
 clean-up leaves no text, or far less than the library found, the library's text is kept.
+Three passes over the tree go first, each for a kind of page the library reads wrong
+(``TREE_PASSES``: hidden elements, a body split by ad rows, layout tables). None can leave
+the library without text: only hidden elements are removed, never one holding half of what
+a reader could see, and trafilatura's own fallback reads whatever visible text remains.
 
 The page is parsed once with lxml; its own metadata (Open Graph, ``article:*``, JSON-LD,
 ``<link rel=canonical>``) is read first, because trafilatura's date is day-precise only and
@@ -66,6 +70,7 @@ class Trace:
     language: str | None  # detected; the clean-up's language-specific rules follow it
     removed: tuple[Removal, ...]
     fell_back: bool  # the library's text was kept instead of the cleaned one
+    passes: tuple[str, ...] = ()  # the tree passes (TREE_PASSES) that changed this page
 
 
 def extract_page(
@@ -73,11 +78,13 @@ def extract_page(
     url: str,
     fast: bool = False,
     on_trace: Callable[[Trace], None] | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> Extracted:
     """Clean text and metadata of an article page; :class:`ExtractError` if it has no text.
 
     ``fast`` skips trafilatura's fallback extractors: 1.5x faster, but it lost 0.8 points of
-    recall on trafilatura's varied evaluation pages (docs/quality.md), so it is off.
+    recall on trafilatura's varied evaluation pages (docs/quality.md), so it is off. ``skip``
+    names tree passes not to run (the benchmark measures each by switching it off).
     """
     tree = _parse(html, url)
     meta = _page_metadata(tree, url)
@@ -87,6 +94,7 @@ def extract_page(
         # extraction time; most news pages say it all in their meta tags, so it runs only
         # for pages that do not.
         doc = extract_metadata(tree, default_url=url).as_dict()
+    fired = tuple(name for name, run in TREE_PASSES if name not in skip and run(tree))
     library = _library_text(tree, url, fast)
     title = meta.get("title") or doc.get("title")
     declared = meta.get("language") or doc.get("language") or None
@@ -94,7 +102,7 @@ def extract_page(
     text = choose_text(library, title, language)
     if on_trace is not None:
         cleaned, removed = clean_lines_traced(library, title, language)
-        on_trace(Trace(library, title, language, tuple(removed), text != cleaned))
+        on_trace(Trace(library, title, language, tuple(removed), text != cleaned, fired))
     if not text:
         raise ExtractError(url, "no article text found on the page")
     published = meta.get("published") or parse_datetime(str(doc.get("date") or ""))
@@ -278,6 +286,127 @@ def _has_block_ancestor(element: lxml.html.HtmlElement, root: lxml.html.HtmlElem
             return True
         parent = parent.getparent()
     return False
+
+
+# Elements a browser does not show: schema.org metadata blocks with the whole article, its
+# title and image addresses again (``<div style="display:none" itemscope>``), hover cards,
+# templates. trafilatura keeps their text.
+_HIDDEN = (
+    ".//*[@hidden or contains(translate(@style, ' ', ''), 'display:none') or "
+    "contains(translate(@style, ' ', ''), 'visibility:hidden')]"
+)
+
+
+def _visible_chars(element: lxml.html.HtmlElement) -> int:
+    """Characters of text outside scripts and styles (a page's inline JSON state can be
+    larger than its article)."""
+    return sum(len(t) for t in element.xpath(_TEXT_OUTSIDE_SCRIPTS))
+
+
+_TEXT_OUTSIDE_SCRIPTS = ".//text()[not(ancestor::script) and not(ancestor::style)]"
+
+
+def prune_hidden(root: lxml.html.HtmlElement) -> int:
+    """Remove the elements the page hides, in place; one that holds half the page's text or
+    more is kept (some pages hide their whole body until a script has run). Returns how
+    many went."""
+    hidden = root.xpath(_HIDDEN)
+    if not hidden:
+        return 0
+    total = _visible_chars(root) or 1
+    removed = 0
+    for element in hidden:
+        if element.tag in ("html", "body") or element.getparent() is None:
+            continue
+        if _visible_chars(element) * 2 < total:
+            element.drop_tree()
+            removed += 1
+    return removed
+
+
+# An article body cut into chunks by full-width ad rows: containers of the same tag and
+# class, each holding paragraphs, with only ad rows between them (a few words at most, no
+# heading: sections under their own headings, comments and teasers are not one body).
+# trafilatura takes the first chunk for the article and loses the rest.
+_CHUNK_MIN_PARAGRAPHS = 2
+_BETWEEN_CHUNKS_MAX_WORDS = 3  # an ad row's label: "Advertisement"
+_CHUNK_LEVELS = 3  # how far up two chunks' containers may be before they are siblings
+
+
+def join_split_bodies(root: lxml.html.HtmlElement) -> int:
+    """Move every later chunk's content into the first chunk, in place; returns how many
+    chunks were moved."""
+    groups: dict[tuple[str, str], list[lxml.html.HtmlElement]] = {}
+    for element in root.xpath(".//*[@class][p]"):
+        if len(element.findall("p")) >= _CHUNK_MIN_PARAGRAPHS:
+            groups.setdefault((element.tag, element.get("class") or ""), []).append(element)
+    moved = 0
+    for chunks in groups.values():
+        first = chunks[0]
+        for chunk in chunks[1:]:
+            if _adjacent(first, chunk):
+                for child in list(chunk):
+                    first.append(child)
+                moved += 1
+    return moved
+
+
+def _adjacent(a: lxml.html.HtmlElement, b: lxml.html.HtmlElement) -> bool:
+    """b follows a, their containers (up to _CHUNK_LEVELS up) are siblings, and only short
+    blocks stand between them."""
+    up_a, up_b = a, b
+    for _ in range(_CHUNK_LEVELS):
+        parent = up_a.getparent()
+        if parent is None or up_b.getparent() is None:
+            return False
+        if parent is up_b.getparent():
+            between = []
+            sibling = up_a.getnext()
+            while sibling is not None and sibling is not up_b:
+                between.append(sibling)
+                sibling = sibling.getnext()
+            if sibling is None or not between:
+                return False
+            words = sum(len(el.text_content().split()) for el in between)
+            headed = any(el.xpath("self::h1|self::h2|self::h3|.//h1|.//h2|.//h3") for el in between)
+            return words <= _BETWEEN_CHUNKS_MAX_WORDS and not headed
+        up_a, up_b = parent, up_b.getparent()
+    return False
+
+
+# A table used for the page's layout, not for data: one of its cells holds several
+# paragraphs (a data table's cell holds a value, or a sentence or two). trafilatura flattens
+# a table's cell into one line, so a layout table gives the article and the sidebar beside
+# it as one line no clean-up can split; as plain blocks, the library's own boilerplate
+# detection sees them apart.
+_LAYOUT_CELL_PARAGRAPHS = 3
+_OWN_CELLS = "./tr/td | ./tr/th | ./*/tr/td | ./*/tr/th"
+_OWN_PARTS = "./tr | ./*/tr | ./thead | ./tbody | ./tfoot"
+
+
+def unwrap_layout_tables(root: lxml.html.HtmlElement) -> int:
+    """Turn layout tables into plain <div> blocks, in place (a data table inside one stays
+    a table); returns how many."""
+    layout = [
+        table
+        for table in root.iter("table")
+        if any(
+            len(cell.xpath(".//p")) >= _LAYOUT_CELL_PARAGRAPHS for cell in table.xpath(_OWN_CELLS)
+        )
+    ]
+    for table in layout:
+        for element in [*table.xpath(_OWN_CELLS), *table.xpath(_OWN_PARTS), table]:
+            element.tag = "div"
+    return len(layout)
+
+
+# What is done to the page's tree before trafilatura sees it, in this order, each measured on
+# both evaluation sets by switching it off (bench/extraction.py, docs/quality.md).
+TREE_PASSES: tuple[tuple[str, Callable[[lxml.html.HtmlElement], int]], ...] = (
+    ("hidden", prune_hidden),
+    ("split-body", join_split_bodies),
+    ("layout-table", unwrap_layout_tables),
+)
 
 
 def prune_furniture(root: lxml.html.HtmlElement) -> None:
