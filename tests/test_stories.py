@@ -66,12 +66,15 @@ def reference_choice(
             recent.append((s, gap))
     close = closeness(meaning, [s for s, _ in recent])
     meaning_weight, text_weight = weights_for(rules, vector)
+    specificity = reference_specificity(entities, [s for s, _ in recent])
     best, best_score = -1, 0.0
     for i, (s, gap) in enumerate(recent):
         text = cosine(vector, s.terms)
         overlap = 0.0
         if text >= rules.min_text_for_entities:
-            shared = len(entities & s.entity_ids)
+            shared = 0.0
+            for e in sorted(entities & s.entity_ids):
+                shared += specificity[e]
             if shared:
                 overlap = shared / min(len(entities), len(s.entity_ids))
         score = meaning_weight * close[i] + text_weight * text + rules.entity_weight * overlap
@@ -86,6 +89,18 @@ def reference_choice(
     return Decision(chosen, best_score, cosine(vector, s.terms), shared_ids, close[best])
 
 
+def reference_specificity(
+    entities: frozenset[int], recent: list[StoryCandidate]
+) -> dict[int, float]:
+    """Each entity's inverse document frequency among the window's candidates, 0..1."""
+    n = len(recent)
+    out = {}
+    for e in entities:
+        df = sum(1 for s in recent if e in s.entity_ids)
+        out[e] = math.log(1.0 + n / df) / math.log(1.0 + n) if df else 0.0
+    return out
+
+
 def reference_merge(
     story: StoryCandidate, others: list[StoryCandidate], rules: StoryRules
 ) -> Merge | None:
@@ -97,7 +112,8 @@ def reference_merge(
         gap = max(
             timedelta(0), other.first_seen - story.last_seen, story.first_seen - other.last_seen
         )
-        similarity = close * 0.5 ** (gap / rules.half_life)
+        evidence = close + rules.merge_text_weight * cosine(story.terms, other.terms)
+        similarity = evidence * 0.5 ** (gap / rules.half_life)
         if similarity >= rules.merge_threshold and (best is None or similarity > best[0]):
             best = (similarity, other)
     if best is None:

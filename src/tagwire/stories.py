@@ -4,9 +4,12 @@ Each new article joins the best recent story or starts a new one. Similarity, af
 et al. 2018 (multilingual streaming news clustering): the cosine of the headline's meaning
 vector (tagwire.embeddings) and the story's mean vector, plus a little of the cosine of
 title+lead term vectors and of the share of entities the article and the story have in
-common, among stories whose last article is within a time window. The story keeps the mean
-of its articles' vectors and a centroid of their terms. When the story an article joined has
-grown close to another recent story, the two become one (choose_merge): a story that started
+common, among stories whose last article is within a time window. A shared entity counts by
+how specific it is: its inverse document frequency among the window's candidate stories
+(a tag that every recent story carries says little of which event this is). The story keeps
+the mean of its articles' vectors and a centroid of their terms. When the story an article
+joined has grown close to another recent story, the two become one (choose_merge), judged
+on the evidence both have gathered (mean vectors and term centroids): a story that started
 as two groups of differently worded headlines comes together once each group's mean says
 what it is about.
 """
@@ -99,9 +102,13 @@ class StoryRules:
     half_life: timedelta = timedelta(hours=18)
     # Two stories whose mean vectors are this close (after the same time decay) are one:
     # the mean of a few headlines is far steadier than one headline's vector, so this bar
-    # sits well above the joining one. 0.45 on the UCI headlines; 0.4 merged neighbouring
-    # market reports.
-    merge_threshold: float = 0.45
+    # sits well above the joining one. A merge weighs the evidence the two stories have
+    # gathered: their mean vectors' cosine plus merge_text_weight times the cosine of their
+    # term centroids (issue 28; before, the mean vectors alone at 0.45: 0.4 merged
+    # neighbouring market reports). Chosen on one half of the UCI dev stories and checked on
+    # the other (bench/stories_eval.py --halves, docs/quality.md).
+    merge_threshold: float = 0.5
+    merge_text_weight: float = 0.25
 
 
 def _length_share(rules: StoryRules, vector: dict[str, float]) -> float:
@@ -347,6 +354,7 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         rows, gaps = rows[kept], gaps[kept]
         meaning_weight, text_weight = weights_for(rules, vector)
         close = self.closeness(meaning, rows)
+        mine = np.array(sorted(entities), np.int64)
         scores, texts = _scores(
             rows,
             close,
@@ -356,7 +364,8 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
             self._term_ids,
             self._term_values,
             self._term_counts,
-            np.array(sorted(entities), np.int64),
+            mine,
+            _specificity(mine, rows, self._entities, self._entity_counts),
             self._entities,
             self._entity_counts,
             meaning_weight,
@@ -387,9 +396,10 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
             return None
         first, last = micros(story.first_seen), micros(story.last_seen)
         gaps = _gaps(rows, self._first, self._last, first, last)
-        similarities = _decayed(
-            self.closeness(story.meaning, rows), gaps, rules.half_life // MICROSECOND, HALF
-        )
+        evidence = self.closeness(story.meaning, rows)
+        if rules.merge_text_weight:
+            evidence = evidence + rules.merge_text_weight * self.term_cosines(story.terms, rows)
+        similarities = _decayed(evidence, gaps, rules.half_life // MICROSECOND, HALF)
         similarities[similarities < rules.merge_threshold] = -1.0
         best = int(np.argmax(similarities))  # the first of equals
         if similarities[best] < 0:
@@ -531,19 +541,53 @@ def _term_dots(
 
 
 @numba.njit(cache=True, nogil=True)
-def _shared(mine: np.ndarray, theirs: np.ndarray, n: int) -> int:
-    """How many ids two sorted arrays share (of ``theirs``, the first ``n``)."""
-    i = j = shared = 0
+def _specificity(
+    mine: np.ndarray, rows: np.ndarray, entities: np.ndarray, entity_counts: np.ndarray
+) -> Any:
+    """How specific each of an article's entities (``mine``, sorted) is among the stories of
+    these rows, the window's candidates: an inverse document frequency scaled to 0..1,
+    log(1 + n / df) / log(1 + n) for an entity in df of the n stories (1 when one story has
+    it, log 2 / log(1 + n) when all do; 0 when none has it, as it is then shared by none)."""
+    n = len(rows)
+    out = np.zeros(len(mine))
+    if n == 0:
+        return out
+    df = np.zeros(len(mine), np.int64)
+    for k in range(n):
+        row = rows[k]
+        i = j = 0
+        count = entity_counts[row]
+        while i < len(mine) and j < count:
+            if mine[i] == entities[row, j]:
+                df[i] += 1
+                i += 1
+                j += 1
+            elif mine[i] < entities[row, j]:
+                i += 1
+            else:
+                j += 1
+    for i in range(len(mine)):
+        if df[i]:
+            out[i] = np.log(1.0 + n / df[i]) / np.log(1.0 + n)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _shared_weight(mine: np.ndarray, weights: np.ndarray, theirs: np.ndarray, n: int) -> float:
+    """The summed ``weights`` of the ids two sorted arrays share, in ``mine``'s order (of
+    ``theirs``, the first ``n``)."""
+    i = j = 0
+    total = 0.0
     while i < len(mine) and j < n:
         if mine[i] == theirs[j]:
-            shared += 1
+            total += weights[i]
             i += 1
             j += 1
         elif mine[i] < theirs[j]:
             i += 1
         else:
             j += 1
-    return shared
+    return total
 
 
 @numba.njit(cache=True, nogil=True)
@@ -558,6 +602,7 @@ def _scores(
     term_values: np.ndarray,
     term_counts: np.ndarray,
     mine: np.ndarray,
+    specificity: np.ndarray,
     entities: np.ndarray,
     entity_counts: np.ndarray,
     meaning_weight: float,
@@ -576,7 +621,8 @@ def _scores(
         text = _dot(scratch, term_ids, term_values, term_counts, row)
         overlap = 0.0
         if len(mine) and text >= min_text:  # shared entities count only with shared words
-            shared = _shared(mine, entities[row], entity_counts[row])
+            # Each shared entity counts by how specific it is in the window (_specificity).
+            shared = _shared_weight(mine, specificity, entities[row], entity_counts[row])
             if shared:
                 overlap = shared / min(len(mine), entity_counts[row])
         score = meaning_weight * close[k] + text_weight * text + entity_weight * overlap
@@ -615,7 +661,10 @@ def choose_story(
     ``broad``: the ids among ``entity_ids`` that are broad places (``broad_place_ids``):
     they say nothing of which event an article tells, so they are never shared entities of a
     decision (a continent, a world region: "Asia", "Europe"); they stay the story's
-    entities, and its index keys."""
+    entities, and its index keys. Each other shared entity counts by its specificity among
+    the candidates within the window (``_specificity``): 1 when one of them has it, less the
+    more of them do, so that ingest and an import, which score the same candidates, weigh
+    it alike."""
     table = StoryTable.of(candidates)
     return table.choose(vector, entity_ids, at, range(len(table)), rules, meaning, broad)
 
@@ -683,14 +732,18 @@ class Merge:
 
     keep: int
     gone: int
-    similarity: float  # cosine of the two stories' mean vectors, after time decay
+    # The merge's evidence (choose_merge): the mean vectors' cosine plus the weighted term
+    # centroids' cosine, after time decay.
+    similarity: float
 
 
 def choose_merge(
     story: StoryCandidate, others: Iterable[StoryCandidate], rules: StoryRules = StoryRules()
 ) -> Merge | None:
     """Whether ``story``, just grown by an article, is now one with another recent story
-    (``others``: the candidates the article was scored against). The larger story is kept,
+    (``others``: the candidates the article was scored against): the cosine of their mean
+    vectors plus ``rules.merge_text_weight`` x the cosine of their term centroids, decayed
+    by the time between them, at least ``rules.merge_threshold``. The larger story is kept,
     so fewer articles move; of two equal ones the older (lower id)."""
     table = StoryTable.of(others)
     return table.merge(story, range(len(table)), rules)
