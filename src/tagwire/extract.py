@@ -291,26 +291,27 @@ def _has_block_ancestor(element: lxml.html.HtmlElement, root: lxml.html.HtmlElem
 # Elements a browser does not show: schema.org metadata blocks with the whole article, its
 # title and image addresses again (``<div style="display:none" itemscope>``), hover cards,
 # templates. trafilatura keeps their text.
-_HIDDEN = (
-    ".//*[@hidden or contains(translate(@style, ' ', ''), 'display:none') or "
-    "contains(translate(@style, ' ', ''), 'visibility:hidden')]"
-)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
 def _visible_chars(element: lxml.html.HtmlElement) -> int:
     """Characters of text outside scripts and styles (a page's inline JSON state can be
     larger than its article)."""
-    return sum(len(t) for t in element.xpath(_TEXT_OUTSIDE_SCRIPTS))
-
-
-_TEXT_OUTSIDE_SCRIPTS = ".//text()[not(ancestor::script) and not(ancestor::style)]"
+    scripts = sum(len(node.text_content()) for node in element.iter("script", "style"))
+    return len(element.text_content()) - scripts
 
 
 def prune_hidden(root: lxml.html.HtmlElement) -> int:
     """Remove the elements the page hides, in place; one that holds half the page's text or
     more is kept (some pages hide their whole body until a script has run). Returns how
     many went."""
-    hidden = root.xpath(_HIDDEN)
+    # asking lxml for the elements with a style or the attribute, then reading the style
+    # here, is several times faster than an XPath test of every element's style
+    hidden = [
+        element
+        for element in root.xpath(".//*[@hidden or @style]")
+        if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or "")
+    ]
     if not hidden:
         return 0
     total = _visible_chars(root) or 1
