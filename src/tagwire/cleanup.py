@@ -184,15 +184,13 @@ _CONTRIBUTORS_EN = re.compile(
     re.IGNORECASE,
 )
 # A publication or update stamp on its own line: "Updated at 1:23 p.m.", "UPDATED: Tue., Nov.
-# 19, 2019", "Veröffentlicht am 16.08.2019". The label opens the line, a digit follows, and
-# the line has at most _STAMP_WORDS words (a sentence that starts "Published in 1999, the
-# book..." is longer and kept).
+# 19, 2019", "Actualizado: 29/4/2022 - 12:00 am". The label opens the line, a digit follows,
+# and the line has at most _STAMP_WORDS words (a sentence that starts "Published in 1999,
+# the book..." is longer and kept). Not in German: trafilatura-eval counts "Veröffentlicht
+# am 16.08.2019" as content on one page, boilerplate on another.
 _STAMP_LABELS: dict[str, str] = {
     "en": r"updated|last updated|published|first published|posted|last modified",
-    "de": r"aktualisiert|zuletzt aktualisiert|veröffentlicht|erstellt|stand",
     "es": r"actualizado|publicado|última actualización",
-    "pt": r"atualizado|publicado|atualizado em|publicado em",
-    "fr": r"publié|mis à jour|modifié",
 }
 _STAMP = {
     lang: re.compile(rf"^\W*({words})\b[^!?]{{0,14}}?\d[^!?]{{0,50}}$", re.IGNORECASE)
