@@ -439,6 +439,7 @@ def test_api_docs_render_from_tagwire_alone(
     watched.page.goto(base + "/docs")
     expect(watched.page.locator(".swagger-ui .info .title")).to_contain_text("tagwire")
     expect(watched.page.locator(".opblock").first).to_be_visible()
+    assert watched.page.evaluate("document.documentElement.lang") == "en"
     assert set(hosts) == {urlsplit(base).netloc}
     watched.assert_clean("/docs")
 

@@ -738,7 +738,8 @@ def _docs_page(openapi_url: str, title: str) -> tuple[bytes, str]:
         swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
         swagger_ui_parameters={"validatorUrl": None},  # no badge from validator.swagger.io
     )
-    body = bytes(page.body)
+    # Swagger UI speaks English whatever the reader's language: its page says so.
+    body = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
         for script in re.findall(rb"<script>(.*?)</script>", body, flags=re.S)
