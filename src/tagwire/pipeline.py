@@ -38,6 +38,7 @@ from tagwire import dedup, feeds, metrics, schedule
 from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
 from tagwire.categories import categorise
 from tagwire.config import Config
+from tagwire.decide import decide
 from tagwire.entities.ner import salience
 from tagwire.errors import (
     FeedError,
@@ -48,7 +49,7 @@ from tagwire.errors import (
     Outcome,
 )
 from tagwire.fetch import Fetcher, Validators
-from tagwire.neardup import MIN_WORDS, Fingerprint, band_keys, best_match
+from tagwire.neardup import Fingerprint, band_keys, best_match
 from tagwire.robots import RobotsCache
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor, Writer
@@ -267,24 +268,6 @@ class Pipeline:
             await asyncio.gather(*(self._item(fetcher, feed, item, known) for item in items))
         )
 
-    def _same_article(
-        self, w: Writer, feed: FeedRecord, article: Article, fp: Fingerprint | None, at: datetime
-    ) -> Survivor | None:
-        """The stored article this one is a copy of: same text, near-same text within the
-        window, or (when a text is too short to fingerprint) the publisher's same title."""
-        if fp is not None:
-            survivor = w.survivor_for_hash(article.content_hash)
-            if survivor is not None:
-                return survivor
-            candidates = w.near_duplicate_candidates(band_keys(fp), at, self.dedup_window)
-            match = best_match(fp, candidates)
-            if match is not None:
-                return w.survivor(match.survivor_id)
-        same = w.same_title(feed.source_id, dedup.title_key(article.title), at, dedup.TITLE_WINDOW)
-        if same is not None and (fp is None or same.words < MIN_WORDS):
-            return same
-        return None
-
     def _failed(
         self,
         feed: FeedRecord,
@@ -414,7 +397,16 @@ class Pipeline:
             if known is not None:
                 w.add_url(item_url, known)
                 return Outcome.KNOWN
-            survivor = self._same_article(w, feed, article, fp, at)
+            verdict = decide(
+                StoreCopies(w, self.dedup_window),
+                fp,
+                article.content_hash,
+                feed.source_id,
+                dedup.title_key(article.title),
+                at,
+                len(article.text.split()),
+            )
+            survivor, replaces = verdict.survivor, verdict.replaces
             ids = w.entity_ids((m.kind.value, m.name) for m in article.mentions)
             mention_ids = [ids[(m.kind.value, m.name)] for m in article.mentions]
             scores: dict[int, float] = {}
@@ -423,10 +415,6 @@ class Pipeline:
                 if ids[key] not in blocked:
                     scores[ids[key]] = scores.get(ids[key], 0.0) + score
             vector = terms(article.title, article.text[:LEAD_CHARS])
-            words = len(article.text.split())
-            replaces = survivor is not None and dedup.new_copy_survives(
-                at, words, survivor.sort_at, survivor.words
-            )
             decision = None
             candidates: list[StoryCandidate] = []
             if survivor is None:
@@ -469,6 +457,32 @@ class Pipeline:
             merge = choose_merge(w.story(story_id), candidates, self.rules)
             if merge is not None:
                 w.merge_stories(merge)
+
+
+class StoreCopies:
+    """``decide.CopyLookups`` answered by the store's key tables, inside the article's
+    write transaction (so that concurrent writers see each other's articles)."""
+
+    def __init__(self, w: Writer, dedup_window: timedelta) -> None:
+        self.w = w
+        self.dedup_window = dedup_window
+
+    def by_text(self, content_hash: str) -> Survivor | None:
+        return self.w.survivor_for_hash(content_hash)
+
+    def near_same(self, fingerprint: Fingerprint, at: datetime) -> Survivor | None:
+        candidates = self.w.near_duplicate_candidates(band_keys(fingerprint), at, self.dedup_window)
+        match = best_match(fingerprint, candidates)
+        return None if match is None else self.w.survivor(match.survivor_id)
+
+    def same_title(self, source_id: int, title_key: str, at: datetime) -> Survivor | None:
+        return self.w.same_title(source_id, title_key, at, dedup.TITLE_WINDOW)
+
+    def words(self, copy: Survivor) -> int:
+        return copy.words
+
+    def sort_at(self, copy: Survivor) -> datetime:
+        return copy.sort_at
 
 
 def _feed_message(parsed: ParsedFeed, failures: Sequence[ItemFailure], failed: int) -> str | None:
