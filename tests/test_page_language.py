@@ -193,3 +193,17 @@ def test_an_english_reader_sees_no_other_language(store: Store) -> None:
         assert '<html lang="en-US">' in reply.text
         for when in re.findall(r"<time [^>]*>([^<]+)</time>", reply.text):
             assert when.endswith(" ago") or when.startswith("in "), when
+
+
+def test_pages_say_their_language_and_vary_by_accept_language(store: Store) -> None:
+    """Pages are public for a few seconds: a shared cache must keep one per language."""
+    asks = [
+        ("GET", "/tags/Oslo", {"Accept": "text/html", "Accept-Language": lang})
+        for lang in ("fr", "fr", "es")
+    ]
+    first, again, spanish = _client_calls(store, config.load({}), asks)
+    assert again.headers.get("x-cache") == "hit"  # the response cache keeps the headers
+    for reply, lang in ((first, "fr"), (again, "fr"), (spanish, "es")):
+        assert reply.headers["content-language"] == lang
+        assert "Accept-Language" in reply.headers["vary"]
+    assert first.headers["etag"] != spanish.headers["etag"]

@@ -193,6 +193,21 @@ def _store(request: Request) -> Store:
     return store
 
 
+def localized(response: Response) -> Response:
+    """A page in the reader's language says which (Content-Language), and that it depends
+    on Accept-Language (Vary), so a shared cache never hands a German page to a French
+    reader: the pages are ``public`` for a few seconds."""
+    response.headers["Content-Language"] = i18n.html_lang()
+    response.headers.append("Vary", "Accept-Language")
+    return response
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    return localized(templates.TemplateResponse(request, name, context, status_code=status_code))
+
+
 def category_path(label: str) -> str:
     return "/categories/" + quote(label, safe="")
 
@@ -215,7 +230,7 @@ def home(
     region = service.parse_edition(edition)
     heading = _(service.EDITION_NAMES[region]) if region else _("Latest news")
     more = "/editions/" + region if region else "/"
-    return templates.TemplateResponse(
+    return render(
         request,
         "index.html",
         {
@@ -251,7 +266,7 @@ def _edition_counts(store: Store, region: str) -> dict[str, int]:
 
 @router.get("/categories", response_class=HTMLResponse)
 def categories_page(request: Request) -> Response:
-    return templates.TemplateResponse(
+    return render(
         request, "categories.html", {"categories": service.categories_json(_store(request))}
     )
 
@@ -299,7 +314,7 @@ def search_page(request: Request, cursor: str | None = None) -> Response:
         except (BadRequest, NotFound) as exc:
             context["problem"] = reader_problem(exc, given)
             status = 400 if isinstance(exc, BadRequest) else 404
-    return templates.TemplateResponse(request, "search.html", context, status_code=status)
+    return render(request, "search.html", context, status_code=status)
 
 
 _FIELD_NAMES = {"from": i18n.N_("From"), "to": i18n.N_("To")}
@@ -524,7 +539,7 @@ def edition_page(
 def category_page(request: Request, category: str, cursor: str | None = None) -> Response:
     """A category's latest news, grouped by story like a tag page; any case of the label."""
     label, page, _ = service.category_json(_store(request), category, cursor=cursor)
-    return templates.TemplateResponse(
+    return render(
         request,
         "category.html",
         {
@@ -542,7 +557,7 @@ def source_page(request: Request, source_id: int, cursor: str | None = None) -> 
     store = _store(request)
     source = store.source(service.known_id(source_id, "source"))
     page = service.list_articles(store, source=source.id, cursor=cursor)
-    return templates.TemplateResponse(
+    return render(
         request,
         "source.html",
         {
@@ -564,7 +579,7 @@ def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
     request.state.cache_tag = entity.id
     days = service.timeline_json(store, entity)["days"]
     peak = max((d["articles"] for d in days), default=0) or 1
-    return templates.TemplateResponse(
+    return render(
         request,
         "tag.html",
         {
@@ -582,7 +597,7 @@ def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
 def article_page(request: Request, article_id: int) -> Response:
     record = service.article(_store(request), article_id)
     paragraphs = [p for p in record.text.split("\n") if p.strip()]
-    return templates.TemplateResponse(
+    return render(
         request, "article.html", {"article": record, "card": record.card, "paragraphs": paragraphs}
     )
 
@@ -593,7 +608,7 @@ def article_card(request: Request, article_id: int) -> Response:
     another language than English (a live event's card is built once, in English)."""
     card = service.article(_store(request), article_id).card
     macro = templates.env.get_template("_card.html").module.card  # type: ignore[attr-defined]
-    return HTMLResponse(str(macro(card)))
+    return localized(HTMLResponse(str(macro(card))))
 
 
 @dataclass(frozen=True)
@@ -661,7 +676,7 @@ def story_page(request: Request, story_id: int, view: str | None = None) -> Resp
     for card in sorted(cards, key=lambda c: c.source_name.casefold()):
         by_publisher.setdefault(card.source_name, []).append(card)
     sources = {s.id: s for s in store.sources()}
-    return templates.TemplateResponse(
+    return render(
         request,
         "story.html",
         {
@@ -700,7 +715,7 @@ def sources_page(request: Request) -> Response:
     so plainly first (the likeliest cause is the machine, not the publishers)."""
     sources = _store(request).sources()
     polled = [s for s in sources if s.enabled and s.paused_at is None]
-    return templates.TemplateResponse(
+    return render(
         request,
         "sources.html",
         {"sources": sources, "all_down": bool(polled) and all(failing(s) for s in polled)},
