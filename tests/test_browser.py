@@ -1,14 +1,16 @@
 """The pages in a real browser: Debian's chromium driven by Playwright (``executable_path``;
 ``playwright install`` is never run). Home -> a tag -> "older articles" -> a live article
-arriving without a reload -> search; phone and desktop screenshots of the home, tag and
-story pages (into ``TAGWIRE_SCREENSHOTS`` when set, e.g. docs/img by ``make screenshots``).
+arriving without a reload -> search; the demo's home, tag, story, article, category, search
+and sources pages at phone and desktop widths in the light and dark schemes, screenshots into
+``TAGWIRE_SCREENSHOTS`` when set (docs/img by ``make screenshots``); a German browser's
+pages, live cards included, in German.
 
 Every page a test opens is watched for Content-Security-Policy violations (the
 ``securitypolicyviolation`` events and chromium's console reports): one fails the test.
 axe-core (shipped by axe-playwright-python) checks the home, tag, article, story, search,
 sources, source, edition (one empty), category, categories and error pages in the light and
-dark schemes: no serious or critical violation. /docs renders Swagger UI with requests to
-tagwire only.
+dark schemes, and a few in German: no serious or critical violation. /docs renders Swagger
+UI with requests to tagwire only.
 """
 
 from __future__ import annotations
