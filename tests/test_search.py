@@ -273,8 +273,8 @@ def _fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> None:
     [
         ("fr-FR,fr;q=0.9,en;q=0.8", "fr_FR"),
         ("de", "de"),
-        ("en-GB;q=0.5, ko;q=0.9", "ko"),
-        ("xx-YY, tlh", "en"),  # nothing Babel knows: the setting
+        ("en-GB;q=0.5, ko;q=0.9", "en_GB"),  # no Korean interface: the next choice
+        ("xx-YY, tlh", "en"),  # no interface language named: the setting
         ("*", "en"),
         ("fr;q=abc, de;q=0", "en"),  # a broken q and a refusal
         (None, "en"),

@@ -146,8 +146,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TAGWIRE_LOCALE",
         "en",
-        "Locale of dates on the pages when the browser's Accept-Language names none tagwire "
-        "knows (any locale Babel knows: en_GB, fr, de_CH, ko...).",
+        "Locale of the pages (words, dates, numbers) when the browser's Accept-Language names "
+        "none of the interface's languages (English, French, German, Spanish: en_GB, fr, "
+        "de_CH...); a locale of another language means English.",
     ),
     Setting(
         "TAGWIRE_TAG_AUTHORITY",
