@@ -1,5 +1,6 @@
-"""Extraction: the clean-up rules, their languages, the fallback to the library's text, and
-metadata (the quality gates on real pages are in test_quality_extraction.py)."""
+"""Extraction: the passes over the page's tree, the clean-up rules, their languages, the
+fallback to the library's text, and metadata (the quality gates on real pages are in
+test_quality_extraction.py)."""
 
 from __future__ import annotations
 

@@ -225,8 +225,6 @@ _COMMENTS_HEADING_EN = re.compile(
     r"(conversation|discussion))\W*$",
     re.IGNORECASE,
 )
-# A tag or category line: "Filed under: Khawarij |", "Tags: politics, elections".
-_TAGS_EN = re.compile(r"^\W*(filed under|tags|tagged|categories|posted in)\s*:.{0,120}$", re.I)
 # How long the text takes to read: "5 min read", "Tempo de leitura: 1 minuto", "Lesezeit: 3
 # Minuten". Metadata of the page, in every language we know the words of.
 _READING_TIME = re.compile(
@@ -303,7 +301,6 @@ RULES: tuple[LineRule, ...] = (
     LineRule("app-promo-en", _whole(_APP_PROMO_EN), ENGLISH),
     LineRule("form-status-en", _short(_FORM_STATUS_EN, 300), ENGLISH),
     LineRule("comments-heading-en", _whole(_COMMENTS_HEADING_EN), ENGLISH),
-    LineRule("tags-en", _whole(_TAGS_EN), ENGLISH),
     LineRule("reading-time", _whole(_READING_TIME)),
     LineRule("byline", lambda line, i, n: i < _BYLINE_LINES and bool(_BYLINE.match(line)), ENGLISH),
 )
