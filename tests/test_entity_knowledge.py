@@ -315,3 +315,109 @@ def test_a_tag_typed_as_words_finds_its_entity_by_identity() -> None:
     assert find("Clinton William", known) == 2
     assert find("Bill Clinton", known) == 2  # a nickname of the one known Clinton
     assert find("Hillary Clinton", known) is None
+
+
+def _at(body: str, surface: str, name: str, kind: EntityKind, nth: int = 0) -> Mention:
+    """A mention of the ``nth`` occurrence of ``surface`` in ``body``."""
+    start = -1
+    for _ in range(nth + 1):
+        start = body.index(surface, start + 1)
+    return Mention(surface, name, kind, start, start + len(surface), False)
+
+
+def test_a_headline_span_is_no_full_name_for_the_texts_names() -> None:
+    title = "Harbor Picks Acme For Bridge"
+    body = title + "\n\nHarbor officials met Acme on Monday. Acme said yes."
+    found = [
+        Mention(title[:17], "Harbor Picks Acme", PERSON, 0, 17, True),
+        _at(body, "Acme", "Acme", PERSON, 1),
+        _at(body, "Acme", "Acme", ORG, 2),
+    ]
+    names = {m.name for m in resolve_article(body, len(title), found)}
+    assert "Harbor Picks Acme" not in names
+    assert "Acme" in names
+
+
+def test_a_product_read_as_a_person_is_dropped_and_a_person_is_kept() -> None:
+    body = "x\n\nThe Quasar Pro is fast. Buy a Quasar Pro today. Olaf Brenner runs the shop."
+    found = [
+        _at(body, "Quasar Pro", "Quasar Pro", PERSON),
+        _at(body, "Quasar Pro", "Quasar Pro", PERSON, 1),
+        _at(body, "Olaf Brenner", "Olaf Brenner", PERSON),
+    ]
+    names = {m.name for m in resolve_article(body, 1, found)}
+    assert names == {"Olaf Brenner"}  # "pro" is a common word, "Brenner" is not
+
+
+def test_a_person_whose_surname_is_a_common_word_is_kept_after_a_role() -> None:
+    body = "x\n\nMidfielder Kyrell Sword scored. Then Kyrell Sword left."
+    found = [
+        _at(body, "Kyrell Sword", "Kyrell Sword", PERSON),
+        _at(body, "Kyrell Sword", "Kyrell Sword", PERSON, 1),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Kyrell Sword"}
+
+
+def test_a_person_labelled_an_organisation_after_a_role_is_a_person() -> None:
+    body = "x\n\nThe board named executive chair Marco Velloni. Velloni agreed."
+    found = [
+        _at(body, "Marco Velloni", "Marco Velloni", ORG),
+        _at(body, "Velloni", "Velloni", ORG, 1),
+    ]
+    out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
+    assert out == {("Marco Velloni", PERSON)}
+
+
+def test_result_lines_numbers_and_position_prefixes_are_cleaned() -> None:
+    body = "x\n\nNorthfield d. Eastbrook 3-1. Riverside DL Tom Akers said 8 points."
+    found = [
+        _at(body, "Northfield d. Eastbrook", "Northfield d. Eastbrook", ORG),
+        _at(body, "Riverside DL Tom Akers", "Riverside DL Tom Akers", PERSON),
+    ]
+    names = {m.name for m in resolve_article(body, 1, found)}
+    assert {"Northfield", "Eastbrook", "Tom Akers"} <= names
+    assert not any(" d. " in n or "DL" in n for n in names)
+    assert not_an_entity("Jordan Munoz 8", PERSON, frozenset()) is NotEntity.NUMBERED
+
+
+def test_a_country_before_a_name_and_an_owners_possessive_are_cut() -> None:
+    body = "x\n\nThe envoy for Ukraine Kurt Vollmer spoke. Jeff Bezos’s Blue Origin bid."
+    found = [
+        _at(body, "Ukraine Kurt Vollmer", "Ukraine Kurt Vollmer", ORG),
+        _at(body, "Jeff Bezos’s Blue Origin", "Jeff Bezos’s Blue Origin", PERSON),
+    ]
+    out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
+    assert ("Kurt Vollmer", PERSON) in out and ("Jeff Bezos", PERSON) in out
+
+
+def test_nicknames_of_one_person_in_one_article_are_one_name() -> None:
+    body = "x\n\nJoshua Kemble wrote it. Josh Kemble agreed. Joshua Kemble left."
+    found = [
+        _at(body, "Joshua Kemble", "Joshua Kemble", PERSON),
+        _at(body, "Josh Kemble", "Josh Kemble", PERSON),
+        _at(body, "Joshua Kemble", "Joshua Kemble", PERSON, 1),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Joshua Kemble"}
+
+
+def test_a_country_named_only_by_its_demonym_is_no_tag() -> None:
+    found = (
+        _m("Australian", "Australia", PLACE, 0, True),
+        _m("Canberra", "Canberra", PLACE, 50),
+    )
+    scores = salience(found)
+    assert ("place", "Australia") not in scores and ("place", "Canberra") in scores
+
+
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        ("Logar Province", "Logar"),
+        ("Inner Mongolia Autonomous Region", "Inner Mongolia"),
+        ("Nowhere Province", "Nowhere Province"),  # not a known place: left as written
+    ],
+)
+def test_administrative_words_after_a_region(name: str, place: str) -> None:
+    from tagwire.entities.places import canonical_place
+
+    assert canonical_place(name) == place

@@ -339,14 +339,23 @@ def _drop_person_place_clashes(mentions: list[Mention]) -> list[Mention]:
 
 def salience(mentions: tuple[Mention, ...], lead_chars: int = 400) -> dict[tuple[str, str], float]:
     """Score per (kind, name): a title mention outranks the lead, the lead outranks the body;
-    continents and world regions count a fifth, so they follow every specific tag."""
+    continents and world regions count a fifth, so they follow every specific tag. Names
+    that are no tag (an unproven organisation named once, a country only as a demonym)
+    have no score."""
     scores: dict[tuple[str, str], float] = {}
     counts: Counter[tuple[str, str]] = Counter()
+    named: set[tuple[str, str]] = set()  # named, not only qualified by a demonym
     for m in mentions:
         key = (m.kind.value, m.name)
         scores[key] = scores.get(key, 0.0) + mention_weight(m.in_title, m.start, lead_chars)
         counts[key] += 1 + m.in_title
+        if demonym_country(m.surface) is None:
+            named.add(key)
     for key in [k for k, n in counts.items() if n == 1 and _unproven_organisation(k[0], k[1])]:
+        del scores[key]
+    # "Australian researchers": a country only qualified by its demonym is not what the
+    # article is about (none of the hand-made gold's topics is named that way only).
+    for key in [k for k in scores if k not in named]:
         del scores[key]
     for kind, name in scores:
         if kind == EntityKind.PLACE.value and is_broad_place(name):

