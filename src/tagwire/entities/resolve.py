@@ -540,11 +540,11 @@ def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention
             proven.add(m.name)
     # A word alone that was read as a dropped name ("Apple" as "Apple Watches") is itself,
     # when the article writes it more than once.
-    words = Counter(m.surface.strip() for m in mentions if " " not in m.surface.strip())
+    alone = Counter(m.surface.strip() for m in mentions if " " not in m.surface.strip())
     return [
         m if m.kind is not PERSON or m.name in proven else replace(m, name=m.surface.strip())
         for m in mentions
-        if m.kind is not PERSON or m.name in proven or words[m.surface.strip()] > 1
+        if m.kind is not PERSON or m.name in proven or alone[m.surface.strip()] > 1
     ]
 
 
