@@ -315,14 +315,16 @@ def prune_hidden(root: lxml.html.HtmlElement) -> int:
     if not hidden:
         return 0
     total = _visible_chars(root) or 1
-    removed = 0
-    for element in hidden:
+    dropped: set[lxml.html.HtmlElement] = set()
+    for element in hidden:  # in document order: an element before what it contains
         if element.tag in ("html", "body") or element.getparent() is None:
             continue
+        if any(ancestor in dropped for ancestor in element.iterancestors()):
+            continue  # gone with a hidden ancestor already
         if _visible_chars(element) * 2 < total:
             element.drop_tree()
-            removed += 1
-    return removed
+            dropped.add(element)
+    return len(dropped)
 
 
 # An article body cut into chunks by full-width ad rows: containers of the same tag and
