@@ -582,6 +582,29 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
     assert store.entity("unicef").name == full
 
 
+def test_a_surname_seen_alone_first_joins_the_person_introduced_later(store: Store) -> None:
+    """Article 1 names "Nakamura" alone, article 2 "Hiroshi Nakamura": one person in the
+    end, and the old slug answers, as if the two had come the other way round."""
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    person = EntityKind.PERSON
+    alone = (Mention("Nakamura", "Nakamura", person, 0, 8, True),)
+    full = (Mention("Hiroshi Nakamura", "Hiroshi Nakamura", person, 0, 16, True),)
+    ids = []
+    for n, mentions in enumerate((alone, full)):
+        with store.writer() as w:
+            pairs = [(m.kind.value, m.name) for m in mentions]
+            found = w.entity_ids(pairs)
+            entities = [found[p] for p in pairs]
+            ids.append(
+                _insert_with(w, n, mentions, entities, {e: 3.0 for e in entities}, source_id)
+            )
+    first, second = (store.article(i).card for i in ids)
+    assert [t.slug for t in first.tags] == [t.slug for t in second.tags]
+    assert store.entity("nakamura").name == "Hiroshi Nakamura"  # the old slug answers
+
+
 def test_a_curation_split_ranks_tags_as_ingest_does(store: Store) -> None:
     """Tags recomputed after a split follow ingest's salience: an organisation named once
     without evidence is still no tag, and the split-off person keeps the title's weight."""

@@ -19,6 +19,7 @@ from tagwire.entities.identity import (
     known_by_abbreviation_only,
     lookup_keys,
     short_forms,
+    surname_only_entities,
 )
 from tagwire.entities.names import display_name, entity_key, surname
 from tagwire.entities.ner import salience
@@ -259,6 +260,27 @@ class Writer:
                     # that what the store ends with does not depend on which came first.
                     Curator(self.conn).merge(keep=entity, gone=other)
                     merged = True
+        if merged:
+            record_change(self.conn, None)
+
+    def join_surnames(self, mentions: Iterable[tuple[Mention, int]]) -> None:
+        """Merge the people known only by a surname into the full name an article introduces
+        (``identity.surname_only_entities``), so that the store does not depend on which
+        article came first. Ingest only: an import keeps entity ids across batches."""
+        people = {
+            entity_id: m.name
+            for m, entity_id in mentions
+            if m.kind is EntityKind.PERSON and len(m.name.split()) > 1
+        }
+        merged = False
+        for entity_id, name in people.items():
+            family = surname(name)
+            if family is None:
+                continue
+            gone = surname_only_entities(entity_id, self.lookups.people_named(family))
+            for other in set(gone) - self.blocked(gone):  # curation's block stands
+                Curator(self.conn).merge(keep=entity_id, gone=other)
+                merged = True
         if merged:
             record_change(self.conn, None)
 
@@ -540,6 +562,7 @@ class Writer:
             ]
             self.conn.execute(t.mentions.insert(), rows)
             self.learn_aliases(rows)
+            self.join_surnames(zip(article.mentions, mention_entities, strict=True))
             if listed:
                 forms: dict[int, set[str]] = {}
                 for mention, entity_id in zip(article.mentions, mention_entities, strict=True):
