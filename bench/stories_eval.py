@@ -919,10 +919,13 @@ def section_markdown(
         "Similarity of a headline to a story: the cosine of its meaning vector (WordLlama "
         "l2_supercat token embeddings, 256 dimensions, averaged; `tagwire.embeddings`) "
         "with the story's mean vector, + 0.25 x the cosine of term vectors + 0.4 x the "
-        "share of entities in common, decaying with time; joins at 0.3. After each "
-        "article, the story it joined merges with a candidate story whose mean vector is "
-        "within cosine 0.45. The settings (two bars, two weights) were chosen on this dev "
-        "set by the sweep below, looking at both orders; nothing was fitted to it.",
+        "share of entities in common (each shared entity weighed by its inverse document "
+        "frequency among the window's candidate stories, 0..1), decaying with time; joins "
+        "at 0.3. After each article, the story it joined merges with a candidate story when "
+        "their mean vectors' cosine + 0.25 x their term centroids' cosine, decayed, reaches "
+        "0.5. The bars and the merge's text weight were chosen on one half of the gold "
+        "stories and checked on the other (`--halves`, see the issue 28 section below); the "
+        "sweep below varies the two bars on the whole dev set.",
         "",
         table,
         "",
