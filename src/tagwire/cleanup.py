@@ -77,11 +77,13 @@ _NEWSLETTER = re.compile(
 )
 
 # The heading of a related-links block, alone on its line ("Related stories", "Read more",
-# "Weitere Themen", "Notas relacionadas"). Headings only: a sentence that starts "Read more
-# about it in..." is kept. One pattern per language, run on that language only.
+# "DON'T MISS", "Explore further", "Weitere Themen", "Notas relacionadas"). Headings only:
+# a sentence that starts "Read more about it in..." is kept. One pattern per language, run
+# on that language only.
 _RELATED_HEADINGS: dict[str, str] = {
     "en": r"related( stories| articles| content| coverage)?|read more|more on this story|"
-    r"also read|most read|trending now|you may also like|share this( article)?",
+    r"also read|most read|trending now|you may also like|share this( article)?|don't miss|"
+    r"see more|explore further|more stories|popular on [\w.]+",
     "de": r"weitere themen|mehr themen|mehr zum thema|zum weiterlesen|auch interessant|"
     r"empfohlene beiträge|weiterlesen|das könnte sie auch interessieren",
     "es": r"notas relacionadas|contenido relacionado|noticias relacionadas|"
@@ -91,7 +93,7 @@ _RELATED_HEADINGS: dict[str, str] = {
 # "Lesen Sie hier: Spielabbruch...", "Read more: ...". The label and its colon must open
 # the line, and the line must be short (a headline, not a paragraph).
 _SEE_ALSO_LABELS: dict[str, str] = {
-    "en": r"read more|related|also read|see also|read also",
+    "en": r"read more|related|also read|see also|read also|see more",
     "de": r"lesen sie (auch|hier|mehr)|auch interessant|mehr zum thema|zum weiterlesen|"
     r"weiterlesen",
     "es": r"lea (también|más)|lee (también|más)|lea|mire|vea también|"
@@ -129,15 +131,16 @@ _COPYRIGHT_LINE = re.compile(
     re.IGNORECASE,
 )
 
-# A pitch to follow the site elsewhere or to pay for it, in the languages seen: "Follow The
-# Gleaner on Twitter...", "For the latest stories ... download the ... apps", "Síguenos en
-# Telegram", "Hazte miembro". An opening verb of the pitch and, for English, a channel or
-# product word both; short lines only.
+# A pitch to follow the site elsewhere, to share or to pay for it, in the languages seen:
+# "Follow The Gleaner on Twitter...", "For the latest stories ... download the ... apps",
+# "Like this story? Share it with a friend!", "Síguenos en Telegram", "Hazte miembro". An
+# opening verb of the pitch and, for English, a channel or product word both; short lines.
 _FOLLOW_PROMO = {
     "en": re.compile(
         r"^\W*(follow|subscribe( now)?|never miss|for the latest|if you enjoyed( reading)? "
-        r"this|do you want to be informed)\b.{0,150}\b(twitter|facebook|instagram|newsletter|"
-        r"edition|youtube|apps?|sign up|support|join)\b.{0,80}$",
+        r"this|do you want to be informed|like this (story|article)\?)\W.{0,150}\b(twitter|"
+        r"facebook|instagram|newsletter|edition|youtube|apps?|sign up|support|join|share)\b"
+        r".{0,80}$",
         re.IGNORECASE,
     ),
     "es": re.compile(
@@ -146,9 +149,10 @@ _FOLLOW_PROMO = {
     ),
 }
 # How to reach the reporter, at the end of a news story: "Email Tariq Malik at ... or follow
-# him @tariqjmalik", "Have a tip? ... may be reached at ...@...". An address or Twitter, too.
+# him @tariqjmalik", "Have a tip? ... may be reached at ...@...", "Write to Al Root at
+# ...@dowjones.com". An address or Twitter, too.
 _CONTACT_EN = re.compile(
-    r"^\W*(have a tip\?|email|e-mail|contact|reach)\b.{0,120}(@|twitter)\S*.{0,150}$",
+    r"^\W*(have a tip\?|(email|e-mail|contact|reach|write to)\b).{0,120}(@|twitter)\S*.{0,150}$",
     re.IGNORECASE,
 )
 # An affiliate disclosure: "If you buy something through this post, IGN may get a share".
