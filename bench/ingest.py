@@ -37,11 +37,11 @@ import argparse
 import asyncio
 import email.utils
 import hashlib
-import html
 import logging
 import os
-import re
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -61,6 +61,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select
 
 import tagwire.sources
+from bench import ingest_floor
+from bench.ingest_floor import page_title
 from bench.metrics import AebPage, aeb_checksum, aeb_pages
 from bench.report import machine, replace_section, revision
 from tagwire import config
@@ -72,10 +74,10 @@ from tagwire.pipeline import Pipeline, ingest
 from tagwire.store import Store, schema
 from tagwire.types import PassReport
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "article-extraction-aeb"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "article-extraction-aeb"
 BENCH_DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "## Ingest throughput"
-RUN_DATE = "2026-11-27"
 COMMAND = ".venv/bin/python bench/ingest.py"
 WORKERS = 2
 ENVIRON = {
@@ -94,7 +96,6 @@ PUBLISHERS = (  # name, country, region
     ("Bench Gazette", "IE", "europe"),
 )
 GOALS = {"articles_per_s": 20.0, "floor_ratio": 0.8, "second_pass_ratio": 0.10, "memory_mb": 1024}
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 DOC_HEADER = """\
 # Benchmarks
 
@@ -119,15 +120,6 @@ class Site:
 
     def etag(self, path: str) -> str:
         return '"' + hashlib.sha1(self.feeds[path]).hexdigest()[:16] + '"'
-
-
-def page_title(page: AebPage) -> str:
-    match = _TITLE.search(page.html[:200_000])
-    if match:
-        title = " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())
-        if title:
-            return title[:300]
-    return " ".join(page.gold.split()[:12])
 
 
 def build_feeds(
@@ -232,6 +224,9 @@ class Phase:
 
     wall: float = 0.0
     peak_total_kb: int = 0  # VmRSS summed over the family at one instant
+    root: int = 0  # a subprocess whose own family is also summed (peak_root_kb)
+    peak_root_kb: int = 0
+    root_family: set[int] = field(default_factory=set)  # every pid seen in it
     peak_kb: dict[int, int] = field(default_factory=dict)  # per pid
     cpu_start: dict[int, float] = field(default_factory=dict)  # per pid, seconds
     cpu_last: dict[int, float] = field(default_factory=dict)
@@ -322,14 +317,19 @@ class Sampler:
             if phase is None:
                 return
             total = 0
+            inside = set(_family(phase.root)) if phase.root else set()
+            phase.root_family |= inside
+            root_total = 0
             for pid in _family(self.main):
                 rss = _rss_kb(pid)
                 total += rss
+                root_total += rss if pid in inside else 0
                 phase.peak_kb[pid] = max(phase.peak_kb.get(pid, 0), rss)
                 cpu = _cpu_seconds(pid)
                 if cpu:  # 0.0: the process is gone
                     phase.cpu_last[pid] = cpu
             phase.peak_total_kb = max(phase.peak_total_kb, total)
+            phase.peak_root_kb = max(phase.peak_root_kb, root_total)
 
 
 QUIET_CORES = 0.15  # the machine is quiet below this many busy cores
@@ -493,7 +493,120 @@ def warm_pass(
     return asyncio.run(run())
 
 
+# -- the whole process, as a user runs it ----------------------------------------------
+
+
+@dataclass
+class Child:
+    """What one subprocess cost, from ``os.wait4``: wall clock, CPU seconds (user + system,
+    its reaped descendants included: ingest's and the floor's pool workers) and the largest
+    max RSS among them (Linux's ru_maxrss: one process, not a sum)."""
+
+    wall: float
+    cpu: float
+    maxrss_kb: int
+    peak_sum_kb: int  # VmRSS of the subprocess and its descendants summed at one instant
+    output: str
+    main_cpu: float = 0.0  # CPU seconds of the subprocess itself (sampled: to 0.2 s)
+    main_peak_kb: int = 0  # its own peak VmRSS
+    other_peaks_kb: tuple[int, ...] = ()  # its descendants' peak VmRSS, largest first
+
+
+def run_child(
+    argv: Sequence[str], env: dict[str, str], sampler: Sampler, name: str
+) -> tuple[Child, Phase]:
+    """Run ``argv`` from the repository root, timed as phase ``name``; fails loudly."""
+    with tempfile.TemporaryFile("w+") as out, sampler.during(name) as phase:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        phase.root = proc.pid
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        sampler.sample()
+        out.seek(0)
+        output = out.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{output[-3000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    inside = phase.root_family
+    others = tuple(sorted((phase.peak_kb[p] for p in inside if p != proc.pid), reverse=True))
+    child = Child(wall, cpu, usage.ru_maxrss, phase.peak_root_kb, output)
+    child.main_cpu = phase.cpu(proc.pid)
+    child.main_peak_kb = phase.peak_kb.get(proc.pid, 0)
+    child.other_peaks_kb = others
+    return child, phase
+
+
+def tagwire_command() -> list[str]:
+    script = Path(sys.executable).with_name("tagwire")  # the console script, as users run it
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from tagwire.cli import main; sys.exit(main())"]
+
+
+@dataclass
+class WholeRun:
+    """One side-by-side measurement: ``tagwire ingest`` on a fresh database, the same
+    command again (feeds unchanged: 304), and the whole-process floor."""
+
+    ingest: Child
+    again: Child
+    floor: Child
+
+    @property
+    def ratio(self) -> float:
+        """Throughput as a share of the floor's (floor time / ingest time)."""
+        return self.floor.wall / self.ingest.wall
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.floor.cpu / self.ingest.cpu
+
+    @property
+    def again_share(self) -> float:
+        return self.again.wall / self.ingest.wall
+
+
+def whole_runs(
+    res: Results, data: Path, sources_file: Path, folder: Path, repeat: int
+) -> list[WholeRun]:
+    """``repeat`` side-by-side measurements, the order of ingest and floor alternating."""
+    env = {**os.environ, **ENVIRON}
+    env.pop("TAGWIRE_CONFIG", None)
+    env.pop("TAGWIRE_DATABASE_URL", None)
+    floor_argv = ingest_floor.command(sys.executable, data, res.pages, WORKERS)
+    runs = []
+    for number in range(repeat):
+        db = f"sqlite:///{folder}/whole-{number}.db"
+        argv = [*tagwire_command(), "ingest", "--sources", str(sources_file), "--db", db]
+        argv.append("--no-progress")
+        sampler = res.sampler
+        if number % 2:
+            floor_child, _ = run_child(floor_argv, env, sampler, WHOLE_FLOOR)
+            first, _ = run_child(argv, env, sampler, WHOLE)
+        else:
+            first, _ = run_child(argv, env, sampler, WHOLE)
+            floor_child, _ = run_child(floor_argv, env, sampler, WHOLE_FLOOR)
+        again, _ = run_child(argv, env, sampler, WHOLE_AGAIN)
+        run = WholeRun(first, again, floor_child)
+        print(
+            f"  whole process {number + 1}: tagwire ingest {first.wall:.2f} s "
+            f"({first.cpu:.1f} s CPU), floor {floor_child.wall:.2f} s "
+            f"({floor_child.cpu:.1f} s CPU): {run.ratio:.2f}x the floor "
+            f"(CPU {run.cpu_ratio:.2f}); again, unchanged: {again.wall:.2f} s "
+            f"= {run.again_share:.1%}; main process {first.main_cpu:.1f} s CPU; peak "
+            f"{_mb(first.peak_sum_kb):.0f} MB (main {_mb(first.main_peak_kb):.0f}, others "
+            + ", ".join(f"{_mb(kb):.0f}" for kb in first.other_peaks_kb if kb)
+            + ")"
+        )
+        runs.append(run)
+    return runs
+
+
 COLD, SECOND, REPARSE, WARM = "cold pass", "second pass", "re-parse pass", "warm pass"
+WHOLE, WHOLE_AGAIN = "tagwire ingest, whole process", "tagwire ingest again, unchanged"
+WHOLE_FLOOR = "floor, whole process"
 FLOOR_COLD, FLOOR_WARM = "floor, cold", "floor, warm"
 PHASES = (COLD, SECOND, REPARSE, WARM, FLOOR_COLD, FLOOR_WARM)
 
@@ -510,13 +623,14 @@ class Results:
     rusage_children_kb: int = 0
     stored_articles: int = 0
     stored_mentions: int = 0
+    whole: list[WholeRun] = field(default_factory=list)
 
     def seconds(self, phase: str) -> float:
         return self.sampler.phases[phase].wall
 
     def articles(self, phase: str) -> int:
         report = self.reports.get(phase)
-        if report is None:  # a floor phase: every page
+        if report is None:  # a floor phase or a whole process: every page
             return self.pages
         return report.articles_new + report.articles_duplicate
 
@@ -529,9 +643,17 @@ class Results:
         print(_line(name, report, phase))
 
 
-def run(pages: Sequence[AebPage], feed_count: int, quiet_wait: float, rounds: int) -> Results:
-    """Every phase, in up to ``rounds`` rounds until each phase has one measurement that
-    other processes did not disturb; the least disturbed (then fastest) one is kept."""
+def run(
+    pages: Sequence[AebPage],
+    feed_count: int,
+    quiet_wait: float,
+    rounds: int,
+    data: Path = DATA,
+    repeat: int = 3,
+) -> Results:
+    """The whole-process measurements (``repeat`` times), then every in-process phase, in up
+    to ``rounds`` rounds until each phase has one measurement that other processes did not
+    disturb; the least disturbed (then fastest) one is kept."""
     cfg = config.load(ENVIRON)
     site = Site({p.id: p.html for p in pages})
     server, base = serve(site)
@@ -541,6 +663,9 @@ def run(pages: Sequence[AebPage], feed_count: int, quiet_wait: float, rounds: in
             res = Results(len(pages), feed_count, 0, sampler=sampler)
             sources_file = Path(tmp, "sources.toml")
             write_sources(sources_file, base, feed_paths)
+            if repeat:
+                print("whole process")
+                res.whole = whole_runs(res, data, sources_file, Path(tmp), repeat)
             for number in range(1, rounds + 1):
                 print(f"round {number}")
                 res.rounds = number
@@ -626,6 +751,41 @@ def _mb(kb: int) -> float:
 
 def _ok(good: bool) -> str:
     return "met" if good else "**missed**"
+
+
+def whole_lines(res: Results) -> list[str]:
+    """The side-by-side whole-process measurements, one row each, and their medians."""
+    g = GOALS
+    lines = [
+        "| run | `tagwire ingest` (fresh DB) | floor, whole process | ingest / floor "
+        "(throughput) | CPU: ingest; floor; floor / ingest | `tagwire ingest` again, "
+        "unchanged: time, share of the first | peak RSS summed at one instant; largest "
+        "process (wait4) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for number, w in enumerate(res.whole, 1):
+        lines.append(
+            f"| {number} | {w.ingest.wall:.2f} s | {w.floor.wall:.2f} s | {w.ratio:.2f} | "
+            f"{w.ingest.cpu:.1f} s; {w.floor.cpu:.1f} s; {w.cpu_ratio:.2f} | "
+            f"{w.again.wall:.2f} s, {w.again_share:.1%} | "
+            f"{_mb(w.ingest.peak_sum_kb):.0f} MB; {_mb(w.ingest.maxrss_kb):.0f} MB |"
+        )
+    ratio = statistics.median(w.ratio for w in res.whole)
+    cpu_ratio = statistics.median(w.cpu_ratio for w in res.whole)
+    share = statistics.median(w.again_share for w in res.whole)
+    peak = max(w.ingest.peak_sum_kb for w in res.whole)
+    lines.append(
+        f"| median (peak: max) | {statistics.median(w.ingest.wall for w in res.whole):.2f} s | "
+        f"{statistics.median(w.floor.wall for w in res.whole):.2f} s | **{ratio:.2f}** "
+        f"(≥ {g['floor_ratio']}: {_ok(ratio >= g['floor_ratio'])}) | "
+        f"{statistics.median(w.ingest.cpu for w in res.whole):.1f} s; "
+        f"{statistics.median(w.floor.cpu for w in res.whole):.1f} s; **{cpu_ratio:.2f}** | "
+        f"**{share:.1%}** (< {g['second_pass_ratio']:.0%}: "
+        f"{_ok(share < g['second_pass_ratio'])}) | **{_mb(peak):.0f} MB** "
+        f"(< {g['memory_mb']} MB: {_ok(_mb(peak) < g['memory_mb'])}); "
+        f"{_mb(max(w.ingest.maxrss_kb for w in res.whole)):.0f} MB |"
+    )
+    return lines
 
 
 def table(res: Results) -> list[str]:
@@ -738,7 +898,7 @@ def section(res: Results, checksum: str, measured: str) -> str:
     lines = [
         SECTION,
         "",
-        f"Measured {RUN_DATE} on {machine()}, tagwire at {measured}. "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, tagwire at {measured}. "
         f"Rerun: `{COMMAND}` from the repository root "
         "(`--pages N` for a quick run that leaves this file alone). The environment is left "
         "as it is (no thread variables set or unset). The machine is shared, so each phase "
@@ -761,6 +921,25 @@ def section(res: Results, checksum: str, measured: str) -> str:
         f"duplicate articles ({res.stored_articles} rows, {res.stored_mentions} mentions); "
         f"{cold.feeds_failed} feeds failed, {len(cold.errors)} errors. articles/s counts "
         "new + duplicate articles stored.",
+        "",
+        "### As a user runs it: `tagwire ingest`, whole process, against the whole-process floor",
+        "",
+        f"Side by side in one run, {len(res.whole)} times (the order of the two alternating, "
+        "a fresh database each time): `tagwire ingest --sources FILE --db sqlite:///... "
+        "--no-progress` as a subprocess (the console script, so its spawn workers import "
+        "it again, as a user's do), then the same command again on the same database (the "
+        "feeds unchanged: 304); and the whole-process floor, `bench/ingest_floor.py`: a "
+        "fresh `python -c` process that imports only `extract_page` and `find_mentions`, "
+        f"reads the same {res.pages} pages from disk and runs them in a spawn pool of "
+        f"{WORKERS} whose initializer loads spaCy. Wall clock from start to exit; CPU from "
+        "`os.wait4` (user + system of the process and its reaped workers: what other load on "
+        "the machine disturbs least); memory: VmRSS of the subprocess and its descendants "
+        "summed at one instant (sampled every 0.2 s) and the largest single process's max "
+        "RSS (wait4's ru_maxrss). The ratio is throughput: floor time / ingest time.",
+        "",
+        *whole_lines(res),
+        "",
+        "### Inside one process: passes against the floor",
         "",
         *table(res),
         "",
@@ -815,6 +994,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="before each phase, wait up to this many seconds for other processes on the "
         "machine to calm down (0: do not wait)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="side-by-side measurements of `tagwire ingest` and the whole-process floor, "
+        "each a subprocess (0: none)",
+    )
+    parser.add_argument(
+        "--whole-only",
+        action="store_true",
+        help="only the whole-process measurements (docs untouched)",
+    )
     args = parser.parse_args(argv)
     if not (args.data / "ground-truth.dev.json").is_file():
         print(f"no evaluation data: {args.data} is absent (it lives beside the repository)")
@@ -827,8 +1018,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     feed_count = max(1, min(FEEDS, len(pages)))
     print(f"{len(pages)} pages in {feed_count} feeds, {WORKERS} workers; {machine()}")
     measured = revision()  # before the run: the code imported is the code measured
-    res = run(pages, feed_count, args.quiet_wait, args.rounds)
+    rounds = 0 if args.whole_only else args.rounds
+    repeat = max(args.repeat, 1) if args.whole_only else args.repeat
+    res = run(pages, feed_count, args.quiet_wait, rounds, args.data, repeat)
     print()
+    if res.whole:
+        print("\n".join(whole_lines(res)))
+        print()
+    if args.whole_only:
+        return 0
     print("\n".join(table(res)))
     print()
     print("\n".join(cpu_lines(res)))
@@ -838,7 +1036,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(memory_lines(res)))
     for source, message in res.reports[COLD].errors[:10]:
         print(f"error: {source}: {message}")
-    if not args.no_write and not args.pages:
+    if not args.no_write and not args.pages and res.whole:
         write_section(section(res, aeb_checksum(args.data), measured))
         print(f"\nupdated the '{SECTION}' section of {BENCH_DOC}")
     return 0
