@@ -358,14 +358,22 @@ def test_related_tags_timeline_and_trending(deployment: Deployment) -> None:
 
 
 def test_the_demos_tags_are_people_organisations_and_places_once(deployment: Deployment) -> None:
-    """No tag glued to its kind ("CERNOrganization"), none that is a direction, and no
-    entity twice on a card; a continent counts a fifth in "most active"."""
+    """No tag glued to its kind ("CERNOrganization"), none that is a direction, an organism
+    or an instrument, no person twice, and no entity twice on a card; a continent counts a
+    fifth in "most active"."""
     tags = deployment.api.get("/api/v1/tags?limit=100").json()["tags"]
     slugs = [t["slug"] for t in tags]
     for slug in slugs:
         for kind in ("Person", "Organization", "Place"):
             assert not (slug.endswith(kind) and slug[: -len(kind)] in slugs), slug
     assert not {"Southeast", "Western", "North", "South"} & set(slugs)
+    # An organism and an instrument are no people, organisations or places.
+    for thing in ("Wolbachia", "LargeHadronCollider"):
+        assert deployment.api.get(f"/api/v1/tags/{thing}").status_code == 404, thing
+    # No person twice, by a surname alone beside the full name ("Nakamura", "HiroshiNakamura").
+    people = [t["slug"] for t in tags if t["kind"] == "person"]
+    for one in (p for p in people if not any(c.isupper() for c in p[1:])):
+        assert not [p for p in people if p != one and p.endswith(one)], one
     assert all(t["kind"] in {"person", "organization", "place"} for t in tags)
     by_count = {t["slug"]: t["articles"] for t in tags}
     place = {t["slug"]: i for i, t in enumerate(tags)}

@@ -431,3 +431,13 @@ def test_a_surname_known_alone_joins_the_full_name_that_comes_later() -> None:
     assert surname_only_entities(2, [alone, full]) == [1]
     other = Known(3, "Kenji Nakamura", "person", 1)
     assert surname_only_entities(2, [alone, full, other]) == []  # two people: no one
+
+
+def test_organisms_diseases_and_instruments_are_no_entities() -> None:
+    body = "x\n\nMosquitoes carrying the Zembachia bacterium were released. Zembachia spread."
+    found = [
+        _at(body, "Zembachia", "Zembachia", ORG),
+        _at(body, "Zembachia", "Zembachia", ORG, 1),
+    ]
+    assert resolve_article(body, 1, found) == ()
+    assert not_an_entity("Large Hadron Collider", PLACE, frozenset()) is NotEntity.EVENT

@@ -30,7 +30,8 @@ class NotEntity(StrEnum):
 
 # The last word of the name of an event (awards, shows, festivals, contests, fairs: "Davis
 # Cup"), a work or programme ("Hang Seng Index", "Artemis Program"), a law ("Affordable
-# Care Act") or a disease: none is a person, organisation or place.
+# Care Act"), a disease or an instrument or vehicle ("Large Hadron Collider", "James Webb
+# Space Telescope"): none is a person, organisation or place.
 _EVENT_HEADS = frozenset(
     """
     award awards festival fest show expo exhibition fair gala ceremony olympics olympiad
@@ -39,6 +40,7 @@ _EVENT_HEADS = frozenset(
     index average composite program programme mission initiative act bill amendment
     treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
     revolution crisis pandemic election elections referendum
+    collider telescope rover lander rocket spacecraft satellite
     """.split()
 )
 # An organisation's word after an event's word makes it the organiser again ("Festival

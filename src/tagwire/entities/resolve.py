@@ -70,6 +70,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     lower_words = frozenset(_LOWER_WORD.findall(body))
     found = _without_sentence_starts(body, found, lower_words)
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
+    found = _no_organisms(body, found)
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
     # Headline spans the text does not confirm go before any step that joins names, so
@@ -230,6 +231,26 @@ def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention])
 
 # "Cuyahoga Falls, OH": a state's postal code after a place's name and a comma.
 _CITY_STATE = re.compile(r"(?<=[a-z]), ([A-Z]{2})(?![\w.])")
+
+
+# "the Wolbachia bacterium", "Ebola virus", "Wolbachia-carrying mosquitoes": a name written
+# as a kind of organism or disease anywhere in the article is one, in every mention (no
+# organisation is written so).
+_ORGANISM_AFTER = (
+    r"(?:\s+(?i:bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|"
+    r"strain|disease|infection|infections|outbreak|vaccine)\b|-(?i:carrying|infected|"
+    r"resistant|borne)\b)"
+)
+
+
+def _no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
+    names = {m.name for m in mentions if kind_evidence(m.name) is None}
+    organisms = {
+        name
+        for name in names
+        if re.search(r"(?<!\w)" + re.escape(name) + _ORGANISM_AFTER, body) is not None
+    }
+    return [m for m in mentions if m.name not in organisms]
 
 
 def _demonyms_of_actors(body: str, mentions: list[Mention]) -> list[Mention]:
