@@ -375,6 +375,48 @@ def test_converged_stories_merge_into_the_larger() -> None:
     assert choose_merge(unrelated, [big, small]) is None
 
 
+def test_a_merge_weighs_the_words_both_stories_gathered() -> None:
+    # Mean vectors at cosine 0.45 alone stay below the merge bar; the same with term
+    # centroids that agree pass it (0.45 + 0.25 x 1), with centroids that share no word not.
+    rules = StoryRules()
+    a = np.zeros(16, np.float32)
+    a[0] = 1.0
+    b = np.zeros(16, np.float32)
+    b[0], b[1] = 0.45, math.sqrt(1 - 0.45**2)
+    at = NOW - timedelta(hours=1)
+    words = terms("Fannie Freddie overhaul agreed", "")
+
+    def two(other_words: dict[str, float]) -> tuple[StoryCandidate, StoryCandidate]:
+        first = StoryCandidate(1, "t", words, frozenset(), at, at, 3, a)
+        return first, StoryCandidate(2, "t", other_words, frozenset(), at, at, 2, b)
+
+    agreeing = two(words)
+    merge = choose_merge(agreeing[1], list(agreeing), rules)
+    assert merge is not None and (merge.keep, merge.gone) == (1, 2)
+    assert merge.similarity == pytest.approx(0.45 + rules.merge_text_weight, abs=1e-6)
+    apart = two(terms("Storm closes schools", ""))
+    assert choose_merge(apart[1], list(apart), rules) is None
+
+
+def test_a_tag_many_recent_stories_carry_counts_less_than_a_specific_one() -> None:
+    # Entity 7 is on every candidate (a large country), entity 8 on one: shared with the
+    # same story, 8 weighs fully and 7 by log 2 / log(1 + n) of the n candidates.
+    title = "Trade talks resume in Geneva"
+    vector = terms(title, "")
+    talks = story(1, "Trade talks in Geneva", "", {7, 8})
+    others = [story(2, "Football final tonight", "", {7}), story(3, "Storm hits coast", "", {7})]
+    common_alone = choose_story(vector, {7}, NOW, [talks])
+    common_crowd = choose_story(vector, {7}, NOW, [talks, *others])
+    specific_crowd = choose_story(vector, {8}, NOW, [talks, *others])
+    assert common_crowd.shared_entities == (7,) and specific_crowd.shared_entities == (8,)
+    rules = StoryRules()
+    decay = 0.5 ** (timedelta(hours=1) / rules.half_life)  # the stories are an hour old
+    assert common_alone.score == pytest.approx(specific_crowd.score)
+    assert common_alone.score - common_crowd.score == pytest.approx(
+        rules.entity_weight * (1 - math.log(2) / math.log(4)) * decay
+    )
+
+
 def test_stories_a_day_apart_do_not_merge() -> None:
     big, small = headline_story(7, CARNEY), headline_story(9, CARNEY_2, hours_ago=30)
     assert choose_merge(big, [small]) is None
