@@ -2,7 +2,8 @@
 
 Read from the source with ``ast`` (every import statement, those inside functions too: an
 import put off to call time is still a dependency, and a cycle through one is a cycle that
-only shows at run time), so nothing is imported to check it.
+only shows at run time; not those of an ``if __name__ == "__main__":`` block, which run
+only in a script), so nothing is imported to check it.
 """
 
 from __future__ import annotations
@@ -30,11 +31,31 @@ def modules() -> dict[str, Path]:
     return found
 
 
+def _is_main_guard(node: ast.AST) -> bool:
+    """``if __name__ == "__main__":``, whose imports run only when the module is a script
+    (``python -m``), never when it is imported: no cycle can go through them."""
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+        and any(getattr(c, "value", None) == "__main__" for c in node.test.comparators)
+    )
+
+
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` without the script-only blocks."""
+    for child in ast.iter_child_nodes(node):
+        if not _is_main_guard(child):
+            yield child
+            yield from _walk(child)
+
+
 def _imported(module: str, path: Path, known: dict[str, Path]) -> Iterator[str]:
     """The package's modules that ``module`` imports (a name imported from a module counts
     as that module unless it is a submodule)."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -1,6 +1,6 @@
 """What passes between the import's decisions and its store process, batch by batch: what a
-batch's lookups ask for (``_Wanted``), what the store answers (``_Lookups``), and the rows
-and story changes the decisions made (``_Batch``, ``_Decided``).
+batch's lookups ask for (``Wanted``), what the store answers (``Lookups``), and the rows
+and story changes the decisions made (``Batch``, ``Decided``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tagwire.types import StoryCandidate
 
 
 @dataclass
-class _Batch:
+class Batch:
     articles: list[dict[str, Any]] = field(default_factory=list)
     urls: list[dict[str, Any]] = field(default_factory=list)
     story_keys: list[dict[str, Any]] = field(default_factory=list)
@@ -36,7 +36,7 @@ class _Batch:
 
 
 @dataclass(frozen=True, slots=True)
-class _Lookups:
+class Lookups:
     """What a batch's decisions need from the store, read before them."""
 
     known_urls: set[str]
@@ -48,7 +48,7 @@ class _Lookups:
 
 
 @dataclass(frozen=True, slots=True)
-class _Wanted:
+class Wanted:
     """What a batch's lookups ask for, in the order of its articles."""
 
     urls: list[str]
@@ -57,9 +57,9 @@ class _Wanted:
     sources: dict[str, str]  # site URL -> the publisher's name, for sources maybe new
 
 
-def _wanted(prepared: list[Prepared]) -> _Wanted:
+def wanted_for(prepared: list[Prepared]) -> Wanted:
     records = [p.record for p in prepared]
-    return _Wanted(
+    return Wanted(
         urls=[r.url for r in records],
         hashes=[p.content_hash for p in prepared],
         # In the order ingest would meet them: which of two same-named entities is created
@@ -72,10 +72,10 @@ def _wanted(prepared: list[Prepared]) -> _Wanted:
 
 
 @dataclass(frozen=True, slots=True)
-class _Decided:
+class Decided:
     """A decided batch as the store's side writes it (nothing in it changes after)."""
 
-    batch: _Batch
+    batch: Batch
     new_stories: list[StoryCandidate]
     moves: list[tuple[Merge, int]]  # a merge and the story its articles end in
     live_stories: list[StoryCandidate]  # every story the batch touched, as it is now

@@ -19,7 +19,7 @@ from tagwire.store.writer import story_counts
 from tagwire.types import StoryCandidate
 
 
-def _story_row(s: StoryCandidate) -> dict[str, Any]:
+def story_row(s: StoryCandidate) -> dict[str, Any]:
     return {
         "id": s.id,
         "title": s.title,
@@ -33,7 +33,7 @@ def _story_row(s: StoryCandidate) -> dict[str, Any]:
     }
 
 
-def _update_stories(conn: Connection, stories: list[StoryCandidate], inserted: set[int]) -> None:
+def update_stories(conn: Connection, stories: list[StoryCandidate], inserted: set[int]) -> None:
     """Each touched story's state (but those just ``inserted`` as they are now), and its
     counts from its listed articles."""
     if not stories:
@@ -167,7 +167,7 @@ def _bind(conn: Connection, column: Any, values: Sequence[Any]) -> Sequence[Any]
     return list(map(distinct.__getitem__, values))
 
 
-def _known_urls(conn: Connection, urls: list[str]) -> set[str]:
+def known_urls_of(conn: Connection, urls: list[str]) -> set[str]:
     u = t.article_urls.c
     found: set[str] = set()
     for chunk in _slices(urls, 500):
@@ -175,7 +175,7 @@ def _known_urls(conn: Connection, urls: list[str]) -> set[str]:
     return found
 
 
-def _by_hash(conn: Connection, hashes: list[str]) -> dict[str, int]:
+def first_by_hash(conn: Connection, hashes: list[str]) -> dict[str, int]:
     """Content hash -> the first stored article with it (as ``Writer.survivor_for_hash``)."""
     a = t.articles.c
     found: dict[str, int] = {}
@@ -189,7 +189,7 @@ def _by_hash(conn: Connection, hashes: list[str]) -> dict[str, int]:
     return found
 
 
-def _countries(conn: Connection, ids: set[int]) -> dict[int, str]:
+def countries_of(conn: Connection, ids: set[int]) -> dict[int, str]:
     e = t.entities.c
     found: dict[int, str] = {}
     for chunk in _slices(sorted(ids), 500):

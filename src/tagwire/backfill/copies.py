@@ -11,7 +11,7 @@ from typing import Protocol
 
 from tagwire import dedup
 from tagwire.backfill.near_index import NearDupIndex
-from tagwire.backfill.prepare import Prepared, _keys
+from tagwire.backfill.prepare import Prepared, key_array
 
 
 class Known(Protocol):
@@ -53,7 +53,7 @@ class WindowCopies:
         """``fingerprint``: the prepared article (its packed fingerprint and band keys)."""
         assert fingerprint.fingerprint is not None and fingerprint.band_keys is not None
         # The matched article's survivor is found here: one walk, not one per candidate.
-        keys = _keys(fingerprint.band_keys)
+        keys = key_array(fingerprint.band_keys)
         match = self.near.best_match(fingerprint.fingerprint, keys, at)
         return None if match is None else survivor_of(self.known, match.survivor_id)
 

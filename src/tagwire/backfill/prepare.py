@@ -17,7 +17,7 @@ import numpy as np
 from tagwire import dedup, words
 from tagwire.analyse import lead
 from tagwire.backfill.archive import ArchiveError, Line, Record, parse_record
-from tagwire.backfill.processes import _Collector, _helper
+from tagwire.backfill.processes import Collector, start_helper
 from tagwire.embeddings import Vector
 from tagwire.neardup import band_key_array, fingerprint
 from tagwire.stories import LEAD_CHARS, headline_meaning, term_keys, terms
@@ -42,7 +42,7 @@ class Prepared:
     words: int
 
 
-def _keys(band_keys: bytes) -> np.ndarray:
+def key_array(band_keys: bytes) -> np.ndarray:
     return np.frombuffer(band_keys, dtype="<i8")
 
 
@@ -100,13 +100,13 @@ def _prepare(r: Record) -> Prepared:
     )
 
 
-def _chunks(records: Iterable[Record | Line], size: int) -> Iterator[list[Record | Line]]:
+def in_batches(records: Iterable[Record | Line], size: int) -> Iterator[list[Record | Line]]:
     it = iter(records)
     while chunk := list(islice(it, size)):
         yield chunk
 
 
-def _prepared(
+def prepared_ahead(
     chunks: Iterator[list[Record | Line]], pool: Executor | None, depth: int
 ) -> Iterator[tuple[list[Prepared], list[str]]]:
     """Prepared batches in order; with a pool, up to ``depth`` batches are prepared while
@@ -123,11 +123,11 @@ def _prepared(
         yield ahead.popleft().result()
 
 
-_worker_collector = _Collector()  # a worker process's own
+_worker_collector = Collector()  # a worker process's own
 
 
 def _prepare_collected(items: Sequence[Record | Line]) -> tuple[list[Prepared], list[str]]:
-    """``prepare`` in a worker, then its garbage collection (``_Collector``: the pool's
+    """``prepare`` in a worker, then its garbage collection (``Collector``: the pool's
     workers run with the automatic collector off)."""
     prepared = prepare(items)
     _worker_collector()
@@ -136,4 +136,4 @@ def _prepare_collected(items: Sequence[Record | Line]) -> tuple[list[Prepared], 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes for ``Backfill.run``."""
-    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_helper)
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=start_helper)

@@ -15,10 +15,10 @@ from contextlib import contextmanager, suppress
 # store before the workers: the decisions wait for its every job, the workers are batches ahead.
 STORE_NICENESS = 3
 WORKER_NICENESS = 10
-FULL_COLLECTION = 50  # batches between the import's full garbage collections (see _Collector)
+FULL_COLLECTION = 50  # batches between the import's full garbage collections (see Collector)
 
 
-class _Collector:
+class Collector:
     """Python's cyclic garbage collector, run by an import's processes between batches
     instead of by allocation counts (``_collected_by_batch``). The decisions' process holds
     millions of objects (the windows' articles and stories) and allocates millions more a
@@ -41,20 +41,20 @@ class _Collector:
 
 
 @contextmanager
-def _collected_by_batch() -> Iterator[_Collector]:
+def _collected_by_batch() -> Iterator[Collector]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield _Collector()
+        yield Collector()
     finally:
         if enabled:
             gc.enable()
 
 
-def _helper(niceness: int = WORKER_NICENESS) -> None:
+def start_helper(niceness: int = WORKER_NICENESS) -> None:
     """A worker's or the store process's start: behind the decisions (at a lower priority:
     STORE_NICENESS, WORKER_NICENESS), without the automatic garbage collector
-    (``_Collector``)."""
+    (``Collector``)."""
     with suppress(AttributeError, OSError):  # no os.nice (Windows), or not allowed
         os.nice(niceness)
     gc.disable()

@@ -17,13 +17,13 @@ from sqlalchemy import Connection, select
 
 from tagwire import dedup
 from tagwire.backfill.archive import Line, Record, read_lines
-from tagwire.backfill.batches import _Batch, _Decided, _Lookups, _wanted
+from tagwire.backfill.batches import Batch, Decided, Lookups, wanted_for
 from tagwire.backfill.bulk import reserve_ids
 from tagwire.backfill.copies import WindowCopies
 from tagwire.backfill.near_index import NearDupIndex
-from tagwire.backfill.prepare import Prepared, _chunks, _keys, _prepared, process_pool
+from tagwire.backfill.prepare import Prepared, in_batches, key_array, prepared_ahead, process_pool
 from tagwire.backfill.processes import _collected_by_batch
-from tagwire.backfill.store_side import _channel
+from tagwire.backfill.store_side import store_channel
 from tagwire.backfill.story_index import StoryIndex
 from tagwire.decide import decide
 from tagwire.entities.ner import salience
@@ -103,7 +103,7 @@ class Backfill:
         self.sources: dict[str, tuple[int, str | None]] = {}  # site URL -> id, region
         self.regions: dict[int, str | None] = {}  # source id -> region
         self.clock: datetime | None = None  # the archive's time so far
-        self.pending = _Batch()  # the batch decided last: being written
+        self.pending = Batch()  # the batch decided last: being written
         self.reserved: dict[str, int] = {}  # table -> the last id the batch before took
         now = now or now_utc()
         self.keys_after = now - max(dedup_window, self.rules.window)  # older keys serve no ingest
@@ -133,17 +133,17 @@ class Backfill:
         per switch interval (5 ms) while the decisions ran, so it wrote next to nothing
         meanwhile (docs/design.md)."""
         began = time.perf_counter()
-        batches = _prepared(_chunks(records, self.batch_size), pool, ahead)
-        with _channel(self.store) as side, _collected_by_batch() as collect:
+        batches = prepared_ahead(in_batches(records, self.batch_size), pool, ahead)
+        with store_channel(self.store) as side, _collected_by_batch() as collect:
             current = next(batches, None)
             look = None
             if current is not None:
-                side.submit(_wanted(current[0]), None)
+                side.submit(wanted_for(current[0]), None)
                 look = side.result()
-            decided: _Decided | None = None
+            decided: Decided | None = None
             while current is not None:
                 upcoming = next(batches, None)
-                side.submit(_wanted(upcoming[0]) if upcoming else None, decided)
+                side.submit(wanted_for(upcoming[0]) if upcoming else None, decided)
                 batch, problems = current
                 self.report.read += len(batch) + len(problems)
                 self.report.problems += problems
@@ -165,13 +165,13 @@ class Backfill:
 
     # -- the decisions ---------------------------------------------------------------------
 
-    def _decide(self, prepared: list[Prepared], look: _Lookups) -> _Decided:
+    def _decide(self, prepared: list[Prepared], look: Lookups) -> Decided:
         """A batch's decisions, in memory; the few reads they need (stories and articles
         stored before the import, which the store has committed) through a connection of
         their own, each in a short transaction (``_read_done``). What the batch before
         decided may not be written yet: its URLs and texts are looked up in memory
         (``self.pending``), and ids are counted on from its last."""
-        b = _Batch()
+        b = Batch()
         self.sources = look.sources
         self.regions = dict(look.sources.values())
         with self.store.engine.connect() as conn:
@@ -255,7 +255,7 @@ class Backfill:
             self.near.forget_before(at)
             self.story_index.forget_before(at)
 
-    def _forget(self, b: _Batch) -> None:
+    def _forget(self, b: Batch) -> None:
         """After a batch: drop what no later article can meet (stories, titles and articles
         older than their windows), so memory stays flat. What the batch wrote is kept
         whatever its time, until the next: it may not be in the store yet. The titles and
@@ -291,11 +291,11 @@ class Backfill:
     def _one(
         self,
         w: Writer,
-        b: _Batch,
+        b: Batch,
         p: Prepared,
         article_id: int,
         scores: dict[int, float],
-        look: _Lookups,
+        look: Lookups,
         story_ids: Iterator[int],
         copies: WindowCopies,
     ) -> None:
@@ -379,7 +379,7 @@ class Backfill:
 
     def _join(
         self,
-        b: _Batch,
+        b: Batch,
         decision: Decision,
         title: str,
         p: Prepared,
@@ -398,7 +398,7 @@ class Backfill:
             b.touched_stories.add(story_id)
         return story_id
 
-    def _merge(self, b: _Batch, merge: Merge) -> None:
+    def _merge(self, b: Batch, merge: Merge) -> None:
         gone = self.stories.pop(merge.gone)
         self.stories[merge.keep] = merged(self.stories[merge.keep], gone)
         if merge.gone in b.new_stories:
@@ -410,7 +410,7 @@ class Backfill:
 
     def _rows(
         self,
-        b: _Batch,
+        b: Batch,
         p: Prepared,
         article_id: int,
         source_id: int,
@@ -471,7 +471,7 @@ class Backfill:
 
     def _remember(
         self,
-        b: _Batch,
+        b: Batch,
         p: Prepared,
         article_id: int,
         source_id: int,
@@ -482,7 +482,7 @@ class Backfill:
         b.hashes.setdefault(p.content_hash, article_id)
         self.titles[(source_id, p.title_key)] = (article_id, at)
         if p.fingerprint is not None and p.band_keys is not None:
-            self.near.add(article_id, _keys(p.band_keys), p.fingerprint, at)
+            self.near.add(article_id, key_array(p.band_keys), p.fingerprint, at)
         forms: dict[int, set[str]] = {}
         for m in p.mentions:
             entity_id = entity_ids[(m.kind.value, m.name)]
@@ -494,7 +494,7 @@ class Backfill:
 
     def _regions(
         self,
-        b: _Batch,
+        b: Batch,
         row: dict[str, Any],
         scores: dict[int, float],
         countries: dict[int, str],
@@ -507,14 +507,14 @@ class Backfill:
 
     # -- the batch's writes ----------------------------------------------------------------
 
-    def _decided(self, b: _Batch) -> _Decided:
+    def _decided(self, b: Batch) -> Decided:
         """The batch as the store's side writes it, with every story id final (a story
         merged away later in the batch is no home)."""
         for row in b.articles:
             if row["story_id"] is not None:
                 row["story_id"] = self._final(row["story_id"])
         live = {self._final(s) for s in b.touched_stories | b.new_stories}
-        return _Decided(
+        return Decided(
             batch=b,
             new_stories=[b.gone.get(s) or self.stories[s] for s in sorted(b.new_stories)],
             moves=[(merge, self._final(merge.keep)) for merge in b.merges],

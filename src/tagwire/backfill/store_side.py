@@ -13,17 +13,17 @@ from typing import Any, Protocol
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import make_url
 
-from tagwire.backfill.batches import _Decided, _Lookups, _Wanted
+from tagwire.backfill.batches import Decided, Lookups, Wanted
 from tagwire.backfill.bulk import (
-    _by_hash,
-    _countries,
-    _known_urls,
-    _story_row,
-    _update_stories,
     complete_near_keys,
+    countries_of,
+    first_by_hash,
     insert_many,
+    known_urls_of,
+    story_row,
+    update_stories,
 )
-from tagwire.backfill.processes import STORE_NICENESS, _collected_by_batch, _helper
+from tagwire.backfill.processes import STORE_NICENESS, _collected_by_batch, start_helper
 from tagwire.store import Store, search_index
 from tagwire.store import schema as t
 from tagwire.store.writer import Writer, record_change
@@ -37,14 +37,14 @@ ENTITY_CACHE = 500_000  # (kind, name) -> id pairs remembered (~100 MB at most)
 
 class _StoreSide:
     """What an import asks of the store and writes to it, batch after batch, one transaction
-    a job (see ``Backfill.run``); in a process of its own (or in line: ``_channel``)."""
+    a job (see ``Backfill.run``); in a process of its own (or in line: ``store_channel``)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.sources: dict[str, tuple[int, str | None]] = {}  # site URL -> id, region
         self.entities: dict[tuple[str, str], int] = {}  # (kind, name) -> id
 
-    def job(self, wanted: _Wanted | None, decided: _Decided | None) -> _Lookups | None:
+    def job(self, wanted: Wanted | None, decided: Decided | None) -> Lookups | None:
         """Write the batch decided last (one transaction), then look up what the batch to
         decide next needs (another: the entities it names are created). Entity names are
         resolved against display names as the batches written so far left them: one batch
@@ -92,14 +92,14 @@ class _StoreSide:
             rows = conn.execute(select(t.sources.c.id, t.sources.c.url, t.sources.c.region))
             self.sources = {str(r.url): (int(r.id), r.region) for r in rows}
 
-    def _lookups(self, w: Writer, wanted: _Wanted) -> _Lookups:
+    def _lookups(self, w: Writer, wanted: Wanted) -> Lookups:
         entity_ids = self._entity_ids(w, wanted.names)
-        return _Lookups(
-            known_urls=_known_urls(w.conn, wanted.urls),
-            hash_rows=_by_hash(w.conn, wanted.hashes),
+        return Lookups(
+            known_urls=known_urls_of(w.conn, wanted.urls),
+            hash_rows=first_by_hash(w.conn, wanted.hashes),
             entity_ids=entity_ids,
             blocked=w.blocked(entity_ids.values()),
-            countries=_countries(w.conn, set(entity_ids.values())),
+            countries=countries_of(w.conn, set(entity_ids.values())),
             sources=self.sources,
         )
 
@@ -115,10 +115,10 @@ class _StoreSide:
         return {n: self.entities[n] for n in names}
 
     @staticmethod
-    def _write(w: Writer, decided: _Decided) -> None:
+    def _write(w: Writer, decided: Decided) -> None:
         conn, b = w.conn, decided.batch
         if decided.new_stories:
-            insert_many(conn, t.stories, [_story_row(s) for s in decided.new_stories])
+            insert_many(conn, t.stories, [story_row(s) for s in decided.new_stories])
         for table, rows in (
             (t.articles, b.articles),
             (t.article_urls, b.urls),
@@ -140,7 +140,7 @@ class _StoreSide:
                 .where(t.stories.c.id == merge.gone)
                 .values(merged_into=merge.keep, merge_similarity=merge.similarity, article_count=0)
             )
-        _update_stories(conn, decided.live_stories, {s.id for s in decided.new_stories})
+        update_stories(conn, decided.live_stories, {s.id for s in decided.new_stories})
         if b.tag_counts:
             e = t.entities.c
             conn.execute(
@@ -160,13 +160,13 @@ class _StoreSide:
 class _Channel(Protocol):
     """The decisions' end of the store's side: one job at a time."""
 
-    def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None: ...
+    def submit(self, wanted: Wanted | None, decided: Decided | None) -> None: ...
 
-    def result(self) -> _Lookups | None: ...
+    def result(self) -> Lookups | None: ...
 
 
 @contextmanager
-def _channel(store: Store) -> Iterator[_Channel]:
+def store_channel(store: Store) -> Iterator[_Channel]:
     """The store's side in a process of its own; in line, job after decisions, for SQLite
     in memory, which no other process (nor thread: each has its own) can open. On the way
     out (an error included) the process finishes the job under way, never cuts it; in line,
@@ -192,12 +192,12 @@ def _channel(store: Store) -> Iterator[_Channel]:
 class _InLine:
     def __init__(self, side: _StoreSide) -> None:
         self.side = side
-        self.job: tuple[_Wanted | None, _Decided | None] = (None, None)
+        self.job: tuple[Wanted | None, Decided | None] = (None, None)
 
-    def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None:
+    def submit(self, wanted: Wanted | None, decided: Decided | None) -> None:
         self.job = (wanted, decided)
 
-    def result(self) -> _Lookups | None:
+    def result(self) -> Lookups | None:
         return self.side.job(*self.job)
 
 
@@ -205,10 +205,10 @@ class _InProcess:
     def __init__(self, conn: Any, process: Any) -> None:
         self.conn, self.process = conn, process
 
-    def submit(self, wanted: _Wanted | None, decided: _Decided | None) -> None:
+    def submit(self, wanted: Wanted | None, decided: Decided | None) -> None:
         self.conn.send((wanted, decided))
 
-    def result(self) -> _Lookups | None:
+    def result(self) -> Lookups | None:
         try:
             ok, value = self.conn.recv()
         except EOFError:
@@ -217,7 +217,7 @@ class _InProcess:
             ) from None
         if not ok:
             raise RuntimeError(f"the import's store process failed: {value}")
-        found: _Lookups | None = value
+        found: Lookups | None = value
         return found
 
 
@@ -225,7 +225,7 @@ def _serve(url: str, conn: Any) -> None:
     """The store's side in its own process: jobs from ``conn`` until None, each answered
     with (True, its lookups) or (False, the error that stopped it). When the import's
     process is gone (EOF), the transaction under way is rolled back."""
-    _helper(STORE_NICENESS)
+    start_helper(STORE_NICENESS)
     store = Store(url)
     side = _StoreSide(store)
     try:
