@@ -5,6 +5,10 @@ publishers put in their feeds and pages onto it, and the choice of an article's 
 clearly onto a label; else the source's default category (a one-topic site); else, for an
 English article, the label of tagwire's topic classifier (``tagwire.classify``); else None.
 See docs/categories.md.
+
+The classifier (its lexicon, data file and sentence-embedding model) is imported on the first
+article that needs it, not with this module: a pass whose articles carry their publisher's
+categories, or a pass with nothing new, never loads it.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from tagwire.classify import DeploymentExamples, classify
+if TYPE_CHECKING:
+    from tagwire.classify import DeploymentExamples
 
 LABELS: tuple[str, ...] = (
     "Arts & Entertainment",
@@ -247,7 +253,11 @@ def learn_from_deployment(examples: DeploymentExamples | None = None) -> Deploym
     Off by default; the learned centroids live in this process's memory."""
     global _examples
     with _learning_lock:
-        _examples = examples if examples is not None else DeploymentExamples()
+        if examples is None:
+            from tagwire.classify import DeploymentExamples
+
+            examples = DeploymentExamples()
+        _examples = examples
         return _examples
 
 
@@ -277,4 +287,6 @@ def categorise(
         return source_category
     if not is_english(language) or not (title.strip() or text.strip()):
         return None
+    from tagwire.classify import classify
+
     return classify(title, text, examples=examples).label
