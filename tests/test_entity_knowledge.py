@@ -198,13 +198,16 @@ def test_a_stored_entity_takes_the_kind_the_evidence_says() -> None:
 
 
 def test_spans_that_name_no_person() -> None:
-    body = "x\n\nMax said the Tomb Raider is back. Jeff Bezos’s Blue Origin flew. Neymar, Neymar."
+    body = (
+        "x\n\nMax said the Tomb Raider is back. Jeff Bezos’s Blue Origin flew. "
+        "Striker Neymar, Neymar."
+    )
     found = [
         _m("Max", "Max", PERSON, 3),
         _m("the Tomb Raider", "Tomb Raider", PERSON, 12),
         _m("Jeff Bezos’s Blue Origin", "Jeff Bezos’s Blue Origin", ORG, 37),
-        _m("Neymar", "Neymar", PERSON, 68),
         _m("Neymar", "Neymar", PERSON, 76),
+        _m("Neymar", "Neymar", PERSON, 84),
     ]
     for m in found:
         assert body[m.start : m.end] == m.surface
@@ -214,6 +217,18 @@ def test_spans_that_name_no_person() -> None:
         ("Neymar", PERSON),
         ("Neymar", PERSON),
     ]
+
+
+def test_a_one_word_person_without_a_title_or_a_surname_is_an_organisation() -> None:
+    body = "x\n\nZwitter said it would. Zwitter agreed. President Obrama, Obrama."
+    found = [
+        _at(body, "Zwitter", "Zwitter", PERSON),
+        _at(body, "Zwitter", "Zwitter", PERSON, 1),
+        _at(body, "Obrama", "Obrama", PERSON),
+        _at(body, "Obrama", "Obrama", PERSON, 1),
+    ]
+    out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
+    assert out == {("Zwitter", ORG), ("Obrama", PERSON)}
 
 
 def test_generational_suffixes_do_not_split_a_person() -> None:

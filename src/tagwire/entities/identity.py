@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tagwire.entities.hashtags import lookup_key
-from tagwire.entities.knowledge import kind_evidence
+from tagwire.entities.knowledge import is_common_given_name, kind_evidence
 from tagwire.entities.names import entity_key, name_key, same_person, surname
 from tagwire.types import EntityKind
 
@@ -134,17 +134,23 @@ def lookup_keys(name: str, kind: str) -> list[tuple[str, str]]:
 
 def better_kind(stored: str, seen: str, name: str) -> str | None:
     """The kind a stored entity should take when an article names it as ``seen``: a
-    person's full name outweighs an organisation or place label on it (the model's usual
-    error on names it does not know), and a gazetteer's place or organisation outweighs a
-    person label. None: keep the stored kind."""
+    person's full name (a given name or an initial first) outweighs an organisation or
+    place label on it (the model's usual error on names it does not know), and a
+    gazetteer's place or organisation outweighs a person label. None: keep the stored kind."""
     if stored == seen:
         return None
     evidence = kind_evidence(name)
     if evidence is not None:
         return evidence.value if evidence.value != stored else None
-    if seen == EntityKind.PERSON.value and len(name.split()) in (2, 3):
+    words = name.split()
+    if seen == EntityKind.PERSON.value and len(words) in (2, 3) and _given_first(words[0]):
         return seen
     return None
+
+
+def _given_first(word: str) -> bool:
+    """A given name or an initial first: a person's name, not "White House"."""
+    return is_common_given_name(word) or len(word.rstrip(".")) == 1
 
 
 def family_name(name: str) -> str | None:

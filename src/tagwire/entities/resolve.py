@@ -35,6 +35,7 @@ from dataclasses import replace
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
+    is_census_surname,
     is_common_given_name,
     is_common_word,
     kind_evidence,
@@ -81,6 +82,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _one_kind_per_name(found)
     found = _people_without_evidence(body, found)
     found = _people_by_context(body, found)
+    found = _one_word_people_by_context(body, found)
     found = _people_named_as_organisations(found)
     found = _words_of_one_person(found)
     found = _one_name_per_person(found)
@@ -236,19 +238,26 @@ _CITY_STATE = re.compile(r"(?<=[a-z]), ([A-Z]{2})(?![\w.])")
 # "the Wolbachia bacterium", "Ebola virus", "Wolbachia-carrying mosquitoes": a name written
 # as a kind of organism or disease anywhere in the article is one, in every mention (no
 # organisation is written so).
-_ORGANISM_AFTER = (
-    r"(?:\s+(?i:bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|"
+_ORGANISM_AFTER = re.compile(
+    r"(?=\s+(?i:bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|"
     r"strain|disease|infection|infections|outbreak|vaccine)\b|-(?i:carrying|infected|"
     r"resistant|borne)\b)"
 )
 
 
 def _no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
-    names = {m.name for m in mentions if kind_evidence(m.name) is None}
+    ends = [match.start() for match in _ORGANISM_AFTER.finditer(body)]
+    if not ends:
+        return mentions
+
+    def written_before(name: str, end: int) -> bool:
+        start = end - len(name)
+        return body.startswith(name, start) and (start == 0 or not body[start - 1].isalnum())
+
     organisms = {
-        name
-        for name in names
-        if re.search(r"(?<!\w)" + re.escape(name) + _ORGANISM_AFTER, body) is not None
+        m.name
+        for m in mentions
+        if kind_evidence(m.name) is None and any(written_before(m.name, e) for e in ends)
     }
     return [m for m in mentions if m.name not in organisms]
 
@@ -595,6 +604,33 @@ def _people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
     return [person(m) for m in mentions]
 
 
+def _one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A one-word "person" ("Twitter", "Ubisoft") that is no given name or Census surname,
+    no surname of a full name in the article, and after no title or role anywhere
+    ("President Obama", "striker Neymar"), is an organisation: the model's usual error on
+    company names (measured on real pages, docs/quality.md)."""
+    full_words = {
+        w for m in mentions if m.kind is PERSON and " " in m.name for w in name_key(m.name).split()
+    }
+    titled = {
+        m.name
+        for m in mentions
+        if m.kind is PERSON and _PERSON_BEFORE.search(body[max(0, m.start - 40) : m.start])
+    }
+
+    def organisation(m: Mention) -> bool:
+        return (
+            m.kind is PERSON
+            and " " not in m.name
+            and m.name not in titled
+            and name_key(m.name) not in full_words
+            and not is_common_given_name(m.name)
+            and not is_census_surname(m.name)
+        )
+
+    return [replace(m, kind=ORG) if organisation(m) else m for m in mentions]
+
+
 def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:
     """A headline span is kept when the text names the same entity, or when it is a known
     place; headlines are title-cased, and their words are read as names too easily."""
@@ -624,16 +660,27 @@ def _named_in_headline(title: str, mentions: list[Mention]) -> list[Mention]:
     for form, m in sorted(forms.items(), key=lambda kv: -len(kv[0])):
         if _compact(m.name) in have:
             continue
-        match = re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", title)
-        if match and not any(a < match.end() and match.start() < b for a, b in spans):
-            spans.append(match.span())
+        start = _whole_word_at(title, form)
+        end = start + len(form)
+        if start >= 0 and not any(a < end and start < b for a, b in spans):
+            spans.append((start, end))
             have.add(_compact(m.name))
-            added.append(
-                replace(
-                    m, surface=match.group(0), start=match.start(), end=match.end(), in_title=True
-                )
-            )
+            added.append(replace(m, surface=form, start=start, end=end, in_title=True))
     return added
+
+
+def _whole_word_at(text: str, form: str) -> int:
+    """Where ``form`` is first written in ``text`` as whole words, or -1 (a plain search:
+    a regular expression per form costs more than the rest of resolution)."""
+    start = text.find(form)
+    while start >= 0:
+        end = start + len(form)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            return start
+        start = text.find(form, start + 1)
+    return -1
 
 
 def _forms(m: Mention) -> list[str]:
