@@ -21,6 +21,13 @@ Measured, in one run:
    ``ProcessPoolExecutor`` with as many processes and a model-loading initializer, cold
    (pool start included) and warm.
 
+Then, as a user runs it: ``tagwire ingest`` (the console script) as a subprocess on a fresh
+database, the same command again (feeds unchanged), and the whole-process floor
+(``bench/ingest_floor.py``: a fresh process that runs only ``extract_page`` +
+``find_mentions`` over the same pages in a spawn pool of as many processes), side by side,
+``--repeat`` times with the order alternating; CPU and the largest process's max RSS from
+``os.wait4``. These run first.
+
 Memory: /proc/<pid>/status VmRSS of this process and all its descendants, sampled every
 0.2 s (peak of the sum at one instant), next to ``getrusage`` (RUSAGE_CHILDREN only gives
 the largest single child).
@@ -29,6 +36,7 @@ the largest single child).
     python bench/ingest.py --pages 30       # a quick run (docs untouched)
     python bench/ingest.py --quiet-wait 0   # do not wait for a quiet machine between phases
     python bench/ingest.py --rounds 1       # one round, even if other processes disturbed it
+    python bench/ingest.py --whole-only     # only the whole-process runs (docs untouched)
 """
 
 from __future__ import annotations
@@ -76,6 +84,7 @@ from tagwire.types import PassReport
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "article-extraction-aeb"
+PROFILE_NOTES = ROOT / "bench" / "ingest_profile.md"  # written by hand from a profile
 BENCH_DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "## Ingest throughput"
 COMMAND = ".venv/bin/python bench/ingest.py"
@@ -192,7 +201,12 @@ def serve(site: Site) -> tuple[ThreadingHTTPServer, str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that left
+                super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
@@ -624,6 +638,9 @@ class Results:
     stored_articles: int = 0
     stored_mentions: int = 0
     whole: list[WholeRun] = field(default_factory=list)
+    quiet_wait: float = 0.0
+    max_rounds: int = 0
+    load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)  # os.getloadavg() at the start
 
     def seconds(self, phase: str) -> float:
         return self.sampler.phases[phase].wall
@@ -661,6 +678,7 @@ def run(
     try:
         with Sampler(quiet_wait=quiet_wait) as sampler, tempfile.TemporaryDirectory() as tmp:
             res = Results(len(pages), feed_count, 0, sampler=sampler)
+            res.quiet_wait, res.max_rounds, res.load_before = quiet_wait, rounds, os.getloadavg()
             sources_file = Path(tmp, "sources.toml")
             write_sources(sources_file, base, feed_paths)
             if repeat:
@@ -758,17 +776,22 @@ def whole_lines(res: Results) -> list[str]:
     g = GOALS
     lines = [
         "| run | `tagwire ingest` (fresh DB) | floor, whole process | ingest / floor "
-        "(throughput) | CPU: ingest; floor; floor / ingest | `tagwire ingest` again, "
-        "unchanged: time, share of the first | peak RSS summed at one instant; largest "
-        "process (wait4) |",
-        "|---|---|---|---|---|---|---|",
+        "(throughput) | CPU: ingest; floor; floor / ingest | CPU of ingest's main process; "
+        "of its workers; of the floor's workers | `tagwire ingest` again, unchanged: time, "
+        "share of the first | peak RSS summed at one instant (main; each worker); largest "
+        "process (wait4) | the floor's peak RSS summed |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for number, w in enumerate(res.whole, 1):
         lines.append(
             f"| {number} | {w.ingest.wall:.2f} s | {w.floor.wall:.2f} s | {w.ratio:.2f} | "
             f"{w.ingest.cpu:.1f} s; {w.floor.cpu:.1f} s; {w.cpu_ratio:.2f} | "
+            f"{w.ingest.main_cpu:.1f} s; {w.ingest.cpu - w.ingest.main_cpu:.1f} s; "
+            f"{w.floor.cpu - w.floor.main_cpu:.1f} s | "
             f"{w.again.wall:.2f} s, {w.again_share:.1%} | "
-            f"{_mb(w.ingest.peak_sum_kb):.0f} MB; {_mb(w.ingest.maxrss_kb):.0f} MB |"
+            f"{_mb(w.ingest.peak_sum_kb):.0f} MB ({_mb(w.ingest.main_peak_kb):.0f}; "
+            + "; ".join(f"{_mb(kb):.0f}" for kb in w.ingest.other_peaks_kb if kb > 100_000)
+            + f"); {_mb(w.ingest.maxrss_kb):.0f} MB | {_mb(w.floor.peak_sum_kb):.0f} MB |"
         )
     ratio = statistics.median(w.ratio for w in res.whole)
     cpu_ratio = statistics.median(w.cpu_ratio for w in res.whole)
@@ -780,10 +803,14 @@ def whole_lines(res: Results) -> list[str]:
         f"(≥ {g['floor_ratio']}: {_ok(ratio >= g['floor_ratio'])}) | "
         f"{statistics.median(w.ingest.cpu for w in res.whole):.1f} s; "
         f"{statistics.median(w.floor.cpu for w in res.whole):.1f} s; **{cpu_ratio:.2f}** | "
+        f"{statistics.median(w.ingest.main_cpu for w in res.whole):.1f} s; "
+        f"{statistics.median(w.ingest.cpu - w.ingest.main_cpu for w in res.whole):.1f} s; "
+        f"{statistics.median(w.floor.cpu - w.floor.main_cpu for w in res.whole):.1f} s | "
         f"**{share:.1%}** (< {g['second_pass_ratio']:.0%}: "
         f"{_ok(share < g['second_pass_ratio'])}) | **{_mb(peak):.0f} MB** "
         f"(< {g['memory_mb']} MB: {_ok(_mb(peak) < g['memory_mb'])}); "
-        f"{_mb(max(w.ingest.maxrss_kb for w in res.whole)):.0f} MB |"
+        f"{_mb(max(w.ingest.maxrss_kb for w in res.whole)):.0f} MB | "
+        f"{_mb(max(w.floor.peak_sum_kb for w in res.whole)):.0f} MB |"
     )
     return lines
 
@@ -903,11 +930,17 @@ def section(res: Results, checksum: str, measured: str) -> str:
         "(`--pages N` for a quick run that leaves this file alone). The environment is left "
         "as it is (no thread variables set or unset). The machine is shared, so each phase "
         f"starts once it has used less than {QUIET_CORES} cores for 2 s (waiting up to "
-        "`--quiet-wait`, 120 s), and a phase during which other processes took more than "
-        f"{DISTURBED_CORES} cores on average is measured again in another round (up to "
-        f"`--rounds`, 3); the least disturbed, then fastest, measurement of each phase is "
-        f"kept (this run: {res.rounds} round{'s' if res.rounds > 1 else ''}). The CPU table "
-        "below shows what other processes took during each kept phase.",
+        f"`--quiet-wait`, 120 s; this run: {res.quiet_wait:g} s), and a phase during which "
+        f"other processes took more than {DISTURBED_CORES} cores on average is measured "
+        f"again in another round (up to `--rounds`, 3; this run: up to {res.max_rounds}); "
+        "the least disturbed, then fastest, measurement of each phase is kept (this run: "
+        f"{res.rounds} round{'s' if res.rounds > 1 else ''}). The CPU table below shows what "
+        "other processes took during each kept phase. Load average when this run started: "
+        + ", ".join(f"{v:.1f}" for v in res.load_before)
+        + f" on {len(os.sched_getaffinity(0))} cores. On a machine that busy, wall-clock "
+        "figures move by a factor of two between runs; ratios measured side by side in one "
+        "run move less, and CPU times (what each side consumed, whatever waited) least: read "
+        "those first.",
         "",
         f"Corpus: the {res.pages} real pages of the article-extraction benchmark (dev part, "
         f"checksum `{checksum}`), served by a loopback `ThreadingHTTPServer` (a thread of the "
@@ -967,6 +1000,8 @@ def section(res: Results, checksum: str, measured: str) -> str:
         "",
         *memory_lines(res),
     ]
+    if PROFILE_NOTES.is_file():
+        lines += ["", PROFILE_NOTES.read_text(encoding="utf-8").strip()]
     return "\n".join(lines) + "\n"
 
 
