@@ -456,3 +456,16 @@ def test_organisms_diseases_and_instruments_are_no_entities() -> None:
     ]
     assert resolve_article(body, 1, found) == ()
     assert not_an_entity("Large Hadron Collider", PLACE, frozenset()) is NotEntity.EVENT
+
+
+def test_an_organisations_possessive_makes_its_own_thing_a_product() -> None:
+    body = "x\n\nZapple said. Zapple’s AirCharge failed. AirCharge was late. Vietnam’s Party met."
+    found = [
+        _at(body, "Zapple", "Zapple", ORG),
+        _at(body, "Zapple’s AirCharge", "Zapple’s AirCharge", ORG),
+        _at(body, "AirCharge", "AirCharge", ORG, 1),
+        _at(body, "Vietnam’s Party", "Vietnam’s Party", ORG),
+    ]
+    names = [m.name for m in resolve_article(body, 1, found)]
+    assert "AirCharge" not in names and "Zapple" in names
+    assert "Party" in names  # a country's possessive owns no product

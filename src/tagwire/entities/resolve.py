@@ -493,9 +493,10 @@ def _teams_by_nickname(mentions: list[Mention]) -> list[Mention]:
 
 
 def _products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention]:
-    """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach" where Apple, Google or Ford is
-    named on its own: a product of that maker, not another organisation or a person; and
-    every other mention of the product's own name ("Stadia") is that product too."""
+    """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach", "Apple’s AirPower" where Apple,
+    Google or Ford is named on its own: a product of that maker, not another organisation
+    or a person; and every other mention of the product's own name ("Stadia") is that
+    product too."""
     makers = {name_key(m.name) for m in mentions if m.kind is ORG}
     ends = {m.end: name_key(m.name) for m in mentions}
 
@@ -505,6 +506,8 @@ def _products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mentio
         adjacent = ends.get(m.start - 1) in makers and body[m.start - 1] == " "
         if adjacent and m.kind is not PERSON:  # not "European Union Gordon Sondland"
             return name_key(m.name)  # "Google" then "Stadia", two spans of the model
+        if m.kind is ORG and _owners(body, m) & makers:
+            return name_key(m.name)  # "Apple’s AirPower": an organisation's own thing
         words = name_key(m.name).split()
         for n in range(1, len(words)):
             if " ".join(words[:n]) in makers:
@@ -517,6 +520,17 @@ def _products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mentio
         for m in mentions
         if product_name(m) is None and not (name_key(m.name) in products and m.kind is ORG)
     ]
+
+
+def _owners(body: str, m: Mention) -> set[str]:
+    """The names that may own the mention through a possessive ("Apple’s AirPower", as one
+    span or two): the last one to three words before the "’s", as keys."""
+    owned = _POSSESSIVE_INSIDE.match(m.surface.strip())
+    before = owned.group(0) if owned else body[max(0, m.start - 60) : m.start]
+    if not before.endswith(("’s ", "'s ")):
+        return set()
+    words = before[:-3].split()
+    return {name_key(" ".join(words[-n:])) for n in (1, 2, 3) if len(words) >= n}
 
 
 # Words around a name that only a person's name has: a title or role before it, a verb of
