@@ -469,3 +469,20 @@ def test_an_organisations_possessive_makes_its_own_thing_a_product() -> None:
     names = [m.name for m in resolve_article(body, 1, found)]
     assert "AirCharge" not in names and "Zapple" in names
     assert "Party" in names  # a country's possessive owns no product
+
+
+def test_a_shorter_form_of_one_longer_name_is_that_name() -> None:
+    from tagwire.entities.places import canonical_place
+
+    body = "x\n\nJoel Eriksson Ek scored. Eriksson Ek smiled. The Chinese Workers Party met. "
+    body += "The Workers Party spoke. Logar province and Logar."
+    found = [
+        _at(body, "Joel Eriksson Ek", "Joel Eriksson Ek", PERSON),
+        _at(body, "Eriksson Ek", "Eriksson Ek", PERSON, 1),
+        _at(body, "Chinese Workers Party", "Chinese Workers Party", ORG),
+        _at(body, "Workers Party", "Workers Party", ORG, 1),
+        _at(body, "Logar province", canonical_place("Logar province"), PLACE),
+        _at(body, "Logar", "Logar", PLACE, 1),
+    ]
+    names = {m.name for m in resolve_article(body, 1, found)}
+    assert names == {"Joel Eriksson Ek", "Chinese Workers Party", "Logar"}

@@ -188,7 +188,13 @@ def press_country_names() -> list[str]:
 def canonical_place(name: str) -> str:
     """ "U.S." -> "United States", "Korea, Republic of" -> "South Korea", "Logar Province"
     -> "Logar"; names without an alias are returned unchanged."""
-    found = _by_key().get(name_key(name))
+    key = name_key(name)
+    found = _by_key().get(key)
+    if found is None and " of " in key:
+        # "Democratic Republic of Congo" and "... of the Congo": the press drops the article.
+        found = _by_key().get(key.replace(" of the ", " of ")) or _by_key().get(
+            key.replace(" of ", " of the ")
+        )
     if found is not None:
         return found
     match = _ADMINISTRATIVE.search(name)
@@ -201,7 +207,8 @@ def canonical_place(name: str) -> str:
 # "Inner Mongolia" (always); "Logar Province" is "Logar" when the gazetteer knows Logar.
 _ADMINISTRATIVE = re.compile(
     r"\s+(?:(Autonomous Region|Special Administrative Region)|Province|Governorate|Oblast|"
-    r"Prefecture)$"
+    r"Prefecture)$",
+    re.IGNORECASE,
 )
 
 

@@ -86,6 +86,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _people_named_as_organisations(found)
     found = _words_of_one_person(found)
     found = _one_name_per_person(found)
+    found = _longer_forms(found)
     found = _teams_by_nickname(found)
     found = _products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
@@ -457,6 +458,34 @@ def _one_name_per_person(mentions: list[Mention]) -> list[Mention]:
             name,
         )
     return [replace(m, name=canonical[m.name]) if m.name in canonical else m for m in mentions]
+
+
+def _longer_forms(mentions: list[Mention]) -> list[Mention]:
+    """A name of two words or more that ends exactly one longer name of the same kind in
+    the article is that name: a compound surname without the given name ("Eriksson Ek" for
+    "Joel Eriksson Ek"), an organisation without its country ("Communist Party" for
+    "Chinese Communist Party", when the country's form is the only one named)."""
+    names = {m.name: m.kind for m in mentions if m.kind in (PERSON, ORG)}
+    longer: dict[str, set[str]] = defaultdict(set)
+    for name, kind in names.items():
+        words = name.split()
+        for n in range(2, len(words)):
+            tail = " ".join(words[-n:])
+            if names.get(tail) is kind and _is_qualifier(words[:-n], kind):
+                longer[tail].add(name)
+    return [
+        replace(m, name=next(iter(longer[m.name]))) if len(longer.get(m.name, ())) == 1 else m
+        for m in mentions
+    ]
+
+
+def _is_qualifier(head: list[str], kind: EntityKind) -> bool:
+    """What may come before a name and leave it the same thing: a person's given names, or
+    an organisation's country or demonym."""
+    if kind is PERSON:
+        return True
+    text = " ".join(head)
+    return demonym_country(text) is not None or is_country_or_state(text)
 
 
 def _words_of_one_person(mentions: list[Mention]) -> list[Mention]:
