@@ -605,6 +605,24 @@ def test_a_surname_seen_alone_first_joins_the_person_introduced_later(store: Sto
     assert store.entity("nakamura").name == "Hiroshi Nakamura"  # the old slug answers
 
 
+def test_an_entitys_kind_follows_the_votes_of_its_articles(store: Store) -> None:
+    """The first article calls "Zorbia" a place, the next two an organisation: the entity
+    ends an organisation, as it would whichever article had come first."""
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    kinds = (EntityKind.PLACE, EntityKind.ORGANIZATION, EntityKind.ORGANIZATION)
+    seen = []
+    for n, kind in enumerate(kinds):
+        mentions = (Mention("Zorbia", "Zorbia", kind, 0, 6, True),)
+        with store.writer() as w:
+            found = w.entity_ids([(kind.value, "Zorbia")])
+            entities = [found[(kind.value, "Zorbia")]]
+            _insert_with(w, n, mentions, entities, {entities[0]: 3.0}, source_id)
+        seen.append(store.entity("zorbia").kind)
+    assert seen == ["place", "place", "organization"]  # a tie keeps the stored kind
+
+
 def test_a_curation_split_ranks_tags_as_ingest_does(store: Store) -> None:
     """Tags recomputed after a split follow ingest's salience: an organisation named once
     without evidence is still no tag, and the split-off person keeps the title's weight."""

@@ -10,7 +10,7 @@ name, when one person clearly dominates the corpus.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -151,6 +151,20 @@ def better_kind(stored: str, seen: str, name: str) -> str | None:
 def _given_first(word: str) -> bool:
     """A given name or an initial first: a person's name, not "White House"."""
     return is_common_given_name(word) or len(word.rstrip(".")) == 1
+
+
+def voted_kind(name: str, stored: str, votes: Mapping[str, int]) -> str | None:
+    """The kind an entity should have after its articles' votes (mentions by kind): a
+    gazetteer's or an institution word's evidence first, else the kind most mentions got,
+    when it has more votes than the stored one. None: keep the stored kind."""
+    evidence = kind_evidence(name)
+    if evidence is not None:
+        return evidence.value if evidence.value != stored else None
+    counted = {k: n for k, n in votes.items() if k in KINDS}
+    if not counted:
+        return None
+    best = max(counted, key=lambda k: (counted[k], k == stored))
+    return best if best != stored and counted[best] > counted.get(stored, 0) else None
 
 
 def family_name(name: str) -> str | None:

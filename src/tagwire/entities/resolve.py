@@ -586,6 +586,11 @@ _PERSON_AFTER = re.compile(
 )
 
 
+def _after_article(body: str, m: Mention) -> bool:
+    before = body[max(0, m.start - 4) : m.start].lower()
+    return m.surface.lower().startswith("the ") or before.endswith((" the ", "\nthe "))
+
+
 def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention]:
     """A "person" of two or more words whose first word is no common given name and whose
     last is a common English word ("MacBook Pro", "Fallen Order", "Switch Lite"), which no
@@ -595,8 +600,10 @@ def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention
     ("Modi said", "Kanye West, the rapper")."""
     proven: set[str] = set()
     singles = {name_key(m.surface) for m in mentions if " " not in m.surface.strip()}
+    # "the White House said": a name the article writes after "the" is no person's.
+    articled = {m.name for m in mentions if m.kind is PERSON and _after_article(body, m)}
     for m in mentions:
-        if m.kind is not PERSON or m.name in proven:
+        if m.kind is not PERSON or m.name in proven or m.name in articled:
             continue
         words = m.name.split()
         before = body[max(0, m.start - 40) : m.start]
@@ -614,11 +621,17 @@ def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention
     # A word alone that was read as a dropped name ("Apple" as "Apple Watches") is itself,
     # when the article writes it more than once.
     alone = Counter(m.surface.strip() for m in mentions if " " not in m.surface.strip())
-    return [
-        m if m.kind is not PERSON or m.name in proven else replace(m, name=m.surface.strip())
+    kept = [
+        m
+        if m.kind is not PERSON or m.name in proven or m.name in articled
+        else replace(m, name=m.surface.strip())
         for m in mentions
-        if m.kind is not PERSON or m.name in proven or alone[m.surface.strip()] > 1
+        if m.kind is not PERSON
+        or m.name in proven
+        or m.name in articled
+        or alone[m.surface.strip()] > 1
     ]
+    return [replace(m, kind=ORG) if m.kind is PERSON and m.name in articled else m for m in kept]
 
 
 def _people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
@@ -647,6 +660,16 @@ def _people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
     return [person(m) for m in mentions]
 
 
+def _titled(body: str, m: Mention) -> bool:
+    """A title or role right before the mention ("coach Vogel"); a verb of speech ("said
+    SpaceX") or "under" introduces companies as often as people."""
+    match = _PERSON_BEFORE.search(body[max(0, m.start - 40) : m.start])
+    return match is not None and match.group(0).split()[-1].lower() not in _NOT_TITLES
+
+
+_NOT_TITLES = frozenset({"said", "says", "told", "under"})
+
+
 def _one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
     """A one-word "person" ("Twitter", "Ubisoft") that is no given name or Census surname,
     no surname of a full name in the article, and after no title or role anywhere
@@ -655,11 +678,7 @@ def _one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Ment
     full_words = {
         w for m in mentions if m.kind is PERSON and " " in m.name for w in name_key(m.name).split()
     }
-    titled = {
-        m.name
-        for m in mentions
-        if m.kind is PERSON and _PERSON_BEFORE.search(body[max(0, m.start - 40) : m.start])
-    }
+    titled = {m.name for m in mentions if m.kind is PERSON and _titled(body, m)}
 
     def organisation(m: Mention) -> bool:
         return (

@@ -238,6 +238,13 @@ def _merge_v11(conn: Connection, keep: int, gone: int) -> None:
     )
 
 
+def _v12_mention_kinds(conn: Connection) -> None:
+    """Each mention keeps the kind its article's resolution gave it, so that an entity's
+    kind follows the votes of all its articles, not the first one's (older mentions have
+    none and do not vote)."""
+    _add_columns(conn, "mentions", ["kind VARCHAR(20)"])
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
@@ -250,6 +257,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (9, _v9_search_merges),
     (10, _v10_near_dup_keys_one_tree),
     (11, _v11_one_entity_per_identity),
+    (12, _v12_mention_kinds),
 )
 
 

@@ -238,6 +238,7 @@ mentions = Table(
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
     Column("in_title", Boolean, nullable=False),
+    Column("kind", String(20)),  # the kind this article's resolution gave it: a vote
     Index("ix_mentions_article", "article_id"),
     Index("ix_mentions_entity", "entity_id"),
 )

@@ -20,6 +20,7 @@ from tagwire.entities.identity import (
     lookup_keys,
     short_forms,
     surname_only_entities,
+    voted_kind,
 )
 from tagwire.entities.names import display_name, entity_key, surname
 from tagwire.entities.ner import salience
@@ -283,6 +284,43 @@ class Writer:
                 merged = True
         if merged:
             record_change(self.conn, None)
+
+    def vote_kinds(self, mentions: Iterable[tuple[Mention, int]]) -> None:
+        """Entities this article names under another kind than their stored one take the
+        kind their mentions vote for (``identity.voted_kind``), whichever article came
+        first; curation's renamed entities keep theirs."""
+        seen: dict[int, set[str]] = {}
+        for m, entity_id in mentions:
+            seen.setdefault(entity_id, set()).add(m.kind.value)
+        if not seen:
+            return
+        e, mn = t.entities.c, t.mentions.c
+        stored = {
+            int(r.id): (str(r.kind), str(r.name))
+            for r in self.conn.execute(
+                select(e.id, e.kind, e.name).where(e.id.in_(seen), e.name_fixed.is_(False))
+            )
+        }
+        differ = [i for i, (kind, _) in stored.items() if seen[i] - {kind}]
+        if not differ:
+            return
+        votes: dict[int, dict[str, int]] = {}
+        rows = self.conn.execute(
+            select(mn.entity_id, mn.kind, func.count())
+            .where(mn.entity_id.in_(differ), mn.kind.is_not(None))
+            .group_by(mn.entity_id, mn.kind)
+        )
+        for entity_id, kind, count in rows:
+            votes.setdefault(int(entity_id), {})[str(kind)] = int(count)
+        changed = []
+        for entity_id in differ:
+            kind, name = stored[entity_id]
+            new = voted_kind(name, kind, votes.get(entity_id, {}))
+            if new is not None:
+                self._set_kind(entity_id, new, name)
+                changed.append(entity_id)
+        if changed:
+            record_change(self.conn, changed)
 
     def _add_key(self, kind: str, key: str, entity_id: int, name: str) -> None:
         self.conn.execute(t.entity_keys.insert().values(kind=kind, key=key, entity_id=entity_id))
@@ -563,6 +601,7 @@ class Writer:
             self.conn.execute(t.mentions.insert(), rows)
             self.learn_aliases(rows)
             self.join_surnames(zip(article.mentions, mention_entities, strict=True))
+            self.vote_kinds(zip(article.mentions, mention_entities, strict=True))
             if listed:
                 forms: dict[int, set[str]] = {}
                 for mention, entity_id in zip(article.mentions, mention_entities, strict=True):
@@ -760,6 +799,7 @@ def mention_row(article_id: int, entity_id: int, mention: Mention) -> dict[str, 
         "start": mention.start,
         "end": mention.end,
         "in_title": mention.in_title,
+        "kind": mention.kind.value,
     }
 
 
