@@ -987,7 +987,8 @@ def section(res: Results, checksum: str, measured: str) -> str:
         "task (the warm pass does this with the pipeline's own pool).",
         "",
         "CPU time per phase (from /proc: the main process, including the HTTP server and "
-        "sampler threads; its worker processes; and everything else running on the "
+        "sampler threads; its worker processes, or for a whole-process phase the subprocess "
+        "and its workers; and everything else running on the "
         "machine, which competes for the same cores):",
         "",
         *cpu_lines(res),
@@ -995,7 +996,9 @@ def section(res: Results, checksum: str, measured: str) -> str:
         cpu_budget(res),
         "",
         "Memory per phase (VmRSS of this process and all its descendants, sampled every "
-        "0.2 s; the main process also holds the pages the server sends, about 23 MB, and "
+        "0.2 s; the main process is the benchmark's, which also holds the pages the server "
+        "sends, about 23 MB; for a whole-process phase the subprocess and its workers are "
+        "the child processes; "
         "the 12 MB child is multiprocessing's resource tracker):",
         "",
         *memory_lines(res),
