@@ -488,12 +488,13 @@ def test_a_shorter_form_of_one_longer_name_is_that_name() -> None:
     assert names == {"Joel Eriksson Ek", "Chinese Workers Party", "Logar"}
 
 
-def test_a_name_written_after_the_is_no_person_and_said_is_no_title() -> None:
-    body = "x\n\nThe agency said the Green House agreed. Green House staff met. But said Zpacex."
+def test_said_before_a_one_word_name_is_no_title() -> None:
+    body = "x\n\nThe agency said Zpacex would fly. Zpacex agreed. Coach Vogelman smiled."
     found = [
-        _at(body, "Green House", "Green House", PERSON),
-        _at(body, "Green House", "Green House", PERSON, 1),
         _at(body, "Zpacex", "Zpacex", PERSON),
+        _at(body, "Zpacex", "Zpacex", PERSON, 1),
+        _at(body, "Vogelman", "Vogelman", PERSON),
+        _at(body, "Vogelman", "Vogelman", PERSON),
     ]
     out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
-    assert out == {("Green House", ORG), ("Zpacex", ORG)}
+    assert out == {("Zpacex", ORG), ("Vogelman", PERSON)}

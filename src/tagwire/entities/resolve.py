@@ -586,11 +586,6 @@ _PERSON_AFTER = re.compile(
 )
 
 
-def _after_article(body: str, m: Mention) -> bool:
-    before = body[max(0, m.start - 4) : m.start].lower()
-    return m.surface.lower().startswith("the ") or before.endswith((" the ", "\nthe "))
-
-
 def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention]:
     """A "person" of two or more words whose first word is no common given name and whose
     last is a common English word ("MacBook Pro", "Fallen Order", "Switch Lite"), which no
@@ -600,10 +595,8 @@ def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention
     ("Modi said", "Kanye West, the rapper")."""
     proven: set[str] = set()
     singles = {name_key(m.surface) for m in mentions if " " not in m.surface.strip()}
-    # "the White House said": a name the article writes after "the" is no person's.
-    articled = {m.name for m in mentions if m.kind is PERSON and _after_article(body, m)}
     for m in mentions:
-        if m.kind is not PERSON or m.name in proven or m.name in articled:
+        if m.kind is not PERSON or m.name in proven:
             continue
         words = m.name.split()
         before = body[max(0, m.start - 40) : m.start]
@@ -621,17 +614,11 @@ def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention
     # A word alone that was read as a dropped name ("Apple" as "Apple Watches") is itself,
     # when the article writes it more than once.
     alone = Counter(m.surface.strip() for m in mentions if " " not in m.surface.strip())
-    kept = [
-        m
-        if m.kind is not PERSON or m.name in proven or m.name in articled
-        else replace(m, name=m.surface.strip())
+    return [
+        m if m.kind is not PERSON or m.name in proven else replace(m, name=m.surface.strip())
         for m in mentions
-        if m.kind is not PERSON
-        or m.name in proven
-        or m.name in articled
-        or alone[m.surface.strip()] > 1
+        if m.kind is not PERSON or m.name in proven or alone[m.surface.strip()] > 1
     ]
-    return [replace(m, kind=ORG) if m.kind is PERSON and m.name in articled else m for m in kept]
 
 
 def _people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
