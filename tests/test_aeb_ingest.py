@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bench.ingest import page_title
+from bench.ingest_floor import page_title
 from bench.metrics import AebPage, aeb_pages
 from conftest import LoopbackServer, Reply, shared_data
 from tagwire import config
