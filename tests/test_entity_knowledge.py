@@ -274,6 +274,9 @@ class _Known:
     def people_named(self, family: str) -> list[Known]:
         return self.people.get(family, [])
 
+    def people_of(self, families: set[str]) -> dict[str, list[Known]]:
+        return {f: p for f, p in self.people.items() if f in families}
+
     def kind_of(self, entity_id: int) -> str:
         return self.kinds[entity_id]
 

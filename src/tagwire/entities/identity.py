@@ -51,6 +51,10 @@ class Lookups(Protocol):
         """The known people of a family name, and those known by that word alone."""
         ...
 
+    def people_of(self, families: set[str]) -> dict[str, list[Known]]:
+        """``people_named`` for several family names at once."""
+        ...
+
     def kind_of(self, entity_id: int) -> str:
         """The kind an entity is stored with."""
         ...
@@ -89,13 +93,16 @@ def identify(names: Iterable[tuple[str, str]], known: Lookups) -> Plan:
                 plan.new_kinds.append((stored[via], better, name))
     missing = [(k, n, key) for (k, n), key in wanted.items() if (k, key) not in plan.found]
     by_alias = known.alias_ids({lookup_key(name) for _, name, _ in missing})
+    person = EntityKind.PERSON.value
+    families = {name: family_name(name) for kind, name, _ in missing if kind == person}
+    people = known.people_of({f for f in families.values() if f})
     for kind, name, key in missing:
         if (kind, key) in plan.found:
             continue
         hit = by_alias.get(lookup_key(name))
-        if hit is None and kind == EntityKind.PERSON.value:
-            family = family_name(name)
-            hit = known_person(name, known.people_named(family)) if family else None
+        if hit is None and kind == person:
+            family = families[name]
+            hit = known_person(name, people.get(family, [])) if family else None
             if hit is not None:
                 plan.new_keys.append((kind, key, hit, name))
         elif hit is not None:

@@ -273,14 +273,13 @@ class Writer:
             for m, entity_id in mentions
             if m.kind is EntityKind.PERSON and len(m.name.split()) > 1
         }
+        families = {entity_id: surname(name) for entity_id, name in people.items()}
+        known = self.lookups.people_of({f for f in families.values() if f})
         merged = False
-        for entity_id, name in people.items():
-            family = surname(name)
-            if family is None:
-                continue
-            gone = surname_only_entities(entity_id, self.lookups.people_named(family))
-            for other in set(gone) - self.blocked(gone):  # curation's block stands
-                Curator(self.conn).merge(keep=entity_id, gone=other)
+        for entity_id, family in families.items():
+            gone = surname_only_entities(entity_id, known.get(family, [])) if family else []
+            for other in set(gone) - (self.blocked(gone) if gone else set()):
+                Curator(self.conn).merge(keep=entity_id, gone=other)  # curation's block stands
                 merged = True
         if merged:
             record_change(self.conn, None)
