@@ -453,9 +453,12 @@ def test_a_surname_known_alone_joins_the_full_name_that_comes_later() -> None:
 
 def test_organisms_diseases_and_instruments_are_no_entities() -> None:
     body = "x\n\nMosquitoes carrying the Zembachia bacterium were released. Zembachia spread."
+    body += " The bacterium Yerzinia pestis was found. Yerzinia is old."
     found = [
         _at(body, "Zembachia", "Zembachia", ORG),
         _at(body, "Zembachia", "Zembachia", ORG, 1),
+        _at(body, "Yerzinia", "Yerzinia", ORG),
+        _at(body, "Yerzinia", "Yerzinia", ORG, 1),
     ]
     assert resolve_article(body, 1, found) == ()
     assert not_an_entity("Large Hadron Collider", PLACE, frozenset()) is NotEntity.EVENT

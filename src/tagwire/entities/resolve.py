@@ -236,20 +236,25 @@ def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention])
 _CITY_STATE = re.compile(r"(?<=[a-z]), ([A-Z]{2})(?![\w.])")
 
 
-# "the Wolbachia bacterium", "Ebola virus", "Wolbachia-carrying mosquitoes": a name written
-# as a kind of organism or disease anywhere in the article is one, in every mention (no
-# organisation is written so).
-_ORGANISM_AFTER = re.compile(
-    r"(?=\s+(?i:bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|"
-    r"strain|disease|infection|infections|outbreak|vaccine)\b|-(?i:carrying|infected|"
-    r"resistant|borne)\b)"
+# "the Wolbachia bacterium", "Ebola virus", "Wolbachia-carrying mosquitoes", "the bacterium
+# Yersinia pestis": a name written as a kind of organism or disease anywhere in the article
+# is one, in every mention (no organisation is written so).
+_ORGANISMS = (
+    r"bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|strain|"
+    r"disease|infection|infections|outbreak|vaccine"
 )
+_ORGANISM_AFTER = re.compile(  # a species' epithet may come between: "Yersinia pestis bacterium"
+    rf"(?=(?:\s+[a-z]+)?\s+(?i:{_ORGANISMS})\b|-(?i:carrying|infected|resistant|borne)\b)"
+)
+_ORGANISM_BEFORE = re.compile(rf"\b(?i:{_ORGANISMS})\s+(?=[A-Z])")
 
 
 def _no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
     ends = [match.start() for match in _ORGANISM_AFTER.finditer(body)]
-    if not ends:
+    starts = {match.end() for match in _ORGANISM_BEFORE.finditer(body)}
+    if not ends and not starts:
         return mentions
+    named_after = {m.name for m in mentions if m.start in starts}
 
     def written_before(name: str, end: int) -> bool:
         start = end - len(name)
@@ -258,7 +263,8 @@ def _no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
     organisms = {
         m.name
         for m in mentions
-        if kind_evidence(m.name) is None and any(written_before(m.name, e) for e in ends)
+        if kind_evidence(m.name) is None
+        and (m.name in named_after or any(written_before(m.name, e) for e in ends))
     }
     return [m for m in mentions if m.name not in organisms]
 
