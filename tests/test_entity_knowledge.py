@@ -504,3 +504,14 @@ def test_said_before_a_one_word_name_is_no_title() -> None:
     ]
     out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
     assert out == {("Zpacex", ORG), ("Vogelman", PERSON)}
+
+
+def test_an_abbreviation_of_lower_case_words_is_no_organisation() -> None:
+    body = (
+        "x\n\nHe had hypersensitivity pneumonitis, or HP. HP is rare. The Harbor Police (HP) came."
+    )
+    found = [
+        _at(body, "HP", "HP", ORG),
+        _at(body, "HP", "HP", ORG, 1),
+    ]
+    assert resolve_article(body, 1, found) == ()

@@ -72,6 +72,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _without_sentence_starts(body, found, lower_words)
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
     found = _no_organisms(body, found)
+    found = _no_common_noun_acronyms(body, found)
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
     # Headline spans the text does not confirm go before any step that joins names, so
@@ -267,6 +268,25 @@ def _no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
         and (m.name in named_after or any(written_before(m.name, e) for e in ends))
     }
     return [m for m in mentions if m.name not in organisms]
+
+
+# "hypersensitivity pneumonitis, or HP", "electric vehicles (EVs)": an abbreviation the
+# article introduces for words it writes in lower case names a thing, not an organisation.
+_INTRODUCED = re.compile(
+    r"((?:[a-z][a-z-]*\s+){1,5}[a-z][a-z-]*)\s*(?:,\s*or\s+|\(\s*)([A-Z]{2,6})s?\b"
+)
+
+
+def _no_common_noun_acronyms(body: str, mentions: list[Mention]) -> list[Mention]:
+    if not any(_is_acronym(m.surface.strip()) for m in mentions):
+        return mentions
+    common = set()
+    for match in _INTRODUCED.finditer(body):
+        letters = match.group(2)
+        words = match.group(1).replace("-", " ").split()
+        if "".join(w[0] for w in words[-len(letters) :]).upper() == letters:
+            common.add(letters)
+    return [m for m in mentions if m.surface.strip().rstrip("s") not in common]
 
 
 def _demonyms_of_actors(body: str, mentions: list[Mention]) -> list[Mention]:
