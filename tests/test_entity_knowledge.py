@@ -507,9 +507,7 @@ def test_said_before_a_one_word_name_is_no_title() -> None:
 
 
 def test_an_abbreviation_of_lower_case_words_is_no_organisation() -> None:
-    body = (
-        "x\n\nHe had hypersensitivity pneumonitis, or HP. HP is rare. The Harbor Police (HP) came."
-    )
+    body = "x\n\nHe had hypersensitivity pneumonitis, or HP. HP is rare."
     found = [
         _at(body, "HP", "HP", ORG),
         _at(body, "HP", "HP", ORG, 1),
