@@ -566,17 +566,31 @@ def free_port() -> int:
         return port
 
 
+PROTOCOLS = {
+    "tagwire": "tagwire.web.server:PROTOCOL",  # what `tagwire serve` runs: shedding by age
+    "nodelay": "tagwire.web.server:NoDelayHttpToolsProtocol",  # without shedding by age
+    "uvicorn": "httptools",  # uvicorn's own (no TCP_NODELAY on --workers sockets)
+}
+
+
 def start_server(
-    url: str, workers: int, port: int, nodelay: bool = True, max_in_flight: int | None = None
+    url: str,
+    workers: int,
+    port: int,
+    nodelay: bool = True,
+    max_in_flight: int | None = None,
+    protocol: str = "tagwire",
+    uvicorn_args: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
-    on every connection), or with uvicorn's own httptools protocol; ``max_in_flight`` sets
-    TAGWIRE_MAX_IN_FLIGHT (the load-shedding bound; None: its default)."""
-    protocol = "tagwire.web.server:PROTOCOL" if nodelay else "httptools"
+    on every connection, requests shed by their age), another of PROTOCOLS, or (``nodelay``
+    false) uvicorn's own httptools protocol; ``max_in_flight`` sets TAGWIRE_MAX_IN_FLIGHT
+    (the load-shedding bound; None: its default); ``uvicorn_args`` such as --backlog."""
+    http = PROTOCOLS[protocol if nodelay else "uvicorn"]
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.load:make_app", "--factory"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
-        *("--log-level", "warning", "--no-access-log", "--http", protocol),
+        *("--log-level", "warning", "--no-access-log", "--http", http, *uvicorn_args),
     ]
     env = dict(os.environ, **{DB_ENV: url})
     if max_in_flight is not None:
@@ -1202,6 +1216,8 @@ class Settings:
     overload_at: float | None = None  # take this as the highest passing rate (no search)
     unbounded: bool = True  # the overload run again without load shedding, to compare
     max_in_flight: int | None = None  # TAGWIRE_MAX_IN_FLIGHT of the server (None: default)
+    protocol: str = "tagwire"  # of PROTOCOLS
+    uvicorn_args: tuple[str, ...] = ()  # --backlog N, --limit-concurrency N
 
 
 @dataclass
@@ -1382,7 +1398,15 @@ class Bench:
         if self.proc is not None:
             stop_server(self.proc)
         bound = self.settings.max_in_flight if max_in_flight is None else max_in_flight
-        self.proc = start_server(self.url, self.workers, self.port, nodelay, bound)
+        self.proc = start_server(
+            self.url,
+            self.workers,
+            self.port,
+            nodelay,
+            bound,
+            self.settings.protocol,
+            self.settings.uvicorn_args,
+        )
         await wait_ready(self.http, self.proc)
         queue = list(reversed(self.plan[:200]))
 
@@ -1449,7 +1473,12 @@ class Bench:
 
     async def run(self) -> Outcome:
         self.proc = start_server(
-            self.url, self.workers, self.port, max_in_flight=self.settings.max_in_flight
+            self.url,
+            self.workers,
+            self.port,
+            max_in_flight=self.settings.max_in_flight,
+            protocol=self.settings.protocol,
+            uvicorn_args=self.settings.uvicorn_args,
         )
         try:
             await wait_ready(self.http, self.proc)
@@ -1887,6 +1916,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--max-in-flight", type=int, help="TAGWIRE_MAX_IN_FLIGHT of the server")
     parser.add_argument("--overload-seconds", type=float, default=30.0)
+    parser.add_argument(
+        "--protocol",
+        choices=sorted(PROTOCOLS),
+        default="tagwire",
+        help="the server's HTTP protocol: tagwire (sheds by age), nodelay (without), uvicorn",
+    )
+    parser.add_argument("--backlog", type=int, help="uvicorn's --backlog")
+    parser.add_argument("--limit-concurrency", type=int, help="uvicorn's --limit-concurrency")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server on the way out
     for folder in ("bbc-news", "conll2003-ner"):
@@ -1916,6 +1953,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings.unbounded = not args.no_unbounded
     settings.max_in_flight = args.max_in_flight
     settings.overload_seconds = args.overload_seconds
+    settings.protocol = args.protocol
+    if args.backlog is not None:
+        settings.uvicorn_args += ("--backlog", str(args.backlog))
+    if args.limit_concurrency is not None:
+        settings.uvicorn_args += ("--limit-concurrency", str(args.limit_concurrency))
     outcomes = []
     plan: list[Item] = []
     for workers in (int(w) for w in args.workers.split(",")):

@@ -195,7 +195,7 @@ class LoadShedding:
         self.shed = 0  # requests answered 503 since start
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.limit <= 0 or _unshed(scope["path"]):
+        if scope["type"] != "http" or self.limit <= 0 or unshed(scope["path"]):
             await self.app(scope, receive, send)
             return
         if scope["path"].startswith("/img/"):
@@ -225,11 +225,21 @@ class LoadShedding:
             self.images_in_flight -= 1
 
 
-def _unshed(path: str) -> bool:
+def unshed(path: str) -> bool:
+    """Never shed: a monitor must see an overloaded server; event streams are long-lived."""
     return path.startswith(_SHED_EXEMPT) or path.endswith("/live")
 
 
-async def _shed(scope: Scope, send: Send) -> None:
+async def shed_outside_the_app(scope: Scope, send: Send) -> None:
+    """The 503 that ``LoadShedding`` sends, for a request answered before the app (and its
+    middlewares) saw it: by the HTTP protocol, which sheds requests that waited too long
+    (``tagwire.web.server``). It carries the security headers that middleware would add."""
+    REQUESTS_SHED.inc()
+    extra = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), *SECURITY_HEADERS]
+    await _shed(scope, send, extra)
+
+
+async def _shed(scope: Scope, send: Send, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     path: str = scope["path"]
     accept = Headers(scope=scope).get("accept", "")
     html = not path.startswith("/api/") and "text/html" in accept
@@ -240,6 +250,7 @@ async def _shed(scope: Scope, send: Send) -> None:
         (b"content-length", str(len(body)).encode()),
         (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
         (b"cache-control", b"no-store"),
+        *(extra or ()),
     ]
     await send({"type": "http.response.start", "status": 503, "headers": headers})
     await send({"type": "http.response.body", "body": body if scope["method"] != "HEAD" else b""})
