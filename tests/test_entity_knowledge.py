@@ -513,3 +513,9 @@ def test_an_abbreviation_of_lower_case_words_is_no_organisation() -> None:
         _at(body, "HP", "HP", ORG, 1),
     ]
     assert resolve_article(body, 1, found) == ()
+
+
+def test_a_celestial_body_is_no_common_word() -> None:
+    lower = frozenset({"moon", "wild"})
+    assert not_an_entity("Moon", PERSON, lower) is None  # "a moon of Jupiter" beside it
+    assert not_an_entity("Wild", PLACE, lower) is NotEntity.COMMON_WORD

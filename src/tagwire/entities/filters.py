@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from tagwire.entities.knowledge import is_common_acronym, is_direction, kind_evidence
 from tagwire.entities.names import name_key
+from tagwire.entities.places import is_celestial
 from tagwire.types import EntityKind
 
 
@@ -113,6 +114,6 @@ def _used_as_common_word(name: str, lower_words: frozenset[str]) -> bool:
     common noun or adjective, capitalised at a sentence's start or in a heading. Acronyms
     in capitals are judged by the abbreviation lexicon instead ("US" next to "us")."""
     word = name.strip(".’'")
-    if word.isupper() and len(word) <= 3:
-        return False
+    if (word.isupper() and len(word) <= 3) or is_celestial(word):
+        return False  # "the Moon" beside "a moon of Jupiter" is still the Moon
     return word.lower() in lower_words

@@ -355,6 +355,10 @@ CELESTIAL = frozenset(
 )
 
 
+def is_celestial(name: str) -> bool:
+    return name_key(name) in CELESTIAL
+
+
 @lru_cache(maxsize=65536)
 def is_place_whatever_the_label(name: str) -> bool:
     """A country, a US state, a subdivision, a city of a million people or a celestial
