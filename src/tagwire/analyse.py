@@ -2,19 +2,20 @@
 
 Runs in worker processes (a pool sized to the cores), so it takes and returns plain values
 and loads the NER model once per process. Nothing here touches the network or the store.
+The text's hash and near-duplicate fingerprint are the main process's (``Pipeline.
+store_article``): they cost it about 2 ms an article, and a worker that computed them loaded
+numba's compiler (about 100 MB a process) for them alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tagwire.dedup import content_hash
 from tagwire.entities import ner
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page, fragment_text
 from tagwire.fetch import decode_body
 from tagwire.language import detect_language
-from tagwire.neardup import Fingerprint, fingerprint
 from tagwire.types import Extracted, FeedItem, Mention
 
 # A feed's content:encoded counts as the whole article when it has at least this many
@@ -32,9 +33,10 @@ class Analysis:
     extraction: str  # page | feed-content | feed-summary
     mentions: tuple[Mention, ...]
     language: str | None = None  # detected from the text, else as declared
-    fingerprint: Fingerprint | None = None
-    content_hash: str = ""  # computed here, in the worker, to keep the main process light
     problem: str | None = None  # why the page could not be used, if it could not
+    # False for the feed's text kept after a failed analysis: matched to the copies stored
+    # by URL, hash and title, never by its near-duplicate fingerprint.
+    fingerprinted: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,6 @@ def analyse(
         extraction=extraction,
         mentions=mentions,
         language=language,
-        fingerprint=fingerprint(text),
-        content_hash=content_hash(text),
         problem=problem,
     )
 
@@ -95,8 +95,8 @@ def feed_only(item: FeedItem, problem: str, language: str | None = None) -> Anal
         extraction="feed-summary",
         mentions=(),
         language=language,
-        content_hash=content_hash(text),
         problem=problem,
+        fingerprinted=False,
     )
 
 

@@ -49,7 +49,7 @@ from tagwire.errors import (
     Outcome,
 )
 from tagwire.fetch import Fetcher, Validators
-from tagwire.neardup import Fingerprint, band_keys, best_match
+from tagwire.neardup import Fingerprint, band_keys, best_match, fingerprint
 from tagwire.robots import RobotsCache
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor, Writer
@@ -367,6 +367,12 @@ class Pipeline:
         categories = item.categories + (extracted.categories if extracted else ())
         author = item.author or (extracted.author if extracted else None)
         image = item.image or (extracted.image if extracted else None)
+        # The text's hash and fingerprint are computed here rather than in the analysis
+        # workers, which then never load numba (tagwire.analyse); of what the analysis
+        # returns, as an import computes them of its records (backfill.prepare).
+        normalised = dedup.normalised(analysis.text)
+        content_hash = dedup.content_hash(analysis.text, normalised)
+        fp = fingerprint(analysis.text, normalised) if analysis.fingerprinted else None
         # What a page's metadata (JSON-LD is JSON: "\u0000", "\ud800") or a queued item
         # brings is made safe here too: every stored text must be writable as XML.
         article = Article(
@@ -382,7 +388,7 @@ class Pipeline:
                 categories, feed.source_category, analysis.title, analysis.text, analysis.language
             ),
             language=analysis.language,
-            content_hash=analysis.content_hash,
+            content_hash=content_hash,
             mentions=analysis.mentions,
             feed_url=feed.url,
             item_url=item_url,
@@ -390,7 +396,6 @@ class Pipeline:
         )
         seen_at = now_utc()
         at = article.published_at or seen_at
-        fp = analysis.fingerprint
         meaning = headline_meaning(article.title)  # before the write lock: it loads a model once
         with self.store.writer() as w:
             known = w.article_for_urls([url, item_url])
