@@ -959,8 +959,9 @@ def section(res: Results, checksum: str, measured: str) -> str:
         "",
         f"Side by side in one run, {len(res.whole)} times (the order of the two alternating, "
         "a fresh database each time): `tagwire ingest --sources FILE --db sqlite:///... "
-        "--no-progress` as a subprocess (the console script, so its spawn workers import "
-        "it again, as a user's do), then the same command again on the same database (the "
+        "--no-progress` as a subprocess (the console script, which its spawn workers run "
+        "again as a user's do: it imports only `tagwire.entry`), then the same command "
+        "again on the same database (the "
         "feeds unchanged: 304); and the whole-process floor, `bench/ingest_floor.py`: a "
         "fresh `python -c` process that imports only `extract_page` and `find_mentions`, "
         f"reads the same {res.pages} pages from disk and runs them in a spawn pool of "
