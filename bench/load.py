@@ -799,6 +799,8 @@ class Run:
     hits: int = 0  # answers from the server's response cache
     shed: Counter[str] = field(default_factory=Counter)  # kind -> 503s (load shed)
     shed_latencies: list[float] = field(default_factory=list)
+    # admitted answers from the moment the client got to send (its own lateness left out)
+    from_send: list[float] = field(default_factory=list)
 
     @property
     def hit_rate(self) -> float:
@@ -856,7 +858,8 @@ async def open_loop(
 
     async def one(item: Item, due: float) -> None:
         nonlocal in_flight
-        run.lag.append(loop.time() - due)
+        started = loop.time()
+        run.lag.append(started - due)
         error = None
         shed = False
         try:
@@ -879,6 +882,7 @@ async def open_loop(
             run.errors[item.kind][error] += 1
         else:
             run.latencies[item.kind].append(end - due)
+            run.from_send.append(end - started)
             if end - due > GOAL_P99:
                 run.slow[item.path.partition("?")[0] + ("?cursor" if item.cursor else "")] += 1
         run.elapsed = max(run.elapsed, end - t0)
@@ -1391,7 +1395,9 @@ class Bench:
         forced = await self.measure(NODELAY_RATE, 20.0)
         return plain, forced
 
-    async def restart(self, nodelay: bool = True, max_in_flight: int | None = None) -> None:
+    async def restart(
+        self, nodelay: bool = True, max_in_flight: int | None = None, protocol: str | None = None
+    ) -> None:
         """A new server (an overloaded one answers, for minutes, requests that the client
         gave up on), warmed up by 200 requests of the plan, 4 at a time."""
         self.http.close_idle()
@@ -1404,7 +1410,7 @@ class Bench:
             self.port,
             nodelay,
             bound,
-            self.settings.protocol,
+            protocol or self.settings.protocol,
             self.settings.uvicorn_args,
         )
         await wait_ready(self.http, self.proc)
@@ -1421,8 +1427,9 @@ class Bench:
         """OVERLOAD_FACTOR x ``best`` on a fresh server for settings.overload_seconds (never
         stopped for its backlog), /healthz probed every HEALTH_EVERY s on a connection of
         its own; then, on the same server, 10 s at half ``best``: it answers at once again.
-        Then the same overload on a server without shedding (TAGWIRE_MAX_IN_FLIGHT=0),
-        stopped once its backlog passes BACKLOG_SECONDS."""
+        Then the same overload on a server without shedding (TAGWIRE_MAX_IN_FLIGHT=0 and
+        the protocol without shedding by age), stopped once its backlog passes
+        BACKLOG_SECONDS."""
         rate = round(best * OVERLOAD_FACTOR)
         seconds = self.settings.overload_seconds
         await self.restart()
@@ -1461,7 +1468,7 @@ class Bench:
         print("    right after, at half the rate:", describe(after), flush=True)
         outcome = Overload(best, run, health, alive, after)
         if self.settings.unbounded:
-            await self.restart(max_in_flight=0)
+            await self.restart(max_in_flight=0, protocol="nodelay")  # no shedding at all
             await self.quiet()
             self.http.close_idle()
             hits = self.http.hits
@@ -1553,7 +1560,9 @@ def describe(run: Run) -> str:
         f"html p99 {ms(run.p(99, 'html'))}, api p99 {ms(run.p(99, 'api'))}; cpu server "
         f"{run.server_cpu / max(run.elapsed, 1e-9):.2f}, client "
         f"{run.client_cpu / max(run.elapsed, 1e-9):.2f}, others {others(run):.2f} cores; "
-        f"cache hits {run.hit_rate:.0%}; {verdict}"
+        f"cache hits {run.hit_rate:.0%}; client late to send p50 {ms(percentile(run.lag, 50))} "
+        f"p99 {ms(percentile(run.lag, 99))} ms; admitted from the send p50 "
+        f"{ms(percentile(run.from_send, 50))} p99 {ms(percentile(run.from_send, 99))} ms; {verdict}"
     )
 
 
@@ -1754,7 +1763,11 @@ def render(
 
 
 def render_overload(
-    outcomes: list[Outcome], measured: str, bound: int | None, given: float | None = None
+    outcomes: list[Outcome],
+    measured: str,
+    bound: int | None,
+    given: float | None = None,
+    protocol: str = "tagwire",
 ) -> str:
     """The section on load shedding: the overload runs of each server configuration."""
     from tagwire import config
@@ -1768,12 +1781,20 @@ def render_overload(
         f"`{COMMAND}` (the phase after the rate search; `--overload-at RATE` runs it alone). "
         f"The server and the load are those of the section above, with "
         f"`TAGWIRE_MAX_IN_FLIGHT={limit}` (requests each process computes at once; the "
-        "response cache's hits, /healthz and /metrics are not counted): "
+        "response cache's hits, /healthz and /metrics are not counted) and the HTTP "
+        f"protocol `{PROTOCOLS[protocol]}`"
+        + (
+            " (which sheds requests by the time they waited before the app)"
+            if protocol == "tagwire"
+            else ""
+        )
+        + ": "
         f"{OVERLOAD_FACTOR:g} x the highest passing rate, open loop, never stopped for its "
         "backlog; /healthz probed every "
         f"{HEALTH_EVERY:g} s on a connection of its own; then, on the same server, 10 s at "
-        "half the passing rate; then the same overload on a server without the bound "
-        f"(`TAGWIRE_MAX_IN_FLIGHT=0`, stopped once {BACKLOG_SECONDS:.0f} s of requests wait). "
+        "half the passing rate; then the same overload on a server without shedding "
+        "(`TAGWIRE_MAX_IN_FLIGHT=0`, the protocol without shedding by age, stopped once "
+        f"{BACKLOG_SECONDS:.0f} s of requests wait). "
         "'admitted' = answered 200; 'shed' = answered 503 with Retry-After; errors = any "
         f"other status, a failed connection or no answer in {TIMEOUT:.0f} s.",
         *(
@@ -1827,12 +1848,14 @@ def render_overload(
         lines += [
             "",
             f"**Goal missed** with {o.workers} process(es): admitted p99 {ms(r.p(99))} ms "
-            f"against {GOAL_P99 * 1000:.0f} ms. The 503s took as long (p99 "
-            f"{ms(percentile(r.shed_latencies, 99))} ms) though each is answered as soon as "
-            "the app sees its request: the wait is before the app, in the event loop, the "
-            "kernel's queues and the client, on cores that the server had "
-            f"{cores(r, r.server_cpu)} of (others took {others(r):.2f}, the client "
-            f"{cores(r, r.client_cpu)}). The bound keeps the server's own queue short "
+            f"against {GOAL_P99 * 1000:.0f} ms ({ms(percentile(r.from_send, 99))} ms counted "
+            "from the moment the client got to send: the client, on the same cores, was "
+            f"{ms(percentile(r.lag, 99))} ms late to send at p99). The 503s took p99 "
+            f"{ms(percentile(r.shed_latencies, 99))} ms though each is answered as soon as "
+            "its request is read: the wait is before the server reads it (its processes "
+            "off the cores, the kernel's queues) and in the client, on cores that the server "
+            f"had {cores(r, r.server_cpu)} of (others took {others(r):.2f}, the client "
+            f"{cores(r, r.client_cpu)}). Shedding keeps the server's own queue short "
             "(no errors, answering at once afterwards; without it the backlog grew without "
             "end); it cannot make room on the cores.",
         ]
@@ -1968,7 +1991,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile:  # in a new process, whose heap (what the GC walks) is a server's
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             stages = pool.submit(run_stage_times, args.db, plan[:450], 400).result()
-    shedding = render_overload(outcomes, measured, args.max_in_flight, args.overload_at)
+    shedding = render_overload(
+        outcomes, measured, args.max_in_flight, args.overload_at, args.protocol
+    )
     if args.overload_at is None:
         markdown = render(outcomes, summary, stages, settings, measured)
         print("\n" + markdown)
