@@ -153,7 +153,7 @@ def test_requests_that_waited_too_long_before_the_app_are_shed_at_once(
     class Aged(AgedHttpToolsProtocol):
         pass
 
-    Aged.clock = staticmethod(clock)  # type: ignore[method-assign]
+    Aged.clock = staticmethod(clock)
     app = _Held()
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listening.bind(("127.0.0.1", 0))
