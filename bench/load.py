@@ -567,8 +567,8 @@ def free_port() -> int:
 
 
 PROTOCOLS = {
-    "tagwire": "tagwire.web.server:PROTOCOL",  # what `tagwire serve` runs: shedding by age
-    "nodelay": "tagwire.web.server:NoDelayHttpToolsProtocol",  # without shedding by age
+    "tagwire": "tagwire.web.server:PROTOCOL",  # what `tagwire serve` runs
+    "aged": "tagwire.web.server:AgedHttpToolsProtocol",  # also sheds requests by their age
     "uvicorn": "httptools",  # uvicorn's own (no TCP_NODELAY on --workers sockets)
 }
 
@@ -583,7 +583,7 @@ def start_server(
     uvicorn_args: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
-    on every connection, requests shed by their age), another of PROTOCOLS, or (``nodelay``
+    on every connection), another of PROTOCOLS, or (``nodelay``
     false) uvicorn's own httptools protocol; ``max_in_flight`` sets TAGWIRE_MAX_IN_FLIGHT
     (the load-shedding bound; None: its default); ``uvicorn_args`` such as --backlog."""
     http = PROTOCOLS[protocol if nodelay else "uvicorn"]
@@ -1468,7 +1468,7 @@ class Bench:
         print("    right after, at half the rate:", describe(after), flush=True)
         outcome = Overload(best, run, health, alive, after)
         if self.settings.unbounded:
-            await self.restart(max_in_flight=0, protocol="nodelay")  # no shedding at all
+            await self.restart(max_in_flight=0, protocol="tagwire")  # no shedding at all
             await self.quiet()
             self.http.close_idle()
             hits = self.http.hits
@@ -1785,7 +1785,7 @@ def render_overload(
         f"protocol `{PROTOCOLS[protocol]}`"
         + (
             " (which sheds requests by the time they waited before the app)"
-            if protocol == "tagwire"
+            if protocol == "aged"
             else ""
         )
         + ": "
@@ -1943,7 +1943,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--protocol",
         choices=sorted(PROTOCOLS),
         default="tagwire",
-        help="the server's HTTP protocol: tagwire (sheds by age), nodelay (without), uvicorn",
+        help="the server's HTTP protocol: tagwire (tagwire serve's), aged (sheds by age), uvicorn",
     )
     parser.add_argument("--backlog", type=int, help="uvicorn's --backlog")
     parser.add_argument("--limit-concurrency", type=int, help="uvicorn's --limit-concurrency")

@@ -8,7 +8,12 @@ for ~40 ms (measured: median 46 ms against 11 ms at 20 requests/s, bench/load.py
 the option where it is already set is harmless.
 
 ``PROTOCOL`` is the one to run: httptools' C parser when it is installed (a dependency;
-h11 parses in pure Python), else h11; with httptools it also sheds requests by their age.
+h11 parses in pure Python), else h11.
+
+``AgedHttpToolsProtocol`` also sheds requests by their age; tried, and not the one
+``tagwire serve`` runs: on the overload benchmark it did not lower the admitted p99 beyond
+the noise once TAGWIRE_MAX_IN_FLIGHT was 2 (docs/design.md, "Load shedding"); kept for
+``bench/load.py --protocol aged``.
 
 Shedding by age (CoDel, as servers use it: Facebook's "controlled delay" queues). The
 in-flight bound of ``web.http.LoadShedding`` cannot see the wait that matters on saturated
@@ -97,7 +102,7 @@ try:
 
             return admit
 
-    PROTOCOL = AgedHttpToolsProtocol
+    PROTOCOL = NoDelayHttpToolsProtocol
 except ImportError:  # httptools missing (an odd platform): h11 works, slower
     pass
 
