@@ -941,6 +941,17 @@ class Checks:
     problems: list[str] = field(default_factory=list)
 
 
+async def checked_get(http: Http, request: bytes) -> tuple[int, bytes]:
+    """A GET of the checks, asked again after a 503 (load shed: the server's bound is
+    smaller than the checks' concurrency on a cold cache), up to 100 times."""
+    for _ in range(100):
+        status, body = await http.get(request)
+        if status != 503:
+            break
+        await asyncio.sleep(0.05)
+    return status, body
+
+
 async def first_pages(http: Http, tags: list[str], checks: Checks) -> dict[str, str]:
     """The API's first page of every tag (8 at a time): checked, and their cursors kept."""
     cursors: dict[str, str] = {}
@@ -950,7 +961,7 @@ async def first_pages(http: Http, tags: list[str], checks: Checks) -> dict[str, 
         while queue:
             slug = queue.pop()
             path = f"/api/v1/tags/{quote(slug, safe='')}"
-            status, body = await http.get(http.request(path, API_HEADERS))
+            status, body = await checked_get(http, http.request(path, API_HEADERS))
             data = json.loads(body) if status == 200 else {}
             cards = len(data.get("articles", []))
             if status != 200 or not cards or data["tag"]["slug"] != slug:
@@ -972,7 +983,7 @@ async def check_html(http: Http, tags: list[str], cursors: dict[str, str], check
             if query is None:
                 continue
             path = f"/tags/{quote(slug, safe='')}{query}"
-            status, body = await http.get(http.request(path, HTML_HEADERS))
+            status, body = await checked_get(http, http.request(path, HTML_HEADERS))
             cards = body.count(b'<article class="card"')
             if status != 200 or not cards or f"#{slug}</h1>".encode() not in body:
                 checks.problems.append(f"{path}: {status}, {cards} cards")
