@@ -267,7 +267,8 @@ class Writer:
     def join_surnames(self, mentions: Iterable[tuple[Mention, int]]) -> None:
         """Merge the people known only by a surname into the full name an article introduces
         (``identity.surname_only_entities``), so that the store does not depend on which
-        article came first. Ingest only: an import keeps entity ids across batches."""
+        article came first; never one that curation blocked, split off or renamed. Ingest
+        only: an import keeps entity ids across batches."""
         people = {
             entity_id: m.name
             for m, entity_id in mentions
@@ -278,8 +279,8 @@ class Writer:
         merged = False
         for entity_id, family in families.items():
             gone = surname_only_entities(entity_id, known.get(family, [])) if family else []
-            for other in set(gone) - (self.blocked(gone) if gone else set()):
-                Curator(self.conn).merge(keep=entity_id, gone=other)  # curation's block stands
+            for other in set(gone) - (self.curated(gone) if gone else set()):
+                Curator(self.conn).merge(keep=entity_id, gone=other)
                 merged = True
         if merged:
             record_change(self.conn, None)
@@ -381,6 +382,15 @@ class Writer:
                 for row, entity_id in zip(rows, created, strict=True)
             ],
         )
+
+    def curated(self, ids: Iterable[int]) -> set[int]:
+        """Which of these entities curation has blocked, split off or renamed: no automatic
+        merge undoes what a person decided."""
+        e = t.entities.c
+        rows = self.conn.execute(
+            select(e.id).where(e.id.in_(list(ids)), e.blocked.is_(True) | e.name_fixed.is_(True))
+        )
+        return {int(r.id) for r in rows}
 
     def blocked(self, ids: Iterable[int]) -> set[int]:
         """Which of these entities curation has blocked."""
