@@ -80,6 +80,11 @@ garbage collector's pauses (``gc.callbacks``).
     python -m bench.load --profile       # also profile the server (needs py-spy)
     python -m bench.load --quick         # short runs, for a try (docs untouched)
     python -m bench.load --db PATH --rebuild
+    python -m bench.load --workers 2 --overload-at 586 --max-in-flight 2 --write
+                                         # the load-shedding section alone
+    python -m bench.load --workers 2 --overload-at 586 --no-unbounded --protocol aged
+                                         # side by side: shedding by age (CoDel); also
+                                         # --backlog N, --limit-concurrency N (uvicorn's)
 """
 
 from __future__ import annotations
