@@ -441,16 +441,6 @@ def test_administrative_words_after_a_region(name: str, place: str) -> None:
     assert canonical_place(name) == place
 
 
-def test_a_surname_known_alone_joins_the_full_name_that_comes_later() -> None:
-    from tagwire.entities.identity import surname_only_entities
-
-    alone = Known(1, "Nakamura", "person", 3)
-    full = Known(2, "Hiroshi Nakamura", "person", 1)
-    assert surname_only_entities(2, [alone, full]) == [1]
-    other = Known(3, "Kenji Nakamura", "person", 1)
-    assert surname_only_entities(2, [alone, full, other]) == []  # two people: no one
-
-
 def test_organisms_diseases_and_instruments_are_no_entities() -> None:
     body = "x\n\nMosquitoes carrying the Zembachia bacterium were released. Zembachia spread."
     body += " The bacterium Yerzinia pestis was found. Yerzinia is old."

@@ -60,6 +60,23 @@ def _insert_with(
     )
 
 
+def _articles_naming(store: Store, *articles: tuple[Mention, ...]) -> list[tuple[int, list[int]]]:
+    """Each article in its own write, its names identified as ingest does, every entity a
+    tag scored 3: (article id, its mentions' entity ids) per article."""
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    written = []
+    for n, mentions in enumerate(articles):
+        with store.writer() as w:
+            pairs = [(m.kind.value, m.name) for m in mentions]
+            found = w.entity_ids(pairs)
+            entities = [found[p] for p in pairs]
+            scores = {e: 3.0 for e in entities}
+            written.append((_insert_with(w, n, mentions, entities, scores, source_id), entities))
+    return written
+
+
 def _fill(store: Store, count: int) -> int:
     (source_id,) = store.upsert_sources(
         [Source("A", "https://a.example/", ("https://a.example/rss",))]
@@ -528,24 +545,15 @@ def test_an_abbreviation_one_article_introduces_is_learned_with_its_evidence(
     one entity, and the explanation names article 1 as the evidence."""
     from tagwire import service
 
-    (source_id,) = store.upsert_sources(
-        [Source("A", "https://a.example/", ("https://a.example/rss",))]
-    )
     org = EntityKind.ORGANIZATION
     taught = (
         Mention("National Football League", "National Football League", org, 0, 24, True),
         Mention("NFL", "National Football League", org, 26, 29, False),
     )
     alone = (Mention("NFL", "NFL", org, 0, 3, True),)
-    ids = []
-    for n, mentions in enumerate((taught, alone)):
-        with store.writer() as w:
-            pairs = [(m.kind.value, m.name) for m in mentions]
-            found = w.entity_ids(pairs)
-            entities = [found[p] for p in pairs]
-            scores = {e: 3.0 for e in entities}
-            ids.append(_insert_with(w, n, mentions, entities, scores, source_id))
-            assert len(set(entities)) == 1
+    written = _articles_naming(store, taught, alone)
+    assert all(len(set(entities)) == 1 for _, entities in written)
+    ids = [article_id for article_id, _ in written]
     why = service.why_tag_json(store, ids[1], "NationalFootballLeague")
     (mention,) = why["mentions"]
     assert mention["learned_from"] == ids[0]
@@ -559,9 +567,6 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
 ) -> None:
     """Article 1 writes "UNICEF" alone, article 2 introduces "United Nations Children's
     Fund (UNICEF)": one entity in the end, as if the two had come the other way round."""
-    (source_id,) = store.upsert_sources(
-        [Source("A", "https://a.example/", ("https://a.example/rss",))]
-    )
     org = EntityKind.ORGANIZATION
     full = "United Nations Children's Fund"
     alone = (Mention("UNICEF", "UNICEF", org, 0, 6, True),)
@@ -569,15 +574,7 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
         Mention(full, full, org, 0, 30, True),
         Mention("UNICEF", full, org, 32, 38, False),
     )
-    ids = []
-    for n, mentions in enumerate((alone, taught)):
-        with store.writer() as w:
-            pairs = [(m.kind.value, m.name) for m in mentions]
-            found = w.entity_ids(pairs)
-            entities = [found[p] for p in pairs]
-            scores = {e: 3.0 for e in entities}
-            ids.append(_insert_with(w, n, mentions, entities, scores, source_id))
-    first, second = (store.article(i).card for i in ids)
+    first, second = (store.article(i).card for i, _ in _articles_naming(store, alone, taught))
     assert [t.slug for t in first.tags] == [t.slug for t in second.tags]
     assert store.entity("unicef").name == full
 
@@ -585,22 +582,10 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
 def test_a_surname_seen_alone_first_joins_the_person_introduced_later(store: Store) -> None:
     """Article 1 names "Nakamura" alone, article 2 "Hiroshi Nakamura": one person in the
     end, and the old slug answers, as if the two had come the other way round."""
-    (source_id,) = store.upsert_sources(
-        [Source("A", "https://a.example/", ("https://a.example/rss",))]
-    )
     person = EntityKind.PERSON
     alone = (Mention("Nakamura", "Nakamura", person, 0, 8, True),)
     full = (Mention("Hiroshi Nakamura", "Hiroshi Nakamura", person, 0, 16, True),)
-    ids = []
-    for n, mentions in enumerate((alone, full)):
-        with store.writer() as w:
-            pairs = [(m.kind.value, m.name) for m in mentions]
-            found = w.entity_ids(pairs)
-            entities = [found[p] for p in pairs]
-            ids.append(
-                _insert_with(w, n, mentions, entities, {e: 3.0 for e in entities}, source_id)
-            )
-    first, second = (store.article(i).card for i in ids)
+    first, second = (store.article(i).card for i, _ in _articles_naming(store, alone, full))
     assert [t.slug for t in first.tags] == [t.slug for t in second.tags]
     assert store.entity("nakamura").name == "Hiroshi Nakamura"  # the old slug answers
 

@@ -197,17 +197,6 @@ def known_person(name: str, known: Sequence[Known]) -> int | None:
     return None
 
 
-def surname_only_entities(entity_id: int, known: Sequence[Known]) -> list[int]:
-    """People known only by a surname ("Nakamura", from articles that never gave the full
-    name) that a full name now introduces: when ``entity_id`` is the one full name of that
-    family (``known``), they are that person, as they would have been had the full name
-    come first (``known_person``)."""
-    full = [p.id for p in known if len(p.name.split()) > 1]
-    if full != [entity_id]:
-        return []
-    return [p.id for p in known if len(p.name.split()) == 1 and p.id != entity_id]
-
-
 def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
     """Aliases an article teaches: a mention (surface, resolved name, entity id) written as
     an abbreviation ("NFL", "U.N.", "Calif.") that the article resolved to a longer name.

@@ -19,7 +19,6 @@ from tagwire.entities.identity import (
     known_by_abbreviation_only,
     lookup_keys,
     short_forms,
-    surname_only_entities,
     voted_kind,
 )
 from tagwire.entities.names import display_name, entity_key, surname
@@ -264,27 +263,6 @@ class Writer:
         if merged:
             record_change(self.conn, None)
 
-    def join_surnames(self, mentions: Iterable[tuple[Mention, int]]) -> None:
-        """Merge the people known only by a surname into the full name an article introduces
-        (``identity.surname_only_entities``), so that the store does not depend on which
-        article came first; never one that curation blocked, split off or renamed. Ingest
-        only: an import keeps entity ids across batches."""
-        people = {
-            entity_id: m.name
-            for m, entity_id in mentions
-            if m.kind is EntityKind.PERSON and len(m.name.split()) > 1
-        }
-        families = {entity_id: surname(name) for entity_id, name in people.items()}
-        known = self.lookups.people_of({f for f in families.values() if f})
-        merged = False
-        for entity_id, family in families.items():
-            gone = surname_only_entities(entity_id, known.get(family, [])) if family else []
-            for other in set(gone) - (self.curated(gone) if gone else set()):
-                Curator(self.conn).merge(keep=entity_id, gone=other)
-                merged = True
-        if merged:
-            record_change(self.conn, None)
-
     def vote_kinds(self, mentions: Iterable[tuple[Mention, int]]) -> None:
         """Entities this article names under another kind than their stored one take the
         kind their mentions vote for (``identity.voted_kind``), whichever article came
@@ -382,15 +360,6 @@ class Writer:
                 for row, entity_id in zip(rows, created, strict=True)
             ],
         )
-
-    def curated(self, ids: Iterable[int]) -> set[int]:
-        """Which of these entities curation has blocked, split off or renamed: no automatic
-        merge undoes what a person decided."""
-        e = t.entities.c
-        rows = self.conn.execute(
-            select(e.id).where(e.id.in_(list(ids)), e.blocked.is_(True) | e.name_fixed.is_(True))
-        )
-        return {int(r.id) for r in rows}
 
     def blocked(self, ids: Iterable[int]) -> set[int]:
         """Which of these entities curation has blocked."""
@@ -609,7 +578,6 @@ class Writer:
             ]
             self.conn.execute(t.mentions.insert(), rows)
             self.learn_aliases(rows)
-            self.join_surnames(zip(article.mentions, mention_entities, strict=True))
             self.vote_kinds(zip(article.mentions, mention_entities, strict=True))
             if listed:
                 forms: dict[int, set[str]] = {}
