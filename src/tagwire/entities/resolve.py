@@ -3,23 +3,27 @@
 What NER finds is spans with a label; what a reader should see is one tag per real person,
 organisation or place the article names. Between the two, in this order:
 
-1. what is no name of one thing goes: spans across a line break (a heading run into the
-   next line), a person's name after "the" or a given name alone, and what ``filters``
-   finds (common abbreviations, directions, events, works, laws, model numbers,
-   addresses, a word the article also writes in lower case); an owner's possessive is cut
-   ("Jeff Bezos’s Blue Origin" -> "Blue Origin");
+1. what is no name of one thing goes or is cut: spans across a line break, a result line
+   split into its sides ("Viera d. Rockledge"), a person's name after "the" or a given
+   name alone, an owner's possessive ("Vietnam’s Communist Party"), a team-position
+   prefix ("Browns DL Sheldon Richardson"), a country run into a name, a sentence's first
+   word; what ``filters`` finds (common abbreviations, directions, events, works,
+   instruments, model numbers, numbers, addresses, a word the article also writes in lower
+   case); what ``things`` finds (organisms, abbreviations of lower-case words);
 2. what the model missed is found by name: countries, US states and large cities, a
    state's postal code after a place ("Cuyahoga Falls, OH"); state abbreviations
    ("Calif.", "N.J.") are their states;
 3. demonyms stand for their country beside an actor ("Egyptian mediators"); headings in
-   capitals need the text to confirm them;
+   capitals need the text to confirm them; headline spans need the text before any name
+   is joined to them (headlines vouch for nobody);
 4. short forms join the full form of the same article: acronyms of a named
    organisation ("NFL"), legal suffixes ("Acme Corp." = "Acme"), a company's group word or
-   region ("Alibaba Group", "Ascom North America"), a word of the article's one person
-   ("Braun" = "Scooter Braun"), a team's plural nickname ("Steelers");
-5. one kind per name: a gazetteer's kind, else the label most mentions got; a full name
-   labelled an organisation whose surname alone is a person is that person; a product
-   named after its maker ("Apple AirPods") goes;
+   region ("Alibaba Group", "Ascom North America");
+5. one kind per name: a gazetteer's kind, else the label most mentions got; then
+   ``people`` decides who is a person (evidence: a given name, a title or role, a verb of
+   speech, the surname alone) and under which name (nicknames, longer forms, a word of
+   the article's one person); a team's plural nickname is its team; ``things`` drops
+   a maker's products ("Apple AirPods", "Google’s Stadia");
 6. the headline confirms: a span found only in the title-cased headline is kept when it is
    a known place; an entity of the text that the headline names (by full name, surname or
    short form) counts as in the headline, which ranks it first.
@@ -32,19 +36,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
+from tagwire.entities import people, things
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
-    is_census_surname,
     is_common_given_name,
-    is_common_word,
     kind_evidence,
     known_places,
     organisation_evidence,
     state_for,
     without_legal_suffix,
 )
-from tagwire.entities.names import is_given_name, name_key, same_person
+from tagwire.entities.names import is_given_name, name_key
 from tagwire.entities.places import (
     canonical_place,
     city_population,
@@ -71,8 +74,8 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     lower_words = frozenset(_LOWER_WORD.findall(body))
     found = _without_sentence_starts(body, found, lower_words)
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
-    found = _no_organisms(body, found)
-    found = _no_common_noun_acronyms(body, found)
+    found = things.no_organisms(body, found)
+    found = things.no_common_noun_acronyms(body, found)
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
     # Headline spans the text does not confirm go before any step that joins names, so
@@ -81,15 +84,15 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _acronyms(found)
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
-    found = _people_without_evidence(body, found)
-    found = _people_by_context(body, found)
-    found = _one_word_people_by_context(body, found)
-    found = _people_named_as_organisations(found)
-    found = _words_of_one_person(found)
-    found = _one_name_per_person(found)
-    found = _longer_forms(found)
+    found = people.people_without_evidence(body, found)
+    found = people.people_by_context(body, found)
+    found = people.one_word_people_by_context(body, found)
+    found = people.people_named_as_organisations(found)
+    found = people.words_of_one_person(found)
+    found = people.one_name_per_person(found)
+    found = people.longer_forms(found)
     found = _teams_by_nickname(found)
-    found = _products_of_named_makers(body, found)
+    found = things.products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
     found += _named_in_headline(body[:title_end], found)
     return tuple(sorted(found, key=lambda m: m.start))
@@ -97,7 +100,6 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
 
 _VERB_FIRST = re.compile(r"^[A-Z][a-z]{2,}ing$")
 _POSITION = re.compile(r"^(?!II$|IV$|VI$)[A-Z]{2,3}$")
-_POSSESSIVE_INSIDE = re.compile(r"^.+?['’]s\s+(?=[A-Z])")
 
 
 def _place_before_person(m: Mention) -> Mention:
@@ -120,7 +122,7 @@ def _owned(m: Mention) -> Mention:
     the owner. "Hosting Cook": a sentence's first verb ran into a person's name; the name
     is what follows it."""
     if m.kind is PERSON:
-        owner = _POSSESSIVE_INSIDE.match(m.name)
+        owner = things.POSSESSIVE_INSIDE.match(m.name)
         if owner and " " in owner.group(0).strip():
             return replace(m, name=re.sub(r"['’]s\s+$", "", owner.group(0)))
         first, _, rest = m.name.partition(" ")
@@ -133,7 +135,7 @@ def _owned(m: Mention) -> Mention:
             if _POSITION.match(word):
                 return replace(m, name=" ".join(words[i + 1 :]))
         return m
-    owned = _POSSESSIVE_INSIDE.sub("", m.name)
+    owned = things.POSSESSIVE_INSIDE.sub("", m.name)
     return replace(m, name=owned) if owned != m.name and len(owned) > 1 else m
 
 
@@ -237,58 +239,6 @@ def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention])
 _CITY_STATE = re.compile(r"(?<=[a-z]), ([A-Z]{2})(?![\w.])")
 
 
-# "the Wolbachia bacterium", "Ebola virus", "Wolbachia-carrying mosquitoes", "the bacterium
-# Yersinia pestis": a name written as a kind of organism or disease anywhere in the article
-# is one, in every mention (no organisation is written so).
-_ORGANISMS = (
-    r"bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|strain|"
-    r"disease|infection|infections|outbreak|vaccine"
-)
-_ORGANISM_AFTER = re.compile(  # a species' epithet may come between: "Yersinia pestis bacterium"
-    rf"(?=(?:\s+[a-z]+)?\s+(?i:{_ORGANISMS})\b|-(?i:carrying|infected|resistant|borne)\b)"
-)
-_ORGANISM_BEFORE = re.compile(rf"\b(?i:{_ORGANISMS})\s+(?=[A-Z])")
-
-
-def _no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
-    ends = [match.start() for match in _ORGANISM_AFTER.finditer(body)]
-    starts = {match.end() for match in _ORGANISM_BEFORE.finditer(body)}
-    if not ends and not starts:
-        return mentions
-    named_after = {m.name for m in mentions if m.start in starts}
-
-    def written_before(name: str, end: int) -> bool:
-        start = end - len(name)
-        return body.startswith(name, start) and (start == 0 or not body[start - 1].isalnum())
-
-    organisms = {
-        m.name
-        for m in mentions
-        if kind_evidence(m.name) is None
-        and (m.name in named_after or any(written_before(m.name, e) for e in ends))
-    }
-    return [m for m in mentions if m.name not in organisms]
-
-
-# "hypersensitivity pneumonitis, or HP", "electric vehicles (EVs)": an abbreviation the
-# article introduces for words it writes in lower case names a thing, not an organisation.
-_INTRODUCED = re.compile(
-    r"((?:[a-z][a-z-]*\s+){1,5}[a-z][a-z-]*)\s*(?:,\s*or\s+|\(\s*)([A-Z]{2,6})s?\b"
-)
-
-
-def _no_common_noun_acronyms(body: str, mentions: list[Mention]) -> list[Mention]:
-    if not any(_is_acronym(m.surface.strip()) for m in mentions):
-        return mentions
-    common = set()
-    for match in _INTRODUCED.finditer(body):
-        letters = match.group(2)
-        words = match.group(1).replace("-", " ").split()
-        if "".join(w[0] for w in words[-len(letters) :]).upper() == letters:
-            common.add(letters)
-    return [m for m in mentions if m.surface.strip().rstrip("s") not in common]
-
-
 def _demonyms_of_actors(body: str, mentions: list[Mention]) -> list[Mention]:
     """A demonym stands for its country where the country is named too, or where it
     qualifies an actor within the next few words."""
@@ -332,11 +282,6 @@ def initials(name: str) -> str:
     return "".join(w[0] for w in words if w.lower() not in _MINOR and w[0].isalpha()).upper()
 
 
-def _is_acronym(surface: str) -> bool:
-    letters = surface.replace(".", "").replace("&", "")
-    return 2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()
-
-
 def _acronyms(mentions: list[Mention]) -> list[Mention]:
     """ "NFL" where "National Football League" is named: that organisation. Only when one
     full name of the article has those initials (two would make the letters ambiguous)."""
@@ -347,7 +292,7 @@ def _acronyms(mentions: list[Mention]) -> list[Mention]:
     out = []
     for m in mentions:
         letters = m.name.replace(".", "").upper()
-        fits = full.get(letters, set()) if _is_acronym(m.name) else set()
+        fits = full.get(letters, set()) if things.is_acronym(m.name) else set()
         if len(fits) == 1:
             name, kind = next(iter(fits))
             m = replace(m, name=name, kind=kind)
@@ -440,97 +385,6 @@ def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | Non
     return None
 
 
-def _people_named_as_organisations(mentions: list[Mention]) -> list[Mention]:
-    """ "Marcelo Claure" labelled an organisation where "Claure" alone is a person: the
-    person, and every "Claure" of the article is that full name (when one fits)."""
-    surnames = {
-        name_key(m.name)
-        for m in mentions
-        if m.kind is PERSON and " " not in m.name and not m.in_title
-    }
-    out = []
-    for m in mentions:
-        words = m.name.split()
-        if (
-            m.kind is not PERSON
-            and 2 <= len(words) <= 3
-            and name_key(words[-1]) in surnames
-            and kind_evidence(m.name) is None
-        ):
-            m = replace(m, kind=PERSON)
-        out.append(m)
-    full: dict[str, set[str]] = defaultdict(set)
-    for m in out:
-        if m.kind is PERSON and " " in m.name:
-            full[name_key(m.name.split()[-1])].add(m.name)
-    return [
-        replace(m, name=next(iter(full[name_key(m.name)])))
-        if m.kind is PERSON and " " not in m.name and len(full.get(name_key(m.name), ())) == 1
-        else m
-        for m in out
-    ]
-
-
-def _one_name_per_person(mentions: list[Mention]) -> list[Mention]:
-    """ "Josh Apte" and "Joshua Apte" in one article: one person (``same_person``: the same
-    family name, a nickname or initial of the same given name), under the form the article
-    uses most (the longer on a tie)."""
-    counts = Counter(m.name for m in mentions if m.kind is PERSON and " " in m.name)
-    ranked = sorted(counts, key=lambda n: (-counts[n], -len(n), n))
-    canonical: dict[str, str] = {}
-    for name in ranked:
-        canonical[name] = next(
-            (c for c in ranked[: ranked.index(name)] if same_person(name, c) and canonical[c] == c),
-            name,
-        )
-    return [replace(m, name=canonical[m.name]) if m.name in canonical else m for m in mentions]
-
-
-def _longer_forms(mentions: list[Mention]) -> list[Mention]:
-    """A name of two words or more that ends exactly one longer name of the same kind in
-    the article is that name: a compound surname without the given name ("Eriksson Ek" for
-    "Joel Eriksson Ek"), an organisation without its country ("Communist Party" for
-    "Chinese Communist Party", when the country's form is the only one named)."""
-    names = {m.name: m.kind for m in mentions if m.kind in (PERSON, ORG)}
-    longer: dict[str, set[str]] = defaultdict(set)
-    for name, kind in names.items():
-        words = name.split()
-        for n in range(2, len(words)):
-            tail = " ".join(words[-n:])
-            if names.get(tail) is kind and _is_qualifier(words[:-n], kind):
-                longer[tail].add(name)
-    return [
-        replace(m, name=next(iter(longer[m.name]))) if len(longer.get(m.name, ())) == 1 else m
-        for m in mentions
-    ]
-
-
-def _is_qualifier(head: list[str], kind: EntityKind) -> bool:
-    """What may come before a name and leave it the same thing: a person's given names, or
-    an organisation's country or demonym."""
-    if kind is PERSON:
-        return True
-    text = " ".join(head)
-    return demonym_country(text) is not None or is_country_or_state(text)
-
-
-def _words_of_one_person(mentions: list[Mention]) -> list[Mention]:
-    """ "Scooter" or "Braun" labelled an organisation where "Scooter Braun" is the article's
-    one person with that word: that person (gazetteer places and companies stay)."""
-    people: dict[str, set[str]] = defaultdict(set)
-    for m in mentions:
-        if m.kind is PERSON and " " in m.name and not m.in_title:  # headlines vouch for nobody
-            for word in name_key(m.name).split():
-                people[word].add(m.name)
-    out = []
-    for m in mentions:
-        fits = people.get(name_key(m.name), set())
-        if m.kind is not PERSON and len(fits) == 1 and kind_evidence(m.name) is None:
-            m = replace(m, name=next(iter(fits)), kind=PERSON)
-        out.append(m)
-    return out
-
-
 def _teams_by_nickname(mentions: list[Mention]) -> list[Mention]:
     """ "Steelers" where "Pittsburgh Steelers" is named: that team. A plural word only (team
     nicknames are), and only when one organisation of the article ends with it."""
@@ -545,165 +399,6 @@ def _teams_by_nickname(mentions: list[Mention]) -> list[Mention]:
             m = replace(m, name=next(iter(ends[key])), kind=ORG)
         out.append(m)
     return out
-
-
-def _products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention]:
-    """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach", "Apple’s AirPower" where Apple,
-    Google or Ford is named on its own: a product of that maker, not another organisation
-    or a person; and every other mention of the product's own name ("Stadia") is that
-    product too."""
-    makers = {name_key(m.name) for m in mentions if m.kind is ORG}
-    ends = {m.end: name_key(m.name) for m in mentions}
-
-    def product_name(m: Mention) -> str | None:
-        if kind_evidence(m.name) is not None:
-            return None
-        adjacent = ends.get(m.start - 1) in makers and body[m.start - 1] == " "
-        if adjacent and m.kind is not PERSON:  # not "European Union Gordon Sondland"
-            return name_key(m.name)  # "Google" then "Stadia", two spans of the model
-        if m.kind is ORG and _owners(body, m) & makers:
-            return name_key(m.name)  # "Apple’s AirPower": an organisation's own thing
-        words = name_key(m.name).split()
-        for n in range(1, len(words)):
-            if " ".join(words[:n]) in makers:
-                return " ".join(words[n:])  # "Google Stadia", one span
-        return None
-
-    products = {p for p in map(product_name, mentions) if p is not None}
-    return [
-        m
-        for m in mentions
-        if product_name(m) is None and not (name_key(m.name) in products and m.kind is ORG)
-    ]
-
-
-def _owners(body: str, m: Mention) -> set[str]:
-    """The names that may own the mention through a possessive ("Apple’s AirPower", as one
-    span or two): the last one to three words before the "’s", as keys."""
-    owned = _POSSESSIVE_INSIDE.match(m.surface.strip())
-    before = owned.group(0) if owned else body[max(0, m.start - 60) : m.start]
-    if not before.endswith(("’s ", "'s ")):
-        return set()
-    words = before[:-3].split()
-    return {name_key(" ".join(words[-n:])) for n in (1, 2, 3) if len(words) >= n}
-
-
-# Words around a name that only a person's name has: a title or role before it, a verb of
-# speech after it, or an apposition ("Jane Doe, 34," "Jane Doe, the company's founder").
-_PERSON_BEFORE = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Lord|Lady|Gov|Sen|Rep|Gen|Col|Capt|Sgt|Lt|Rev|"
-    r"President|Vice President|Minister|Secretary|Chancellor|Governor|Senator|Mayor|Judge|"
-    r"Justice|King|Queen|Prince|Princess|Pope|General|Coach|CEO|chief executive|"
-    r"founder|director|chairman|chairwoman|spokesman|spokeswoman|spokesperson|actor|"
-    r"actress|singer|rapper|author|writer|star|player|quarterback|striker|manager|"
-    r"professor|researcher|scientist|analyst|lawyer|attorney|officer|senior|junior|"
-    r"freshman|sophomore|rookie|guard|forward|center|midfielder|defender|goalkeeper|keeper|"
-    r"pitcher|winger|chair|executive|official|ambassador|envoy|adviser|advisor|aide|deputy|"
-    r"boss|investor|billionaire|entrepreneur|candidate|lawmaker|congressman|congresswoman|"
-    r"commissioner|sheriff|detective|journalist|reporter|editor|producer|host|comedian|"
-    r"musician|artist|designer|chef|owner|COO|CFO|CTO|under|said|says|told)\.?\s+)$",
-    re.IGNORECASE,
-)
-_PERSON_AFTER = re.compile(
-    r"^(?:['’]s\s+(?:wife|husband|son|daughter|mother|father|family|career|death|lawyer|"
-    r"team|campaign|administration|office|spokes\w+)\b|\s*,?\s+(?:said|says|told|added|"
-    r"wrote|tweeted|asked|explained|noted|argued|announced|stated|recalled|admitted|"
-    r"who|whose|he|she|his|her)\b|,\s+(?:\d{1,3},|who\b|a\s|an\s|the\s)|\s+\(\d{1,3}\))"
-)
-
-
-def _people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention]:
-    """A "person" of two or more words whose first word is no common given name and whose
-    last is a common English word ("MacBook Pro", "Fallen Order", "Switch Lite"), which no
-    title, role, verb of speech or apposition marks as a person, and whose last word the
-    article never uses alone, is most often a product or a work the model misread: dropped.
-    A rare last word ("Olaf Scholz") is a name; famous ones have the other evidence
-    ("Modi said", "Kanye West, the rapper")."""
-    proven: set[str] = set()
-    singles = {name_key(m.surface) for m in mentions if " " not in m.surface.strip()}
-    for m in mentions:
-        if m.kind is not PERSON or m.name in proven:
-            continue
-        words = m.name.split()
-        before = body[max(0, m.start - 40) : m.start]
-        after = body[m.end : m.end + 40]
-        if (
-            len(words) == 1
-            or is_common_given_name(words[0].strip("."))
-            or not is_common_word(words[-1])
-            or len(words[0].rstrip(".")) == 1  # an initial: "J. Smith"
-            or name_key(words[-1]) in singles
-            or _PERSON_BEFORE.search(before)
-            or _PERSON_AFTER.match(after)
-        ):
-            proven.add(m.name)
-    # A word alone that was read as a dropped name ("Apple" as "Apple Watches") is itself,
-    # when the article writes it more than once.
-    alone = Counter(m.surface.strip() for m in mentions if " " not in m.surface.strip())
-    return [
-        m if m.kind is not PERSON or m.name in proven else replace(m, name=m.surface.strip())
-        for m in mentions
-        if m.kind is not PERSON or m.name in proven or alone[m.surface.strip()] > 1
-    ]
-
-
-def _people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
-    """ "quarterback Mason Rudolph", "executive chair Marcelo Claure" labelled organisations:
-    a name of two or three words with no institution's word, which a title or role precedes
-    somewhere in the article, is a person; its surname alone is that person."""
-    people: dict[str, str] = {}
-    for m in mentions:
-        words = m.name.split()
-        if m.kind is PERSON or not 2 <= len(words) <= 3 or kind_evidence(m.name) is not None:
-            continue
-        if _PERSON_BEFORE.search(body[max(0, m.start - 40) : m.start]):
-            people[name_key(m.name)] = m.name
-    surnames: dict[str, set[str]] = defaultdict(set)
-    for name in people.values():
-        surnames[name_key(name.split()[-1])].add(name)
-
-    def person(m: Mention) -> Mention:
-        key = name_key(m.name)
-        if key in people:
-            return replace(m, name=people[key], kind=PERSON)
-        if len(surnames.get(key, ())) == 1 and kind_evidence(m.name) is None:
-            return replace(m, name=next(iter(surnames[key])), kind=PERSON)
-        return m
-
-    return [person(m) for m in mentions]
-
-
-def _titled(body: str, m: Mention) -> bool:
-    """A title or role right before the mention ("coach Vogel"); a verb of speech ("said
-    SpaceX") or "under" introduces companies as often as people."""
-    match = _PERSON_BEFORE.search(body[max(0, m.start - 40) : m.start])
-    return match is not None and match.group(0).split()[-1].lower() not in _NOT_TITLES
-
-
-_NOT_TITLES = frozenset({"said", "says", "told", "under"})
-
-
-def _one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
-    """A one-word "person" ("Twitter", "Ubisoft") that is no given name or Census surname,
-    no surname of a full name in the article, and after no title or role anywhere
-    ("President Obama", "striker Neymar"), is an organisation: the model's usual error on
-    company names (measured on real pages, docs/quality.md)."""
-    full_words = {
-        w for m in mentions if m.kind is PERSON and " " in m.name for w in name_key(m.name).split()
-    }
-    titled = {m.name for m in mentions if m.kind is PERSON and _titled(body, m)}
-
-    def organisation(m: Mention) -> bool:
-        return (
-            m.kind is PERSON
-            and " " not in m.name
-            and m.name not in titled
-            and name_key(m.name) not in full_words
-            and not is_common_given_name(m.name)
-            and not is_census_surname(m.name)
-        )
-
-    return [replace(m, kind=ORG) if organisation(m) else m for m in mentions]
 
 
 def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:

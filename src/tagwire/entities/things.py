@@ -1,0 +1,116 @@
+"""What an article names that is no person, organisation or place, found from the
+article's own words (pure functions over its mentions): organisms and diseases
+("the Wolbachia bacterium"), abbreviations of common nouns ("hypersensitivity pneumonitis,
+or HP"), and products of a named maker ("Apple AirPods", "Google’s Stadia"). The steps of
+``resolve.resolve_article`` call them in its order; ``filters`` judges names alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tagwire.entities.knowledge import kind_evidence
+from tagwire.entities.names import name_key
+from tagwire.types import EntityKind, Mention
+
+PERSON, ORG = EntityKind.PERSON, EntityKind.ORGANIZATION
+# "Jeff Bezos’s Blue Origin", "Apple’s AirPower": an owner's possessive before a name.
+POSSESSIVE_INSIDE = re.compile(r"^.+?['’]s\s+(?=[A-Z])")
+
+
+def is_acronym(surface: str) -> bool:
+    letters = surface.replace(".", "").replace("&", "")
+    return 2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()
+
+
+# "the Wolbachia bacterium", "Ebola virus", "Wolbachia-carrying mosquitoes", "the bacterium
+# Yersinia pestis": a name written as a kind of organism or disease anywhere in the article
+# is one, in every mention (no organisation is written so).
+_ORGANISMS = (
+    r"bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|strain|"
+    r"disease|infection|infections|outbreak|vaccine"
+)
+_ORGANISM_AFTER = re.compile(  # a species' epithet may come between: "Yersinia pestis bacterium"
+    rf"(?=(?:\s+[a-z]+)?\s+(?i:{_ORGANISMS})\b|-(?i:carrying|infected|resistant|borne)\b)"
+)
+_ORGANISM_BEFORE = re.compile(rf"\b(?i:{_ORGANISMS})\s+(?=[A-Z])")
+
+
+def no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
+    ends = [match.start() for match in _ORGANISM_AFTER.finditer(body)]
+    starts = {match.end() for match in _ORGANISM_BEFORE.finditer(body)}
+    if not ends and not starts:
+        return mentions
+    named_after = {m.name for m in mentions if m.start in starts}
+
+    def written_before(name: str, end: int) -> bool:
+        start = end - len(name)
+        return body.startswith(name, start) and (start == 0 or not body[start - 1].isalnum())
+
+    organisms = {
+        m.name
+        for m in mentions
+        if kind_evidence(m.name) is None
+        and (m.name in named_after or any(written_before(m.name, e) for e in ends))
+    }
+    return [m for m in mentions if m.name not in organisms]
+
+
+# "hypersensitivity pneumonitis, or HP", "electric vehicles (EVs)": an abbreviation the
+# article introduces for words it writes in lower case names a thing, not an organisation.
+_INTRODUCED = re.compile(
+    r"((?:[a-z][a-z-]*\s+){1,5}[a-z][a-z-]*)\s*(?:,\s*or\s+|\(\s*)([A-Z]{2,6})s?\b"
+)
+
+
+def no_common_noun_acronyms(body: str, mentions: list[Mention]) -> list[Mention]:
+    if not any(is_acronym(m.surface.strip()) for m in mentions):
+        return mentions
+    common = set()
+    for match in _INTRODUCED.finditer(body):
+        letters = match.group(2)
+        words = match.group(1).replace("-", " ").split()
+        if "".join(w[0] for w in words[-len(letters) :]).upper() == letters:
+            common.add(letters)
+    return [m for m in mentions if m.surface.strip().rstrip("s") not in common]
+
+
+def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach", "Apple’s AirPower" where Apple,
+    Google or Ford is named on its own: a product of that maker, not another organisation
+    or a person; and every other mention of the product's own name ("Stadia") is that
+    product too."""
+    makers = {name_key(m.name) for m in mentions if m.kind is ORG}
+    ends = {m.end: name_key(m.name) for m in mentions}
+
+    def product_name(m: Mention) -> str | None:
+        if kind_evidence(m.name) is not None:
+            return None
+        adjacent = ends.get(m.start - 1) in makers and body[m.start - 1] == " "
+        if adjacent and m.kind is not PERSON:  # not "European Union Gordon Sondland"
+            return name_key(m.name)  # "Google" then "Stadia", two spans of the model
+        if m.kind is ORG and _owners(body, m) & makers:
+            return name_key(m.name)  # "Apple’s AirPower": an organisation's own thing
+        words = name_key(m.name).split()
+        for n in range(1, len(words)):
+            if " ".join(words[:n]) in makers:
+                return " ".join(words[n:])  # "Google Stadia", one span
+        return None
+
+    products = {p for p in map(product_name, mentions) if p is not None}
+    return [
+        m
+        for m in mentions
+        if product_name(m) is None and not (name_key(m.name) in products and m.kind is ORG)
+    ]
+
+
+def _owners(body: str, m: Mention) -> set[str]:
+    """The names that may own the mention through a possessive ("Apple’s AirPower", as one
+    span or two): the last one to three words before the "’s", as keys."""
+    owned = POSSESSIVE_INSIDE.match(m.surface.strip())
+    before = owned.group(0) if owned else body[max(0, m.start - 60) : m.start]
+    if not before.endswith(("’s ", "'s ")):
+        return set()
+    words = before[:-3].split()
+    return {name_key(" ".join(words[-n:])) for n in (1, 2, 3) if len(words) >= n}
