@@ -71,15 +71,9 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.ADDRESS
     if kind is not EntityKind.PLACE and ", " in name and kind_evidence(name) is None:
         return NotEntity.LIST  # "Bleacher Report, Uber Eats": two names the model joined
-    if _RESULT.search(name):
-        return NotEntity.LIST  # "Viera d. Rockledge": a result line, winner and loser
     if kind is not EntityKind.ORGANIZATION and any(w.isdigit() for w in words):
         return NotEntity.NUMBERED  # "Jordan Munoz 8": a player and his points
     return None
-
-
-# Two names joined by a sports result's or a match's word: "defeated", "versus".
-_RESULT = re.compile(r"\s(?:d|def|vs?)\.?\s")
 
 
 # A capital right after a small letter, and the capitalised word it begins.

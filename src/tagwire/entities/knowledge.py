@@ -18,7 +18,7 @@ import re
 from functools import cache, lru_cache
 from importlib import resources
 
-from tagwire.entities.names import name_key
+from tagwire.entities.names import is_given_name, name_key
 from tagwire.types import EntityKind
 
 
@@ -145,8 +145,6 @@ def is_census_surname(word: str) -> bool:
 def is_common_given_name(word: str) -> bool:
     """A given name people are commonly called by: in the Census lists or the nickname
     table. Names from other languages are often missing, so absence is weak evidence."""
-    from tagwire.entities.names import is_given_name
-
     key = name_key(word)
     return key in _census_given_names() or is_given_name(key)
 
@@ -209,7 +207,6 @@ def _gazetteer() -> re.Pattern[str]:
     """Names of countries (as the press writes them), US states and cities of a million
     people or more, as one pattern; names that are also given names ("Georgia", "Sofia",
     "Jordan") are left to the model, which reads their context."""
-    from tagwire.entities.names import is_given_name
     from tagwire.entities.places import _us_states, cities, press_country_names
 
     names = set(press_country_names())
