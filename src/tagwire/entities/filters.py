@@ -36,7 +36,7 @@ class NotEntity(StrEnum):
 _EVENT_HEADS = frozenset(
     """
     award awards festival fest show expo exhibition fair gala ceremony olympics olympiad
-    paralympics championship championships cup marathon tournament grand prix derby week
+    paralympics championship championships cup finals marathon tournament grand prix derby week
     summit concert tour weekend
     index average composite program programme mission initiative act bill amendment
     treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
@@ -47,6 +47,7 @@ _EVENT_HEADS = frozenset(
 # An organisation's word after an event's word makes it the organiser again ("Festival
 # Committee", "Tour Company"): checked through ``kind_evidence``.
 
+_FRACTIONS = frozenset("¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞")
 _MODEL_NUMBER = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9-]{4,}$", re.IGNORECASE)
 
 
@@ -71,6 +72,8 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.ADDRESS
     if kind is not EntityKind.PLACE and ", " in name and kind_evidence(name) is None:
         return NotEntity.LIST  # "Bleacher Report, Uber Eats": two names the model joined
+    if any(c in _FRACTIONS for c in name):
+        return NotEntity.NUMBERED  # "¼ cup feta": a recipe's line
     if kind is not EntityKind.ORGANIZATION and any(w.isdigit() for w in words):
         return NotEntity.NUMBERED  # "Jordan Munoz 8": a player and his points
     return None

@@ -183,7 +183,7 @@ def people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
         words = m.name.split()
         if m.kind is PERSON or not 2 <= len(words) <= 3 or kind_evidence(m.name) is not None:
             continue
-        if _PERSON_BEFORE.search(body[max(0, m.start - 40) : m.start]):
+        if _titled(body, m) and not _MODIFIER_AFTER.match(body, m.end):
             people[name_key(m.name)] = m.name
     surnames: dict[str, set[str]] = defaultdict(set)
     for name in people.values():
@@ -208,6 +208,15 @@ def _titled(body: str, m: Mention) -> bool:
 
 
 _NOT_TITLES = frozenset({"said", "says", "told", "under"})
+# "deputy White House press secretary", "former Google product manager": after a role, an
+# organisation's name qualifies the role that follows it; a person's name is not followed
+# by another role.
+_MODIFIER_AFTER = re.compile(
+    r"\s+(?:[A-Z][a-z]+\s+)?(?:press|chief|senior|deputy|product|policy|general|staff|"
+    r"secretary|spokesman|spokeswoman|spokesperson|adviser|advisor|aide|official|officials|"
+    r"counsel|director|correspondent|reporter|executive|lawyer|attorney|employee|"
+    r"employees|veteran|insider)\b"
+)
 
 
 def one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:

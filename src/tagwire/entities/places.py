@@ -185,6 +185,11 @@ def press_country_names() -> list[str]:
     return sorted(names)
 
 
+def is_country(name: str) -> bool:
+    """A country under any name pycountry or the press gives it ("U.S.", "Britain")."""
+    return name_key(name) in _by_key()
+
+
 def canonical_place(name: str) -> str:
     """ "U.S." -> "United States", "Korea, Republic of" -> "South Korea", "Logar Province"
     -> "Logar"; names without an alias are returned unchanged."""

@@ -53,6 +53,7 @@ from tagwire.entities.places import (
     city_population,
     country_of,
     demonym_country,
+    is_country,
     is_country_or_state,
     is_known_place,
 )
@@ -63,11 +64,9 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     """The article's mentions after the steps of the module's docstring."""
-    found = [
-        _place_before_person(_owned(m))
-        for m in _sides_of_results(mentions)
-        if "\n" not in m.surface.strip()
-    ]
+    spans = [m for m in _sides_of_results(mentions) if "\n" not in m.surface.strip()]
+    found = [_place_before_person(_owned(m)) for m in spans]
+    found += [o for o in (_owner(body, m) for m in spans) if o is not None]
     found = [m for m in found if not _not_a_person(m)]
     found = _states(body, found)
     found += _places_the_model_missed(body, title_end, found)
@@ -76,6 +75,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
     found = things.no_organisms(body, found)
     found = things.no_common_noun_acronyms(body, found)
+    found = things.no_named_things(body, found)
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
     # Headline spans the text does not confirm go before any step that joins names, so
@@ -91,7 +91,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = people.words_of_one_person(found)
     found = people.one_name_per_person(found)
     found = people.longer_forms(found)
-    found = _teams_by_nickname(found)
+    found = _teams_by_nickname(body, found)
     found = things.products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
     found += _named_in_headline(body[:title_end], found)
@@ -133,10 +133,35 @@ def _owned(m: Mention) -> Mention:
         # name; the name is what follows the abbreviation.
         for i, word in enumerate(words[:-2]):
             if _POSITION.match(word):
+                team = " ".join(words[:i])
+                if name_key(m.surface) in name_key(team):  # "Browns" given that long name
+                    return replace(m, name=team, kind=ORG)
                 return replace(m, name=" ".join(words[i + 1 :]))
         return m
     owned = things.POSSESSIVE_INSIDE.sub("", m.name)
     return replace(m, name=owned) if owned != m.name and len(owned) > 1 else m
+
+
+def _owner(body: str, m: Mention) -> Mention | None:
+    """ "Apple’s AirPods" read as one organisation: besides the owned name (``_owned``), the
+    owner is a mention of its own, when the article also writes it without the possessive
+    (so that "McDonald’s Corp" gives no "McDonald")."""
+    if m.kind is PERSON:
+        return None
+    match = things.POSSESSIVE_INSIDE.match(m.surface)
+    if match is None:
+        return None
+    owner = re.sub(r"['’]s\s+$", "", match.group(0)).removeprefix("the ").strip()
+    start = m.start + m.surface.find(owner)
+    alone = re.compile(rf"\b{re.escape(owner)}\b(?!['’]s)")
+    if len(owner) < 2 or not any(x.start() != start for x in alone.finditer(body)):
+        return None
+    span = replace(m, start=start, end=start + len(owner), surface=owner)
+    if is_known_place(owner):
+        return replace(span, name=canonical_place(owner), kind=PLACE)
+    if " " in owner and is_common_given_name(owner.split()[0]):
+        return replace(span, name=owner, kind=PERSON)  # "Jeff Bezos’s Blue Origin"
+    return replace(span, name=owner, kind=ORG)
 
 
 # "Viera d. Rockledge", "Arsenal v Chelsea": a result or a fixture, two names in one span.
@@ -385,20 +410,67 @@ def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | Non
     return None
 
 
-def _teams_by_nickname(mentions: list[Mention]) -> list[Mention]:
-    """ "Steelers" where "Pittsburgh Steelers" is named: that team. A plural word only (team
-    nicknames are), and only when one organisation of the article ends with it."""
+def _teams_by_nickname(body: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Steelers" where "Pittsburgh Steelers" is named: that team (a plural word, as team
+    nicknames are, that one organisation of the article ends with). And where a team is
+    named by its place and a nickname that the article also writes alone ("the Oklahoma
+    City Thunder" ... "the Thunder"), the place alone is the team too, as the sports pages
+    write it ("Pittsburgh quarterback", "for Cleveland")."""
     ends: dict[str, set[str]] = defaultdict(set)
+    teams: dict[str, str] = {}  # the nickname's and the place's keys -> the team
     for m in mentions:
-        if m.kind is ORG and " " in m.name:
-            ends[name_key(m.name.split()[-1])].add(m.name)
+        words = m.name.split()
+        after = _NEXT_NAME.match(body, m.end)
+        if m.kind is PLACE and after:
+            words = [*words, after.group(1)]  # "Oklahoma City" then "Thunder", not one span
+        elif m.kind is not ORG or len(words) < 2:
+            continue
+        ends[name_key(words[-1])].add(" ".join(words))
+        if _is_team(body, " ".join(words[:-1]), words[-1]):
+            teams[name_key(words[-1])] = teams[name_key(" ".join(words[:-1]))] = " ".join(words)
     out = []
     for m in mentions:
         key = name_key(m.name)
-        if " " not in m.name and key.endswith("s") and len(ends.get(key, ())) == 1:
+        if key in teams:
+            m = replace(m, name=teams[key], kind=ORG)
+        elif " " not in m.name and key.endswith("s") and len(ends.get(key, ())) == 1:
             m = replace(m, name=next(iter(ends[key])), kind=ORG)
         out.append(m)
     return out
+
+
+_NEXT_NAME = re.compile(r" ([A-Z][a-z]+)\b")
+# A newspaper's last word: "the Globe" alone is the Boston Globe, not Boston's team.
+_PAPER_WORDS = frozenset(
+    """
+    times post news journal herald tribune chronicle gazette globe star sun examiner observer
+    independent telegraph mirror express register review magazine daily weekly bee inquirer
+    record courant dispatch press standard guardian mail today
+    """.split()
+)
+
+
+def _is_team(body: str, place: str, nickname: str) -> bool:
+    """ "Oklahoma City" + "Thunder": a city or state (countries' teams are not named so),
+    then a capitalised word that is no institution's, newspaper's or office's word ("U.S.
+    Attorney"), which the article also writes as "the Thunder", alone."""
+    if not is_known_place(place) or is_country(place) or not nickname[:1].isupper():
+        return False
+    word = nickname.lower()
+    if word in _PAPER_WORDS or word in _OFFICE_WORDS or kind_evidence(nickname) is not None:
+        return False
+    return re.search(rf"\b[Tt]he {re.escape(nickname)}\b(?!['’]?\s*[A-Z])", body) is not None
+
+
+# Words after a place that make an office or a title, not a team: "U.S. Attorney", "Ukraine
+# President", "Israel Prime Minister".
+_OFFICE_WORDS = frozenset(
+    """
+    attorney president prime minister ambassador defense defence governor mayor senator
+    secretary police fire sheriff state city county district court office mayor general
+    chief trade embassy consul consulate army navy
+    """.split()
+)
 
 
 def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:

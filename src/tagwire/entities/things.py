@@ -75,6 +75,42 @@ def no_common_noun_acronyms(body: str, mentions: list[Mention]) -> list[Mention]
     return [m for m in mentions if m.surface.strip().rstrip("s") not in common]
 
 
+# Nouns that, right after a name, make it the name of a device, a program, a work or a dish
+# ("the MEB platform", "the Chrome browser", "a Fresno chile"); generic ones that follow a
+# maker as well ("Apple devices", "Ford sedan") are not among them.
+_THING_NOUNS = frozenset(
+    """
+    controller controllers console consoles app apps laptop laptops smartphone tablet
+    headphones earbuds keyboard keyboards platform chip chips processor processors edition
+    editions subscription subscriptions browser soundtrack album trailer launcher rocket
+    rockets spacecraft capsule telescope satellite mission missions festival chile sauce
+    recipe solution object lineup franchise sequel reboot bundle hatchback lighting
+    """.split()
+)
+_NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
+
+
+def no_named_things(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A name that a thing's noun follows in at least half of its mentions is that thing's
+    name, unless a gazetteer or an institution's word vouches for it."""
+    seen: dict[str, int] = {}
+    things: dict[str, int] = {}
+    for m in mentions:
+        key = name_key(m.name)
+        seen[key] = seen.get(key, 0) + 1
+        after = _NEXT_WORD.match(body, m.end)
+        if after and after.group(1) in _THING_NOUNS:
+            things[key] = things.get(key, 0) + 1
+    named = {
+        m.name
+        for m in mentions
+        if 2 * things.get(name_key(m.name), 0) >= seen[name_key(m.name)]
+        and name_key(m.name) in things
+        and kind_evidence(m.name) is None
+    }
+    return [m for m in mentions if m.name not in named]
+
+
 def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention]:
     """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach", "Apple’s AirPower" where Apple,
     Google or Ford is named on its own: a product of that maker, not another organisation
