@@ -11,8 +11,10 @@ from sqlalchemy import text
 
 from tagwire.embeddings import cosine
 from tagwire.errors import NotFound
+from tagwire.ingest.tagging import curating
+from tagwire.ingest.writer import ArticleWriter
 from tagwire.search import parse_query
-from tagwire.store import BadCursor, Store, Writer, search_index
+from tagwire.store import BadCursor, Store, search_index
 from tagwire.store.migrations import migrate
 from tagwire.store.writer import story_counts, story_counts_query
 from tagwire.stories import Decision, Merge, choose_story, headline_meaning, index_keys, terms
@@ -39,7 +41,7 @@ def _article(n: int, published: datetime | None) -> Article:
 
 
 def _insert_with(
-    w: Writer,
+    w: ArticleWriter,
     n: int,
     mentions: tuple[Mention, ...],
     entities: list[int],
@@ -421,7 +423,7 @@ def test_tags_answer_to_forms_never_seen(store: Store) -> None:
 # --- stories: meaning vectors and merges ----------------------------------------------------
 
 
-def _headline(w: Writer, n: int, title: str, source: int) -> tuple[int, int]:
+def _headline(w: ArticleWriter, n: int, title: str, source: int) -> tuple[int, int]:
     """Store a headline as the pipeline does; returns (article id, story id)."""
     vector, meaning = terms(title, ""), headline_meaning(title)
     article = replace(_article(n, T0), title=title, mentions=())
@@ -633,6 +635,6 @@ def test_a_curation_split_ranks_tags_as_ingest_does(store: Store) -> None:
             scores[entity] = scores.get(entity, 0.0) + score
         article = _insert_with(w, 0, mentions, entities, scores, source_id)
     assert [t.name for t in store.article(article).card.tags] == ["Bill Lee"]
-    with store.curator() as curator:
+    with curating(store) as curator:
         assert curator.split(entities[0], ("William Lee",), "William Lee") is not None
     assert [t.name for t in store.article(article).card.tags] == ["Bill Lee", "William Lee"]

@@ -39,7 +39,6 @@ from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
 from tagwire.categories import categorise
 from tagwire.config import Config
 from tagwire.decide import decide
-from tagwire.entities.ner import salience
 from tagwire.errors import (
     FeedError,
     FetchError,
@@ -49,10 +48,12 @@ from tagwire.errors import (
     Outcome,
 )
 from tagwire.fetch import Fetcher, Validators
+from tagwire.ingest.rows import entity_scores
+from tagwire.ingest.writer import ArticleWriter, writing
 from tagwire.neardup import Fingerprint, band_keys, best_match, fingerprint
 from tagwire.robots import RobotsCache
 from tagwire.store import FeedRecord, Store
-from tagwire.store.writer import Survivor, Writer
+from tagwire.store.writer import Survivor
 from tagwire.stories import (
     LEAD_CHARS,
     Decision,
@@ -397,7 +398,7 @@ class Pipeline:
         seen_at = now_utc()
         at = article.published_at or seen_at
         meaning = headline_meaning(article.title)  # before the write lock: it loads a model once
-        with self.store.writer() as w:
+        with writing(self.store) as w:
             known = w.article_for_urls([url, item_url])
             if known is not None:
                 w.add_url(item_url, known)
@@ -414,11 +415,7 @@ class Pipeline:
             survivor, replaces = verdict.survivor, verdict.replaces
             ids = w.entity_ids((m.kind.value, m.name) for m in article.mentions)
             mention_ids = [ids[(m.kind.value, m.name)] for m in article.mentions]
-            scores: dict[int, float] = {}
-            blocked = w.blocked(ids.values())
-            for key, score in salience(article.mentions).items():
-                if ids[key] not in blocked:
-                    scores[ids[key]] = scores.get(ids[key], 0.0) + score
+            scores = entity_scores(article.mentions, ids, w.blocked(ids.values()))
             vector = terms(article.title, article.text[:LEAD_CHARS])
             decision = None
             candidates: list[StoryCandidate] = []
@@ -453,7 +450,7 @@ class Pipeline:
         return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
 
     def _merge_if_converged(
-        self, w: Writer, article_id: int, candidates: list[StoryCandidate]
+        self, w: ArticleWriter, article_id: int, candidates: list[StoryCandidate]
     ) -> None:
         """Merge the story the article joined (or started) with the recent story it has now
         grown close to, if any: the other stories the article was scored against."""
@@ -468,7 +465,7 @@ class StoreCopies:
     """``decide.CopyLookups`` answered by the store's key tables, inside the article's
     write transaction (so that concurrent writers see each other's articles)."""
 
-    def __init__(self, w: Writer, dedup_window: timedelta) -> None:
+    def __init__(self, w: ArticleWriter, dedup_window: timedelta) -> None:
         self.w = w
         self.dedup_window = dedup_window
 

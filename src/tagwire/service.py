@@ -19,6 +19,7 @@ from tagwire.entities.names import explain, name_key
 from tagwire.entities.ner import BROAD_PLACE_WEIGHT
 from tagwire.errors import BadRequest, NotFound
 from tagwire.fetch import Fetcher
+from tagwire.ingest.tagging import IdentityLookups, curating
 from tagwire.robots import RobotsCache
 from tagwire.search import parse_query
 from tagwire.sources import REGIONS
@@ -115,7 +116,7 @@ def find_tag(store: Store, tag: str) -> EntityRecord:
     except NotFound:
         name = _CAMEL.sub(" ", tag).strip()
         with store.lookups() as known:
-            entity_id = identity.find(name, known)
+            entity_id = identity.find(name, IdentityLookups(known))
         if entity_id is None:
             raise
         return store.entity_by_id(entity_id)
@@ -636,7 +637,7 @@ def apply_curation(store: Store, actions: list[curation.Action]) -> list[str]:
     for action in actions:  # every tag is looked up before anything changes
         tags = action.tags if isinstance(action, curation.Merge | curation.Block) else (action.tag,)
         resolved.append((action, [find_tag(store, tag) for tag in tags]))
-    with store.curator() as curator:
+    with curating(store) as curator:
         for action, entities in resolved:
             if isinstance(action, curation.Merge):
                 keep = entities[0]

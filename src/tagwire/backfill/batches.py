@@ -25,7 +25,6 @@ class Batch:
     tags: list[dict[str, Any]] = field(default_factory=list)
     regions: list[dict[str, Any]] = field(default_factory=list)
     tag_counts: Counter[int] = field(default_factory=Counter)
-    name_forms: dict[int, Counter[str]] = field(default_factory=dict)
     new_stories: set[int] = field(default_factory=set)
     touched_stories: set[int] = field(default_factory=set)
     merges: list[Merge] = field(default_factory=list)

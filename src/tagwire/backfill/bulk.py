@@ -74,7 +74,7 @@ def update_stories(conn: Connection, stories: list[StoryCandidate], inserted: se
 
 def complete_near_keys(conn: Connection, after: datetime, chunk: int = 200_000) -> int:
     """Write the LSH band keys of the articles since ``after`` that have none, derived from
-    their stored fingerprints (as ingest's ``Writer.insert_article`` writes them), in key
+    their stored fingerprints (as ingest's ``ArticleWriter.insert_article`` writes them), in key
     order; return how many articles got keys.
 
     An import writes these keys at its end, not batch by batch: a batch's 64 keys an

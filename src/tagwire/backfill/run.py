@@ -5,7 +5,6 @@ against the windows in memory, written by the store process one batch behind.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -26,12 +25,12 @@ from tagwire.backfill.processes import _collected_by_batch
 from tagwire.backfill.store_side import store_channel
 from tagwire.backfill.story_index import StoryIndex
 from tagwire.decide import decide
-from tagwire.entities.ner import salience
-from tagwire.entities.places import region_of
+from tagwire.ingest.rows import article_row, entity_scores, regions, tag_rows
+from tagwire.ingest.writer import ArticleWriter
 from tagwire.neardup import band_key_array
 from tagwire.store import Store
 from tagwire.store import schema as t
-from tagwire.store.writer import Writer, mention_row
+from tagwire.store.writer import mention_row
 from tagwire.stories import (
     Decision,
     Merge,
@@ -175,7 +174,7 @@ class Backfill:
         self.sources = look.sources
         self.regions = dict(look.sources.values())
         with self.store.engine.connect() as conn:
-            reader = Writer(conn)
+            reader = ArticleWriter(conn)
             article_ids = iter(self._reserve(conn, "articles", len(prepared)))
             story_ids = iter(self._reserve(conn, "stories", len(prepared)))
             _read_done(reader)
@@ -197,11 +196,7 @@ class Backfill:
                 if self.clock is None:
                     self._seed(reader, p.record.published_at)
                 self._advance(p.record.published_at)
-                scores: dict[int, float] = {}
-                for key, score in salience(p.mentions).items():
-                    entity_id = look.entity_ids[key]
-                    if entity_id not in look.blocked:
-                        scores[entity_id] = scores.get(entity_id, 0.0) + score
+                scores = entity_scores(p.mentions, look.entity_ids, look.blocked)
                 self._one(reader, b, p, next(article_ids), scores, look, story_ids, copies)
                 self._regions(b, b.articles[-1], scores, look.countries)
         # The ids the batch used (the next one goes on from there, as from the store).
@@ -216,7 +211,7 @@ class Backfill:
     def _reserve(self, conn: Connection, table: str, n: int) -> list[int]:
         return reserve_ids(conn, table, n, after=self.reserved.get(table, 0))
 
-    def _seed(self, w: Writer, at: datetime) -> None:
+    def _seed(self, w: ArticleWriter, at: datetime) -> None:
         """Load the windows around the first new article from the store: what an earlier
         import (cut short, say) or ingest stored there is met as if this run had seen it."""
         a, k, s = t.articles.c, t.story_keys.c, t.stories.c
@@ -290,7 +285,7 @@ class Backfill:
 
     def _one(
         self,
-        w: Writer,
+        w: ArticleWriter,
         b: Batch,
         p: Prepared,
         article_id: int,
@@ -351,7 +346,7 @@ class Backfill:
         else:
             self.report.duplicates += 1
 
-    def _ensure_known(self, w: Writer, article_id: int) -> int:
+    def _ensure_known(self, w: ArticleWriter, article_id: int) -> int:
         """An article from before this import (an exact copy of a new one): read it."""
         if article_id not in self.known:
             a = t.articles.c
@@ -371,7 +366,7 @@ class Backfill:
             story_id = self.merged_into[story_id]
         return story_id
 
-    def _story(self, w: Writer, story_id: int) -> StoryCandidate:
+    def _story(self, w: ArticleWriter, story_id: int) -> StoryCandidate:
         if story_id not in self.stories:  # stored before the import, or left memory
             self.stories[story_id] = w.story(story_id)
             _read_done(w)
@@ -421,52 +416,34 @@ class Backfill:
         scores: dict[int, float],
     ) -> None:
         r = p.record
-        b.articles.append(
-            {
-                "id": article_id,
-                "source_id": source_id,
-                "feed_id": None,
-                "url": r.url,
-                "title": r.title,
-                "summary": p.summary,
-                "text": r.text,
-                "author": r.author,
-                "image": r.image,
-                "category": p.category,
-                "language": p.language,
-                "published_at": r.published_at,
-                "first_seen_at": r.published_at,
-                "sort_at": r.published_at,
-                "content_hash": p.content_hash,
-                "extraction": "archive",
-                "story_id": story_id,
-                "story_score": decision.score if decision else None,
-                "story_shared": list(decision.shared_entities) if decision else None,
-                "duplicate_of": None if listed else survivor,
-                "listed": listed,
-                "words": p.words,
-                "story_text": decision.text_similarity if decision else None,
-                "story_meaning": decision.meaning_similarity if decision else None,
-                "story_origin": story_id,
-                "story_started": decision.story_id is None if decision else None,
-                "title_key": p.title_key,
-                "fingerprint": p.fingerprint,
-            }
+        row = article_row(
+            source_id=source_id,
+            feed_id=None,
+            url=r.url,
+            title=r.title,
+            summary=p.summary,
+            text=r.text,
+            author=r.author,
+            image=r.image,
+            category=p.category,
+            language=p.language,
+            published_at=r.published_at,
+            first_seen_at=r.published_at,
+            content_hash=p.content_hash,
+            extraction="archive",
+            words=p.words,
+            title_key=p.title_key,
+            fingerprint=p.fingerprint,
+            story_id=story_id,
+            decision=decision,
+            duplicate_of=None if listed else survivor,
         )
+        row["id"] = article_id
+        b.articles.append(row)
         b.urls.append({"url": r.url, "article_id": article_id})
         if not listed:
             return
-        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-        b.tags.extend(
-            {
-                "entity_id": entity_id,
-                "article_id": article_id,
-                "sort_at": r.published_at,
-                "salience": score,
-                "rank": rank,
-            }
-            for rank, (entity_id, score) in enumerate(ranked)
-        )
+        b.tags.extend(tag_rows(article_id, r.published_at, scores))
         b.tag_counts.update(scores.keys())
 
     def _remember(
@@ -483,14 +460,9 @@ class Backfill:
         self.titles[(source_id, p.title_key)] = (article_id, at)
         if p.fingerprint is not None and p.band_keys is not None:
             self.near.add(article_id, key_array(p.band_keys), p.fingerprint, at)
-        forms: dict[int, set[str]] = {}
-        for m in p.mentions:
-            entity_id = entity_ids[(m.kind.value, m.name)]
-            b.mentions.append(mention_row(article_id, entity_id, m))
-            forms.setdefault(entity_id, set()).add(m.name[:300])
-        if b.articles[-1]["listed"]:
-            for entity_id, names in forms.items():
-                b.name_forms.setdefault(entity_id, Counter()).update(names)
+        b.mentions.extend(
+            mention_row(article_id, entity_ids[(m.kind.value, m.name)], m) for m in p.mentions
+        )
 
     def _regions(
         self,
@@ -501,8 +473,10 @@ class Backfill:
     ) -> None:
         if not row["listed"]:
             return
-        places = {region_of(countries[e]) for e in scores if e in countries}
-        for region in sorted(r for r in places | {self.regions[row["source_id"]]} if r):
+        found = regions(
+            self.regions[row["source_id"]], (countries[e] for e in scores if e in countries)
+        )
+        for region in found:
             b.regions.append({"region": region, "article_id": row["id"], "sort_at": row["sort_at"]})
 
     # -- the batch's writes ----------------------------------------------------------------
@@ -522,7 +496,7 @@ class Backfill:
         )
 
 
-def _read_done(w: Writer) -> None:
+def _read_done(w: ArticleWriter) -> None:
     """End the decisions' read transaction. Held through a batch's decisions while the store
     process wrote, SQLite could never restart its write-ahead log: 4 GB of it at 160,000
     articles (bench/scale.py), every read searching it."""

@@ -24,9 +24,10 @@ from tagwire.backfill.bulk import (
     update_stories,
 )
 from tagwire.backfill.processes import STORE_NICENESS, _collected_by_batch, start_helper
+from tagwire.ingest import tagging
+from tagwire.ingest.writer import ArticleWriter, writing
 from tagwire.store import Store, search_index
 from tagwire.store import schema as t
-from tagwire.store.writer import Writer, record_change
 from tagwire.types import Source
 
 log = logging.getLogger("tagwire.backfill")
@@ -63,8 +64,8 @@ class _StoreSide:
             return self._lookups(w, wanted)
 
     @contextmanager
-    def _writer(self) -> Iterator[Writer]:
-        with self.store.writer() as w:
+    def _writer(self) -> Iterator[ArticleWriter]:
+        with writing(self.store) as w:
             if w.conn.dialect.name == "sqlite":
                 # 256 MB of page cache instead of 2: the indexes of a growing store (URLs,
                 # hashes, tags) are written at random places, and past the cache every
@@ -92,7 +93,7 @@ class _StoreSide:
             rows = conn.execute(select(t.sources.c.id, t.sources.c.url, t.sources.c.region))
             self.sources = {str(r.url): (int(r.id), r.region) for r in rows}
 
-    def _lookups(self, w: Writer, wanted: Wanted) -> Lookups:
+    def _lookups(self, w: ArticleWriter, wanted: Wanted) -> Lookups:
         entity_ids = self._entity_ids(w, wanted.names)
         return Lookups(
             known_urls=known_urls_of(w.conn, wanted.urls),
@@ -103,8 +104,10 @@ class _StoreSide:
             sources=self.sources,
         )
 
-    def _entity_ids(self, w: Writer, names: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """``Writer.entity_ids``, remembered: an archive names the same people and places
+    def _entity_ids(
+        self, w: ArticleWriter, names: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
+        """``ArticleWriter.entity_ids``, remembered: an archive names the same people and places
         over and over, and asking the store for a batch's few thousand names was a tenth of
         the writer's time. Only this import writes entities meanwhile (see above)."""
         if len(self.entities) + len(names) > ENTITY_CACHE:
@@ -115,7 +118,7 @@ class _StoreSide:
         return {n: self.entities[n] for n in names}
 
     @staticmethod
-    def _write(w: Writer, decided: Decided) -> None:
+    def _write(w: ArticleWriter, decided: Decided) -> None:
         conn, b = w.conn, decided.batch
         if decided.new_stories:
             insert_many(conn, t.stories, [story_row(s) for s in decided.new_stories])
@@ -128,9 +131,12 @@ class _StoreSide:
             (t.article_regions, b.regions),
         ):
             insert_many(conn, table, rows)
-        # As ingest does when it writes an article's mentions, but for merging an entity
-        # known only by the abbreviation: the decisions keep entity ids across batches.
-        w.learn_aliases(b.mentions, merge=False)
+        # What ingest does when it writes an article's mentions (the abbreviations they
+        # teach, the kinds they vote for, the name forms of listed articles), by the same
+        # function, but for merging an entity known only by the abbreviation: the decisions
+        # keep entity ids across batches.
+        listed = {r["id"] for r in b.articles if r["listed"]}
+        tagging.after_mentions(w, b.mentions, listed, merge=False)
         for merge, final in decided.moves:  # articles of earlier batches follow their story
             conn.execute(
                 update(t.articles).where(t.articles.c.story_id == merge.gone).values(story_id=final)
@@ -149,12 +155,10 @@ class _StoreSide:
                 .values(article_count=e.article_count + bindparam("n")),
                 [{"e": k, "n": n} for k, n in b.tag_counts.items()],
             )
-        if b.name_forms:
-            w.count_name_forms(b.name_forms)
         search_index.add_many(conn, [r["id"] for r in b.articles if r["listed"]])
         for old, new_id in b.folds:
             w.fold(old, into=new_id)
-        record_change(conn, None)
+        w.changed(None)
 
 
 class _Channel(Protocol):

@@ -67,7 +67,7 @@ class StoryIndex:
 
     def find(self, keys: Iterable[str], at: datetime) -> list[int]:
         """Stories with an article within the window sharing a key, most shared distinct
-        keys first, then the newest story (as ``Writer.story_candidates``)."""
+        keys first, then the newest story (as ``Writer.story_rows``)."""
         when = at.timestamp()
         low, high = when - self.window, when + self.window
         found = [stories for key in set(keys) if (stories := self.index.get(key))]

@@ -1,7 +1,8 @@
 """The store: one interface over SQLite (default) and PostgreSQL.
 
-``Store`` reads and keeps sources and feeds; ``Store.writer()`` opens the one transaction
-in which an article and its mentions, tags and story are written (see ``writer.Writer``).
+``Store`` reads and keeps sources and feeds; ``Store.rows()`` opens the one transaction in
+which an article and its mentions, tags and story are written (see ``writer.Writer``): rows
+in, rows out, the decisions made by the callers (``tagwire.ingest``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -50,8 +51,11 @@ from tagwire.store.records import (
     StoryRecord,
     WebhookRecord,
 )
-from tagwire.store.writer import MAX_MERGE_CHAIN, Curator, Writer, _new_id, record_change
+from tagwire.store.writer import MAX_MERGE_CHAIN, Writer, _new_id, record_change
 from tagwire.types import Source, now_utc
+
+if TYPE_CHECKING:
+    from tagwire.ingest.writer import ArticleWriter
 
 # Feed problems found in the document, not in fetching it (pipeline.Pipeline._feed).
 DOCUMENT_PROBLEMS = ("items_failed", "malformed")
@@ -195,16 +199,21 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def curator(self) -> Iterator[Curator]:
-        """Curation of entities, in one write transaction."""
-        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-            yield Curator(conn)
-            record_change(conn, None)
-
-    @contextmanager
-    def writer(self) -> Iterator[Writer]:
+    def rows(self) -> Iterator[Writer]:
+        """One write transaction: rows in, rows out (``writer.Writer``)."""
         with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
             yield Writer(conn)
+
+    @contextmanager
+    def writer(self) -> Iterator[ArticleWriter]:
+        """One write transaction with ingest's decisions around each write
+        (``tagwire.ingest.writer.ArticleWriter``), for the tests and benches that write
+        articles by hand. The store's one import of a caller, kept for them (listed in
+        tests/test_imports.py); the pipeline and the import open their writers themselves."""
+        from tagwire.ingest.writer import ArticleWriter
+
+        with self.rows() as w:
+            yield ArticleWriter(w.conn)
 
     # -- sources and feeds ---------------------------------------------------------------
 
@@ -212,7 +221,7 @@ class Store:
         """Add or update sources by site URL; new feeds are added, none removed."""
         ids = []
         now = now_utc()
-        with self.writer() as w:
+        with self.rows() as w:
             for source in sources:
                 values = dict(
                     name=source.name,
@@ -320,7 +329,7 @@ class Store:
         """Store the result of one check of a feed, and its source's health; ``pause`` (a
         reason) pauses the source until the user resumes it."""
         now = now_utc()
-        with self.writer() as w:
+        with self.rows() as w:
             feed_values: dict[str, object] = {"last_checked_at": now, "next_check_at": next_check}
             if interval is not None:
                 feed_values["interval_seconds"] = interval
@@ -396,7 +405,7 @@ class Store:
         kept = or_(
             *(f.last_error_reason == literal(r, literal_execute=False) for r in DOCUMENT_PROBLEMS)
         )
-        with self.writer() as w:
+        with self.rows() as w:
             w.conn.execute(
                 update(t.feeds)
                 .where(f.id == bindparam("feed_id"))
@@ -518,7 +527,7 @@ class Store:
     def resume_source(self, source_id: int) -> None:
         """Back to polling at once, failures forgotten."""
         self._set_source(source_id, paused_at=None, paused_reason=None, enabled=True)
-        with self.writer() as w:
+        with self.rows() as w:
             w.conn.execute(
                 update(t.feeds)
                 .where(t.feeds.c.source_id == source_id)
@@ -529,7 +538,7 @@ class Store:
         """Its feeds go and it is polled no more; its articles stay, so a source that has
         some is kept (disabled) to name their publisher. Adding it again re-enables it."""
         self._set_source(source_id, enabled=False)
-        with self.writer() as w:
+        with self.rows() as w:
             w.conn.execute(t.feeds.delete().where(t.feeds.c.source_id == source_id))
             has_articles = w.conn.execute(
                 select(t.articles.c.id).where(t.articles.c.source_id == source_id).limit(1)
@@ -540,7 +549,7 @@ class Store:
     # -- webhooks ------------------------------------------------------------------------
 
     def add_webhook(self, entity_id: int, url: str, secret: str) -> int:
-        with self.writer() as w:
+        with self.rows() as w:
             return _new_id(
                 w.conn.execute(
                     t.webhooks.insert().values(
@@ -550,7 +559,7 @@ class Store:
             )
 
     def remove_webhook(self, webhook_id: int) -> None:
-        with self.writer() as w:
+        with self.rows() as w:
             d = t.webhook_deliveries
             w.conn.execute(d.delete().where(d.c.webhook_id == webhook_id))
             if (
@@ -632,11 +641,11 @@ class Store:
             values.update(delivered_at=now_utc(), next_attempt_at=None)
         else:
             values["next_attempt_at"] = next_attempt
-        with self.writer() as w:
+        with self.rows() as w:
             w.conn.execute(update(d).where(d.c.id == delivery_id).values(**values))
 
     def _set_source(self, source_id: int, **values: object) -> None:
-        with self.writer() as w:
+        with self.rows() as w:
             done = w.conn.execute(
                 update(t.sources).where(t.sources.c.id == source_id).values(**values)
             )
@@ -947,7 +956,7 @@ class Store:
 
     def alias_evidence(self, entity_id: int, surface: str) -> int | None:
         """The first article that resolved ``surface`` to the entity under a longer name:
-        the evidence of an alias learned from the corpus (``Writer.learn_aliases``)."""
+        the evidence of an alias learned from the corpus (``ingest.tagging.learn_aliases``)."""
         m = t.mentions.c
         with self._read() as conn:
             return conn.execute(

@@ -1,13 +1,14 @@
-"""What identity decisions read of the store (``entities.identity.Lookups``), on one
-connection: rows in, rows out, no decision. The writer asks inside its transaction; tag
-lookups ask on a read connection."""
+"""What identity decisions read of the store, on one connection: rows in, rows out, no
+decision. ``tagwire.ingest.tagging.IdentityLookups`` answers ``entities.identity.Lookups``
+with it (the store imports no stage, so it returns its own records). The writer asks inside
+its transaction; tag lookups ask on a read connection."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from tagwire.entities.identity import Known
 from tagwire.store import schema as t
+from tagwire.store.records import KnownRow
 
 
 class EntityLookups:
@@ -26,10 +27,10 @@ class EntityLookups:
         rows = self.conn.execute(select(a.key, a.entity_id).where(a.key.in_(forms)))
         return {str(r.key): int(r.entity_id) for r in rows}
 
-    def people_named(self, family: str) -> list[Known]:
+    def people_named(self, family: str) -> list[KnownRow]:
         return self.people_of({family}).get(family, [])
 
-    def people_of(self, families: set[str]) -> dict[str, list[Known]]:
+    def people_of(self, families: set[str]) -> dict[str, list[KnownRow]]:
         """``people_named`` for several family names in one query."""
         if not families:
             return {}
@@ -41,9 +42,9 @@ class EntityLookups:
                 e.kind == "person", e.surname.in_(families) | e.id.in_(list(by_key))
             )
         )
-        found: dict[str, list[Known]] = {}
+        found: dict[str, list[KnownRow]] = {}
         for r in rows:
-            known = Known(int(r.id), str(r.name), str(r.kind), int(r.article_count))
+            known = KnownRow(int(r.id), str(r.name), str(r.kind), int(r.article_count))
             for family in {r.surname, by_key.get(int(r.id))} & families:
                 found.setdefault(str(family), []).append(known)
         return found

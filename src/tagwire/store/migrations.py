@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, inspect, select, text
 
-from tagwire.entities.names import name_key, surname
 from tagwire.store import schema
+from tagwire.store.frozen import country_of, name_key, surname, write_regions
 from tagwire.types import now_utc
 
 
@@ -103,7 +103,6 @@ def _add_columns(conn: Connection, table: str, columns: list[str]) -> None:
 def _v4_editions_and_search(conn: Connection) -> None:
     """Editions (entities.country, article_regions) and the full-text index, filled from
     what is stored."""
-    from tagwire.entities.places import country_of
     from tagwire.store import search_index
 
     _add_columns(conn, "entities", ["country VARCHAR(2)"])
@@ -116,11 +115,8 @@ def _v4_editions_and_search(conn: Connection) -> None:
         schema.article_regions.create(conn)
     a = schema.articles.c
     listed = select(a.id).where(a.listed.is_(True)).order_by(a.id)
-    from tagwire.store.writer import Writer
-
-    writer = Writer(conn)
     for (article_id,) in conn.execute(listed).all():
-        writer.write_regions(int(article_id))
+        write_regions(conn, int(article_id))
     search_index.create(conn)
 
 

@@ -173,3 +173,56 @@ class Delivery:
     tag: str
     article_id: int
     attempts: int
+
+
+# -- what the writer reads and writes for the callers' decisions (tagwire.ingest) -----------
+
+
+@dataclass(frozen=True, slots=True)
+class KnownRow:
+    """An entity as identity decisions read it (``entities.identity.Known``'s fields)."""
+
+    id: int
+    name: str
+    kind: str
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class NearRow:
+    """A stored article whose band keys met a new one's, with its fingerprint's bytes."""
+
+    article_id: int
+    survivor_id: int
+    fingerprint: bytes
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntity:
+    """An entity row to create, every column decided by the caller: its slug, key, the
+    lookup keys that answer for it, its family name (people) and country (places)."""
+
+    slug: str
+    name: str
+    kind: str
+    key: str
+    aliases: tuple[str, ...]
+    surname: str | None
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """A ``stories`` row as the story stage's ``StoryCandidate`` needs it; its mean headline
+    vector as the stored bytes (float16, ``embeddings.to_blob``)."""
+
+    id: int
+    title: str
+    terms: dict[str, float]
+    entity_ids: frozenset[int]
+    last_seen: datetime
+    first_seen: datetime
+    size: int
+    meaning: bytes | None
+    publishers: int = 1

@@ -1,6 +1,6 @@
 """The full-text index of listed articles: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
 
-Kept in the write transaction of the article (``Writer.insert_article`` adds, ``fold``
+Kept in the write transaction of the article (``ArticleWriter.insert_article`` adds, ``fold``
 swaps the survivor), so search never shows a folded copy nor misses a listed article.
 SQLite's index is an external-content FTS5 table over ``articles`` (no second copy of the
 texts; the porter stemmer over unicode61 with diacritics removed); PostgreSQL's a table of
