@@ -305,16 +305,29 @@ def resolve_partials(names: Iterable[str]) -> dict[str, str]:
     word; with two candidates ("Kim Jong Un", "Kim Yo Jong") the mention stays as written.
     """
     names = list(dict.fromkeys(names))
-    full = [n for n in names if len(n.split()) > 1]
+    full = [n for n in names if len(n.split()) > 1 and not is_particle_surname(n)]
     resolved: dict[str, str] = {}
     for name in names:
-        if len(name.split()) != 1:
+        if is_particle_surname(name):  # "von Weizsäcker": the end of a full name
+            fits = {f for f in full if f" {name_key(f)}".endswith(f" {name_key(name)}")}
+        elif len(name.split()) == 1:
+            key = name_key(name)
+            fits = {f for f in full if key in {name_key(w) for w in f.split()}}
+        else:
             continue
-        key = name_key(name)
-        fits = {f for f in full if key in {name_key(w) for w in f.split()}}
         if len(fits) == 1:
             resolved[name] = fits.pop()
     return resolved
+
+
+_PARTICLES = frozenset("von van der den de del della di da du le la al el bin ibn".split())
+
+
+def is_particle_surname(name: str) -> bool:
+    """ "von Weizsäcker", "van der Berg": a surname with its lower-case particles, as an
+    article writes a person after the first mention."""
+    words = name.split()
+    return 2 <= len(words) <= 3 and words[0] in _PARTICLES and words[-1][:1].isupper()
 
 
 def is_byline_name(name: str, author: str | None) -> bool:

@@ -20,6 +20,7 @@ from tagwire.entities.names import (
     clean_name,
     is_agency,
     is_byline_name,
+    is_particle_surname,
     name_key,
     resolve_partials,
 )
@@ -140,10 +141,12 @@ def _drop_ambiguous_surnames(mentions: list[Mention]) -> list[Mention]:
     full = {m.name for m in mentions if m.kind is EntityKind.PERSON and len(m.name.split()) > 1}
 
     def ambiguous(m: Mention) -> bool:
-        if m.kind is not EntityKind.PERSON or len(m.name.split()) != 1:
+        if m.kind is not EntityKind.PERSON:
             return False
         key = name_key(m.name)
-        return sum(key in name_key(f).split() for f in full) > 1
+        if is_particle_surname(m.name):  # "von Weizsäcker" with two of that family
+            return sum(f" {name_key(f)}".endswith(f" {key}") for f in full - {m.name}) > 1
+        return len(m.name.split()) == 1 and sum(key in name_key(f).split() for f in full) > 1
 
     return [m for m in mentions if not ambiguous(m)]
 

@@ -41,6 +41,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "Democratic Republic of the Congo": ("DRC", "DR Congo", "Congo-Kinshasa"),
     "European Union": ("EU", "E.U.", "the EU"),
 }
+# Cities the press writes in several ways (not countries: kept apart from ``_ALIASES``).
+_CITY_ALIASES: dict[str, tuple[str, ...]] = {
+    "Washington, D.C.": ("Washington DC", "Washington D.C.", "District of Columbia", "D.C."),
+    "New York City": ("NYC", "N.Y.C."),
+}
+_CITY_BY_KEY = {name_key(a): city for city, aliases in _CITY_ALIASES.items() for a in aliases}
 # ISO names the English-language press does not use, and the name it uses instead.
 _PRESS_NAMES = {
     "Russian Federation": "Russia",
@@ -194,7 +200,7 @@ def canonical_place(name: str) -> str:
     """ "U.S." -> "United States", "Korea, Republic of" -> "South Korea", "Logar Province"
     -> "Logar"; names without an alias are returned unchanged."""
     key = name_key(name)
-    found = _by_key().get(key)
+    found = _by_key().get(key) or _CITY_BY_KEY.get(key)
     if found is None and " of " in key:
         # "Democratic Republic of Congo" and "... of the Congo": the press drops the article.
         found = _by_key().get(key.replace(" of the ", " of ")) or _by_key().get(
@@ -307,7 +313,16 @@ def _geonames() -> tuple[dict[str, str], dict[str, str]]:
 def country_of(place: str) -> str | None:
     """The ISO 3166 country of a place name ("Seoul" -> "KR", "South Korea" -> "KR",
     "Texas" -> "US"), or None when the name is no known country, state or city."""
-    return _geonames()[1].get(name_key(canonical_place(place)))
+    canonical = canonical_place(place)
+    table = _geonames()[1]
+    return next(
+        (
+            table[k]
+            for n in (canonical, *_CITY_ALIASES.get(canonical, ()))
+            if (k := name_key(n)) in table
+        ),
+        None,
+    )
 
 
 @cache

@@ -65,7 +65,7 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     """The article's mentions after the steps of the module's docstring."""
     spans = [m for m in _sides_of_results(mentions) if "\n" not in m.surface.strip()]
-    found = [_place_before_person(_owned(m)) for m in spans]
+    found = [_company_read_as_person(_place_before_person(_owned(m))) for m in spans]
     found += [o for o in (_owner(body, m) for m in spans) if o is not None]
     found = [m for m in found if not _not_a_person(m)]
     found = _states(body, found)
@@ -360,8 +360,21 @@ def _is_affiliate_tail(words: list[str]) -> bool:
     return (
         all(name_key(w).strip(".,") in _AFFILIATE for w in words)
         or country_of(tail) is not None
+        or is_broad_place(tail)
         or (len(words) == 1 and organisation_evidence(tail))
     )
+
+
+def _company_read_as_person(m: Mention) -> Mention:
+    """ "Ascom North America" read as a person: a name that is no given name followed by a
+    country or region is a company's branch, an organisation."""
+    words = m.name.split()
+    if m.kind is not PERSON or len(words) < 2 or is_common_given_name(words[0]):
+        return m
+    tails = (words[n:] for n in range(1, len(words)))
+    if any(_is_affiliate_tail(t) and not organisation_evidence(" ".join(t)) for t in tails):
+        return replace(m, kind=ORG)
+    return m
 
 
 def _one_kind_per_name(mentions: list[Mention]) -> list[Mention]:
