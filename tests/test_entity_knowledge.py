@@ -13,7 +13,9 @@ from tagwire.entities.knowledge import (
     state_for,
     without_legal_suffix,
 )
+from tagwire.entities.names import resolve_partials
 from tagwire.entities.ner import salience
+from tagwire.entities.places import canonical_place, country_of
 from tagwire.entities.resolve import resolve_article
 from tagwire.types import EntityKind, Mention
 
@@ -509,3 +511,103 @@ def test_a_celestial_body_is_no_common_word() -> None:
     lower = frozenset({"moon", "wild"})
     assert not_an_entity("Moon", PERSON, lower) is None  # "a moon of Jupiter" beside it
     assert not_an_entity("Wild", PLACE, lower) is NotEntity.COMMON_WORD
+
+
+def test_an_organisation_after_a_role_that_it_qualifies_is_no_person() -> None:
+    body = "x\n\nsaid the deputy Harbor House press secretary. The Harbor House agreed."
+    found = [
+        _at(body, "Harbor House", "Harbor House", ORG),
+        _at(body, "Harbor House", "Harbor House", ORG, 1),
+    ]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {ORG}
+
+
+def test_a_speech_verb_before_an_organisation_makes_no_person() -> None:
+    body = "x\n\nA source told Agence Zorvane-Presse on Monday."
+    found = [_at(body, "Agence Zorvane-Presse", "Agence Zorvane-Presse", ORG)]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {ORG}
+
+
+def test_the_owner_of_a_possessive_span_is_a_mention_of_its_own() -> None:
+    body = "x\n\nFans love Zentro’s Pulsebuds. Zentro sells them widely."
+    found = [
+        _at(body, "Zentro’s Pulsebuds", "Zentro’s Pulsebuds", ORG),
+        _at(body, "Zentro", "Zentro", ORG, 1),
+    ]
+    out = resolve_article(body, 1, found)
+    assert [(m.name, m.start) for m in out] == [
+        ("Zentro", body.index("Zentro")),
+        ("Zentro", body.rindex("Zentro")),
+    ]  # the product of a named maker goes; its owner stays, at its own offsets
+
+
+def test_an_owner_never_written_alone_is_no_mention() -> None:
+    body = "x\n\nLunch at Bellamy’s Diner today."
+    found = [_at(body, "Bellamy’s Diner", "Bellamy’s Diner", ORG)]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Diner"]
+
+
+def test_a_city_and_a_nickname_written_alone_are_one_team() -> None:
+    body = (
+        "x\n\nThe Oklahoma City Gales beat Denver. Oklahoma City led early, "
+        "and the Gales never trailed."
+    )
+    found = [
+        _at(body, "Oklahoma City", "Oklahoma City", PLACE),
+        _at(body, "Denver", "Denver", PLACE),
+        _at(body, "Oklahoma City", "Oklahoma City", PLACE, 1),
+        _at(body, "Gales", "Gales", ORG, 1),
+    ]
+    out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
+    assert out == {("Oklahoma City Gales", ORG), ("Denver", PLACE)}
+
+
+def test_an_office_or_a_newspaper_after_a_place_is_no_team() -> None:
+    body = "x\n\nThe Denver Attorney spoke to the Denver Globe. The Attorney and the Globe met."
+    found = [
+        _at(body, "Denver", "Denver", PLACE),
+        _at(body, "Denver Globe", "Denver Globe", ORG),
+    ]
+    out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
+    assert ("Denver", PLACE) in out
+
+
+def test_a_name_a_things_noun_follows_is_that_things_name() -> None:
+    body = "x\n\nThe Vantix platform ships soon. Vantix platform cars follow. Korla said so."
+    found = [
+        _at(body, "Vantix", "Vantix", ORG),
+        _at(body, "Vantix", "Vantix", ORG, 1),
+        _at(body, "Korla", "Korla", ORG),
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Korla"]
+
+
+def test_a_particle_surname_is_the_one_full_name_that_ends_with_it() -> None:
+    assert resolve_partials(["Anna von Strelitz", "von Strelitz"]) == {
+        "von Strelitz": "Anna von Strelitz"
+    }
+    assert resolve_partials(["Anna von Strelitz", "Karl von Strelitz", "von Strelitz"]) == {}
+
+
+def test_a_person_named_with_a_region_is_a_companys_branch() -> None:
+    body = "x\n\nZorvex North America said on Monday."
+    found = [_at(body, "Zorvex North America", "Zorvex North America", PERSON)]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {ORG}
+
+
+@pytest.mark.parametrize(
+    ("written", "city"),
+    [
+        ("District of Columbia", "Washington, D.C."),
+        ("D.C.", "Washington, D.C."),
+        ("NYC", "New York City"),
+    ],
+)
+def test_a_citys_other_names(written: str, city: str) -> None:
+    assert canonical_place(written) == city
+    assert country_of(written) == "US"
+
+
+def test_a_recipe_line_and_a_finals_event_are_no_names() -> None:
+    assert not_an_entity("¼ cup feta", PERSON, frozenset()) is NotEntity.NUMBERED
+    assert not_an_entity("Zorvane Cup Finals", ORG, frozenset()) is NotEntity.EVENT
