@@ -41,6 +41,10 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
         ("SPEND", ORG, NotEntity.COMMON_WORD),  # a heading's word in capitals
         ("Ilhan OmarIlhan", PERSON, NotEntity.RUN_TOGETHER),
         ("the Armenian Genocide", PLACE, NotEntity.EVENT),
+        ("Parisians", ORG, NotEntity.RESIDENTS),
+        ("New Yorkers", PERSON, NotEntity.RESIDENTS),
+        ("Mariners", ORG, None),  # a team: Marin is too small to be read as its people's
+        ("Texans", ORG, None),  # "-ans" is left alone: teams are named so
     ],
 )
 def test_what_is_not_a_person_organisation_or_place(

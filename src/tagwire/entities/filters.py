@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from tagwire.entities.knowledge import is_common_acronym, is_direction, kind_evidence
 from tagwire.entities.names import name_key
-from tagwire.entities.places import is_celestial
+from tagwire.entities.places import city_population, is_celestial, is_country_or_state
 from tagwire.types import EntityKind
 
 
@@ -27,6 +27,7 @@ class NotEntity(StrEnum):
     RUN_TOGETHER = "words run together"
     LIST = "several names in one span"
     NUMBERED = "a name with a number"
+    RESIDENTS = "the people of a place"
 
 
 # The last word of the name of an event (awards, shows, festivals, contests, fairs: "Davis
@@ -66,6 +67,8 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.MODEL_NUMBER
     if len(words) == 1 and _used_as_common_word(name, lower_words):
         return NotEntity.COMMON_WORD
+    if _residents(name):
+        return NotEntity.RESIDENTS
     if _run_together(words):
         return NotEntity.RUN_TOGETHER
     if len(words) > 1 and _STREET.match(key.split()[-1]):
@@ -77,6 +80,20 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
     if kind is not EntityKind.ORGANIZATION and any(w.isdigit() for w in words):
         return NotEntity.NUMBERED  # "Jordan Munoz 8": a player and his points
     return None
+
+
+def _residents(name: str) -> bool:
+    """ "Delhiites", "Parisians", "New Yorkers": the people of a known place, a demonym
+    (teams' "Texans" keep their name: "-ans" alone is not read so)."""
+    for suffix in ("ites", "ians", "ers"):
+        base = name.removesuffix(suffix)
+        if base != name and any(_large_place(b) for b in (base, base + "a", base + "e")):
+            return True
+    return False
+
+
+def _large_place(name: str) -> bool:
+    return is_country_or_state(name) or city_population(name) >= 100_000
 
 
 # A capital right after a small letter, and the capitalised word it begins.
