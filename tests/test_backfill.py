@@ -38,6 +38,7 @@ from tagwire.backfill import (
     run_file,
 )
 from tagwire.demo.site import PublisherSite, sources_toml
+from tagwire.ingest.tagging import resolution_rounds
 from tagwire.neardup import FINGERPRINT_WORDS, band_key_array, best_match_packed, fingerprint
 from tagwire.search import parse_query
 from tagwire.store import Store
@@ -160,6 +161,53 @@ def test_exact_and_near_copies_fold_short_texts_do_not(store: Store, tmp_path: P
     assert folded["https://other.example/s/2"] is None  # other publisher, other title
     again = run_file(store, archive, workers=0)
     assert (again.new, again.duplicates, again.known) == (0, 0, 5)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_an_imported_entitys_kind_follows_the_votes_of_its_articles(
+    store: Store, tmp_path: Path, batch: int
+) -> None:
+    """As ingest does (tests/test_store.py): one article calls "Zorbia" a place, the next two
+    an organisation, and the entity ends an organisation, in batches of one article as in
+    one batch of all three (the import runs ingest's ``tagging.after_mentions``)."""
+    kinds = ("place", "organization", "organization")
+    lines = [
+        line(
+            url=f"https://pub.example/z/{n}",
+            title=f"Zorbia report number {n}",
+            text=f"Zorbia said something. {text_of(10 + n)}",
+            published_at=f"2026-11-2{n}T08:00:00Z",
+            mentions=[{"surface": "Zorbia", "name": "Zorbia", "kind": k, "start": 0, "end": 6}],
+        )
+        for n, k in enumerate(kinds)
+    ]
+    archive = tmp_path / "z.jsonl"
+    archive.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = Backfill(store, batch=batch).run(read_lines(archive))
+    assert report.new == 3
+    assert store.entity("zorbia").kind == "organization"
+
+
+def test_names_that_may_be_one_entity_are_resolved_in_article_order() -> None:
+    """A batch's new names in rounds: after an earlier article's name that may be the same
+    entity (another kind, the same family name), the rest at once."""
+    rounds = resolution_rounds(
+        [
+            [("place", "Zorbia")],
+            [("organization", "Zorbia"), ("person", "Ann Lee")],
+            [("person", "William Clinton")],
+            [("person", "Bill Clinton"), ("place", "Oslo")],
+        ]
+    )
+    assert rounds == [
+        [
+            ("place", "Zorbia"),
+            ("person", "Ann Lee"),
+            ("person", "William Clinton"),
+            ("place", "Oslo"),
+        ],
+        [("organization", "Zorbia"), ("person", "Bill Clinton")],
+    ]
 
 
 def test_near_duplicate_keys_are_ingests_written_at_the_end_for_the_window(

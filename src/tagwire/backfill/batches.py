@@ -53,17 +53,20 @@ class Wanted:
     urls: list[str]
     hashes: list[str]
     names: list[tuple[str, str]]  # (kind, name), first use first
+    by_article: list[list[tuple[str, str]]]  # each article's (kind, name) pairs
     sources: dict[str, str]  # site URL -> the publisher's name, for sources maybe new
 
 
 def wanted_for(prepared: list[Prepared]) -> Wanted:
     records = [p.record for p in prepared]
+    by_article = [list(dict.fromkeys((m.kind.value, m.name) for m in p.mentions)) for p in prepared]
     return Wanted(
         urls=[r.url for r in records],
         hashes=[p.content_hash for p in prepared],
         # In the order ingest would meet them: which of two same-named entities is created
         # first decides which one keeps the plain slug.
-        names=list(dict.fromkeys((m.kind.value, m.name) for p in prepared for m in p.mentions)),
+        names=list(dict.fromkeys(n for names in by_article for n in names)),
+        by_article=by_article,
         sources={
             r.source: r.source_name or urlsplit(r.source).hostname or r.source for r in records
         },

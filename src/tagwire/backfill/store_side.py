@@ -94,7 +94,7 @@ class _StoreSide:
             self.sources = {str(r.url): (int(r.id), r.region) for r in rows}
 
     def _lookups(self, w: ArticleWriter, wanted: Wanted) -> Lookups:
-        entity_ids = self._entity_ids(w, wanted.names)
+        entity_ids = self._entity_ids(w, wanted)
         return Lookups(
             known_urls=known_urls_of(w.conn, wanted.urls),
             hash_rows=first_by_hash(w.conn, wanted.hashes),
@@ -104,17 +104,19 @@ class _StoreSide:
             sources=self.sources,
         )
 
-    def _entity_ids(
-        self, w: ArticleWriter, names: list[tuple[str, str]]
-    ) -> dict[tuple[str, str], int]:
-        """``ArticleWriter.entity_ids``, remembered: an archive names the same people and places
-        over and over, and asking the store for a batch's few thousand names was a tenth of
-        the writer's time. Only this import writes entities meanwhile (see above)."""
+    def _entity_ids(self, w: ArticleWriter, wanted: Wanted) -> dict[tuple[str, str], int]:
+        """``ArticleWriter.entity_ids``, remembered: an archive names the same people and
+        places over and over, and asking the store for a batch's few thousand names was a
+        tenth of the writer's time. Only this import writes entities meanwhile (see above).
+        The new names are asked in ``tagging.resolution_rounds``, so that two articles of a
+        batch naming one entity differently (another kind, a nickname) get one entity, as
+        in ingest, not one each."""
+        names = wanted.names
         if len(self.entities) + len(names) > ENTITY_CACHE:
             self.entities.clear()
-        new = [n for n in names if n not in self.entities]
-        if new:
-            self.entities.update(w.entity_ids(new))
+        new = [[n for n in article if n not in self.entities] for article in wanted.by_article]
+        for names_at_once in tagging.resolution_rounds(new):
+            self.entities.update(w.entity_ids(names_at_once))
         return {n: self.entities[n] for n in names}
 
     @staticmethod

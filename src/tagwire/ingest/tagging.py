@@ -6,14 +6,16 @@ import (``backfill.store_side``) and curation (``EntityCurator``) all call these
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from itertools import chain
 from typing import Any
 
 from tagwire.entities.hashtags import lookup_key, slugify
 from tagwire.entities.identity import (
     Known,
+    family_name,
     identify,
     known_by_abbreviation_only,
     lookup_keys,
@@ -75,6 +77,65 @@ def entity_ids(w: Writer, names: Iterable[tuple[str, str]]) -> dict[tuple[str, s
     if plan.create:
         found.update(create_entities(w, plan.create))
     return {(kind, name): found[(kind, key)] for (kind, name), key in wanted.items()}
+
+
+def resolution_rounds(
+    articles: Sequence[Sequence[tuple[str, str]]],
+) -> list[list[tuple[str, str]]]:
+    """The (kind, name) pairs new to the store that a run of articles names (each article's
+    in order), cut into rounds for ``entity_ids`` so that a batch of articles resolves its
+    names as ingest would one article after the other: ``identify`` asked about two names
+    at once does not see the entity it creates for the first when it decides the second, so
+    a name that may be the same entity as a name of an earlier article ("Zorbia" the place,
+    then "Zorbia" the organisation; "William Jefferson Clinton", then "Bill Clinton") goes
+    in a later round than it, and the names of one article that may be one entity stay
+    together, as in ingest's one call per article. "May be" is judged by what identity
+    looks at: the keys under every kind, the lookup keys of the name and its slug, a
+    person's family name. Most batches need one round."""
+    token_round: dict[tuple[str, str], int] = {}  # earlier articles' names, by token
+    round_of: dict[tuple[str, str], int] = {}
+    for names in articles:
+        fresh = [n for n in dict.fromkeys(names) if n not in round_of]
+        tokens = {n: _identity_tokens(*n) for n in fresh}
+        base = {
+            n: max((token_round[t] + 1 for t in tokens[n] if t in token_round), default=0)
+            for n in fresh
+        }
+        group: dict[tuple[str, str], tuple[str, str]] = {n: n for n in fresh}
+        root = partial(_root, group)
+        first: dict[tuple[str, str], tuple[str, str]] = {}
+        for n in fresh:
+            for token in tokens[n]:
+                other = first.setdefault(token, n)
+                if root(other) != root(n):
+                    group[root(n)] = root(other)
+        highest: dict[tuple[str, str], int] = {}
+        for n in fresh:
+            highest[root(n)] = max(highest.get(root(n), 0), base[n])
+        for n in fresh:
+            round_of[n] = highest[root(n)]
+            for token in tokens[n]:
+                token_round[token] = max(token_round.get(token, -1), round_of[n])
+    rounds: list[list[tuple[str, str]]] = [[] for _ in set(round_of.values())]
+    for n, r in round_of.items():
+        rounds[r].append(n)
+    return rounds
+
+
+def _root(group: dict[tuple[str, str], tuple[str, str]], n: tuple[str, str]) -> tuple[str, str]:
+    while group[n] != n:
+        n = group[n]
+    return n
+
+
+def _identity_tokens(kind: str, name: str) -> set[tuple[str, str]]:
+    tokens = {("key", f"{k}:{key}") for k, key in lookup_keys(name, kind)}
+    tokens.update(("alias", lookup_key(form)) for form in (name, slugify(name)))
+    if kind == "person":
+        family = family_name(name)
+        if family:
+            tokens.add(("family", family))
+    return tokens
 
 
 def set_kind(w: Writer, entity_id: int, kind: str, name: str) -> None:
