@@ -116,7 +116,7 @@ from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -142,6 +142,7 @@ SHED_SECTION = "## Tag pages above capacity: load shedding"
 COMMAND = "python -m bench.load --write"
 DEFAULT_DB = Path("/tmp/tagwire-bench-load-v1.db")
 DB_ENV = "TAGWIRE_BENCH_LOAD_DB"
+HOLD_ENV = "TAGWIRE_BENCH_SHED_HOLD"  # LoadShedding's hold for a --compare variant
 NODELAY_RATE = 20.0
 SEED = 20261127
 
@@ -560,8 +561,14 @@ def make_app() -> FastAPI:
     the settings of the environment as ``tagwire serve`` reads them (TAGWIRE_MAX_IN_FLIGHT)."""
     from tagwire import config
     from tagwire.web.app import create_app
+    from tagwire.web.http import LoadShedding
 
-    return create_app(Store(os.environ[DB_ENV]), settings=config.load())
+    app = create_app(Store(os.environ[DB_ENV]), settings=config.load())
+    if HOLD_ENV in os.environ:  # a variant of --compare: the shedding's hold, for a try
+        for middleware in app.user_middleware:
+            if cast(Any, middleware.cls) is LoadShedding:
+                middleware.kwargs["hold"] = float(os.environ[HOLD_ENV])
+    return app
 
 
 def free_port() -> int:
@@ -586,11 +593,14 @@ def start_server(
     max_in_flight: int | None = None,
     protocol: str = "tagwire",
     uvicorn_args: Sequence[str] = (),
+    queue_wait: float | None = None,
+    hold: float | None = None,
 ) -> subprocess.Popen[bytes]:
     """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
     on every connection), another of PROTOCOLS, or (``nodelay``
     false) uvicorn's own httptools protocol; ``max_in_flight`` sets TAGWIRE_MAX_IN_FLIGHT
-    (the load-shedding bound; None: its default); ``uvicorn_args`` such as --backlog."""
+    (the load-shedding bound; None: its default) and ``queue_wait`` TAGWIRE_QUEUE_WAIT (how
+    long a request past the bound waits for a slot); ``uvicorn_args`` such as --backlog."""
     http = PROTOCOLS[protocol if nodelay else "uvicorn"]
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.load:make_app", "--factory"),
@@ -600,6 +610,10 @@ def start_server(
     env = dict(os.environ, **{DB_ENV: url})
     if max_in_flight is not None:
         env["TAGWIRE_MAX_IN_FLIGHT"] = str(max_in_flight)
+    if queue_wait is not None:
+        env["TAGWIRE_QUEUE_WAIT"] = str(queue_wait)
+    if hold is not None:
+        env[HOLD_ENV] = str(hold)
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -1236,6 +1250,12 @@ class Settings:
     overload_at: float | None = None  # take this as the highest passing rate (no search)
     unbounded: bool = True  # the overload run again without load shedding, to compare
     max_in_flight: int | None = None  # TAGWIRE_MAX_IN_FLIGHT of the server (None: default)
+    queue_wait: float | None = None  # TAGWIRE_QUEUE_WAIT of the server (None: default)
+    after_seconds: float = 10.0  # the run at half the passing rate after the overload
+    hold: float | None = None  # LoadShedding's hold (None: its default)
+    # side by side: (bound, wait, hold) variants of the overload run, in turn each round
+    compare: list[tuple[int | None, float | None, float | None]] = field(default_factory=list)
+    compare_rounds: int = 1
     protocol: str = "tagwire"  # of PROTOCOLS
     uvicorn_args: tuple[str, ...] = ()  # --backlog N, --limit-concurrency N
 
@@ -1251,6 +1271,20 @@ class Overload:
     alive: bool
     after: Run
     unbounded: Run | None = None
+    load_average: float = 0.0  # the machine's 1-minute load average as the run started
+
+
+@dataclass
+class Compared:
+    """One overload run of a side-by-side comparison, with what else ran on the machine."""
+
+    round: int
+    started: datetime
+    bound: int | None
+    wait: float | None
+    hold: float | None
+    load_average: float  # 1-minute load average at the start
+    load: Overload
 
 
 @dataclass
@@ -1266,6 +1300,7 @@ class Outcome:
     spy_run: Run | None = None
     nodelay: tuple[Run, Run] | None = None  # as served, and with TCP_NODELAY forced
     overload: Overload | None = None
+    compared: list[Compared] = field(default_factory=list)
 
 
 class Bench:
@@ -1428,6 +1463,8 @@ class Bench:
             bound,
             protocol or self.settings.protocol,
             self.settings.uvicorn_args,
+            self.settings.queue_wait,
+            self.settings.hold,
         )
         await wait_ready(self.http, self.proc)
         queue = list(reversed(self.plan[:200]))
@@ -1467,6 +1504,7 @@ class Bench:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(done.wait(), HEALTH_EVERY)
 
+        load_average = os.getloadavg()[0]
         watcher = asyncio.create_task(monitor())
         hits = self.http.hits
         run = await open_loop(self.fetch, self.plan, rate, seconds, self.pid, abort=False)
@@ -1479,10 +1517,12 @@ class Bench:
         alive = self.proc.poll() is None
         self.http.close_idle()
         hits = self.http.hits
-        after = await open_loop(self.fetch, self.plan, round(best / 2), 10.0, self.pid)
+        after = await open_loop(
+            self.fetch, self.plan, round(best / 2), self.settings.after_seconds, self.pid
+        )
         after.hits = self.http.hits - hits
         print("    right after, at half the rate:", describe(after), flush=True)
-        outcome = Overload(best, run, health, alive, after)
+        outcome = Overload(best, run, health, alive, after, load_average=load_average)
         if self.settings.unbounded:
             await self.restart(max_in_flight=0, protocol="tagwire")  # no shedding at all
             await self.quiet()
@@ -1494,6 +1534,21 @@ class Bench:
             self.overloaded = True
         return outcome
 
+    async def compare(self, best: float) -> list[Compared]:
+        """The overload run (and the run at half ``best`` right after) of each variant of
+        settings.compare in turn, settings.compare_rounds times: variants taken within the
+        same minutes share the machine's noise."""
+        found: list[Compared] = []
+        for number in range(1, self.settings.compare_rounds + 1):
+            for bound, wait, hold in self.settings.compare:
+                self.settings.max_in_flight, self.settings.queue_wait = bound, wait
+                self.settings.hold = hold
+                print(f"  round {number}: bound {bound}, wait {wait}, hold {hold}:", flush=True)
+                started, load_average = datetime.now(UTC), os.getloadavg()[0]
+                load = await self.overload(best)
+                found.append(Compared(number, started, bound, wait, hold, load_average, load))
+        return found
+
     async def run(self) -> Outcome:
         self.proc = start_server(
             self.url,
@@ -1502,6 +1557,7 @@ class Bench:
             max_in_flight=self.settings.max_in_flight,
             protocol=self.settings.protocol,
             uvicorn_args=self.settings.uvicorn_args,
+            queue_wait=self.settings.queue_wait,
         )
         try:
             await wait_ready(self.http, self.proc)
@@ -1519,6 +1575,11 @@ class Bench:
             self.plan = build_plan(self.http, self.tags, cursors, size, self.settings.html_share)
             await self.quiet()
             await open_loop(self.fetch, self.plan, rate, self.settings.warm_seconds, self.pid)
+            if self.settings.overload_at is not None and self.settings.compare:
+                given = self.settings.overload_at
+                outcome = Outcome(self.workers, checks, len(cursors), Run(given, 0.0), [], given)
+                outcome.compared = await self.compare(given)
+                return outcome
             if self.settings.overload_at is not None:  # the overload run alone
                 print("  overload:", flush=True)
                 load = await self.overload(self.settings.overload_at)
@@ -1778,18 +1839,60 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def render_compared(rows: list[Compared], measured: str, given: float) -> str:
+    """The side-by-side table of ``--compare``: one line per overload run, with its run at
+    half the passing rate right after, and the machine's load beside each."""
+
+    def shown(value: float | int | None, unit: float = 1.0) -> str:
+        return "default" if value is None else f"{value * unit:g}"
+
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {machine()}, tagwire at {measured}; "
+        f"{OVERLOAD_FACTOR:g} x {given:.0f}/s (the highest passing rate given), then half "
+        f"of {given:.0f}/s on the same server. Bound = TAGWIRE_MAX_IN_FLIGHT, wait = "
+        "TAGWIRE_QUEUE_WAIT in ms, hold = LoadShedding's hold in ms (after a request waited "
+        "in vain, how long requests past the bound are shed at once); 'load' = the 1-minute "
+        "load average at the start; "
+        "'others' = cores other processes took during the run (/proc/stat).",
+        "",
+        "| round | start (UTC) | bound | wait ms | hold ms | load | others | admitted (200) "
+        "| shed (503) "
+        "| 503 p99 ms | admitted p50 / p99 / max ms | client late p99 ms "
+        "| from the send p99 ms | errors | /healthz | half rate: sent, shed, p99 ms, others |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        run, after = row.load.run, row.load.after
+        healthy = sum(1 for status, _ in row.load.health if status == 200)
+        lines.append(
+            f"| {row.round} | {row.started:%H:%M} | {shown(row.bound)} "
+            f"| {shown(row.wait, 1000)} | {shown(row.hold, 1000)} | {row.load_average:.2f} "
+            f"| {others(run):.2f} "
+            f"| {len(run.all()):,} | {run.shed_count():,} "
+            f"| {ms(percentile(run.shed_latencies, 99))} "
+            f"| {ms(run.p(50))} / **{ms(run.p(99))}** / {ms(run.p(100))} "
+            f"| {ms(percentile(run.lag, 99))} | {ms(percentile(run.from_send, 99))} "
+            f"| {run.error_count()} | {healthy} of {len(row.load.health)} "
+            f"| {after.sent:,}, {after.shed_count()}, {ms(after.p(99))}, {others(after):.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def render_overload(
     outcomes: list[Outcome],
     measured: str,
     bound: int | None,
     given: float | None = None,
     protocol: str = "tagwire",
+    queue_wait: float | None = None,
 ) -> str:
     """The section on load shedding: the overload runs of each server configuration."""
     from tagwire import config
 
-    default = next(s.default for s in config.SETTINGS if s.name == "TAGWIRE_MAX_IN_FLIGHT")
-    limit = default if bound is None else bound
+    defaults = {s.name: s.default for s in config.SETTINGS}
+    limit = defaults["TAGWIRE_MAX_IN_FLIGHT"] if bound is None else bound
+    wait = defaults["TAGWIRE_QUEUE_WAIT"] if queue_wait is None else queue_wait
+    after_seconds = next((o.overload.after.duration for o in outcomes if o.overload), 10.0)
     lines = [
         SHED_SECTION,
         "",
@@ -1797,7 +1900,9 @@ def render_overload(
         f"`{COMMAND}` (the phase after the rate search; `--overload-at RATE` runs it alone). "
         f"The server and the load are those of the section above, with "
         f"`TAGWIRE_MAX_IN_FLIGHT={limit}` (requests each process computes at once; the "
-        "response cache's hits, /healthz and /metrics are not counted) and the HTTP "
+        "response cache's hits, /healthz and /metrics are not counted), "
+        f"`TAGWIRE_QUEUE_WAIT={wait:g}` (seconds a request past the bound waits for a slot "
+        "before its 503) and the HTTP "
         f"protocol `{PROTOCOLS[protocol]}`"
         + (
             " (which sheds requests by the time they waited before the app)"
@@ -1807,12 +1912,15 @@ def render_overload(
         + ": "
         f"{OVERLOAD_FACTOR:g} x the highest passing rate, open loop, never stopped for its "
         "backlog; /healthz probed every "
-        f"{HEALTH_EVERY:g} s on a connection of its own; then, on the same server, 10 s at "
-        "half the passing rate; then the same overload on a server without shedding "
+        f"{HEALTH_EVERY:g} s on a connection of its own; then, on the same server, "
+        f"{after_seconds:g} s at half the passing rate; then the same overload on a server "
+        "without shedding "
         "(`TAGWIRE_MAX_IN_FLIGHT=0`, the protocol without shedding by age, stopped once "
         f"{BACKLOG_SECONDS:.0f} s of requests wait). "
         "'admitted' = answered 200; 'shed' = answered 503 with Retry-After; errors = any "
-        f"other status, a failed connection or no answer in {TIMEOUT:.0f} s.",
+        f"other status, a failed connection or no answer in {TIMEOUT:.0f} s. 'load' = the "
+        "1-minute load average as the run started, 'others' = the cores other processes "
+        "took during it (/proc/stat): the machine is shared with other sessions.",
         *(
             [
                 "",
@@ -1824,10 +1932,11 @@ def render_overload(
             else []
         ),
         "",
-        "| server | rate/s | sent | admitted (200) | shed (503), p99 ms to the 503 | errors "
+        "| server | load, others | rate/s | sent | admitted (200) "
+        "| shed (503), p99 ms to the 503 | errors "
         "| admitted p50 / p99 / max ms | /healthz during the run | server alive after "
         "| right after at half the rate | without the bound |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         load = o.overload
@@ -1850,7 +1959,8 @@ def render_overload(
         )
         errors = dict(r.errors["html"] + r.errors["api"])
         lines.append(
-            f"| {o.workers} process{'es' if o.workers > 1 else ''} | {r.rate:.0f} "
+            f"| {o.workers} process{'es' if o.workers > 1 else ''} "
+            f"| {load.load_average:.2f}, {others(r):.2f} | {r.rate:.0f} "
             f"| {r.sent:,} | {len(r.all()):,} ({len(r.all()) / max(r.elapsed, 1e-9):.0f}/s) "
             f"| {r.shed_count():,}, {ms(percentile(r.shed_latencies, 99))} "
             f"| {r.error_count()}{f' {errors}' if errors else ''} "
@@ -1933,6 +2043,16 @@ def stage_table(stages: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _variant(spec: str) -> tuple[int | None, float | None, float | None]:
+    bound, _, rest = spec.partition(":")
+    wait, _, hold = rest.partition(":")
+    return (
+        int(bound) if bound else None,
+        float(wait) if wait else None,
+        float(hold) if hold else None,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help="the database (cached)")
@@ -1954,6 +2074,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-unbounded", action="store_true", help="no overload run without load shedding"
     )
     parser.add_argument("--max-in-flight", type=int, help="TAGWIRE_MAX_IN_FLIGHT of the server")
+    parser.add_argument("--queue-wait", type=float, help="TAGWIRE_QUEUE_WAIT of the server (s)")
+    parser.add_argument(
+        "--after-seconds", type=float, default=10.0, help="the run at half the rate after"
+    )
+    parser.add_argument(
+        "--compare",
+        help="with --overload-at: side by side, the overload run of each BOUND:WAIT[:HOLD] "
+        "(seconds; each may be empty for its default), e.g. 2:0,2:0.02,2:0.02:0.1; prints a "
+        "table",
+    )
+    parser.add_argument("--compare-rounds", type=int, default=1, help="rounds of --compare")
     parser.add_argument("--overload-seconds", type=float, default=30.0)
     parser.add_argument(
         "--protocol",
@@ -1991,6 +2122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings.overload_at = args.overload_at
     settings.unbounded = not args.no_unbounded
     settings.max_in_flight = args.max_in_flight
+    settings.queue_wait = args.queue_wait
+    settings.after_seconds = args.after_seconds
+    if args.compare:
+        if args.overload_at is None:
+            parser.error("--compare needs --overload-at")
+        settings.compare = [_variant(v) for v in args.compare.split(",")]
+        settings.compare_rounds = args.compare_rounds
+        settings.unbounded = False
     settings.overload_seconds = args.overload_seconds
     settings.protocol = args.protocol
     if args.backlog is not None:
@@ -2003,12 +2142,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench = Bench(url, workers, tags, settings)
         outcomes.append(asyncio.run(bench.run()))
         plan = plan or bench.plan
+    if settings.compare:
+        print("\n" + render_compared([c for o in outcomes for c in o.compared], measured,
+                                      args.overload_at))  # fmt: skip
+        return 0
     stages = None
     if args.profile:  # in a new process, whose heap (what the GC walks) is a server's
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             stages = pool.submit(run_stage_times, args.db, plan[:450], 400).result()
     shedding = render_overload(
-        outcomes, measured, args.max_in_flight, args.overload_at, args.protocol
+        outcomes, measured, args.max_in_flight, args.overload_at, args.protocol, args.queue_wait
     )
     if args.overload_at is None:
         markdown = render(outcomes, summary, stages, settings, measured)

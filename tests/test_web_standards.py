@@ -4,10 +4,13 @@ past TAGWIRE_MAX_IN_FLIGHT requests in flight, on a real server)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
 import threading
+from collections import deque
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, cast
@@ -15,13 +18,14 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from conftest import running
 from tagwire import config
 from tagwire.store import Store
 from tagwire.types import Source
 from tagwire.web.app import create_app
-from tagwire.web.http import CONTENT_SECURITY_POLICY
+from tagwire.web.http import CONTENT_SECURITY_POLICY, LoadShedding
 from test_search import _add
 
 
@@ -207,11 +211,10 @@ class _Holding:
         return self._store.sources()
 
 
-def test_past_the_bound_of_requests_in_flight_503_with_retry_after_at_once(
-    store: Store,
-) -> None:
+def test_past_the_bound_of_requests_in_flight_503_with_retry_after(store: Store) -> None:
     holding = _Holding(store)
-    settings = config.load({"TAGWIRE_MAX_IN_FLIGHT": "1"})
+    # No wait for a slot: the requests past the bound are answered 503 at once.
+    settings = config.load({"TAGWIRE_MAX_IN_FLIGHT": "1", "TAGWIRE_QUEUE_WAIT": "0"})
     app = create_app(cast(Store, holding), settings=settings)
     with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         cached = client.get("/api/v1/articles")  # in the response cache from now on
@@ -252,8 +255,191 @@ def test_past_the_bound_of_requests_in_flight_503_with_retry_after_at_once(
         assert client.get("/api/v1/articles?limit=5").status_code == 200  # room again
 
 
-def test_the_bound_is_a_declared_setting() -> None:
-    (setting,) = [s for s in config.SETTINGS if s.name == "TAGWIRE_MAX_IN_FLIGHT"]
-    assert isinstance(setting.default, int) and setting.default > 0
-    assert "503" in setting.help
+class _Line(deque[asyncio.Future[bool]]):
+    """LoadShedding's line of waiting requests, telling (across threads) when one joins;
+    ``on_leave`` is called soon after a request leaves it (before that request runs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.joined = threading.Event()
+        self.joins = 0
+        self.on_leave: Callable[[], Any] | None = None
+
+    def append(self, turn: asyncio.Future[bool]) -> None:
+        super().append(turn)
+        self.joins += 1
+        self.joined.set()
+
+    def popleft(self) -> asyncio.Future[bool]:
+        if self.on_leave is not None:
+            asyncio.get_running_loop().call_soon(self.on_leave)
+        return super().popleft()
+
+
+def _shedding(app: Any) -> LoadShedding:
+    """The app's LoadShedding middleware (its stack is built at the first request)."""
+    layer = app.middleware_stack
+    while not isinstance(layer, LoadShedding):
+        layer = layer.app
+    return layer
+
+
+def test_a_request_past_the_bound_waits_its_turn_on_a_real_server(store: Store) -> None:
+    holding = _Holding(store)
+    # A wait no test run reaches: the queued request is admitted when the slot frees.
+    settings = config.load({"TAGWIRE_MAX_IN_FLIGHT": "1", "TAGWIRE_QUEUE_WAIT": "3600"})
+    app = create_app(cast(Store, holding), settings=settings)
+    with running(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get("/healthz").status_code == 200  # builds the middleware stack
+        shedding = _shedding(app)
+        line = shedding.waiting = _Line()
+        answers: dict[str, httpx.Response] = {}
+        held = threading.Thread(target=lambda: answers.update(held=httpx.get(base + "/sources")))
+        held.start()
+        assert holding.entered.wait(30)
+        queued = threading.Thread(
+            target=lambda: answers.update(queued=httpx.get(base + "/api/v1/articles", timeout=30))
+        )
+        queued.start()
+        try:
+            assert line.joined.wait(30)  # past the bound: in line, not shed
+            assert shedding.in_flight == 1 and shedding.shed == 0
+        finally:
+            holding.release.set()
+            held.join(30)
+            queued.join(30)
+        assert answers["held"].status_code == 200
+        assert answers["queued"].status_code == 200
+        assert (shedding.queued, shedding.shed, shedding.in_flight) == (1, 0, 0)
+        assert shedding.wait == 3600  # TAGWIRE_QUEUE_WAIT, read from the app's settings
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+async def _get(app: Any, path: str) -> int:
+    """The status ``app`` answers to GET ``path``."""
+    scope = {"type": "http", "method": "GET", "path": path, "headers": []}
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+class _Gated:
+    """An app whose /held requests wait until ``gate`` opens; it records what it served."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+        self.served: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.served.append(scope["path"])
+        if scope["path"] == "/held":
+            self.entered.set()
+            await self.gate.wait()
+        await _answer(scope, receive, send)
+
+
+async def _joined(line: _Line, joins: int) -> None:
+    """Until ``joins`` requests have joined the line (each join wakes this once)."""
+    while line.joins < joins:
+        line.joined.clear()
+        await asyncio.get_running_loop().run_in_executor(None, line.joined.wait, 30)
+
+
+def test_waiting_requests_get_the_freed_slots_first_come_first_served() -> None:
+    async def go() -> None:
+        app = _Gated()
+        shedding = LoadShedding(app, limit=1, wait=3600)
+        line = shedding.waiting = _Line()
+        held = asyncio.create_task(_get(shedding, "/held"))
+        await app.entered.wait()
+        second = asyncio.create_task(_get(shedding, "/second"))
+        await _joined(line, 1)
+        third = asyncio.create_task(_get(shedding, "/third"))
+        await _joined(line, 2)
+        assert app.served == ["/held"] and shedding.in_flight == 1
+        app.gate.set()
+        assert list(await asyncio.gather(held, second, third)) == [200, 200, 200]
+        assert app.served == ["/held", "/second", "/third"]
+        assert (shedding.queued, shedding.shed, shedding.in_flight) == (2, 0, 0)
+
+    asyncio.run(go())
+
+
+def test_a_request_whose_wait_runs_out_is_shed_and_leaves_the_line() -> None:
+    async def go() -> None:
+        app = _Gated()
+        shedding = LoadShedding(app, limit=1, wait=0.001, hold=0)
+        line = shedding.waiting = _Line()
+        held = asyncio.create_task(_get(shedding, "/held"))
+        await app.entered.wait()
+        assert await _get(shedding, "/late") == 503  # held all along: no slot in time
+        assert line.joins == 1 and not line and shedding.shed == 1
+        app.gate.set()
+        assert await held == 200
+        assert await _get(shedding, "/next") == 200
+        assert app.served == ["/held", "/next"] and shedding.in_flight == 0
+
+    asyncio.run(go())
+
+
+def test_after_a_wait_in_vain_requests_past_the_bound_are_shed_at_once() -> None:
+    async def go() -> None:
+        app = _Gated()
+        shedding = LoadShedding(app, limit=1, wait=0.001, hold=3600)
+        line = shedding.waiting = _Line()
+        held = asyncio.create_task(_get(shedding, "/held"))
+        await app.entered.wait()
+        assert await _get(shedding, "/first") == 503  # waited in vain: an overload
+        assert await _get(shedding, "/second") == 503
+        assert line.joins == 1  # the second did not queue
+        app.gate.set()
+        assert await held == 200
+        assert await _get(shedding, "/free") == 200  # a free slot is taken whatever the hold
+
+    asyncio.run(go())
+
+
+def test_a_slot_handed_to_a_request_cancelled_meanwhile_is_not_lost() -> None:
+    async def go() -> None:
+        app = _Gated()
+        shedding = LoadShedding(app, limit=1, wait=3600)
+        line = shedding.waiting = _Line()
+        held = asyncio.create_task(_get(shedding, "/held"))
+        await app.entered.wait()
+        waiting = asyncio.create_task(_get(shedding, "/cancelled"))
+        await _joined(line, 1)
+        # Cancelled (a server shutting down) once handed the slot, before it runs.
+        line.on_leave = waiting.cancel
+        app.gate.set()
+        assert await held == 200
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert shedding.queued == 0 and app.served == ["/held"]
+        assert shedding.in_flight == 0 and not line
+        assert await _get(shedding, "/next") == 200
+
+    asyncio.run(go())
+
+
+def test_the_bound_and_the_wait_are_declared_settings() -> None:
+    (bound,) = [s for s in config.SETTINGS if s.name == "TAGWIRE_MAX_IN_FLIGHT"]
+    assert isinstance(bound.default, int) and bound.default > 0
+    assert "503" in bound.help
     assert config.load({"TAGWIRE_MAX_IN_FLIGHT": "3"})["TAGWIRE_MAX_IN_FLIGHT"] == 3
+    (wait,) = [s for s in config.SETTINGS if s.name == "TAGWIRE_QUEUE_WAIT"]
+    assert isinstance(wait.default, float) and 0 < wait.default <= 0.05  # within the goal
+    assert config.load({"TAGWIRE_QUEUE_WAIT": "0.01"})["TAGWIRE_QUEUE_WAIT"] == 0.01

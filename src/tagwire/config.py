@@ -166,11 +166,18 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TAGWIRE_MAX_IN_FLIGHT",
-        8,
+        2,
         "Requests a web process computes at once (answers from the response cache, /healthz "
-        "and /metrics aside); past it a request is answered 503 with Retry-After at once "
-        "rather than queued. 0: no limit.",
+        "and /metrics aside); past it a request waits up to TAGWIRE_QUEUE_WAIT for a slot, "
+        "then is answered 503 with Retry-After. 0: no limit.",
         int,
+    ),
+    Setting(
+        "TAGWIRE_QUEUE_WAIT",
+        0.02,
+        "Longest time in seconds a request waits, first come first served, for one of the "
+        "TAGWIRE_MAX_IN_FLIGHT slots before it is answered 503 with Retry-After; 0: at once.",
+        float,
     ),
 )
 

@@ -4,8 +4,11 @@ route gets them."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import math
 import time
+from collections import deque
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -157,6 +160,9 @@ class SecurityHeaders:
 
 
 RETRY_AFTER_SECONDS = 1
+# After a request waited in vain for a slot the line is not draining (an overload, not a
+# burst): for this long, requests past the bound are shed at once rather than queued.
+HOLD = 0.0
 _SHED_EXEMPT = ("/healthz", "/metrics")
 _SHED_MESSAGE = "the server is at capacity; retry in a second"
 _SHED_JSON = (
@@ -176,22 +182,40 @@ _SHED_HTML = (
 
 
 class LoadShedding:
-    """At most ``limit`` requests computed at once in this process; past that, 503 with
-    Retry-After at once instead of a queue without end (the JSON error shape under /api/ and
-    for clients that do not ask for HTML, a short page for browsers). Card images (/img/,
-    which mostly wait on the publisher's server) have their own bound, ``image_limit``
-    (default 4 x ``limit``), so that one page's images do not shed its reader's next page.
-    Not counted: /healthz and /metrics (a monitor must see an overloaded server), and event
-    streams (long-lived, bounded by their own broadcaster). Installed inside the response
-    cache, so its hits (cheap, computed once) are answered whatever the load. ``limit`` 0:
-    no limit."""
+    """At most ``limit`` requests computed at once in this process. A request that finds
+    them all taken waits for one, first come first served, up to ``wait`` seconds; if none
+    frees in time it is answered 503 with Retry-After (the JSON error shape under /api/ and
+    for clients that do not ask for HTML, a short page for browsers). The short wait lets a
+    burst of a few uncached requests queue instead of being shed, while a sustained
+    overload is turned away within ``wait``, so no queue grows without end and an admitted
+    request waits at most ``wait`` before its turn (docs/design.md, "Load shedding").
 
-    def __init__(self, app: ASGIApp, limit: int, image_limit: int | None = None) -> None:
+    Card images (/img/, which mostly wait on the publisher's server) have their own bound,
+    ``image_limit`` (default 4 x ``limit``), shed at once, so that one page's images do not
+    shed its reader's next page. Not counted: /healthz and /metrics (a monitor must see an
+    overloaded server), and event streams (long-lived, bounded by their own broadcaster).
+    Installed inside the response cache, so its hits (cheap, computed once) are answered
+    whatever the load. ``limit`` 0: no limit. ``wait`` None: the app's
+    TAGWIRE_QUEUE_WAIT, read at the first request (the app's settings are in its state)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        image_limit: int | None = None,
+        wait: float | None = None,
+        hold: float = HOLD,
+    ) -> None:
         self.app = app
         self.limit = limit
         self.image_limit = 4 * limit if image_limit is None else image_limit
+        self.wait = wait
+        self.hold = hold
+        self.expired = -math.inf  # when a request last waited in vain (loop time)
         self.in_flight = 0
         self.images_in_flight = 0
+        self.waiting: deque[asyncio.Future[bool]] = deque()  # first come, first served
+        self.queued = 0  # requests that waited for a slot and got one, since start
         self.shed = 0  # requests answered 503 since start
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -201,16 +225,59 @@ class LoadShedding:
         if scope["path"].startswith("/img/"):
             await self._images(scope, receive, send)
             return
-        if self.in_flight >= self.limit:
+        if self.in_flight < self.limit:
+            self.in_flight += 1
+        elif not await self._turn(scope):
             self.shed += 1
             REQUESTS_SHED.inc()
             await _shed(scope, send)
             return
-        self.in_flight += 1
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            self._release()
+
+    async def _turn(self, scope: Scope) -> bool:
+        """Wait in line for a slot, up to ``wait`` seconds: True when a finishing request
+        handed its slot over (``in_flight`` already counts it), False when time ran out."""
+        if self.wait is None:
+            settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+            self.wait = float(settings["TAGWIRE_QUEUE_WAIT"]) if settings else 0.0
+        loop = asyncio.get_running_loop()
+        if self.wait <= 0 or loop.time() - self.expired < self.hold:
+            return False
+        turn: asyncio.Future[bool] = loop.create_future()
+        self.waiting.append(turn)
+        timer = loop.call_later(self.wait, self._expire, turn)
+        try:
+            admitted = await turn
+        except asyncio.CancelledError:
+            # The request's task was cancelled (the server shutting down): a slot handed
+            # over meanwhile passes on, and the line forgets it.
+            if turn.done() and not turn.cancelled() and turn.result():
+                self._release()
+            elif turn in self.waiting:
+                self.waiting.remove(turn)
+            raise
+        finally:
+            timer.cancel()
+        self.queued += admitted
+        return admitted
+
+    def _expire(self, turn: asyncio.Future[bool]) -> None:
+        if not turn.done():
+            turn.set_result(False)
+            self.waiting.remove(turn)
+            self.expired = asyncio.get_running_loop().time()
+
+    def _release(self) -> None:
+        """A computed request's slot goes to the longest waiting request, else is free."""
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_result(True)
+                return
+        self.in_flight -= 1
 
     async def _images(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.images_in_flight >= self.image_limit:
