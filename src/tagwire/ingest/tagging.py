@@ -27,9 +27,10 @@ from tagwire.entities.ner import salience
 from tagwire.entities.places import country_of
 from tagwire.errors import ConfigError
 from tagwire.ingest.rows import RowStore, regions, tag_rows
+from tagwire.store.curator import Curator
 from tagwire.store.lookups import EntityLookups
 from tagwire.store.records import KnownRow, NewEntity
-from tagwire.store.writer import Curator, Writer
+from tagwire.store.writer import Writer
 
 
 class IdentityLookups:
