@@ -8,6 +8,7 @@ or HP"), and products of a named maker ("Apple AirPods", "Google’s Stadia"). T
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tagwire.entities.knowledge import kind_evidence
 from tagwire.entities.names import name_key
@@ -30,14 +31,13 @@ _ORGANISMS = (
     r"bacterium|bacteria|virus|viruses|parasite|parasites|fungus|species|genus|strain|"
     r"disease|infection|infections|outbreak|vaccine"
 )
-_ORGANISM_AFTER = re.compile(  # a species' epithet may come between: "Yersinia pestis bacterium"
-    rf"(?=(?:\s+[a-z]+)?\s+(?i:{_ORGANISMS})\b|-(?i:carrying|infected|resistant|borne)\b)"
-)
+_ORGANISM_WORD = re.compile(rf"\b(?i:{_ORGANISMS})\b")
+_ORGANISM_HYPHEN = re.compile(r"-(?i:carrying|infected|resistant|borne)\b")
 _ORGANISM_BEFORE = re.compile(rf"\b(?i:{_ORGANISMS})\s+(?=[A-Z])")
 
 
 def no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
-    ends = [match.start() for match in _ORGANISM_AFTER.finditer(body)]
+    ends = _organism_name_ends(body)
     starts = {match.end() for match in _ORGANISM_BEFORE.finditer(body)}
     if not ends and not starts:
         return mentions
@@ -56,20 +56,46 @@ def no_organisms(body: str, mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if m.name not in organisms]
 
 
+def _organism_name_ends(body: str) -> list[int]:
+    """Where a name written as an organism's ends: before "bacterium" or "virus", before a
+    species' epithet and its class ("Yersinia pestis bacterium"), before "-carrying".
+    Found from the class words back (a look-ahead tried at every character of the text
+    cost as much as the rest of resolution)."""
+    ends = [match.start() for match in _ORGANISM_HYPHEN.finditer(body)]
+    for match in _ORGANISM_WORD.finditer(body):
+        end = _skip_back(body, match.start(), str.isspace)
+        if end == match.start():
+            continue
+        ends.append(end)  # "Wolbachia bacterium"
+        word = _skip_back(body, end, lambda c: "a" <= c <= "z")
+        before = _skip_back(body, word, str.isspace)
+        if word < end and before < word:
+            ends.append(before)  # "Yersinia pestis bacterium"
+    return ends
+
+
+def _skip_back(body: str, i: int, skip: Callable[[str], bool]) -> int:
+    while i > 0 and skip(body[i - 1]):
+        i -= 1
+    return i
+
+
 # "hypersensitivity pneumonitis, or HP", "electric vehicles (EVs)": an abbreviation the
 # article introduces for words it writes in lower case names a thing, not an organisation.
-_INTRODUCED = re.compile(
-    r"((?:[a-z][a-z-]*\s+){1,5}[a-z][a-z-]*)\s*(?:,\s*or\s+|\(\s*)([A-Z]{2,6})s?\b"
-)
+_INTRODUCED = re.compile(r"(?:,\s*or\s+|\(\s*)([A-Z]{2,6})s?\b")
+_WORDS_BEFORE = re.compile(r"((?:[a-z][a-z-]*\s+){1,5}[a-z][a-z-]*)\s*$")
 
 
 def no_common_noun_acronyms(body: str, mentions: list[Mention]) -> list[Mention]:
     if not any(is_acronym(m.surface.strip()) for m in mentions):
         return mentions
     common = set()
-    for match in _INTRODUCED.finditer(body):
-        letters = match.group(2)
-        words = match.group(1).replace("-", " ").split()
+    for match in _INTRODUCED.finditer(body):  # the abbreviation first, then its words
+        before = _WORDS_BEFORE.search(body, max(0, match.start() - 200), match.start())
+        if before is None:
+            continue
+        letters = match.group(1)
+        words = before.group(1).replace("-", " ").split()
         if "".join(w[0] for w in words[-len(letters) :]).upper() == letters:
             common.add(letters)
     return [m for m in mentions if m.surface.strip().rstrip("s") not in common]
