@@ -615,3 +615,16 @@ def test_a_citys_other_names(written: str, city: str) -> None:
 def test_a_recipe_line_and_a_finals_event_are_no_names() -> None:
     assert not_an_entity("¼ cup feta", PERSON, frozenset()) is NotEntity.NUMBERED
     assert not_an_entity("Zorvane Cup Finals", ORG, frozenset()) is NotEntity.EVENT
+
+
+def test_a_counted_plural_is_a_things_name_and_a_brand_in_s_is_kept() -> None:
+    body = (
+        "x\n\nThe Zyphook is thin; old Zyphooks were thick. One or two Gravel Knights "
+        "remain. Almost all Vexus models sell."
+    )
+    found = [
+        _at(body, "Zyphooks", "Zyphooks", ORG),
+        _at(body, "Gravel Knights", "Gravel Knights", ORG),
+        _at(body, "Vexus", "Vexus", ORG),
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Vexus"]

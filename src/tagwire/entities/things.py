@@ -137,6 +137,32 @@ def no_named_things(body: str, mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if m.name not in named]
 
 
+# Words that count or qualify things before a plural: "all MacBooks", "older iPads", "one
+# or two Troopers". Teams, the plural names among organisations, take "the" instead.
+_COUNTED = re.compile(
+    r"\b(?:(one|two|three|four|five|six|several|dozens of)|all|some|many|most|old|new|"
+    r"other|these|those|both|more|fewer|our|your|their|cheap|used|smaller|larger|bigger|"
+    r"older|newer|cheaper)\s+$"
+)
+
+
+def no_counted_things(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A plural name counted ("two Troopers"), or qualified like a thing ("old MacBooks")
+    where the article writes the singular too, is a product's or a thing's."""
+
+    def counted(m: Mention) -> bool:
+        if m.kind is PERSON or not m.surface.endswith("s") or kind_evidence(m.name):
+            return False
+        before = _COUNTED.search(body, max(0, m.start - 20), m.start)
+        if before is None:
+            return False
+        singular = re.search(rf"\b{re.escape(m.surface[:-1])}\b(?!s)", body)
+        return before.group(1) is not None or singular is not None
+
+    plural = {m.name for m in mentions if counted(m)}
+    return [m for m in mentions if m.name not in plural]
+
+
 def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention]:
     """ "Apple AirPods", "Google Stadia", "Ford Mustang Mach", "Apple’s AirPower" where Apple,
     Google or Ford is named on its own: a product of that maker, not another organisation
