@@ -28,7 +28,8 @@ The package, in the order of the flow: ``archive`` (the JSON-lines format, read 
 written), ``prepare`` (the pure work per article, in worker processes), ``near_index`` and
 ``story_index`` (the windows in memory), ``run`` (the orchestrator: ``Backfill``), ``batches``
 (what passes between the decisions and the store process), ``store_side`` (that process),
-``bulk`` (its SQL), ``processes`` (niceness and garbage collection of the helpers).
+``bulk`` (its rows for ``store.bulk``, the SQL), ``processes`` (niceness and garbage
+collection of the helpers).
 
 """
 
