@@ -433,15 +433,16 @@ def _teams_by_nickname(body: str, mentions: list[Mention]) -> list[Mention]:
     ends: dict[str, set[str]] = defaultdict(set)
     teams: dict[str, str] = {}  # the nickname's and the place's keys -> the team
     for m in mentions:
-        words = m.name.split()
-        after = _NEXT_NAME.match(body, m.end)
-        if m.kind is PLACE and after:
-            words = [*words, after.group(1)]  # "Oklahoma City" then "Thunder", not one span
-        elif m.kind is not ORG or len(words) < 2:
+        if m.kind is ORG and " " in m.name:
+            ends[name_key(m.name.split()[-1])].add(m.name)
+            named = [m.name.rsplit(" ", 1)]
+        elif m.kind is PLACE:  # "Oklahoma City" then "Thunder", as the model may read it
+            named = [[m.name, w] for w in _written_after(body, m.surface.strip())]
+        else:
             continue
-        ends[name_key(words[-1])].add(" ".join(words))
-        if _is_team(body, " ".join(words[:-1]), words[-1]):
-            teams[name_key(words[-1])] = teams[name_key(" ".join(words[:-1]))] = " ".join(words)
+        for place, nickname in named:
+            if _is_team(body, place, nickname):
+                teams[name_key(nickname)] = teams[name_key(place)] = f"{place} {nickname}"
     out = []
     for m in mentions:
         key = name_key(m.name)
@@ -451,6 +452,18 @@ def _teams_by_nickname(body: str, mentions: list[Mention]) -> list[Mention]:
             m = replace(m, name=next(iter(ends[key])), kind=ORG)
         out.append(m)
     return out
+
+
+def _written_after(body: str, name: str) -> set[str]:
+    """The capitalised words the article writes right after ``name`` anywhere."""
+    found = set()
+    start = body.find(name)
+    while start >= 0:
+        after = _NEXT_NAME.match(body, start + len(name))
+        if after:
+            found.add(after.group(1))
+        start = body.find(name, start + len(name))
+    return found
 
 
 _NEXT_NAME = re.compile(r" ([A-Z][a-z]+)\b")
