@@ -628,3 +628,19 @@ def test_a_counted_plural_is_a_things_name_and_a_brand_in_s_is_kept() -> None:
         _at(body, "Vexus", "Vexus", ORG),
     ]
     assert [m.name for m in resolve_article(body, 1, found)] == ["Vexus"]
+
+
+def test_what_only_a_person_has_keeps_a_one_word_person() -> None:
+    body = "x\n\nThe Kovalczyk administration stalled. Later Kovalczyk declined to comment."
+    found = [
+        _at(body, "Kovalczyk", "Kovalczyk", PERSON),
+        _at(body, "Kovalczyk", "Kovalczyk", PERSON, 1),
+    ]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {PERSON}
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("West Bank", PLACE), ("Gaza Strip", PLACE), ("World Bank", ORG)]
+)
+def test_a_rivers_bank_is_a_place_and_a_bank_an_organisation(name: str, kind: EntityKind) -> None:
+    assert kind_evidence(name) is kind

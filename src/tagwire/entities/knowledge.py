@@ -85,8 +85,14 @@ _ORG_WORDS = frozenset(
 
 @lru_cache(maxsize=65536)  # the same names recur in every article that names them
 def organisation_evidence(name: str) -> bool:
-    words = {w.strip(".,") for w in name_key(name).split()}
+    key = name_key(name)
+    if _RIVERBANK.match(key):
+        return False  # "West Bank", "Left Bank": a river's bank, not a bank
+    words = {w.strip(".,") for w in key.split()}
     return bool(words & _ORG_WORDS) or has_legal_suffix(name)
+
+
+_RIVERBANK = re.compile(r"^(?:west|east|north|south|left|right) bank$")
 
 
 # Continents and world regions: true places, but too broad to say what an article is about;
@@ -177,14 +183,14 @@ def is_direction(name: str) -> bool:
 _PLACE_WORDS = frozenset(
     """
     park square plaza stadium arena bridge river lake mountains island islands valley
-    county province prefecture beach bay harbour harbor airport
+    county province prefecture beach bay harbour harbor airport strip
     """.split()
 )
 
 
 def place_evidence(name: str) -> bool:
     words = name_key(name).split()
-    return len(words) > 1 and words[-1] in _PLACE_WORDS
+    return (len(words) > 1 and words[-1] in _PLACE_WORDS) or bool(_RIVERBANK.match(name_key(name)))
 
 
 @lru_cache(maxsize=65536)  # the same names recur in every article that names them

@@ -208,6 +208,13 @@ def _titled(body: str, m: Mention) -> bool:
 
 
 _NOT_TITLES = frozenset({"said", "says", "told", "under"})
+# After a name, what only a person has: "Obama administration", "Kerr’s wife", "Kerr, who",
+# "Kerr and his" (a company "said" and "announced" as often as a person).
+_PERSON_ONLY_AFTER = re.compile(
+    r"(?:\s+administration\b|['’]s\s+(?:wife|husband|son|daughter|mother|father|family|"
+    r"administration|presidency|death|birthday)\b|,?\s+(?:who|whose|he|she)\b|"
+    r"\s+and\s+(?:his|her)\b)"
+)
 # "deputy White House press secretary", "former Google product manager": after a role, an
 # organisation's name qualifies the role that follows it; a person's name is not followed
 # by another role.
@@ -227,7 +234,11 @@ def one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Menti
     full_words = {
         w for m in mentions if m.kind is PERSON and " " in m.name for w in name_key(m.name).split()
     }
-    titled = {m.name for m in mentions if m.kind is PERSON and _titled(body, m)}
+    titled = {
+        m.name
+        for m in mentions
+        if m.kind is PERSON and (_titled(body, m) or _PERSON_ONLY_AFTER.match(body, m.end))
+    }
 
     def organisation(m: Mention) -> bool:
         return (
