@@ -10,13 +10,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from conftest import LoopbackServer, Reply
 from tagwire import config
+from tagwire.decide import StoryStep, Verdict, story_step
 from tagwire.demo.site import PublisherSite, sources_toml
+from tagwire.embeddings import Vector
 from tagwire.pipeline import ingest
 from tagwire.store import Store
+from tagwire.stories import Decision, Merge
 from tagwire.types import PassReport, Source
 
 BODY = " ".join(
@@ -201,3 +205,64 @@ def test_items_linking_to_script_or_files_are_never_stored(
     html = asyncio.run(home())
     assert "<script>alert" not in html and "onerror" not in html
     assert "alert(3) Item 3" in html  # markup in feed titles is dropped, the words kept
+
+
+class _Stories:
+    """``decide.StoryLookups`` that records what it is asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def candidates(self, keys: list[str], at: datetime) -> list[int]:
+        self.asked.append(f"candidates {keys}")
+        return [7, 9]
+
+    def choose(
+        self,
+        vector: dict[str, float],
+        scores: dict[int, float],
+        at: datetime,
+        candidates: list[int],
+        meaning: Vector | None,
+        broad: frozenset[int],
+    ) -> Decision:
+        self.asked.append(f"choose {candidates}")
+        return Decision(9, 0.5, 0.4, (3,))
+
+    def final(self, story_id: int) -> int:
+        self.asked.append(f"final {story_id}")
+        return story_id + 100
+
+    def converged(self, story_id: int, candidates: list[int]) -> Merge | None:
+        return None
+
+
+def test_the_story_step_ingest_and_import_share() -> None:
+    """A new article is scored against the stories its keys find; a copy that replaces its
+    survivor joins the survivor's story as merged since; a folded copy gets no decision."""
+    at = datetime(2026, 11, 20, tzinfo=UTC)
+
+    def step(verdict: Verdict[int], story: int | None, lookups: _Stories) -> StoryStep[int]:
+        return story_step(
+            lookups,
+            verdict,
+            story,
+            ["t:port"],
+            {"port": 1.0},
+            {4: 1.0, 2: 0.5},
+            at,
+            None,
+            frozenset(),
+        )
+
+    new = _Stories()
+    found = step(Verdict(None, False), None, new)
+    assert found.decision == Decision(9, 0.5, 0.4, (3,)) and found.candidates == [7, 9]
+    assert found.keys == ["t:port", "e:2", "e:4"]
+    assert new.asked == ["candidates ['t:port', 'e:2', 'e:4']", "choose [7, 9]"]
+    replacing = _Stories()
+    assert step(Verdict(5, True), 8, replacing).decision == Decision(108, 1.0, 1.0, ())
+    assert replacing.asked == ["final 8"]
+    folded = _Stories()
+    assert step(Verdict(5, False), 8, folded) == StoryStep(None, [], [])
+    assert folded.asked == []

@@ -18,23 +18,37 @@ lookups only say what is stored.
     fingerprint or the other's shorter than neardup.MIN_WORDS? -> a copy of its survivor
     a copy replaces its survivor when dedup.new_copy_survives (fuller, or as full and earlier)
 
-Story assignment (start, join, merge) is not here yet: both callers score through the same
-``stories.StoryTable``, but each still carries the steps around it (issue 27).
+Then the story an article joins, by one function for both too (``story_step``), behind a
+second small protocol (``StoryLookups``: the candidates an article's keys find, the
+scoring, a story's id after merges)::
+
+    a new article (no copy):   its keys (strongest terms, entities) -> candidate stories
+                               in the story window -> choose one, or start a story
+    a copy that replaces its survivor: joins the survivor's story (as merged since)
+    a copy that folds:          no story decision (it is shown in its survivor's)
+    after the write, the story joined merges with a candidate it has grown close to
+    (``converged``)
+
+What each caller does with a decision (the store's rows; the import's table in memory and
+its batch's rows) stays the caller's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from tagwire.dedup import new_copy_survives
+from tagwire.embeddings import Vector
 from tagwire.neardup import MIN_WORDS
+from tagwire.stories import Decision, Merge, entity_keys
 
 Copy = TypeVar("Copy")  # how a caller names a stored survivor (a row, an id)
 Print = TypeVar("Print", contravariant=True)  # how a caller holds an article's fingerprint
 C = TypeVar("C")
 P = TypeVar("P")
+Story = TypeVar("Story")  # how a caller names a candidate story (a row, an id)
 
 
 class CopyLookups(Protocol[Copy, Print]):
@@ -111,3 +125,61 @@ def decide(
         at, words, lookups.sort_at(survivor), lookups.words(survivor)
     )
     return Verdict(survivor, replaces)
+
+
+class StoryLookups(Protocol[Story]):
+    """What the story steps ask of the stories known: the store's (ingest) or the import's
+    window in memory."""
+
+    def candidates(self, keys: list[str], at: datetime) -> list[Story]:
+        """The stories within the story window of ``at`` that share most of these keys."""
+
+    def choose(
+        self,
+        vector: dict[str, float],
+        scores: dict[int, float],
+        at: datetime,
+        candidates: list[Story],
+        meaning: Vector | None,
+        broad: frozenset[int],
+    ) -> Decision:
+        """``stories.choose_story`` over these candidates."""
+
+    def final(self, story_id: int) -> int:
+        """The story a story is part of now (merges can chain)."""
+
+    def converged(self, story_id: int, candidates: list[Story]) -> Merge | None:
+        """``stories.choose_merge`` of the story an article joined with its candidates."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryStep(Generic[C]):
+    """An article's story decision (None: a folded copy has none), the candidates it was
+    scored against (for ``converged`` after the write) and the keys it is found by."""
+
+    decision: Decision | None
+    candidates: list[C]
+    keys: list[str]
+
+
+def story_step(
+    lookups: StoryLookups[C],
+    verdict: Verdict[Any],
+    survivor_story: int | None,
+    term_keys: list[str],
+    vector: dict[str, float],
+    scores: dict[int, float],
+    at: datetime,
+    meaning: Vector | None,
+    broad: frozenset[int],
+) -> StoryStep[C]:
+    """Which story an article joins (``survivor_story``: the story of the copy it is of, if
+    any; ``term_keys``: ``stories.term_keys`` of its terms)."""
+    if verdict.survivor is None:
+        keys = term_keys + entity_keys(scores)  # stories.index_keys
+        candidates = lookups.candidates(keys, at)
+        decision = lookups.choose(vector, scores, at, candidates, meaning, broad)
+        return StoryStep(decision, candidates, keys)
+    if verdict.replaces and survivor_story is not None:
+        return StoryStep(Decision(lookups.final(survivor_story), 1.0, 1.0, ()), [], [])
+    return StoryStep(None, [], [])

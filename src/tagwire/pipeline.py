@@ -38,7 +38,8 @@ from tagwire import dedup, feeds, metrics, schedule
 from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
 from tagwire.categories import categorise
 from tagwire.config import Config
-from tagwire.decide import decide
+from tagwire.decide import decide, story_step
+from tagwire.embeddings import Vector
 from tagwire.errors import (
     FeedError,
     FetchError,
@@ -57,12 +58,13 @@ from tagwire.store.writer import Survivor
 from tagwire.stories import (
     LEAD_CHARS,
     Decision,
+    Merge,
     StoryRules,
     broad_place_ids,
     choose_merge,
     choose_story,
     headline_meaning,
-    index_keys,
+    term_keys,
     terms,
 )
 from tagwire.types import (
@@ -417,14 +419,17 @@ class Pipeline:
             mention_ids = [ids[(m.kind.value, m.name)] for m in article.mentions]
             scores = entity_scores(article.mentions, ids, w.blocked(ids.values()))
             vector = terms(article.title, article.text[:LEAD_CHARS])
-            decision = None
-            candidates: list[StoryCandidate] = []
-            if survivor is None:
-                candidates = w.story_candidates(index_keys(vector, scores), at, self.rules.window)
-                broad = broad_place_ids(ids.items())
-                decision = choose_story(vector, scores, at, candidates, self.rules, meaning, broad)
-            elif replaces:
-                decision = Decision(survivor.story_id, 1.0, 1.0, ())
+            step = story_step(
+                StoreStories(w, self.rules),
+                verdict,
+                survivor.story_id if survivor is not None else None,
+                term_keys(vector),
+                vector,
+                scores,
+                at,
+                meaning,
+                broad_place_ids(ids.items()) if survivor is None else frozenset(),
+            )
             article_id = w.insert_article(
                 article,
                 source_id=feed.source_id,
@@ -434,14 +439,14 @@ class Pipeline:
                 entity_scores=scores,
                 mention_entities=mention_ids,
                 terms=vector,
-                decision=decision,
+                decision=step.decision,
                 fingerprint=fp,
                 meaning=meaning,
             )
             if survivor is not None and replaces:
                 w.fold(survivor.id, into=article_id)
-            if candidates:
-                self._merge_if_converged(w, article_id, candidates)
+            if step.candidates:
+                merge_if_converged(StoreStories(w, self.rules), w, article_id, step.candidates)
         if survivor is None and self.on_article is not None:
             try:
                 self.on_article(article_id)
@@ -449,16 +454,46 @@ class Pipeline:
                 log.exception("live update failed article=%s", article_id)
         return Outcome.DUPLICATE if survivor is not None else Outcome.NEW
 
-    def _merge_if_converged(
-        self, w: ArticleWriter, article_id: int, candidates: list[StoryCandidate]
-    ) -> None:
-        """Merge the story the article joined (or started) with the recent story it has now
-        grown close to, if any: the other stories the article was scored against."""
-        story_id = w.story_of(article_id)
-        if story_id is not None:
-            merge = choose_merge(w.story(story_id), candidates, self.rules)
-            if merge is not None:
-                w.merge_stories(merge)
+
+def merge_if_converged(
+    stories: StoreStories, w: ArticleWriter, article_id: int, candidates: list[StoryCandidate]
+) -> None:
+    """Merge the story the article joined (or started) with the recent story it has now
+    grown close to, if any: the other stories the article was scored against."""
+    story_id = w.story_of(article_id)
+    if story_id is not None:
+        merge = stories.converged(story_id, candidates)
+        if merge is not None:
+            w.merge_stories(merge)
+
+
+class StoreStories:
+    """``decide.StoryLookups`` answered by the store's story index and rows, inside the
+    article's write transaction."""
+
+    def __init__(self, w: ArticleWriter, rules: StoryRules) -> None:
+        self.w = w
+        self.rules = rules
+
+    def candidates(self, keys: list[str], at: datetime) -> list[StoryCandidate]:
+        return self.w.story_candidates(keys, at, self.rules.window)
+
+    def choose(
+        self,
+        vector: dict[str, float],
+        scores: dict[int, float],
+        at: datetime,
+        candidates: list[StoryCandidate],
+        meaning: Vector | None,
+        broad: frozenset[int],
+    ) -> Decision:
+        return choose_story(vector, scores, at, candidates, self.rules, meaning, broad)
+
+    def final(self, story_id: int) -> int:
+        return story_id  # a merge moves the gone story's articles: a stored id is final
+
+    def converged(self, story_id: int, candidates: list[StoryCandidate]) -> Merge | None:
+        return choose_merge(self.w.story(story_id), candidates, self.rules)
 
 
 class StoreCopies:

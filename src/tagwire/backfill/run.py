@@ -24,7 +24,8 @@ from tagwire.backfill.prepare import Prepared, in_batches, key_array, prepared_a
 from tagwire.backfill.processes import _collected_by_batch
 from tagwire.backfill.store_side import store_channel
 from tagwire.backfill.story_index import StoryIndex
-from tagwire.decide import decide
+from tagwire.decide import decide, story_step
+from tagwire.embeddings import Vector
 from tagwire.ingest.rows import article_row, entity_scores, regions, tag_rows
 from tagwire.ingest.writer import ArticleWriter
 from tagwire.neardup import band_key_array
@@ -37,7 +38,6 @@ from tagwire.stories import (
     StoryRules,
     StoryTable,
     broad_place_ids,
-    entity_keys,
     grow,
     merged,
     start,
@@ -188,6 +188,7 @@ class Backfill:
                 self.near,
                 self.titles,
             )
+            window = WindowStories(self, reader)
             for p in prepared:
                 url = p.record.url
                 if url in look.known_urls or url in seen or url in b.urls_seen:
@@ -197,7 +198,7 @@ class Backfill:
                     self._seed(reader, p.record.published_at)
                 self._advance(p.record.published_at)
                 scores = entity_scores(p.mentions, look.entity_ids, look.blocked)
-                self._one(reader, b, p, next(article_ids), scores, look, story_ids, copies)
+                self._one(reader, b, p, next(article_ids), scores, look, story_ids, copies, window)
                 self._regions(b, b.articles[-1], scores, look.countries)
         # The ids the batch used (the next one goes on from there, as from the store).
         self.reserved["articles"] = max([r["id"] for r in b.articles], default=0)
@@ -293,6 +294,7 @@ class Backfill:
         look: Lookups,
         story_ids: Iterator[int],
         copies: WindowCopies,
+        stories: WindowStories,
     ) -> None:
         r = p.record
         at = r.published_at
@@ -300,35 +302,32 @@ class Backfill:
         fingerprint = p if p.fingerprint is not None else None
         verdict = decide(copies, fingerprint, p.content_hash, source_id, p.title_key, at, p.words)
         survivor, replaces, listed = verdict.survivor, verdict.replaces, verdict.listed
-        decision: Decision | None = None
-        story_id: int | None = None
-        candidates: list[int] = []
+        broad = frozenset[int]()
         if survivor is None:
-            keys = p.term_keys + entity_keys(scores)  # index_keys, its terms found before
-            merged = self.merged_into
-            found = [self._final(s) if s in merged else s for s in self.story_index.find(keys, at)]
-            candidates = list(dict.fromkeys(found))
-            for s in self.stories.lacking(candidates):
-                self._story(w, s)  # into the table
             broad = broad_place_ids(
                 ((m.kind.value, m.name), look.entity_ids[m.kind.value, m.name]) for m in p.mentions
             )
-            decision = self.stories.choose(
-                p.terms, scores, at, candidates, self.rules, p.meaning, broad
-            )
+        survivor_story = self.known[survivor].story_id if survivor is not None else None
+        step = story_step(
+            stories, verdict, survivor_story, p.term_keys, p.terms, scores, at, p.meaning, broad
+        )
+        decision, candidates = step.decision, step.candidates
+        story_id: int | None = survivor_story
+        if survivor is None:
+            assert decision is not None  # a new article always has a story decision
             story_id = self._join(b, decision, r.title, p, scores, story_ids)
-            if keys:
-                self.story_index.add(keys, story_id, at)
+            if step.keys:
+                self.story_index.add(step.keys, story_id, at)
                 if at >= self.keys_after:
-                    b.story_keys.extend({"key": k, "story_id": story_id, "at": at} for k in keys)
-        else:
-            story_id = self.known[survivor].story_id
-            if replaces and story_id is not None:
-                story_id = self._final(story_id)
-                decision = Decision(story_id, 1.0, 1.0, ())
-                story = self._story(w, story_id)
-                self.stories[story_id] = grow(story, p.terms, scores, at, p.meaning)
-                b.touched_stories.add(story_id)
+                    b.story_keys.extend(
+                        {"key": k, "story_id": story_id, "at": at} for k in step.keys
+                    )
+        elif decision is not None:  # a copy that replaces its survivor joins its story
+            story_id = decision.story_id
+            assert story_id is not None
+            story = self._story(w, story_id)
+            self.stories[story_id] = grow(story, p.terms, scores, at, p.meaning)
+            b.touched_stories.add(story_id)
         self.known[article_id] = _Known(at, p.words, story_id, None if listed else survivor)
         if survivor is not None and replaces:
             self.known[survivor].duplicate_of = article_id
@@ -338,7 +337,7 @@ class Backfill:
         if candidates and story_id is not None:
             # The candidates as scored: only the story joined has changed since, and it is
             # not its own candidate.
-            merge = self.stories.merge(self.stories[story_id], candidates, self.rules)
+            merge = stories.converged(story_id, candidates)
             if merge is not None:
                 self._merge(b, merge)
         if listed:
@@ -494,6 +493,42 @@ class Backfill:
             moves=[(merge, self._final(merge.keep)) for merge in b.merges],
             live_stories=[self.stories[s] for s in sorted(live) if s in self.stories],
         )
+
+
+class WindowStories:
+    """``decide.StoryLookups`` answered by the import's story window in memory (its key
+    index and ``StoryTable``), stories stored before the import read on demand."""
+
+    def __init__(self, backfill: Backfill, reader: ArticleWriter) -> None:
+        self.b = backfill
+        self.reader = reader
+
+    def candidates(self, keys: list[str], at: datetime) -> list[int]:
+        b, merged = self.b, self.b.merged_into
+        found = [b._final(s) if s in merged else s for s in b.story_index.find(keys, at)]
+        candidates = list(dict.fromkeys(found))
+        for s in b.stories.lacking(candidates):
+            b._story(self.reader, s)  # into the table
+        return candidates
+
+    def choose(
+        self,
+        vector: dict[str, float],
+        scores: dict[int, float],
+        at: datetime,
+        candidates: list[int],
+        meaning: Vector | None,
+        broad: frozenset[int],
+    ) -> Decision:
+        return self.b.stories.choose(vector, scores, at, candidates, self.b.rules, meaning, broad)
+
+    def final(self, story_id: int) -> int:
+        return self.b._final(story_id)
+
+    def converged(self, story_id: int, candidates: list[int]) -> Merge | None:
+        # The candidates as scored: only the story joined has changed since, and it is not
+        # its own candidate.
+        return self.b.stories.merge(self.b.stories[story_id], candidates, self.b.rules)
 
 
 def _read_done(w: ArticleWriter) -> None:
