@@ -88,8 +88,8 @@ def find_mentions(
             continue  # "Finance" in "Finance Minister David Okafor" is a portfolio
         if kind is EntityKind.PLACE:
             name = canonical_place(name)
-        if kind is EntityKind.ORGANIZATION and is_agency(name):
-            continue
+        if is_agency(name) and not _cited(body, ent.start_char, ent.end_char):
+            continue  # a wire agency in a dateline, a credit or a copyright line
         if is_byline_name(name, author) or _in_byline(body, ent.start_char):
             continue  # the writer, whatever label the model gave the name
         raw.append((ent.surface, name, kind, ent.start_char, ent.end_char))
@@ -117,6 +117,20 @@ def find_mentions(
     mentions = _drop_line_up_names(mentions, _list_lines(body))
     mentions = _drop_lone_single_names(_drop_ambiguous_surnames(mentions))
     return resolve_article(body, title_end, mentions)
+
+
+# A wire agency the article cites as a source ("told Reuters", "Reuters reported",
+# "according to the Associated Press") is a topic of it; elsewhere it is a credit.
+_CITED_BEFORE = re.compile(
+    r"(?:\btold|\baccording to|\bto|\bwrites|\breports|\bcited by|\bquoted by)\s+(?:the\s+)?$"
+)
+_CITED_AFTER = re.compile(r"\s+(?:reported|reports|said|says|writes|wrote|news agency)\b")
+
+
+def _cited(body: str, start: int, end: int) -> bool:
+    return bool(
+        _CITED_BEFORE.search(body, max(0, start - 30), start) or _CITED_AFTER.match(body, end)
+    )
 
 
 _BYLINE = re.compile(
