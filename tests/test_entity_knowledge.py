@@ -644,3 +644,13 @@ def test_what_only_a_person_has_keeps_a_one_word_person() -> None:
 )
 def test_a_rivers_bank_is_a_place_and_a_bank_an_organisation(name: str, kind: EntityKind) -> None:
     assert kind_evidence(name) is kind
+
+
+def test_a_name_after_a_works_noun_is_the_works_title() -> None:
+    body = "x\n\nThe duo showed their work Velvet Harbor in Oslo. The band Corvane played."
+    found = [
+        _at(body, "Velvet Harbor", "Velvet Harbor", PERSON),
+        _at(body, "Oslo", "Oslo", PLACE),
+        _at(body, "Corvane", "Corvane", ORG),
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Oslo", "Corvane"]

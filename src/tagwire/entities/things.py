@@ -137,6 +137,26 @@ def no_named_things(body: str, mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if m.name not in named]
 
 
+# Nouns before a name that make it a work's title: "their work Starry Night", "the film
+# Gladiator", "the game Gylt" (not "the band ...", "the company ...": those name actors).
+_WORK_BEFORE = re.compile(
+    r"\b(?:work|installation|film|movie|song|single|album|book|novel|painting|game|show|"
+    r"series|episode|play|musical|documentary|podcast|exhibition|sculpture|poem|opera|"
+    r"ballet|video|app|title|track|artwork)\s+$"
+)
+
+
+def no_titled_works(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A name written right after a work's noun anywhere in the article is that work's."""
+    works = {
+        m.name
+        for m in mentions
+        if _WORK_BEFORE.search(body, max(0, m.start - 15), m.start)
+        and kind_evidence(m.name) is None
+    }
+    return [m for m in mentions if m.name not in works]
+
+
 # Words that count or qualify things before a plural: "all MacBooks", "older iPads", "one
 # or two Troopers". Teams, the plural names among organisations, take "the" instead.
 _COUNTED = re.compile(
