@@ -647,9 +647,9 @@ def test_a_rivers_bank_is_a_place_and_a_bank_an_organisation(name: str, kind: En
 
 
 def test_a_name_after_a_works_noun_is_the_works_title() -> None:
-    body = "x\n\nThe duo showed their work Velvet Harbor in Oslo. The band Corvane played."
+    body = "x\n\nThe duo showed their work Velvet Lantern in Oslo. The band Corvane played."
     found = [
-        _at(body, "Velvet Harbor", "Velvet Harbor", PERSON),
+        _at(body, "Velvet Lantern", "Velvet Lantern", PERSON),
         _at(body, "Oslo", "Oslo", PLACE),
         _at(body, "Corvane", "Corvane", ORG),
     ]
