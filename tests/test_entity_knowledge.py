@@ -11,6 +11,7 @@ from tagwire.entities.knowledge import (
     is_broad_place,
     kind_evidence,
     state_for,
+    us_party,
     without_legal_suffix,
 )
 from tagwire.entities.names import resolve_partials
@@ -654,3 +655,10 @@ def test_a_name_after_a_works_noun_is_the_works_title() -> None:
         _at(body, "Corvane", "Corvane", ORG),
     ]
     assert [m.name for m in resolve_article(body, 1, found)] == ["Oslo", "Corvane"]
+
+
+def test_us_party_words_name_their_party_in_an_article_about_the_us() -> None:
+    assert us_party("Democrats", "The Senate voted.") == "Democratic Party"
+    assert us_party("GOP", "Congress met.") == "Republican Party"
+    assert us_party("Democrats", "Sweden's parliament met in Stockholm.") is None
+    assert us_party("Liberal Democrats", "The Senate voted.") is None

@@ -265,3 +265,21 @@ def _ends_alone(text: str, stop: int) -> bool:
     if stop < len(text) and (text[stop].isalnum() or text[stop] in "_-"):
         return False
     return _CAPITAL_NEXT.match(text, stop) is None
+
+
+# The two US parties as the press names their members and adjectives ("Democratic
+# senators", "Republicans", "Dems", "GOP"); the model labels these words NORP.
+_US_PARTIES = {
+    **dict.fromkeys(("Democrat", "Democrats", "Democratic", "Dems"), "Democratic Party"),
+    **dict.fromkeys(("Republican", "Republicans", "GOP"), "Republican Party"),
+}
+_US_CONTEXT = re.compile(
+    r"\b(?:U\.S\.|US|United States|America|Congress|Senate|House of Representatives|"
+    r"White House|Washington|Capitol)\b"
+)
+
+
+def us_party(word: str, body: str) -> str | None:
+    """The US party a member's or an adjective's word names, in an article about the US."""
+    party = _US_PARTIES.get(word.strip())
+    return party if party and _US_CONTEXT.search(body) else None

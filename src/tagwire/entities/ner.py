@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from tagwire.entities.knowledge import is_broad_place, organisation_evidence
+from tagwire.entities.knowledge import is_broad_place, organisation_evidence, us_party
 from tagwire.entities.names import (
     clean_name,
     is_agency,
@@ -69,7 +69,9 @@ def find_mentions(
     for ent in _entities(body):
         kind = _KINDS.get(ent.label_)
         name: str | None
-        if ent.label_ == "NORP":
+        if ent.label_ == "NORP" and (party := us_party(ent.text, body)):
+            name, kind = party, EntityKind.ORGANIZATION
+        elif ent.label_ == "NORP":
             name = demonym_country(ent.text)
             kind = EntityKind.PLACE if name else None
         else:
