@@ -16,6 +16,7 @@ pipeline's exact-text duplicate folding never applies.
     python bench/stories_eval.py --no-entities   # skip NER (fast)
     python bench/stories_eval.py --sweep         # F1 by headline bar and merge bar
     python bench/stories_eval.py --splits        # where the gold stories split, and why
+    python bench/stories_eval.py --joins         # the joins, right and wrong, and why
     python bench/stories_eval.py --write         # also update docs/quality.md (if it exists)
 """
 
@@ -50,6 +51,7 @@ from tagwire.stories import (
     Merge,
     StoryRules,
     broad_place_ids,
+    candidate_scores,
     choose_merge,
     choose_story,
     grow,
@@ -185,6 +187,7 @@ def cluster(
         found = (_final(i, merged_into) for i in index.find(keys, row.at, rules.window))
         candidates = [stories[i] for i in dict.fromkeys(found)]
         decision = choose_story(vector, ids, row.at, candidates, rules, meaning, broad)
+        joined_terms = stories[decision.story_id].terms if decision.story_id is not None else {}
         if decision.story_id is None:
             story = start(len(predicted) + 1, row.title, vector, ids, row.at, meaning)
         else:
@@ -210,7 +213,22 @@ def cluster(
                     undecayed.score,
                     threshold_for(rules, vector),
                 )
-            trace.append(Step(row, decision, story.id, merge, at_home))
+            # How close the runner-up came, and what the row shared with the story it joined
+            # (the --joins breakdown); scored apart so the replay's decisions do not change.
+            scores = candidate_scores(vector, ids, row.at, candidates, rules, meaning, broad)
+            runner_up = sorted(scores.values(), reverse=True)[1:2] or [0.0]
+            trace.append(
+                Step(
+                    row,
+                    decision,
+                    story.id,
+                    merge,
+                    at_home,
+                    runner_up[0],
+                    len(vector.keys() & joined_terms.keys()),
+                    story.size - 1,
+                )
+            )
             last_of_gold[row.story] = story.id
         if merge is not None:
             stories[merge.keep] = merged(stories[merge.keep], stories.pop(merge.gone))
@@ -229,6 +247,9 @@ class Step:
     story_id: int  # the story the row joined or started
     merge: Merge | None
     home: HomeScore | None  # when the row's gold story was elsewhere at the time
+    runner_up: float = 0.0  # the second-best candidate's score (0 with fewer than two)
+    shared_terms: int = 0  # terms the row shared with the story it joined (as it was)
+    joined_size: int = 0  # articles in the story it joined, before it (0: it started one)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +377,149 @@ def breakdown_text(name: str, b: SplitBreakdown) -> str:
         lines.append(f"| {cause} | {n} | {r} | {n - r} |")
     total, fixed = sum(b.causes.values()), sum(b.repaired.values())
     lines.append(f"| all | {total} | {fixed} | {total - fixed} |")
+    return "\n".join(lines)
+
+
+# --- why rows join another gold story's story --------------------------------------------
+
+
+JOIN_KINDS = ("home", "minority", "foreign")
+
+
+@dataclass(frozen=True, slots=True)
+class JoinEvidence:
+    """What one join had to go on (a row that joined an existing story)."""
+
+    kind: str  # home: the story's majority is the row's gold story; minority: its gold
+    # story is in the story, not the majority; foreign: none of its gold story's rows are
+    score: float
+    meaning: float  # cosine of the headline's vector and the story's mean
+    text: float  # cosine of the term vectors
+    shared_terms: int
+    margin: float  # score minus the runner-up's
+    size: int  # the story's articles before the row
+
+
+@dataclass(frozen=True, slots=True)
+class JoinBreakdown:
+    joins: list[JoinEvidence]
+    merges: list[tuple[bool, float]]  # (right: both majorities the same gold story, similarity)
+    # Predicted stories (at the end) by the B³ precision they cost: (cost, gold story ->
+    # (rows, its first headline in the story)), costliest first.
+    costs: list[tuple[float, dict[str, tuple[int, str]]]]
+    rows: int
+
+
+def join_breakdown(rows: Sequence[Row], rules: StoryRules = DEFAULT_RULES) -> JoinBreakdown:
+    """Every join of one replay, sorted by whether the story it joined held its gold story,
+    with the evidence it had; the merges, right and wrong; and which predicted stories cost
+    the precision."""
+    trace: list[Step] = []
+    final = cluster(rows, rules, trace=trace)
+    members: dict[int, Counter[str]] = {}  # live story -> gold stories of its rows
+    joins: list[JoinEvidence] = []
+    merges: list[tuple[bool, float]] = []
+    for step in trace:
+        group = members.setdefault(step.story_id, Counter())
+        d = step.decision
+        if d.story_id is not None:
+            mine, top = group[step.row.story], group.most_common(1)[0][0]
+            kind = "home" if top == step.row.story else "minority" if mine else "foreign"
+            joins.append(
+                JoinEvidence(
+                    kind,
+                    d.score,
+                    d.meaning_similarity,
+                    d.text_similarity,
+                    step.shared_terms,
+                    d.score - step.runner_up,
+                    step.joined_size,
+                )
+            )
+        group[step.row.story] += 1
+        if step.merge is not None:
+            keep, gone = members[step.merge.keep], members.pop(step.merge.gone)
+            right = keep.most_common(1)[0][0] == gone.most_common(1)[0][0]
+            merges.append((right, step.merge.similarity))
+            keep.update(gone)
+    by_story: dict[int, Counter[str]] = {}
+    first_title: dict[tuple[int, str], str] = {}
+    for row in rows:
+        story = final[row.id]
+        by_story.setdefault(story, Counter())[row.story] += 1
+        first_title.setdefault((story, row.story), row.title)
+    costs = []
+    for story, golds in by_story.items():
+        size = sum(golds.values())
+        cost = sum(n * (1 - n / size) for n in golds.values()) / len(rows)
+        parts = {g: (n, first_title[story, g]) for g, n in golds.most_common()}
+        costs.append((cost, parts))
+    costs.sort(key=lambda c: -c[0])
+    return JoinBreakdown(joins, merges, costs, len(rows))
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+JOIN_BANDS = ((0.0, 0.35), (0.35, 0.4), (0.4, 0.5), (0.5, 0.6), (0.6, math.inf))
+
+
+def join_text(name: str, b: JoinBreakdown, worst: int = 6) -> str:
+    kinds = {k: [j for j in b.joins if j.kind == k] for k in JOIN_KINDS}
+    right = [s for ok, s in b.merges if ok]
+    wrong = [s for ok, s in b.merges if not ok]
+
+    def span(values: Sequence[float]) -> str:
+        return f"{min(values):.3f} to {max(values):.3f}" if values else "none"
+
+    lines = [
+        f"{name}: {len(b.joins)} joins: {len(kinds['home'])} home (the story's majority is "
+        f"the row's gold story), {len(kinds['minority'])} minority (its gold story is in "
+        f"the story, not the majority), {len(kinds['foreign'])} foreign (none of its gold "
+        f"story's rows in the story); {len(b.merges)} merges, {len(wrong)} of two "
+        f"different gold stories (similarity {span(wrong)}; the right ones {span(right)}).",
+        "",
+        "| evidence of a join (median) | home | minority | foreign |",
+        "|---|---|---|---|",
+    ]
+    fields: tuple[tuple[str, str], ...] = (
+        ("score", "score"),
+        ("meaning", "headline vector cosine with the story's mean"),
+        ("text", "term cosine"),
+        ("shared_terms", "shared terms"),
+        ("margin", "margin over the runner-up"),
+        ("size", "the story's articles"),
+    )
+    for field, label in fields:
+        cells = " | ".join(
+            f"{_median([float(getattr(j, field)) for j in kinds[k]]):.3f}" for k in JOIN_KINDS
+        )
+        lines.append(f"| {label} | {cells} |")
+    lines += [
+        "",
+        "| score | home: 1 shared term / 2+ | foreign: 1 shared term / 2+ |",
+        "|---|---|---|",
+    ]
+    for low, high in JOIN_BANDS:
+        band = [j for j in b.joins if low <= j.score < high]
+
+        def count(kind: str, few: bool, band: list[JoinEvidence] = band) -> int:
+            return sum(1 for j in band if j.kind == kind and (j.shared_terms <= 1) == few)
+
+        label = f"{low:.2f} to {high:.2f}" if high != math.inf else f"{low:.2f} and more"
+        lines.append(
+            f"| {label} | {count('home', True)} / {count('home', False)} | "
+            f"{count('foreign', True)} / {count('foreign', False)} |"
+        )
+    lines += ["", f"B³ precision lost: {sum(c for c, _ in b.costs):.3f}; the costliest stories:"]
+    for cost, parts in b.costs[:worst]:
+        shown = "; ".join(f"{n} x '{title[:48]}'" for n, title in list(parts.values())[:4])
+        lines.append(f"- {cost:.3f}, {sum(n for n, _ in parts.values())} rows: {shown}")
     return "\n".join(lines)
 
 
@@ -810,6 +974,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--splits", action="store_true", help="only where the gold stories split, and why"
     )
     parser.add_argument(
+        "--joins",
+        action="store_true",
+        help="only: the joins, right and wrong, with their evidence; merges; costly stories",
+    )
+    parser.add_argument(
         "--halves",
         action="store_true",
         help="only: the bars chosen on one half of the gold stories, checked on the other",
@@ -826,6 +995,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.halves:
         print()
         print(halves_text(halves(rows, not args.no_entities)))
+        return 0
+    if args.joins:
+        for order_name, order in orders(rows):
+            print()
+            print(join_text(order_name, join_breakdown(order)))
         return 0
     if args.splits:
         for order_name, order in orders(rows):

@@ -21,6 +21,7 @@ from tagwire.stories import (
     Merge,
     StoryRules,
     StoryTable,
+    candidate_scores,
     choose_merge,
     choose_story,
     closeness,
@@ -256,6 +257,19 @@ def test_same_event_joins_the_story_other_event_does_not() -> None:
     assert decision.story_id == 1 and decision.shared_entities == (10, 11)
     other = choose_story(terms("Storm hits coast", "Heavy rain"), {30}, NOW, [summit, football])
     assert other.story_id is None
+
+
+def test_candidate_scores_are_the_scores_choose_story_weighs() -> None:
+    summit = story(1, "Geneva trade summit opens", "Leaders in Geneva", {10, 11})
+    talks = story(2, "Trade talks resume", "Negotiators met on tariffs", {11, 12})
+    old = story(3, "Geneva trade summit", "Leaders in Geneva", {10}, hours_ago=24 * 10)
+    vector = terms("Geneva summit: leaders agree on trade", "The leaders met in Geneva")
+    meaning = headline_meaning("Geneva summit: leaders agree on trade")
+    candidates = [talks, old, summit]
+    scores = candidate_scores(vector, {10, 11}, NOW, candidates, meaning=meaning)
+    assert set(scores) == {1, 2}  # the old story is past the window
+    decision = choose_story(vector, {10, 11}, NOW, candidates, meaning=meaning)
+    assert decision.story_id == 1 and scores[1] == decision.score > scores[2] > 0
 
 
 def test_old_stories_are_not_candidates() -> None:

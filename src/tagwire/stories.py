@@ -345,12 +345,50 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
     ) -> Decision:
         """``choose_story`` among the stories of these keys."""
         entities = frozenset(entity_ids).difference(broad)
+        rows, scores, texts, close = self._score(vector, entities, at, keys, rules, meaning)
+        if not len(rows):
+            return Decision(None, 0.0, 0.0, ())
+        best = int(np.argmax(scores))  # the first of equals, as one at a time kept it
+        best_score = float(scores[best])
+        if best_score <= 0.0:
+            return Decision(None, 0.0, 0.0, ())
+        story = self._story_at(rows[best])
+        shared = tuple(sorted(entities & story.entity_ids))
+        chosen = story.id if best_score >= threshold_for(rules, vector) else None
+        return Decision(chosen, best_score, float(texts[best]), shared, float(close[best]))
+
+    def scores(
+        self,
+        vector: dict[str, float],
+        entity_ids: Iterable[int],
+        at: datetime,
+        keys: Sequence[int],
+        rules: StoryRules = StoryRules(),
+        meaning: Vector | None = None,
+        broad: Iterable[int] = (),
+    ) -> dict[int, float]:
+        """Every story's score as ``choose`` weighs it, by story id (the stories within the
+        window only): what the evaluation reads to see how close the runner-up came."""
+        entities = frozenset(entity_ids).difference(broad)
+        rows, scores, _, _ = self._score(vector, entities, at, keys, rules, meaning)
+        return {int(self._ids[row]): float(s) for row, s in zip(rows, scores, strict=True)}
+
+    def _score(
+        self,
+        vector: dict[str, float],
+        entities: frozenset[int],
+        at: datetime,
+        keys: Sequence[int],
+        rules: StoryRules,
+        meaning: Vector | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The rows within the window, and their scores, term cosines and meaning cosines."""
         rows = self._rows_of(keys)
         now = micros(at)
         gaps = _gaps(rows, self._first, self._last, now, now)
         kept = np.flatnonzero(gaps <= rules.window // MICROSECOND)
         if not len(kept):
-            return Decision(None, 0.0, 0.0, ())
+            return rows[kept], np.zeros(0), np.zeros(0), np.zeros(0)
         rows, gaps = rows[kept], gaps[kept]
         meaning_weight, text_weight = weights_for(rules, vector)
         close = self.closeness(meaning, rows)
@@ -375,14 +413,7 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
             rules.half_life // MICROSECOND,
             HALF,
         )
-        best = int(np.argmax(scores))  # the first of equals, as one at a time kept it
-        best_score = float(scores[best])
-        if best_score <= 0.0:
-            return Decision(None, 0.0, 0.0, ())
-        story = self._story_at(rows[best])
-        shared = tuple(sorted(entities & story.entity_ids))
-        chosen = story.id if best_score >= threshold_for(rules, vector) else None
-        return Decision(chosen, best_score, float(texts[best]), shared, float(close[best]))
+        return rows, scores, texts, close
 
     def merge(
         self, story: StoryCandidate, keys: Sequence[int], rules: StoryRules = StoryRules()
@@ -667,6 +698,21 @@ def choose_story(
     it alike."""
     table = StoryTable.of(candidates)
     return table.choose(vector, entity_ids, at, range(len(table)), rules, meaning, broad)
+
+
+def candidate_scores(
+    vector: dict[str, float],
+    entity_ids: Iterable[int],
+    at: datetime,
+    candidates: Sequence[StoryCandidate],
+    rules: StoryRules = StoryRules(),
+    meaning: Vector | None = None,
+    broad: Iterable[int] = (),
+) -> dict[int, float]:
+    """Each candidate's score as ``choose_story`` weighs it, by story id (those within the
+    window): how close the stories it did not choose came."""
+    table = StoryTable.of(candidates)
+    return table.scores(vector, entity_ids, at, range(len(table)), rules, meaning, broad)
 
 
 def broad_place_ids(entities: Iterable[tuple[tuple[str, str], int]]) -> frozenset[int]:
