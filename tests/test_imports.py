@@ -221,6 +221,8 @@ def test_stages_import_no_front_end_nor_workers() -> None:
         "tagwire.classify",
         "tagwire.language",
         "tagwire.analyse",
+        "tagwire.decide",
+        "tagwire.ingest",
         "tagwire.store",
         "tagwire.announce",
     )
