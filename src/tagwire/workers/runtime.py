@@ -155,7 +155,8 @@ def warm(app: Any) -> None:
     rt = runtime(app)
     if rt.pipeline.run_ner:
         warm_up()
-    # The GeoNames tables behind a place's country load on first use (about 1.5 s), in the
-    # store step: here, so that no article pays for them.
+    # The GeoNames tables behind a new place's country load on first use (about 1.5 s),
+    # inside an article's write transaction (ingest.tagging.create_entities): here, so that
+    # no article pays for them.
     country_of("Paris")
     log.info("worker process %s ready (database %s)", os.getpid(), rt.config.database_url)
