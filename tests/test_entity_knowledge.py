@@ -662,3 +662,32 @@ def test_us_party_words_name_their_party_in_an_article_about_the_us() -> None:
     assert us_party("GOP", "Congress met.") == "Republican Party"
     assert us_party("Democrats", "Sweden's parliament met in Stockholm.") is None
     assert us_party("Liberal Democrats", "The Senate voted.") is None
+
+
+def test_an_abbreviation_expanded_after_it_in_lower_case_is_no_organisation() -> None:
+    body = "x\n\nMany chase QRTE (quit rent, travel early) goals. QRTE is popular."
+    found = [_at(body, "QRTE", "QRTE", ORG), _at(body, "QRTE", "QRTE", ORG, 1)]
+    assert resolve_article(body, 1, found) == ()
+
+
+def test_a_makers_model_word_between_maker_and_name_makes_a_product() -> None:
+    body = "x\n\nThe Zentro x-line Glider sold out. Zentro said so. Buy a Glider."
+    found = [
+        _at(body, "Zentro", "Zentro", ORG),
+        _at(body, "Glider", "Glider", ORG),
+        _at(body, "Zentro", "Zentro", ORG, 1),
+        _at(body, "Glider", "Glider", ORG, 1),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Zentro"}
+
+
+def test_an_institutions_word_alone_is_no_name_and_keeps_its_possessive() -> None:
+    assert not_an_entity("Agency", ORG, frozenset()) is NotEntity.COMMON_WORD
+    assert not_an_entity("Congress", ORG, frozenset()) is None
+    body = "x\n\nThe Marlow County Sheriff’s Department said."
+    found = [
+        _at(body, "Marlow County Sheriff’s Department", "Marlow County Sheriff’s Department", ORG)
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == [
+        "Marlow County Sheriff’s Department"
+    ]

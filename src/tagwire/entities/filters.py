@@ -42,8 +42,14 @@ _EVENT_HEADS = frozenset(
     index average composite program programme mission initiative act bill amendment
     treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
     revolution crisis pandemic election elections referendum
-    collider telescope rover lander rocket spacecraft satellite
+    collider telescope rover lander rocket spacecraft satellite dance
     """.split()
+)
+# An institution's word alone names no institution ("the Agency said"); legislatures
+# ("Congress", "Parliament", "Senate") are named so, and are not among these.
+_BARE_INSTITUTION_WORDS = frozenset(
+    "agency company department group office team board service network studio fund firm "
+    "bureau institute foundation association".split()
 )
 # An organisation's word after an event's word makes it the organiser again ("Festival
 # Committee", "Tour Company"): checked through ``kind_evidence``.
@@ -65,6 +71,8 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.EVENT
     if any(_MODEL_NUMBER.match(w) for w in words) and kind_evidence(name) is None:
         return NotEntity.MODEL_NUMBER
+    if name_key(name) in _BARE_INSTITUTION_WORDS:
+        return NotEntity.COMMON_WORD  # "the Agency", "the Company": one of a kind, unnamed
     if len(words) == 1 and _used_as_common_word(name, lower_words):
         return NotEntity.COMMON_WORD
     if _residents(name):

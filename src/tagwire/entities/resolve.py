@@ -141,7 +141,9 @@ def _owned(m: Mention) -> Mention:
                 return replace(m, name=" ".join(words[i + 1 :]))
         return m
     owned = things.POSSESSIVE_INSIDE.sub("", m.name)
-    return replace(m, name=owned) if owned != m.name and len(owned) > 1 else m
+    if owned == m.name or len(owned) <= 1 or not_an_entity(owned, m.kind, frozenset()):
+        return m  # "Bartholomew County Sheriff’s Department": the possessive is the name's
+    return replace(m, name=owned)
 
 
 def _owner(body: str, m: Mention) -> Mention | None:

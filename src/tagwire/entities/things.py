@@ -83,6 +83,7 @@ def _skip_back(body: str, i: int, skip: Callable[[str], bool]) -> int:
 # "hypersensitivity pneumonitis, or HP", "electric vehicles (EVs)": an abbreviation the
 # article introduces for words it writes in lower case names a thing, not an organisation.
 _INTRODUCED = re.compile(r"(?:,\s*or\s+|\(\s*)([A-Z]{2,6})s?\b")
+_EXPANDED_AFTER = re.compile(r"\b([A-Z]{2,6})\s*\(([a-z][a-z ,-]{3,80})\)")
 _WORDS_BEFORE = re.compile(r"((?:[a-z][a-z-]*\s+){1,5}[a-z][a-z-]*)\s*$")
 
 
@@ -90,6 +91,11 @@ def no_common_noun_acronyms(body: str, mentions: list[Mention]) -> list[Mention]
     if not any(is_acronym(m.surface.strip()) for m in mentions):
         return mentions
     common = set()
+    for after in _EXPANDED_AFTER.finditer(body):  # "FIRE (financial independence, ...)"
+        words = after.group(2).replace("-", " ").replace(",", " ").split()
+        letters = after.group(1)
+        if "".join(w[0] for w in words[: len(letters)]).upper() == letters:
+            common.add(letters)
     for match in _INTRODUCED.finditer(body):  # the abbreviation first, then its words
         before = _WORDS_BEFORE.search(body, max(0, match.start() - 200), match.start())
         if before is None:
@@ -194,7 +200,9 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
     def product_name(m: Mention) -> str | None:
         if kind_evidence(m.name) is not None:
             return None
-        adjacent = ends.get(m.start - 1) in makers and body[m.start - 1] == " "
+        adjacent = body[m.start - 1 : m.start] == " " and (
+            ends.get(m.start - 1) in makers or _after_makers_model(body, m.start, ends, makers)
+        )
         if adjacent and m.kind is not PERSON:  # not "European Union Gordon Sondland"
             return name_key(m.name)  # "Google" then "Stadia", two spans of the model
         if m.kind is ORG and _owners(body, m) & makers:
@@ -211,6 +219,22 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
         for m in mentions
         if product_name(m) is None and not (name_key(m.name) in products and m.kind is ORG)
     ]
+
+
+_LAST_TOKEN = re.compile(r"(?<= )([^\s]+) $")
+
+
+def _after_makers_model(body: str, start: int, ends: dict[int, str], makers: set[str]) -> bool:
+    """ "Audi e-tron Sportback", "Dell G3 Inspiron": a maker, then a model's word (digits, or
+    a lower-case start with a hyphen or a capital inside), then the name."""
+    before = _LAST_TOKEN.search(body, max(0, start - 40), start)
+    if before is None:
+        return False
+    token, token_start = before.group(1), before.start(1)
+    model = any(c.isdigit() for c in token) or (
+        token[:1].islower() and any(c == "-" or c.isupper() for c in token)
+    )
+    return model and ends.get(token_start - 1) in makers
 
 
 def _owners(body: str, m: Mention) -> set[str]:
