@@ -691,3 +691,14 @@ def test_an_institutions_word_alone_is_no_name_and_keeps_its_possessive() -> Non
     assert [m.name for m in resolve_article(body, 1, found)] == [
         "Marlow County Sheriff’s Department"
     ]
+
+
+def test_a_headline_naming_a_team_by_its_nickname_counts_for_the_team() -> None:
+    title = "Gales hold off Denver"
+    body = title + "\n\nThe Oklahoma City Gales won again. Later the Gales rested."
+    found = [_at(body, "Oklahoma City Gales", "Oklahoma City Gales", ORG)]
+    out = resolve_article(body, len(title), found)
+    assert [(m.name, m.in_title) for m in out] == [
+        ("Oklahoma City Gales", True),
+        ("Oklahoma City Gales", False),
+    ]

@@ -96,7 +96,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _teams_by_nickname(body, found)
     found = things.products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
-    found += _named_in_headline(body[:title_end], found)
+    found += _named_in_headline(body, title_end, found)
     return tuple(sorted(found, key=lambda m: m.start))
 
 
@@ -514,10 +514,11 @@ def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
-def _named_in_headline(title: str, mentions: list[Mention]) -> list[Mention]:
+def _named_in_headline(body: str, title_end: int, mentions: list[Mention]) -> list[Mention]:
     """The text's entities that the headline names by a form the model missed there (its
     full name, a person's surname, an organisation's short form): title mentions, for
     ranking. Whole words only, case as written."""
+    title = body[:title_end]
     if not title:
         return []
     have = {_compact(m.name) for m in mentions if m.in_title}
@@ -527,7 +528,7 @@ def _named_in_headline(title: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.in_title or _compact(m.name) in have:
             continue
-        for form in _forms(m):
+        for form in _forms(body, m):
             forms.setdefault(form, m)
     for form, m in sorted(forms.items(), key=lambda kv: -len(kv[0])):
         if _compact(m.name) in have:
@@ -555,9 +556,11 @@ def _whole_word_at(text: str, form: str) -> int:
     return -1
 
 
-def _forms(m: Mention) -> list[str]:
+def _forms(body: str, m: Mention) -> list[str]:
     forms = [m.name, m.surface.strip()]
     words = m.name.split()
     if m.kind is PERSON and len(words) > 1 and len(words[-1]) > 2:
-        forms.append(words[-1])
+        forms.append(words[-1])  # a surname
+    if m.kind is ORG and len(words) > 1 and _is_team(body, " ".join(words[:-1]), words[-1]):
+        forms.append(words[-1])  # a team's nickname: "Lakers hold off OKC"
     return [f for f in dict.fromkeys(forms) if len(f) > 2]
