@@ -69,6 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import machine, replace_section, revision
 from tagwire import config
 from tagwire.dedup import canonical_url
+from tagwire.ingest.writer import writing
 from tagwire.pipeline import Pipeline
 from tagwire.store import Store
 from tagwire.store import schema as t
@@ -359,7 +360,7 @@ def prepare(store: Store, feeds: int, hosts: int, port: int, cycles: int) -> Non
         sources.append(Source(f"Bench host {h}", f"http://{host}:{port}/", urls, language="en"))
     source_ids = store.upsert_sources(sources)
     now = datetime.now(UTC)
-    with store.writer() as w:
+    with writing(store) as w:
         inserted = w.conn.execute(
             t.articles.insert().values(
                 source_id=source_ids[0],

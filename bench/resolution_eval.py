@@ -23,6 +23,7 @@ from tagwire.entities.hashtags import slugify
 from tagwire.entities.names import clean_name, entity_key, resolve_partials, same_person
 from tagwire.entities.ner import find_mentions
 from tagwire.entities.places import canonical_place, demonym_country
+from tagwire.ingest.writer import writing
 from tagwire.language import detect_language
 
 CASES = Path(__file__).parent / "data" / "resolution_cases.toml"
@@ -131,7 +132,7 @@ def _store_cases(cases: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
             slugs: list[str] = []
             for written in case["names"]:
                 kind, _, name = written.rpartition(":")
-                with store.writer() as w:
+                with writing(store) as w:
                     ids[name] = w.entity_id(name, kind or "person")
                 slugs.append(store.entity_by_id(ids[name]).slug)
             ok = True

@@ -32,6 +32,7 @@ from conftest import running, until
 from tagwire import config
 from tagwire.demo.run import prepare
 from tagwire.demo.site import EVENT_PATHS, PublisherSite
+from tagwire.ingest.writer import writing
 from tagwire.store import Store
 from tagwire.stories import Decision
 from tagwire.types import Article, EntityKind, Mention, Source, now_utc
@@ -158,7 +159,7 @@ def _join(store: Store, n: int, title: str, source: int, story_id: int) -> int:
         content_hash=f"h{n}",
         mentions=(oslo,),
     )
-    with store.writer() as w:
+    with writing(store) as w:
         ids = w.entity_ids([("place", "Oslo")])
         return w.insert_article(
             article,

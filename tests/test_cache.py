@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tagwire import config
+from tagwire.ingest.writer import writing
 from tagwire.metrics import CACHE_LOOKUPS
 from tagwire.store import Store
 from tagwire.types import Source
@@ -185,7 +186,7 @@ def test_a_change_committed_out_of_order_is_not_missed(postgres_url: str) -> Non
         slow = store.engine.connect().execution_options(**{WRITE: True})
         transaction = slow.begin()
         record_change(slow, [7])  # takes the lower id, commits last
-        with store.writer() as w:
+        with writing(store) as w:
             record_change(w.conn, [8])
         cache.put(("/seven", b"", "", ""), _entry(b"7", 7, now + 60))
         cache.sync()

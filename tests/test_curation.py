@@ -9,6 +9,7 @@ import pytest
 
 from tagwire import cli, curation
 from tagwire.errors import ConfigError, NotFound
+from tagwire.ingest.writer import writing
 from tagwire.service import find_tag
 from tagwire.store import Store
 from tagwire.stories import Decision
@@ -27,7 +28,7 @@ def _store_with_articles(path: Path) -> Store:
 def _add_article(store: Store, names: tuple[str, ...]) -> int:
     (source,) = store.upsert_sources([Source("A", "https://a.example/", ("https://a.example/f",))])
     n = len(store.list_cards(limit=100).items)
-    with store.writer() as w:
+    with writing(store) as w:
         mentions = tuple(Mention(x, x, EntityKind.PERSON, 0, len(x)) for x in names)
         ids = w.entity_ids(("person", x) for x in names)
         article = Article(
@@ -92,7 +93,7 @@ def test_blocked_entities_are_no_tags_on_new_articles(tmp_path: Path) -> None:
     from tagwire.service import apply_curation
 
     apply_curation(store, [curation.Block(("Southeast",))])
-    with store.writer() as w:
+    with writing(store) as w:
         assert w.blocked(w.entity_ids([("person", "Southeast")]).values())
 
 
@@ -142,7 +143,7 @@ def test_split_moves_the_named_forms_to_a_new_entity(tmp_path: Path) -> None:
     assert tags[first] == ["WilliamClinton"] and tags[second] == [bill.slug]
     assert sorted(tags[both]) == sorted([bill.slug, "WilliamClinton"])
     # New articles follow the split, and applying it again changes nothing.
-    with store.writer() as w:
+    with writing(store) as w:
         assert w.entity_id("Bill Clinton", "person") == bill.id
         assert w.entity_id("William Clinton", "person") == william.id
     assert apply_curation(store, [split]) == []
@@ -196,7 +197,7 @@ def test_migration_2_backfills_name_forms_and_folds_accents(tmp_path: Path) -> N
         conn.execute(text("DELETE FROM schema_version WHERE version >= 2"))
     engine.dispose()
     store = Store(f"sqlite:///{db}")
-    with store.writer() as w:
+    with writing(store) as w:
         assert (
             w.entity_id("Recep Tayyip Erdogan", "person")
             == find_tag(store, "RecepTayyipErdogan").id

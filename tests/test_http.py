@@ -9,6 +9,7 @@ import httpx
 
 from conftest import LoopbackServer, Reply
 from tagwire import config
+from tagwire.ingest.writer import writing
 from tagwire.store import Store
 from tagwire.web.app import create_app
 from test_search import T0, _add
@@ -169,7 +170,7 @@ def test_card_images_come_through_tagwire_never_hot_linked(
             content_hash=f"img{n}",
             mentions=(),
         )
-        with store.writer() as w:
+        with writing(store) as w:
             ids.append(
                 w.insert_article(
                     dataclasses.replace(article),
@@ -230,7 +231,7 @@ def test_story_explanation_of_a_copy_that_replaced_another_shows_the_decision(
         content_hash="copy",
         mentions=(oslo,),
     )
-    with store.writer() as w:
+    with writing(store) as w:
         place = w.entity_ids([("place", "Oslo")])[("place", "Oslo")]
         kwargs = {"source_id": source, "feed_id": None, "seen_at": T0}
         earlier = w.insert_article(

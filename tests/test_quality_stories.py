@@ -35,6 +35,7 @@ from bench.stories_eval import (
     tfidf_baseline,
     write_section,
 )
+from tagwire.ingest.writer import writing
 from tagwire.store import CardRecord, Store
 from tagwire.stories import choose_merge, choose_story, headline_meaning, index_keys, terms
 from tagwire.types import Article, Source
@@ -100,7 +101,7 @@ def test_the_replay_is_what_the_store_does(rows: list[Row], tmp_path: Path) -> N
     store = Store(f"sqlite:///{tmp_path / 'replay.db'}")
     (source_id,) = store.upsert_sources([Source("S", "https://s.example/", ())])
     stored: dict[int, int] = {}
-    with store.writer() as w:
+    with writing(store) as w:
         for row in head:
             vector, meaning = terms(row.title, ""), headline_meaning(row.title)
             candidates = w.story_candidates(index_keys(vector, {}), row.at, DEFAULT_RULES.window)

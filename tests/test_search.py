@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from tagwire import service
 from tagwire.errors import BadRequest
+from tagwire.ingest.writer import writing
 from tagwire.search import MAX_QUERY_CHARS, parse_query
 from tagwire.store import Store
 from tagwire.stories import Decision
@@ -84,7 +85,7 @@ def _add(
         content_hash=f"h{n}",
         mentions=mentions,
     )
-    with store.writer() as w:
+    with writing(store) as w:
         ids = w.entity_ids(("place", p) for p in places)
         return w.insert_article(
             article,

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tagwire import config
+from tagwire.ingest.writer import writing
 from tagwire.store import Store
 from tagwire.stories import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
@@ -38,7 +39,7 @@ def _join(store: Store, n: int, title: str, source: int, story_id: int) -> int:
         content_hash=f"h{n}",
         mentions=(oslo,),
     )
-    with store.writer() as w:
+    with writing(store) as w:
         ids = w.entity_ids([("place", "Oslo")])
         return w.insert_article(
             article,

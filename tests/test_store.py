@@ -12,7 +12,7 @@ from sqlalchemy import text
 from tagwire.embeddings import cosine
 from tagwire.errors import NotFound
 from tagwire.ingest.tagging import curating
-from tagwire.ingest.writer import ArticleWriter
+from tagwire.ingest.writer import ArticleWriter, writing
 from tagwire.search import parse_query
 from tagwire.store import BadCursor, Store, search_index
 from tagwire.store.migrations import migrate
@@ -70,7 +70,7 @@ def _articles_naming(store: Store, *articles: tuple[Mention, ...]) -> list[tuple
     )
     written = []
     for n, mentions in enumerate(articles):
-        with store.writer() as w:
+        with writing(store) as w:
             pairs = [(m.kind.value, m.name) for m in mentions]
             found = w.entity_ids(pairs)
             entities = [found[p] for p in pairs]
@@ -83,7 +83,7 @@ def _fill(store: Store, count: int) -> int:
     (source_id,) = store.upsert_sources(
         [Source("A", "https://a.example/", ("https://a.example/rss",))]
     )
-    with store.writer() as w:
+    with writing(store) as w:
         entity = w.entity_id("Ann Lee", "person")
         for n in range(count):
             # Every third article shares a time with the next: ties are broken by id.
@@ -354,7 +354,7 @@ def test_times_come_back_aware_utc(store: Store) -> None:
 
 def test_an_earlier_copy_takes_over_as_survivor(store: Store) -> None:
     entity = _fill(store, 1)  # article "0", published T0
-    with store.writer() as w:
+    with writing(store) as w:
         old = w.survivor_for_hash("h0")
         assert old is not None and old.sort_at == T0
         earlier = _article(99, T0 - timedelta(hours=5))
@@ -378,7 +378,7 @@ def test_an_earlier_copy_takes_over_as_survivor(store: Store) -> None:
 
 
 def test_nickname_and_middle_name_forms_are_one_person(store: Store) -> None:
-    with store.writer() as w:
+    with writing(store) as w:
         first = w.entity_ids([("person", "William Jefferson Clinton")])
         later = w.entity_ids(
             [
@@ -395,7 +395,7 @@ def test_nickname_and_middle_name_forms_are_one_person(store: Store) -> None:
 
 
 def test_same_surname_two_candidates_stays_apart(store: Store) -> None:
-    with store.writer() as w:
+    with writing(store) as w:
         ids = w.entity_ids([("person", "John Smith"), ("person", "Jonathan Smith")])
         jon = w.entity_ids([("person", "Jon Smith")])[("person", "Jon Smith")]
     # "Jon" could be John or Jonathan: two fits, so a new entity rather than a guess.
@@ -405,7 +405,7 @@ def test_same_surname_two_candidates_stays_apart(store: Store) -> None:
 def test_tags_answer_to_forms_never_seen(store: Store) -> None:
     from tagwire.service import find_tag
 
-    with store.writer() as w:
+    with writing(store) as w:
         w.entity_ids(
             [
                 ("person", "Ishiba Shigeru"),
@@ -453,7 +453,7 @@ def test_story_vectors_are_stored_and_stories_merge(store: Store) -> None:
             for i in range(3)
         ]
     )
-    with store.writer() as w:
+    with writing(store) as w:
         a1, big = _headline(
             w, 1, "Mark Carney tells MPs Bank of England will overhaul oversight", sources[0]
         )
@@ -493,7 +493,7 @@ def test_story_schema_7_is_added_to_an_older_database(store: Store) -> None:
         conn.execute(text("DELETE FROM schema_version WHERE version >= 7"))
     with store.engine.begin() as conn:
         assert 7 in migrate(conn)
-    with store.writer() as w:
+    with writing(store) as w:
         old = w.story(1)
         assert old.meaning is None and old.size == 1
     assert store.story_choice(1).started  # stored before: the first article started it
@@ -506,7 +506,7 @@ def test_entities_split_by_the_models_label_merge_into_one(store: Store) -> None
     (source_id,) = store.upsert_sources(
         [Source("A", "https://a.example/", ("https://a.example/rss",))]
     )
-    with store.writer() as w:
+    with writing(store) as w:
         ids = []
         for n, kind in enumerate(("organization", "place", "organization")):
             entity = w.entity_id("Acme", "organization")  # created once, then reused
@@ -602,7 +602,7 @@ def test_an_entitys_kind_follows_the_votes_of_its_articles(store: Store) -> None
     seen = []
     for n, kind in enumerate(kinds):
         mentions = (Mention("Zorbia", "Zorbia", kind, 0, 6, True),)
-        with store.writer() as w:
+        with writing(store) as w:
             found = w.entity_ids([(kind.value, "Zorbia")])
             entities = [found[(kind.value, "Zorbia")]]
             _insert_with(w, n, mentions, entities, {entities[0]: 3.0}, source_id)
@@ -624,7 +624,7 @@ def test_a_curation_split_ranks_tags_as_ingest_does(store: Store) -> None:
         Mention("Zorbit", "Zorbit", org, 20, 26, False),
         Mention("William Lee", "William Lee", person, 30, 41, False),
     )
-    with store.writer() as w:
+    with writing(store) as w:
         pairs = [(m.kind.value, m.name) for m in mentions]
         found = w.entity_ids(pairs[:2])
         # One person (a resolution that joined the two forms); split apart below.
