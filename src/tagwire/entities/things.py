@@ -123,8 +123,7 @@ _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
 
 
 def no_named_things(body: str, mentions: list[Mention]) -> list[Mention]:
-    """A name that a thing's noun follows in at least half of its mentions is that thing's
-    name, unless a gazetteer or an institution's word vouches for it."""
+    """A name that a thing's noun follows in at least half of its mentions is that thing's."""
     seen: dict[str, int] = {}
     things: dict[str, int] = {}
     for m in mentions:
@@ -133,14 +132,16 @@ def no_named_things(body: str, mentions: list[Mention]) -> list[Mention]:
         after = _NEXT_WORD.match(body, m.end)
         if after and after.group(1) in _THING_NOUNS:
             things[key] = things.get(key, 0) + 1
-    named = {
-        m.name
-        for m in mentions
-        if 2 * things.get(name_key(m.name), 0) >= seen[name_key(m.name)]
-        and name_key(m.name) in things
-        and kind_evidence(m.name) is None
-    }
-    return [m for m in mentions if m.name not in named]
+    return _without_things(
+        mentions, lambda m: 2 * things.get(name_key(m.name), 0) >= seen[name_key(m.name)]
+    )
+
+
+def _without_things(mentions: list[Mention], is_thing: Callable[[Mention], bool]) -> list[Mention]:
+    """Every mention of a name one of its mentions shows to be a thing's, unless a gazetteer
+    or an institution's word vouches for the name."""
+    things = {m.name for m in mentions if is_thing(m) and kind_evidence(m.name) is None}
+    return [m for m in mentions if m.name not in things]
 
 
 # Nouns before a name that make it a work's title: "their work Starry Night", "the film
@@ -154,13 +155,9 @@ _WORK_BEFORE = re.compile(
 
 def no_titled_works(body: str, mentions: list[Mention]) -> list[Mention]:
     """A name written right after a work's noun anywhere in the article is that work's."""
-    works = {
-        m.name
-        for m in mentions
-        if _WORK_BEFORE.search(body, max(0, m.start - 15), m.start)
-        and kind_evidence(m.name) is None
-    }
-    return [m for m in mentions if m.name not in works]
+    return _without_things(
+        mentions, lambda m: bool(_WORK_BEFORE.search(body, max(0, m.start - 15), m.start))
+    )
 
 
 # Words that count or qualify things before a plural: "all MacBooks", "older iPads", "one
@@ -177,7 +174,7 @@ def no_counted_things(body: str, mentions: list[Mention]) -> list[Mention]:
     where the article writes the singular too, is a product's or a thing's."""
 
     def counted(m: Mention) -> bool:
-        if m.kind is PERSON or not m.surface.endswith("s") or kind_evidence(m.name):
+        if m.kind is PERSON or not m.surface.endswith("s"):
             return False
         before = _COUNTED.search(body, max(0, m.start - 20), m.start)
         if before is None:
@@ -185,8 +182,7 @@ def no_counted_things(body: str, mentions: list[Mention]) -> list[Mention]:
         singular = re.search(rf"\b{re.escape(m.surface[:-1])}\b(?!s)", body)
         return before.group(1) is not None or singular is not None
 
-    plural = {m.name for m in mentions if counted(m)}
-    return [m for m in mentions if m.name not in plural]
+    return _without_things(mentions, counted)
 
 
 def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention]:
