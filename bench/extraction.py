@@ -45,7 +45,7 @@ from bench.report import cpu_model, replace_section, revision
 from tagwire.cleanup import RULE_NAMES
 from tagwire.errors import ExtractError
 from tagwire.extract import TREE_PASSES, Trace, choose_text, extract_page
-from tagwire.fetch import decode_body
+from tagwire.fetch.client import decode_body
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 AEB = DATA / "article-extraction-aeb"

@@ -77,7 +77,7 @@ from tagwire import config
 from tagwire.entities.ner import find_mentions, load_model
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page
-from tagwire.fetch import decode_body
+from tagwire.fetch.client import decode_body
 from tagwire.pipeline import Pipeline, ingest
 from tagwire.store import Store, schema
 from tagwire.types import PassReport

@@ -69,7 +69,7 @@ def _one(url: str, body: bytes, title: str) -> int:
     from tagwire.entities.ner import find_mentions
     from tagwire.errors import ExtractError
     from tagwire.extract import extract_page
-    from tagwire.fetch import decode_body
+    from tagwire.fetch.client import decode_body
 
     try:
         extracted = extract_page(decode_body(body, "utf-8"), url)

@@ -11,9 +11,9 @@ import pytest
 
 from conftest import LoopbackServer, Reply
 from tagwire import cli, config, sources
-from tagwire.discover import Discovery, discover
 from tagwire.errors import FeedError
-from tagwire.fetch import Fetcher
+from tagwire.fetch.client import Fetcher
+from tagwire.fetch.discover import Discovery, discover
 from tagwire.store import Store
 from tagwire.types import Source
 from tagwire.web.app import create_app

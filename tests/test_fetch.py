@@ -11,7 +11,7 @@ import pytest
 from conftest import LoopbackServer, Reply
 from tagwire import config
 from tagwire.errors import BlockedAddressError, FetchError, HTTPStatusError, Reason, TooLargeError
-from tagwire.fetch import AddressPolicy, Fetcher, Validators, decode_body
+from tagwire.fetch.client import AddressPolicy, Fetcher, Validators, decode_body
 from tagwire.types import Page
 
 

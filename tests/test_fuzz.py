@@ -13,7 +13,7 @@ from conftest import SHARED_DATA
 from tagwire import feeds
 from tagwire.errors import ExtractError, FeedError
 from tagwire.extract import extract_page
-from tagwire.fetch import decode_body
+from tagwire.fetch.client import decode_body
 
 FUZZ = settings(
     max_examples=150,

@@ -21,7 +21,7 @@ import pytest
 from conftest import LoopbackServer, RawServer, Reply
 from tagwire import config
 from tagwire.errors import TooLargeError
-from tagwire.fetch import Fetcher
+from tagwire.fetch.client import Fetcher
 from tagwire.pipeline import ingest
 from tagwire.store import Store
 from tagwire.types import PassReport, Source

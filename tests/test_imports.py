@@ -207,9 +207,6 @@ def test_stages_import_no_front_end_nor_workers() -> None:
     front = ("tagwire.web", "tagwire.workers", "tagwire.cli", "tagwire.service")
     stages = (
         "tagwire.fetch",
-        "tagwire.politeness",
-        "tagwire.redis_politeness",
-        "tagwire.robots",
         "tagwire.feeds",
         "tagwire.extract",
         "tagwire.cleanup",

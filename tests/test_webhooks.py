@@ -16,7 +16,7 @@ import httpx
 
 from conftest import LoopbackServer, Reply
 from tagwire import config, service, webhooks
-from tagwire.fetch import Fetcher
+from tagwire.fetch.client import Fetcher
 from tagwire.store import Store
 from tagwire.types import Source, now_utc
 from tagwire.web.app import create_app

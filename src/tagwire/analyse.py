@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from tagwire.entities import ner
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page, fragment_text
-from tagwire.fetch import decode_body
+from tagwire.fetch.client import decode_body
 from tagwire.language import detect_language
 from tagwire.types import Extracted, FeedItem, Mention
 

@@ -48,11 +48,11 @@ from tagwire.errors import (
     ModelError,
     Outcome,
 )
-from tagwire.fetch import Fetcher, Validators
+from tagwire.fetch.client import Fetcher, Validators
+from tagwire.fetch.robots import RobotsCache
 from tagwire.ingest.rows import entity_scores
 from tagwire.ingest.writer import ArticleWriter, writing
 from tagwire.neardup import Fingerprint, band_keys, best_match, fingerprint
-from tagwire.robots import RobotsCache
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor
 from tagwire.stories import (

@@ -11,16 +11,16 @@ from typing import Any
 from tagwire import curation, sources
 from tagwire.categories import LABELS
 from tagwire.config import Config
-from tagwire.discover import Discovery, discover
 from tagwire.entities import identity
 from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.knowledge import is_broad_place
 from tagwire.entities.names import explain, name_key
 from tagwire.entities.ner import BROAD_PLACE_WEIGHT
 from tagwire.errors import BadRequest, NotFound
-from tagwire.fetch import Fetcher
+from tagwire.fetch.client import Fetcher
+from tagwire.fetch.discover import Discovery, discover
+from tagwire.fetch.robots import RobotsCache
 from tagwire.ingest.tagging import IdentityLookups, curating
-from tagwire.robots import RobotsCache
 from tagwire.search import parse_query
 from tagwire.sources import REGIONS
 from tagwire.store import BadCursor, Page, Store

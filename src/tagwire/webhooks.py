@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from tagwire import service
 from tagwire.config import Config
 from tagwire.errors import BadRequest, FetchError
-from tagwire.fetch import Fetcher, check_scheme
+from tagwire.fetch.client import Fetcher, check_scheme
 from tagwire.store import Store
 from tagwire.store.records import Delivery
 from tagwire.types import now_utc

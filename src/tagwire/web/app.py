@@ -23,8 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tagwire import __version__, config
 from tagwire.config import Config
 from tagwire.errors import BadRequest, FeedError, FetchError, NotFound
+from tagwire.fetch.robots import RobotsCache
 from tagwire.metrics import REGISTRY
-from tagwire.robots import RobotsCache
 from tagwire.store import Store
 from tagwire.web import api, http, pages
 from tagwire.web.cache import CacheMiddleware, ResponseCache, reader_locale

@@ -26,7 +26,7 @@ from swagger_ui_bundle import swagger_ui_path
 from tagwire import service
 from tagwire.categories import LABELS
 from tagwire.errors import BadRequest, FetchError, NotFound
-from tagwire.fetch import Fetcher
+from tagwire.fetch.client import Fetcher
 from tagwire.search import SearchQuery, parse_query
 from tagwire.store import Store
 from tagwire.store.records import CardRecord, SourceRecord

@@ -26,7 +26,7 @@ from tagwire.config import Config
 from tagwire.dedup import canonical_url
 from tagwire.entities.places import country_of
 from tagwire.errors import ConfigError, Outcome
-from tagwire.fetch import Fetcher
+from tagwire.fetch.client import Fetcher
 from tagwire.pipeline import Pipeline, fetch_page, is_http
 from tagwire.store import FeedRecord, Store
 from tagwire.types import FeedItem

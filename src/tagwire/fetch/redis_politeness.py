@@ -1,6 +1,6 @@
 """Per-host politeness shared by every process through Redis (``TAGWIRE_REDIS_URL``).
 
-With several workers on several machines, the in-process :class:`tagwire.politeness.HostGate`
+With several workers on several machines, the in-process :class:`tagwire.fetch.politeness.HostGate`
 would let each of them hit a publisher at its own pace. Here the two rules live in Redis:
 
 - at most N requests at once to a host: a sorted set of leases (holder -> lease end). A
@@ -29,9 +29,9 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from tagwire.politeness import HostGate
+from tagwire.fetch.politeness import HostGate
 
-log = logging.getLogger("tagwire.politeness")
+log = logging.getLogger("tagwire.fetch.politeness")
 POLL_SECONDS = 0.05  # between two tries for a busy host's slot (plus jitter)
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 
@@ -67,7 +67,7 @@ return start - now
 
 
 class RedisHostGate:
-    """The :class:`tagwire.politeness.Gate` of a process that shares its hosts with others."""
+    """The :class:`tagwire.fetch.politeness.Gate` of a process that shares its hosts with others."""
 
     def __init__(
         self,

@@ -1,7 +1,7 @@
 """Per-host politeness of one process: at most N requests at once to a host, and a delay
 between their starts (``TAGWIRE_HOST_CONCURRENCY``, ``TAGWIRE_HOST_DELAY``, a longer
 Crawl-delay from robots.txt). ``fetch.make_gate`` chooses this gate, or the one that every
-process shares through Redis (``tagwire.redis_politeness``), which falls back to this one
+process shares through Redis (``tagwire.fetch.redis_politeness``), which falls back to this one
 when Redis cannot be reached. Apart from ``fetch.py`` so that the Redis gate can use it
 without importing the fetcher (the two imported each other).
 """
@@ -61,7 +61,7 @@ class HostGate:
 
 class Gate(Protocol):
     """Politeness per host: this process's :class:`HostGate`, or one shared by every
-    process through Redis (``tagwire.redis_politeness``) when ``TAGWIRE_REDIS_URL`` is set."""
+    process through Redis (``tagwire.fetch.redis_politeness``) when ``TAGWIRE_REDIS_URL`` is set."""
 
     def slow_down(self, host: str, delay: float) -> None: ...
 

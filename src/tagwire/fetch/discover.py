@@ -19,7 +19,7 @@ import lxml.html
 
 from tagwire import feeds
 from tagwire.errors import FeedError, FetchError
-from tagwire.fetch import Fetcher, decode_body
+from tagwire.fetch.client import Fetcher, decode_body
 from tagwire.types import Page, ParsedFeed
 
 FEED_TYPES = {

@@ -37,8 +37,8 @@ from tagwire.errors import (
     RobotsDisallowed,
     TooLargeError,
 )
-from tagwire.politeness import Gate, HostGate
-from tagwire.robots import RobotsCache
+from tagwire.fetch.politeness import Gate, HostGate
+from tagwire.fetch.robots import RobotsCache
 from tagwire.schedule import retry_after
 from tagwire.types import Page, now_utc
 
@@ -164,7 +164,7 @@ def make_gate(config: Config) -> Gate:
     if not url:
         return local
     # Imported here: Redis is an optional extra, needed only when it is configured.
-    from tagwire.redis_politeness import RedisHostGate
+    from tagwire.fetch.redis_politeness import RedisHostGate
 
     return RedisHostGate(
         str(url),
