@@ -161,8 +161,9 @@ class SecurityHeaders:
 
 RETRY_AFTER_SECONDS = 1
 # After a request waited in vain for a slot the line is not draining (an overload, not a
-# burst): for this long, requests past the bound are shed at once rather than queued.
-HOLD = 0.0
+# burst): for this long, requests past the bound are shed at once rather than queued, so
+# that under a sustained overload few admitted requests have waited (docs/design.md).
+HOLD = 0.1
 _SHED_EXEMPT = ("/healthz", "/metrics")
 _SHED_MESSAGE = "the server is at capacity; retry in a second"
 _SHED_JSON = (
@@ -186,9 +187,11 @@ class LoadShedding:
     them all taken waits for one, first come first served, up to ``wait`` seconds; if none
     frees in time it is answered 503 with Retry-After (the JSON error shape under /api/ and
     for clients that do not ask for HTML, a short page for browsers). The short wait lets a
-    burst of a few uncached requests queue instead of being shed, while a sustained
-    overload is turned away within ``wait``, so no queue grows without end and an admitted
-    request waits at most ``wait`` before its turn (docs/design.md, "Load shedding").
+    burst of a few uncached requests queue instead of being shed. Once a request has waited
+    in vain the line is not draining (an overload, not a burst), and for ``hold`` seconds
+    requests past the bound are shed at once: under a sustained overload few admitted
+    requests have waited, and none waits more than ``wait`` (docs/design.md, "Load
+    shedding").
 
     Card images (/img/, which mostly wait on the publisher's server) have their own bound,
     ``image_limit`` (default 4 x ``limit``), shed at once, so that one page's images do not
