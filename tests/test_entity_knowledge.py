@@ -702,3 +702,11 @@ def test_a_headline_naming_a_team_by_its_nickname_counts_for_the_team() -> None:
         ("Oklahoma City Gales", True),
         ("Oklahoma City Gales", False),
     ]
+
+
+def test_a_celestial_body_read_once_as_a_person_is_still_a_place() -> None:
+    from tagwire.entities.ner import _drop_lone_single_names
+
+    moon = Mention("Moon", "Moon", PERSON, 10, 14, False)
+    brand = Mention("Zorvane", "Zorvane", PERSON, 20, 27, False)
+    assert _drop_lone_single_names([moon, brand]) == [moon]

@@ -24,7 +24,11 @@ from tagwire.entities.names import (
     name_key,
     resolve_partials,
 )
-from tagwire.entities.places import canonical_place, demonym_country
+from tagwire.entities.places import (
+    canonical_place,
+    demonym_country,
+    is_place_whatever_the_label,
+)
 from tagwire.entities.resolve import initials, resolve_article
 from tagwire.errors import ModelError
 from tagwire.types import EntityKind, Mention
@@ -286,7 +290,11 @@ def _drop_lone_single_names(mentions: list[Mention]) -> list[Mention]:
             counts[m.name] = counts.get(m.name, 0) + 1
             if m.in_title:
                 in_title.add(m.name)
-    lone = {name for name, n in counts.items() if n < 2 and name not in in_title}
+    lone = {
+        name
+        for name, n in counts.items()
+        if n < 2 and name not in in_title and not is_place_whatever_the_label(name)
+    }  # "the Moon" read as a person is still the Moon: resolution makes it a place
     return [m for m in mentions if not (m.kind is EntityKind.PERSON and m.name in lone)]
 
 
