@@ -85,6 +85,10 @@ garbage collector's pauses (``gc.callbacks``).
     python -m bench.load --workers 2 --overload-at 586 --no-unbounded --protocol aged
                                          # side by side: shedding by age (CoDel); also
                                          # --backlog N, --limit-concurrency N (uvicorn's)
+    python -m bench.load --workers 2 --overload-at 586 --compare 2:0,2:0.05:0.1 \
+        --compare-rounds 2 --after-seconds 20
+                                         # side by side, in turn: BOUND:WAIT[:HOLD] of
+                                         # the load shedding (a table, docs untouched)
 """
 
 from __future__ import annotations
