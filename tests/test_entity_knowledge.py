@@ -710,3 +710,13 @@ def test_a_celestial_body_read_once_as_a_person_is_still_a_place() -> None:
     moon = Mention("Moon", "Moon", PERSON, 10, 14, False)
     brand = Mention("Zorvane", "Zorvane", PERSON, 20, 27, False)
     assert _drop_lone_single_names([moon, brand]) == [moon]
+
+
+def test_a_teams_nickname_is_taught_like_an_abbreviation() -> None:
+    from tagwire.entities.identity import is_team_nickname, short_forms
+
+    assert is_team_nickname("Gales", "Denver Gales")
+    assert not is_team_nickname("Party", "Labour Party")  # no place before it
+    assert not is_team_nickname("Navy", "France Navy")  # a country's, not a team's
+    rows = [("the Gales", "Denver Gales", 4), ("Denver Gales", "Denver Gales", 4)]
+    assert short_forms(rows) == [("Gales", 4)]

@@ -581,6 +581,20 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
     assert store.entity("unicef").name == full
 
 
+def test_a_teams_nickname_seen_alone_first_joins_the_team_named_later(store: Store) -> None:
+    """Article 1 writes "Gales" alone, article 2 "the Denver Gales ... the Gales", article 3
+    "Gales" alone again: one team in the end, whichever came first."""
+    org = EntityKind.ORGANIZATION
+    alone = (Mention("Gales", "Gales", org, 0, 5, True),)
+    named = (
+        Mention("Denver Gales", "Denver Gales", org, 0, 12, True),
+        Mention("Gales", "Denver Gales", org, 30, 35, False),
+    )
+    cards = [store.article(i).card for i, _ in _articles_naming(store, alone, named, alone)]
+    assert {tuple(t.slug for t in card.tags) for card in cards} == {("DenverGales",)}
+    assert store.entity("gales").slug == "DenverGales"  # the old slug answers
+
+
 def test_a_surname_seen_alone_first_joins_the_person_introduced_later(store: Store) -> None:
     """Article 1 names "Nakamura" alone, article 2 "Hiroshi Nakamura": one person in the
     end, and the old slug answers, as if the two had come the other way round."""

@@ -17,6 +17,7 @@ from typing import Protocol
 from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.knowledge import is_common_given_name, kind_evidence
 from tagwire.entities.names import entity_key, name_key, same_person, surname
+from tagwire.entities.places import is_country, is_known_place
 from tagwire.types import EntityKind
 
 KINDS = tuple(k.value for k in EntityKind if k is not EntityKind.OTHER)
@@ -199,20 +200,33 @@ def known_person(name: str, known: Sequence[Known]) -> int | None:
 
 def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
     """Aliases an article teaches: a mention (surface, resolved name, entity id) written as
-    an abbreviation ("NFL", "U.N.", "Calif.") that the article resolved to a longer name.
+    an abbreviation ("NFL", "U.N.", "Calif.") or a team's nickname ("Browns") that the
+    article resolved to a longer name.
     The corpus keeps them, so that a later article writing "NFL" alone is that entity; the
     mention row is the evidence (``Store.alias_evidence``)."""
     taught: dict[tuple[str, int], None] = {}
     for surface, name, entity_id in rows:
-        form = surface.strip()
-        if is_abbreviation(form) and name_key(form) != name_key(name):
+        form = surface.strip().removeprefix("the ")
+        abbreviation = is_abbreviation(form) and name_key(form) != name_key(name)
+        if abbreviation or is_team_nickname(form, name):
             taught[(form, entity_id)] = None
     return list(taught)
 
 
+def is_team_nickname(form: str, name: str) -> bool:
+    """ "Browns" written for "Cleveland Browns": the last word of a team named by its city or
+    state, as the sports pages write it alone (a country's name makes no team's)."""
+    words = name.split()
+    if len(words) < 2 or form != words[-1] or not form[:1].isupper():
+        return False
+    place = " ".join(words[:-1])
+    return is_known_place(place) and not is_country(place)
+
+
 def known_by_abbreviation_only(name: str, form: str) -> bool:
-    """An entity whose name is the abbreviation itself ("UNICEF", made from an article that
-    never wrote the full name) is the entity an article later introduces it for."""
+    """An entity whose name is the abbreviation (or the nickname) itself ("UNICEF",
+    "Browns", made from an article that never wrote the full name) is the entity an article
+    later introduces it for."""
     return name_key(name) == name_key(form)
 
 
