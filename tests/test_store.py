@@ -581,6 +581,20 @@ def test_an_abbreviation_seen_alone_first_joins_the_entity_introduced_later(
     assert store.entity("unicef").name == full
 
 
+@pytest.mark.parametrize("full_first", [True, False])
+def test_an_institutions_initials_are_the_institution_in_either_order(
+    store: Store, full_first: bool
+) -> None:
+    """Article A names "Zorvane Health Agency", article B "ZHA" alone; neither introduces
+    the letters: one entity in the end, in either order."""
+    org = EntityKind.ORGANIZATION
+    full = (Mention("Zorvane Health Agency", "Zorvane Health Agency", org, 0, 21, True),)
+    short = (Mention("ZHA", "ZHA", org, 0, 3, True),)
+    order = (full, short) if full_first else (short, full)
+    cards = [store.article(i).card for i, _ in _articles_naming(store, *order)]
+    assert len({tuple(t.slug for t in card.tags) for card in cards}) == 1
+
+
 def test_a_teams_nickname_seen_alone_first_joins_the_team_named_later(store: Store) -> None:
     """Article 1 writes "Gales" alone, article 2 "the Denver Gales ... the Gales", article 3
     "Gales" alone again: one team in the end, whichever came first."""

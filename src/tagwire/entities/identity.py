@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tagwire.entities.hashtags import lookup_key
-from tagwire.entities.knowledge import is_common_given_name, kind_evidence
-from tagwire.entities.names import entity_key, name_key, same_person, surname
+from tagwire.entities.knowledge import is_common_given_name, kind_evidence, organisation_evidence
+from tagwire.entities.names import entity_key, initials, name_key, same_person, surname
 from tagwire.entities.places import is_country, is_known_place
 from tagwire.types import EntityKind
 
@@ -198,10 +198,16 @@ def known_person(name: str, known: Sequence[Known]) -> int | None:
     return None
 
 
+# An institution's initials are learned from its full name from three letters on: "UN" or
+# "AP" are too short to be one organisation's.
+MIN_INITIALS = 3
+
+
 def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
     """Aliases an article teaches: a mention (surface, resolved name, entity id) written as
     an abbreviation ("NFL", "U.N.", "Calif.") or a team's nickname ("Browns") that the
-    article resolved to a longer name.
+    article resolved to a longer name, and an institution's initials ("WHO" for "World
+    Health Organization", whether or not the article writes them).
     The corpus keeps them, so that a later article writing "NFL" alone is that entity; the
     mention row is the evidence (``Store.alias_evidence``)."""
     taught: dict[tuple[str, int], None] = {}
@@ -210,6 +216,9 @@ def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
         abbreviation = is_abbreviation(form) and name_key(form) != name_key(name)
         if abbreviation or is_team_nickname(form, name):
             taught[(form, entity_id)] = None
+        letters = initials(name)
+        if len(letters) >= MIN_INITIALS and organisation_evidence(name):
+            taught[(letters, entity_id)] = None  # "WHO" for "World Health Organization"
     return list(taught)
 
 

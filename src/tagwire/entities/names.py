@@ -365,3 +365,13 @@ def explain(surface: str, name: str, kind: str, entity_name: str) -> str:
         same = "the same person" if kind == "person" else "the same entity"
         rule += f"; {name!r} is {same} as {entity_name!r} (name order, spelling or nickname)"
     return rule
+
+
+_MINOR = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le", "&"})
+
+
+def initials(name: str) -> str:
+    """The capitals an organisation's name abbreviates to ("National Football League" ->
+    "NFL"); small words (of, the, and, de...) do not count."""
+    words = name.replace("-", " ").split()
+    return "".join(w[0] for w in words if w.lower() not in _MINOR and w[0].isalpha()).upper()

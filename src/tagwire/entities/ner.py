@@ -18,6 +18,7 @@ from typing import Any
 from tagwire.entities.knowledge import is_broad_place, organisation_evidence, us_party
 from tagwire.entities.names import (
     clean_name,
+    initials,
     is_agency,
     is_byline_name,
     is_particle_surname,
@@ -29,7 +30,7 @@ from tagwire.entities.places import (
     demonym_country,
     is_place_whatever_the_label,
 )
-from tagwire.entities.resolve import initials, resolve_article
+from tagwire.entities.resolve import resolve_article
 from tagwire.errors import ModelError
 from tagwire.types import EntityKind, Mention
 

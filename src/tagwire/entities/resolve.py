@@ -47,7 +47,7 @@ from tagwire.entities.knowledge import (
     state_for,
     without_legal_suffix,
 )
-from tagwire.entities.names import is_given_name, name_key
+from tagwire.entities.names import initials, is_given_name, name_key
 from tagwire.entities.places import (
     canonical_place,
     city_population,
@@ -299,16 +299,6 @@ def _capitals_confirmed(body: str, mentions: list[Mention]) -> list[Mention]:
         if not (m.surface.isupper() and len(m.surface.split()) > 1 and heading(m))
         or name_key(m.name) in ordinary
     ]
-
-
-_MINOR = frozenset({"of", "the", "and", "for", "on", "in", "de", "du", "des", "la", "le", "&"})
-
-
-def initials(name: str) -> str:
-    """The capitals an organisation's name abbreviates to ("National Football League" ->
-    "NFL"); small words (of, the, and, de...) do not count."""
-    words = name.replace("-", " ").split()
-    return "".join(w[0] for w in words if w.lower() not in _MINOR and w[0].isalpha()).upper()
 
 
 def _acronyms(mentions: list[Mention]) -> list[Mention]:
