@@ -554,7 +554,7 @@ def test_an_owner_never_written_alone_is_no_mention() -> None:
 
 def test_a_city_and_a_nickname_written_alone_are_one_team() -> None:
     body = (
-        "x\n\nThe Oklahoma City Gales beat Denver. Oklahoma City led early, "
+        "x\n\nThe Oklahoma City Gales played in Denver. Oklahoma City led early, "
         "and the Gales never trailed."
     )
     found = [
@@ -720,3 +720,15 @@ def test_a_teams_nickname_is_taught_like_an_abbreviation() -> None:
     assert not is_team_nickname("Navy", "France Navy")  # a country's, not a team's
     rows = [("the Gales", "Denver Gales", 4), ("Denver Gales", "Denver Gales", 4)]
     assert short_forms(rows) == [("Gales", 4)]
+
+
+def test_a_place_the_sports_pages_write_as_a_team_is_an_organisation() -> None:
+    body = "x\n\nMarlow d. Kestrel Falls 3-1. The Marlow quarterback threw twice. Rain hit Oslo."
+    found = [
+        _at(body, "Marlow", "Marlow", PLACE),
+        _at(body, "Kestrel Falls", "Kestrel Falls", PLACE),
+        _at(body, "Marlow", "Marlow", PLACE, 1),
+        _at(body, "Oslo", "Oslo", PLACE),
+    ]
+    out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
+    assert out == {("Marlow", ORG), ("Kestrel Falls", ORG), ("Oslo", PLACE)}

@@ -94,6 +94,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = people.one_name_per_person(found)
     found = people.longer_forms(found)
     found = _teams_by_nickname(body, found)
+    found = _places_as_teams(body, found)
     found = things.products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
     found += _named_in_headline(body, title_end, found)
@@ -445,6 +446,41 @@ def _teams_by_nickname(body: str, mentions: list[Mention]) -> list[Mention]:
             m = replace(m, name=next(iter(ends[key])), kind=ORG)
         out.append(m)
     return out
+
+
+# What the sports pages write around a place that is its team: a position or a squad after
+# it ("Pittsburgh quarterback", "Minnesota’s defense"), a result's verb or a score beside it
+# ("Viera defeats Rockledge", "Eastern Michigan 42, Northern Illinois 17").
+_TEAM_AFTER = re.compile(
+    r"(?:['’]s?)?\s+(?:quarterback|coach|head coach|center|guard|forward|pitcher|striker|"
+    r"goalkeeper|roster|lineup|squad|defense|offense|defensive|offensive|beat|beats|"
+    r"defeated|defeats|routs|routed|edged|edges|blanked|topped|d\.|def\.)(?!\w)"
+    r"|\s+\d{1,3}(?=\s*(?:,|\)|$))",
+    re.MULTILINE,
+)
+_TEAM_BEFORE = re.compile(
+    r"(?:\bbeat|\bbeats|\bdefeated|\bdefeats|\brouts?|\brouted|\bedged|\bblanked|"
+    r"\btopped|\bvs\.?|\bv\.|\bd\.|\bdef\.)\s+$"
+)
+
+
+def _places_as_teams(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A place (not a country or a region) that the article writes as a team somewhere is
+    an organisation in every mention: the sports pages call teams by their towns, schools
+    and states ("Pittsburgh quarterback", "Melbourne d. Palm Bay"). The name stays; which
+    kind the entity keeps across articles is their mentions' vote."""
+    teams = {
+        m.name
+        for m in mentions
+        if m.kind is PLACE
+        and not is_country(m.name)
+        and not is_broad_place(m.name)
+        and (
+            _TEAM_AFTER.match(body, m.end)
+            or _TEAM_BEFORE.search(body, max(0, m.start - 12), m.start)
+        )
+    }
+    return [replace(m, kind=ORG) if m.name in teams and m.kind is PLACE else m for m in mentions]
 
 
 def _written_after(body: str, name: str) -> set[str]:
