@@ -732,3 +732,34 @@ def test_a_place_the_sports_pages_write_as_a_team_is_an_organisation() -> None:
     ]
     out = {(m.name, m.kind) for m in resolve_article(body, 1, found)}
     assert out == {("Marlow", ORG), ("Kestrel Falls", ORG), ("Oslo", PLACE)}
+
+
+@pytest.mark.parametrize(
+    "name", ["Athletic Zorvano", "Air Zorvania", "Zorvan Works", "the Ruritanian Embassy"]
+)
+def test_clubs_airlines_works_and_embassies_are_organisations(name: str) -> None:
+    assert kind_evidence(name) is ORG
+
+
+def test_a_name_always_written_possessive_is_a_shops_name() -> None:
+    body = "x\n\nShoppers crowded Vellamy’s on Friday. Vellamy’s said sales rose."
+    found = [
+        _at(body, "Vellamy’s", "Vellamy", PERSON),
+        _at(body, "Vellamy’s", "Vellamy", PERSON, 1),
+    ]
+    assert {(m.name, m.kind) for m in resolve_article(body, 1, found)} == {("Vellamy’s", ORG)}
+
+
+def test_a_person_s_possessive_surname_is_no_shop() -> None:
+    body = "x\n\nElon Zusk’s firm bid. Zusk’s rival too."
+    found = [
+        _at(body, "Elon Zusk", "Elon Zusk", PERSON),
+        _at(body, "Zusk’s", "Zusk", PERSON),
+    ]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {PERSON}
+
+
+def test_a_one_word_name_written_after_a_given_name_stays_a_person() -> None:
+    body = "x\n\nThe house where Michael Vorgstrom lived. Vorgstrom left in 1950."
+    found = [_at(body, "Vorgstrom", "Vorgstrom", PERSON, 1)]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {PERSON}

@@ -78,7 +78,8 @@ _ORG_WORDS = frozenset(
     court department entertainment federation foundation fund group holdings institute
     institution league ministry motors network office organisation organization parliament
     party police press productions records robotics school senate service society studio
-    studios team technologies times tribune union university fc cf ac
+    studios team technologies times tribune union university fc cf ac athletic sporting
+    works embassy consulate
     """.split()
 )
 
@@ -89,6 +90,8 @@ def organisation_evidence(name: str) -> bool:
     if _RIVERBANK.match(key):
         return False  # "West Bank", "Left Bank": a river's bank, not a bank
     words = {w.strip(".,") for w in key.split()}
+    if key.startswith("air ") and len(key.split()) == 2:
+        return True  # "Air Astana", "Air France": an airline
     return bool(words & _ORG_WORDS) or has_legal_suffix(name)
 
 

@@ -17,7 +17,7 @@ from tagwire.entities.knowledge import (
     is_common_word,
     kind_evidence,
 )
-from tagwire.entities.names import name_key, same_person
+from tagwire.entities.names import is_given_name, name_key, same_person
 from tagwire.entities.places import demonym_country, is_country_or_state
 from tagwire.types import EntityKind, Mention
 
@@ -208,6 +208,16 @@ def _titled(body: str, m: Mention) -> bool:
 
 
 _NOT_TITLES = frozenset({"said", "says", "told", "under"})
+
+
+def _after_a_given_name(body: str, name: str) -> bool:
+    """ "Adolf Hitler" written somewhere, though the model read only "Hitler": a person."""
+    return any(
+        is_given_name(m.group(1))
+        for m in re.finditer(rf"\b([A-Z][a-z]+) {re.escape(name)}\b", body)
+    )
+
+
 # After a name, what only a person has: "Obama administration", "Kerr’s wife", "Kerr, who",
 # "Kerr and his" (a company "said" and "announced" as often as a person).
 _PERSON_ONLY_AFTER = re.compile(
@@ -248,6 +258,7 @@ def one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Menti
             and name_key(m.name) not in full_words
             and not is_common_given_name(m.name)
             and not is_census_surname(m.name)
+            and not _after_a_given_name(body, m.name)
         )
 
     return [replace(m, kind=ORG) if organisation(m) else m for m in mentions]

@@ -86,6 +86,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _acronyms(found)
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
+    found = _possessive_brands(body, found)
     found = people.people_without_evidence(body, found)
     found = people.people_by_context(body, found)
     found = people.one_word_people_by_context(body, found)
@@ -197,7 +198,9 @@ def _without_sentence_starts(
     cut: dict[str, str] = {}
     for m in mentions:
         first, _, rest = m.name.partition(" ")
-        if not rest or name_key(rest) not in alone or first.lower() not in lower_words:
+        if not rest or name_key(rest) not in alone:
+            continue
+        if first.lower() not in lower_words:
             continue
         before = body[: m.start].rstrip()
         if not before or before[-1] in '.!?:\n"“':
@@ -418,6 +421,18 @@ def _evidence_of_form(name: str, votes: Counter[EntityKind]) -> EntityKind | Non
     return None
 
 
+def _possessive_brands(body: str, mentions: list[Mention]) -> list[Mention]:
+    """ "Lowe’s", "Macy’s": a one-word "person" the article writes twice or more and always
+    with a possessive is a shop named so, an organisation under that name."""
+    surnames = {m.name.split()[-1] for m in mentions if m.kind is PERSON and " " in m.name}
+    brands: dict[str, str] = {}
+    for name in {m.name for m in mentions if m.kind is PERSON and " " not in m.name} - surnames:
+        written = re.findall(rf"\b{re.escape(name)}\b(['’]s)?", body)
+        if len(written) >= 2 and all(written):
+            brands[name] = name + written[0]
+    return [replace(m, name=brands[m.name], kind=ORG) if m.name in brands else m for m in mentions]
+
+
 def _teams_by_nickname(body: str, mentions: list[Mention]) -> list[Mention]:
     """ "Steelers" where "Pittsburgh Steelers" is named: that team (a plural word, as team
     nicknames are, that one organisation of the article ends with). And where a team is
@@ -454,7 +469,9 @@ def _teams_by_nickname(body: str, mentions: list[Mention]) -> list[Mention]:
 _TEAM_AFTER = re.compile(
     r"(?:['’]s?)?\s+(?:quarterback|coach|head coach|center|guard|forward|pitcher|striker|"
     r"goalkeeper|roster|lineup|squad|defense|offense|defensive|offensive|beat|beats|"
-    r"defeated|defeats|routs|routed|edged|edges|blanked|topped|d\.|def\.)(?!\w)"
+    r"defeated|defeats|routs|routed|edged|edges|blanked|topped|d\.|def\.|manager|"
+    r"captain|midfielder|defender|winger)(?!\w)"
+    r"|['’]s\s+(?:game|win|victory)\b"
     r"|\s+\d{1,3}(?=\s*(?:,|\)|$))",
     re.MULTILINE,
 )
@@ -476,11 +493,17 @@ def _places_as_teams(body: str, mentions: list[Mention]) -> list[Mention]:
         and not is_country(m.name)
         and not is_broad_place(m.name)
         and (
-            _TEAM_AFTER.match(body, m.end)
+            _TEAM_AFTER.match(body, _name_end(body, m))
             or _TEAM_BEFORE.search(body, max(0, m.start - 12), m.start)
         )
     }
     return [replace(m, kind=ORG) if m.name in teams and m.kind is PLACE else m for m in mentions]
+
+
+def _name_end(body: str, m: Mention) -> int:
+    """Where the mention's name ends in the text ("Minnesota" in "Minnesota’s")."""
+    start = body.find(m.name, m.start, m.end)
+    return m.end if start < 0 else start + len(m.name)
 
 
 def _written_after(body: str, name: str) -> set[str]:
