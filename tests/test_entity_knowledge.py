@@ -763,3 +763,12 @@ def test_a_one_word_name_written_after_a_given_name_stays_a_person() -> None:
     body = "x\n\nThe house where Michael Vorgstrom lived. Vorgstrom left in 1950."
     found = [_at(body, "Vorgstrom", "Vorgstrom", PERSON, 1)]
     assert {m.kind for m in resolve_article(body, 1, found)} == {PERSON}
+
+
+def test_a_one_word_organisation_written_after_a_given_name_or_a_family_word_is_a_person() -> None:
+    body = "x\n\nChris Vellacott starred. Vellacott returns. His wife, Marisol, agreed."
+    found = [
+        _at(body, "Vellacott", "Vellacott", ORG, 1),
+        _at(body, "Marisol", "Marisol", ORG),
+    ]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {PERSON}

@@ -210,6 +210,26 @@ def _titled(body: str, m: Mention) -> bool:
 _NOT_TITLES = frozenset({"said", "says", "told", "under"})
 
 
+# A family word before a name: "his wife, Kimberly", "my son Theo".
+_FAMILY_BEFORE = re.compile(
+    r"\b(?:wife|husband|son|daughter|mother|father|brother|sister|fiancée?|partner),?\s+$"
+)
+
+
+def one_word_organisations_as_people(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A one-word "organisation" the text also writes after a given name ("Chris Pine" ...
+    "Pine"), or after a family word ("his wife, Kimberly"), is a person."""
+
+    def person(m: Mention) -> bool:
+        if m.kind is not ORG or " " in m.name or m.name.isupper() or kind_evidence(m.name):
+            return False
+        family = _FAMILY_BEFORE.search(body, max(0, m.start - 20), m.start)
+        return family is not None or _after_a_given_name(body, m.name)
+
+    people = {m.name for m in mentions if person(m)}
+    return [replace(m, kind=PERSON) if m.name in people else m for m in mentions]
+
+
 def _after_a_given_name(body: str, name: str) -> bool:
     """ "Adolf Hitler" written somewhere, though the model read only "Hitler": a person."""
     return any(

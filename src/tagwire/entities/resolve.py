@@ -90,6 +90,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = people.people_without_evidence(body, found)
     found = people.people_by_context(body, found)
     found = people.one_word_people_by_context(body, found)
+    found = people.one_word_organisations_as_people(body, found)
     found = people.people_named_as_organisations(found)
     found = people.words_of_one_person(found)
     found = people.one_name_per_person(found)
