@@ -174,7 +174,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "TAGWIRE_QUEUE_WAIT",
-        0.05,
+        0.02,
         "Longest time in seconds a request waits, first come first served, for one of the "
         "TAGWIRE_MAX_IN_FLIGHT slots before it is answered 503 with Retry-After; 0: at once.",
         float,

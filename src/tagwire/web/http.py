@@ -163,7 +163,7 @@ RETRY_AFTER_SECONDS = 1
 # After a request waited in vain for a slot the line is not draining (an overload, not a
 # burst): for this long, requests past the bound are shed at once rather than queued, so
 # that under a sustained overload few admitted requests have waited (docs/design.md).
-HOLD = 0.1
+HOLD = 1.0
 _SHED_EXEMPT = ("/healthz", "/metrics")
 _SHED_MESSAGE = "the server is at capacity; retry in a second"
 _SHED_JSON = (
