@@ -134,6 +134,7 @@ from tagwire.analyse import lead
 from tagwire.dedup import content_hash, title_key
 from tagwire.entities.hashtags import slugify
 from tagwire.entities.places import region_of
+from tagwire.ingest.writer import writing
 from tagwire.sources import REGIONS
 from tagwire.store import Store
 from tagwire.store import schema as t
@@ -323,7 +324,7 @@ def build_db(db: Path) -> None:
     first = now - timedelta(days=DAYS)
     docs = bbc_docs()
     try:
-        with store.writer() as w:
+        with writing(store) as w:
             conn = w.conn
             found = w.entity_ids(conll_names()[:ENTITY_NAMES])
             ranked = list(dict.fromkeys(found.values()))  # most popular first

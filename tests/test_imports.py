@@ -156,9 +156,6 @@ def _importers(prefix: str, of: str) -> list[str]:
 # flow's stages (dedup, neardup, entities, stories, ...: the callers in tagwire.ingest
 # decide and hand it rows) nor of the embeddings' vectors (it keeps their bytes).
 STORE_MAY_IMPORT = ("tagwire.types", "tagwire.errors", "tagwire.config", "tagwire.search")
-# ``Store.writer()`` still hands out ingest's ArticleWriter for the tests and benches that
-# write articles by hand through it (a call-time import); listed here only while it exists.
-KNOWN_STORE_EXCEPTIONS = [("tagwire.store", "tagwire.ingest.writer")]
 
 
 def store_imports_outside(edges: dict[str, set[str]]) -> list[tuple[str, str]]:
@@ -189,13 +186,7 @@ def test_the_store_rule_sees_a_stage() -> None:
 def test_the_store_imports_no_stage() -> None:
     """Rows in, rows out: which copy survives, which entity a name is and what a story
     becomes are decided by the callers (docs/design.md, "Structure")."""
-    found = store_imports_outside(graph())
-    assert [hit for hit in found if hit not in KNOWN_STORE_EXCEPTIONS] == []
-
-
-def test_known_store_exceptions_still_exist() -> None:
-    found = store_imports_outside(graph())
-    assert [hit for hit in KNOWN_STORE_EXCEPTIONS if hit not in found] == []
+    assert store_imports_outside(graph()) == []
 
 
 def test_workers_never_import_the_web_app() -> None:

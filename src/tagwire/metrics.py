@@ -61,6 +61,7 @@ CACHE_LOOKUPS = Counter(
 )
 REQUESTS_SHED = Counter(
     "tagwire_http_requests_shed_total",
-    "Requests answered 503 at once because the process had TAGWIRE_MAX_IN_FLIGHT in flight.",
+    "Requests answered 503 because TAGWIRE_MAX_IN_FLIGHT were in flight and no slot freed "
+    "within TAGWIRE_QUEUE_WAIT.",
     registry=REGISTRY,
 )

@@ -2,8 +2,8 @@
 story stage's start, growth and merges, the entities' identities and the rows of
 ``ingest.rows``, written through the store's row ``Writer``.
 
-``Store.writer()`` hands out this class (tests and benches write articles through it); the
-pipeline opens it on ``Store.rows()`` itself (``writing``).
+``writing(store)`` opens one on ``Store.rows()``: the pipeline, and the tests and benches
+that write articles by hand.
 """
 
 from __future__ import annotations

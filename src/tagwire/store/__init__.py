@@ -8,9 +8,6 @@ in, rows out, the decisions made by the callers (``tagwire.ingest``).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -45,9 +42,6 @@ from tagwire.store.stories import Stories
 from tagwire.store.tags import RELATED_ARTICLES, Tags
 from tagwire.store.webhooks import Webhooks
 from tagwire.store.writer import Writer
-
-if TYPE_CHECKING:
-    from tagwire.ingest.writer import ArticleWriter
 
 __all__ = [
     "DOCUMENT_PROBLEMS",
@@ -91,17 +85,6 @@ class Store(Sources, Webhooks, Articles, Stories, Tags):
         for feed in list(self._feeds):
             feed.close()
         self.engine.dispose()
-
-    @contextmanager
-    def writer(self) -> Iterator[ArticleWriter]:
-        """One write transaction with ingest's decisions around each write
-        (``tagwire.ingest.writer.ArticleWriter``), for the tests and benches that write
-        articles by hand. The store's one import of a caller, kept for them (listed in
-        tests/test_imports.py); the pipeline and the import open their writers themselves."""
-        from tagwire.ingest.writer import ArticleWriter
-
-        with self.rows() as w:
-            yield ArticleWriter(w.conn)
 
     def change_feed(self) -> ChangeFeed:
         """A reader of what writes changed, on a connection of its own (response caches);
