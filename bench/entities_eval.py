@@ -42,7 +42,7 @@ from bench.ingest import Site, build_feeds, serve, write_sources
 from bench.metrics import AebPage, aeb_pages
 from bench.report import machine, replace_section, revision
 from tagwire import config
-from tagwire.pipeline import ingest
+from tagwire.ingest.pipeline import ingest
 from tagwire.store import Store, schema
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -78,7 +78,7 @@ from tagwire.entities.ner import find_mentions, load_model
 from tagwire.errors import ExtractError
 from tagwire.extract import extract_page
 from tagwire.fetch.client import decode_body
-from tagwire.pipeline import Pipeline, ingest
+from tagwire.ingest.pipeline import Pipeline, ingest
 from tagwire.store import Store, schema
 from tagwire.types import PassReport
 

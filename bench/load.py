@@ -130,10 +130,10 @@ from fastapi import FastAPI
 from sqlalchemy import Connection, func, select, text, update
 
 from bench.report import machine, replace_section, revision
-from tagwire.analyse import lead
 from tagwire.dedup import content_hash, title_key
 from tagwire.entities.hashtags import slugify
 from tagwire.entities.places import region_of
+from tagwire.ingest.analyse import lead
 from tagwire.ingest.writer import writing
 from tagwire.sources import REGIONS
 from tagwire.store import Store

@@ -19,7 +19,7 @@ from bench.metrics import AebPage, aeb_pages
 from conftest import LoopbackServer, Reply, shared_data
 from tagwire import config
 from tagwire.dedup import canonical_url
-from tagwire.pipeline import ingest
+from tagwire.ingest.pipeline import ingest
 from tagwire.store import Store
 from tagwire.types import Source
 

@@ -46,7 +46,7 @@ import runpy
 import sys
 
 runpy.run_path(sys.argv[1], run_name="__mp_main__")
-from tagwire.analyse import PageBody, analyse, warm_up
+from tagwire.ingest.analyse import PageBody, analyse, warm_up
 from tagwire.types import FeedItem
 
 warm_up()

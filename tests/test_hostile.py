@@ -22,7 +22,7 @@ from conftest import LoopbackServer, RawServer, Reply
 from tagwire import config
 from tagwire.errors import TooLargeError
 from tagwire.fetch.client import Fetcher
-from tagwire.pipeline import ingest
+from tagwire.ingest.pipeline import ingest
 from tagwire.store import Store
 from tagwire.types import PassReport, Source
 from test_pipeline import rss

@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 
 from conftest import LoopbackServer, Reply
 from tagwire import cli, config, feeds
-from tagwire.analyse import Analysis
 from tagwire.errors import Outcome
 from tagwire.extract import extract_page
-from tagwire.pipeline import Pipeline, ingest
+from tagwire.ingest.analyse import Analysis
+from tagwire.ingest.pipeline import Pipeline, ingest
 from tagwire.store import FeedRecord, Store
 from tagwire.types import FeedItem, ParsedFeed, PassReport, Source
 

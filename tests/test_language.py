@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tagwire.analyse import PageBody, analyse
+from tagwire.ingest.analyse import PageBody, analyse
 from tagwire.language import detect_language
 from tagwire.types import FeedItem
 

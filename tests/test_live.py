@@ -15,7 +15,7 @@ import pytest
 
 from conftest import LoopbackServer, Reply, running, until
 from tagwire import config
-from tagwire.pipeline import Pipeline
+from tagwire.ingest.pipeline import Pipeline
 from tagwire.store import Store
 from tagwire.types import Source
 from tagwire.web.app import create_app

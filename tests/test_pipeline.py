@@ -15,10 +15,10 @@ from pathlib import Path
 
 from conftest import LoopbackServer, Reply
 from tagwire import config
-from tagwire.decide import StoryStep, Verdict, story_step
 from tagwire.demo.site import PublisherSite, sources_toml
 from tagwire.embeddings import Vector
-from tagwire.pipeline import ingest
+from tagwire.ingest.decide import StoryStep, Verdict, story_step
+from tagwire.ingest.pipeline import ingest
 from tagwire.store import Store
 from tagwire.stories import Decision, Merge
 from tagwire.types import PassReport, Source

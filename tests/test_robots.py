@@ -13,7 +13,7 @@ from tagwire import config
 from tagwire.errors import RobotsDisallowed
 from tagwire.fetch.client import Fetcher
 from tagwire.fetch.robots import MAX_CRAWL_DELAY, RobotsCache, Rules
-from tagwire.pipeline import ingest
+from tagwire.ingest.pipeline import ingest
 from tagwire.store import Store
 from tagwire.types import Page, Source
 from test_pipeline import page, rss

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import LoopbackServer, Reply
-from tagwire import config, schedule
-from tagwire.pipeline import Pipeline
+from tagwire import config
+from tagwire.ingest import schedule
+from tagwire.ingest.pipeline import Pipeline
 from tagwire.store import Store
 from tagwire.types import Source, now_utc
 from test_pipeline import rss

@@ -412,7 +412,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, settings: config.Config) -> int:
-    from tagwire.pipeline import ingest
+    from tagwire.ingest.pipeline import ingest
 
     store = _open_store(settings.database_url)
     source_ids = store.upsert_sources(sources.load(args.sources))

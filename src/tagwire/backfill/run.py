@@ -24,8 +24,8 @@ from tagwire.backfill.prepare import Prepared, in_batches, key_array, prepared_a
 from tagwire.backfill.processes import _collected_by_batch
 from tagwire.backfill.store_side import store_channel
 from tagwire.backfill.story_index import StoryIndex
-from tagwire.decide import decide, story_step
 from tagwire.embeddings import Vector
+from tagwire.ingest.decide import decide, story_step
 from tagwire.ingest.rows import article_row, entity_scores, regions, tag_rows
 from tagwire.ingest.writer import ArticleWriter
 from tagwire.neardup import band_key_array

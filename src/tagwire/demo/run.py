@@ -21,7 +21,7 @@ from pathlib import Path
 from tagwire import cli, config, sources
 from tagwire.demo.site import PublisherSite, sources_toml
 from tagwire.errors import ConfigError
-from tagwire.pipeline import ingest
+from tagwire.ingest.pipeline import ingest
 from tagwire.store import FeedRecord, Store
 from tagwire.types import PassReport
 

@@ -39,7 +39,7 @@ from tagwire.errors import (
 )
 from tagwire.fetch.politeness import Gate, HostGate
 from tagwire.fetch.robots import RobotsCache
-from tagwire.schedule import retry_after
+from tagwire.ingest.schedule import retry_after
 from tagwire.types import Page, now_utc
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from tagwire.analyse import PageBody
+from tagwire.ingest.analyse import PageBody
 from tagwire.types import FeedItem, utc
 
 Json = dict[str, Any]

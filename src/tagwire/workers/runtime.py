@@ -20,14 +20,14 @@ from typing import Any
 import redis
 
 from tagwire import config as config_module
-from tagwire.analyse import PageBody, warm_up
 from tagwire.announce import redis_announcer
 from tagwire.config import Config
 from tagwire.dedup import canonical_url
 from tagwire.entities.places import country_of
 from tagwire.errors import ConfigError, Outcome
 from tagwire.fetch.client import Fetcher
-from tagwire.pipeline import Pipeline, fetch_page, is_http
+from tagwire.ingest.analyse import PageBody, warm_up
+from tagwire.ingest.pipeline import Pipeline, fetch_page, is_http
 from tagwire.store import FeedRecord, Store
 from tagwire.types import FeedItem
 from tagwire.workers.messages import item_to_json

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from tagwire.config import Config
-from tagwire.pipeline import Pipeline
+from tagwire.ingest.pipeline import Pipeline
 from tagwire.store import Store
 from tagwire.types import now_utc
 from tagwire.webhooks import deliver_round

@@ -33,10 +33,10 @@ from celery.exceptions import Reject  # type: ignore[import-untyped]
 from celery.signals import worker_process_init  # type: ignore[import-untyped]
 from kombu.exceptions import OperationalError as BrokerError
 
-from tagwire.analyse import Analysis, analyse
 from tagwire.dedup import canonical_url
 from tagwire.errors import Outcome
-from tagwire.pipeline import analysis_failed
+from tagwire.ingest.analyse import Analysis, analyse
+from tagwire.ingest.pipeline import analysis_failed
 from tagwire.types import FeedItem
 from tagwire.workers import runtime as runtime_module
 from tagwire.workers.messages import Json, item_from_json, page_from_json, page_to_json

@@ -34,11 +34,9 @@ from multiprocessing import get_context
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from tagwire import dedup, feeds, metrics, schedule
-from tagwire.analyse import Analysis, PageBody, analyse, feed_only, warm_up
+from tagwire import dedup, feeds, metrics
 from tagwire.categories import categorise
 from tagwire.config import Config
-from tagwire.decide import decide, story_step
 from tagwire.embeddings import Vector
 from tagwire.errors import (
     FeedError,
@@ -50,6 +48,9 @@ from tagwire.errors import (
 )
 from tagwire.fetch.client import Fetcher, Validators
 from tagwire.fetch.robots import RobotsCache
+from tagwire.ingest import schedule
+from tagwire.ingest.analyse import Analysis, PageBody, analyse, feed_only, warm_up
+from tagwire.ingest.decide import decide, story_step
 from tagwire.ingest.rows import entity_scores
 from tagwire.ingest.writer import ArticleWriter, writing
 from tagwire.neardup import Fingerprint, band_keys, best_match, fingerprint
