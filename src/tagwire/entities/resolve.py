@@ -7,9 +7,11 @@ organisation or place the article names. Between the two, in this order:
    split into its sides ("Viera d. Rockledge"), a person's name after "the" or a given
    name alone, an owner's possessive ("Vietnam’s Communist Party"), a team-position
    prefix ("Browns DL Sheldon Richardson"), a country run into a name, a sentence's first
-   word; what ``filters`` finds (common abbreviations, directions, events, works,
-   instruments, model numbers, numbers, addresses, a word the article also writes in lower
-   case); what ``things`` finds (organisms, abbreviations of lower-case words);
+   word; the owner of a possessive span is a mention of its own ("Apple’s AirPods"); what
+   ``filters`` finds (common abbreviations, directions, events, works, instruments, model
+   numbers, numbers, addresses, a place's people, a word the article also writes in lower
+   case); what ``things`` finds (organisms, abbreviations of lower-case words, names a
+   thing's noun follows or a work's noun precedes, counted plurals);
 2. what the model missed is found by name: countries, US states and large cities, a
    state's postal code after a place ("Cuyahoga Falls, OH"); state abbreviations
    ("Calif.", "N.J.") are their states;
@@ -19,11 +21,13 @@ organisation or place the article names. Between the two, in this order:
 4. short forms join the full form of the same article: acronyms of a named
    organisation ("NFL"), legal suffixes ("Acme Corp." = "Acme"), a company's group word or
    region ("Alibaba Group", "Ascom North America");
-5. one kind per name: a gazetteer's kind, else the label most mentions got; then
-   ``people`` decides who is a person (evidence: a given name, a title or role, a verb of
-   speech, the surname alone) and under which name (nicknames, longer forms, a word of
-   the article's one person); a team's plural nickname is its team; ``things`` drops
-   a maker's products ("Apple AirPods", "Google’s Stadia");
+5. one kind per name: a gazetteer's kind, else the label most mentions got; a name always
+   written with a possessive is a shop ("Lowe’s"); then ``people`` decides who is a person
+   (evidence: a given name, a title or role, a verb of speech, the surname alone, what only
+   a person has) and under which name (nicknames, longer forms, a word of the article's one
+   person); ``teams`` makes teams of nicknames, of a city named with one, and of places the
+   sports pages write as teams; ``things`` drops a maker's products ("Apple AirPods",
+   "Google’s Stadia", "Audi e-tron Sportback");
 6. the headline confirms: a span found only in the title-cased headline is kept when it is
    a known place; an entity of the text that the headline names (by full name, surname or
    short form) counts as in the headline, which ranks it first.
@@ -36,7 +40,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from tagwire.entities import people, things
+from tagwire.entities import people, teams, things
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
@@ -53,7 +57,6 @@ from tagwire.entities.places import (
     city_population,
     country_of,
     demonym_country,
-    is_country,
     is_country_or_state,
     is_known_place,
 )
@@ -95,8 +98,8 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = people.words_of_one_person(found)
     found = people.one_name_per_person(found)
     found = people.longer_forms(found)
-    found = _teams_by_nickname(body, found)
-    found = _places_as_teams(body, found)
+    found = teams.teams_by_nickname(body, found)
+    found = teams.places_as_teams(body, found)
     found = things.products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
     found += _named_in_headline(body, title_end, found)
@@ -434,125 +437,6 @@ def _possessive_brands(body: str, mentions: list[Mention]) -> list[Mention]:
     return [replace(m, name=brands[m.name], kind=ORG) if m.name in brands else m for m in mentions]
 
 
-def _teams_by_nickname(body: str, mentions: list[Mention]) -> list[Mention]:
-    """ "Steelers" where "Pittsburgh Steelers" is named: that team (a plural word, as team
-    nicknames are, that one organisation of the article ends with). And where a team is
-    named by its place and a nickname that the article also writes alone ("the Oklahoma
-    City Thunder" ... "the Thunder"), the place alone is the team too, as the sports pages
-    write it ("Pittsburgh quarterback", "for Cleveland")."""
-    ends: dict[str, set[str]] = defaultdict(set)
-    teams: dict[str, str] = {}  # the nickname's and the place's keys -> the team
-    for m in mentions:
-        if m.kind is ORG and " " in m.name:
-            ends[name_key(m.name.split()[-1])].add(m.name)
-            named = [m.name.rsplit(" ", 1)]
-        elif m.kind is PLACE:  # "Oklahoma City" then "Thunder", as the model may read it
-            named = [[m.name, w] for w in _written_after(body, m.surface.strip())]
-        else:
-            continue
-        for place, nickname in named:
-            if _is_team(body, place, nickname):
-                teams[name_key(nickname)] = teams[name_key(place)] = f"{place} {nickname}"
-    out = []
-    for m in mentions:
-        key = name_key(m.name)
-        if key in teams:
-            m = replace(m, name=teams[key], kind=ORG)
-        elif " " not in m.name and key.endswith("s") and len(ends.get(key, ())) == 1:
-            m = replace(m, name=next(iter(ends[key])), kind=ORG)
-        out.append(m)
-    return out
-
-
-# What the sports pages write around a place that is its team: a position or a squad after
-# it ("Pittsburgh quarterback", "Minnesota’s defense"), a result's verb or a score beside it
-# ("Viera defeats Rockledge", "Eastern Michigan 42, Northern Illinois 17").
-_TEAM_AFTER = re.compile(
-    r"(?:['’]s?)?\s+(?:quarterback|coach|head coach|center|guard|forward|pitcher|striker|"
-    r"goalkeeper|roster|lineup|squad|defense|offense|defensive|offensive|beat|beats|"
-    r"defeated|defeats|routs|routed|edged|edges|blanked|topped|d\.|def\.|manager|"
-    r"captain|midfielder|defender|winger)(?!\w)"
-    r"|['’]s\s+(?:game|win|victory)\b"
-    r"|\s+\d{1,3}(?=\s*(?:,|\)|$))",
-    re.MULTILINE,
-)
-_TEAM_BEFORE = re.compile(
-    r"(?:\bbeat|\bbeats|\bdefeated|\bdefeats|\brouts?|\brouted|\bedged|\bblanked|"
-    r"\btopped|\bvs\.?|\bv\.|\bd\.|\bdef\.)\s+$"
-)
-
-
-def _places_as_teams(body: str, mentions: list[Mention]) -> list[Mention]:
-    """A place (not a country or a region) that the article writes as a team somewhere is
-    an organisation in every mention: the sports pages call teams by their towns, schools
-    and states ("Pittsburgh quarterback", "Melbourne d. Palm Bay"). The name stays; which
-    kind the entity keeps across articles is their mentions' vote."""
-    teams = {
-        m.name
-        for m in mentions
-        if m.kind is PLACE
-        and not is_country(m.name)
-        and not is_broad_place(m.name)
-        and (
-            _TEAM_AFTER.match(body, _name_end(body, m))
-            or _TEAM_BEFORE.search(body, max(0, m.start - 12), m.start)
-        )
-    }
-    return [replace(m, kind=ORG) if m.name in teams and m.kind is PLACE else m for m in mentions]
-
-
-def _name_end(body: str, m: Mention) -> int:
-    """Where the mention's name ends in the text ("Minnesota" in "Minnesota’s")."""
-    start = body.find(m.name, m.start, m.end)
-    return m.end if start < 0 else start + len(m.name)
-
-
-def _written_after(body: str, name: str) -> set[str]:
-    """The capitalised words the article writes right after ``name`` anywhere."""
-    found = set()
-    start = body.find(name)
-    while start >= 0:
-        after = _NEXT_NAME.match(body, start + len(name))
-        if after:
-            found.add(after.group(1))
-        start = body.find(name, start + len(name))
-    return found
-
-
-_NEXT_NAME = re.compile(r" ([A-Z][a-z]+)\b")
-# A newspaper's last word: "the Globe" alone is the Boston Globe, not Boston's team.
-_PAPER_WORDS = frozenset(
-    """
-    times post news journal herald tribune chronicle gazette globe star sun examiner observer
-    independent telegraph mirror express register review magazine daily weekly bee inquirer
-    record courant dispatch press standard guardian mail today
-    """.split()
-)
-
-
-def _is_team(body: str, place: str, nickname: str) -> bool:
-    """ "Oklahoma City" + "Thunder": a city or state (countries' teams are not named so),
-    then a capitalised word that is no institution's, newspaper's or office's word ("U.S.
-    Attorney"), which the article also writes as "the Thunder", alone."""
-    if not is_known_place(place) or is_country(place) or not nickname[:1].isupper():
-        return False
-    word = nickname.lower()
-    if word in _PAPER_WORDS or word in _OFFICE_WORDS or kind_evidence(nickname) is not None:
-        return False
-    return re.search(rf"\b[Tt]he {re.escape(nickname)}\b(?!['’]?\s*[A-Z])", body) is not None
-
-
-# Words after a place that make an office or a title, not a team: "U.S. Attorney", "Ukraine
-# President", "Israel Prime Minister".
-_OFFICE_WORDS = frozenset(
-    """
-    attorney president prime minister ambassador defense defence governor mayor senator
-    secretary police fire sheriff state city county district court office mayor general
-    chief trade embassy consul consulate army navy
-    """.split()
-)
-
-
 def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:
     """A headline span is kept when the text names the same entity, or when it is a known
     place; headlines are title-cased, and their words are read as names too easily."""
@@ -611,6 +495,6 @@ def _forms(body: str, m: Mention) -> list[str]:
     words = m.name.split()
     if m.kind is PERSON and len(words) > 1 and len(words[-1]) > 2:
         forms.append(words[-1])  # a surname
-    if m.kind is ORG and len(words) > 1 and _is_team(body, " ".join(words[:-1]), words[-1]):
+    if m.kind is ORG and len(words) > 1 and teams.is_team(body, " ".join(words[:-1]), words[-1]):
         forms.append(words[-1])  # a team's nickname: "Lakers hold off OKC"
     return [f for f in dict.fromkeys(forms) if len(f) > 2]
