@@ -1,4 +1,4 @@
-"""Near-duplicate detection quality on real article texts (``tagwire.neardup``).
+"""Near-duplicate detection quality on real article texts (``tagwire.dedup.near``).
 
 Two articles are found as near-duplicates in tagwire when (1) they share at least one LSH
 band key (``neardup.band_keys``: candidate generation, a lookup in the store) AND (2)
@@ -78,8 +78,8 @@ from random import Random
 
 import numpy as np
 
-from tagwire.dedup import content_hash, normalise_text
-from tagwire.neardup import (
+from tagwire.dedup.exact import content_hash, normalise_text
+from tagwire.dedup.near import (
     BAND_ROWS,
     CONTAINMENT_MIN,
     JACCARD_MIN,

@@ -68,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import machine, replace_section, revision
 from tagwire import config
-from tagwire.dedup import canonical_url
+from tagwire.dedup.exact import canonical_url
 from tagwire.ingest.pipeline import Pipeline
 from tagwire.ingest.writer import writing
 from tagwire.store import Store

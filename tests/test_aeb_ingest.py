@@ -18,7 +18,7 @@ from bench.ingest_floor import page_title
 from bench.metrics import AebPage, aeb_pages
 from conftest import LoopbackServer, Reply, shared_data
 from tagwire import config
-from tagwire.dedup import canonical_url
+from tagwire.dedup.exact import canonical_url
 from tagwire.ingest.pipeline import ingest
 from tagwire.store import Store
 from tagwire.types import Source

@@ -37,9 +37,9 @@ from tagwire.backfill import (
     read_lines,
     run_file,
 )
+from tagwire.dedup.near import FINGERPRINT_WORDS, band_key_array, best_match_packed, fingerprint
 from tagwire.demo.site import PublisherSite, sources_toml
 from tagwire.ingest.tagging import resolution_rounds
-from tagwire.neardup import FINGERPRINT_WORDS, band_key_array, best_match_packed, fingerprint
 from tagwire.search import parse_query
 from tagwire.store import Store
 from tagwire.store import schema as t

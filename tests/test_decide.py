@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tagwire.dedup.near import MIN_WORDS
 from tagwire.ingest.decide import Verdict, decide, same_article
-from tagwire.neardup import MIN_WORDS
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from tagwire.dedup import canonical_url, choose_url, content_hash, normalise_text
+from tagwire.dedup.exact import canonical_url, choose_url, content_hash, normalise_text
 
 
 def test_canonical_url_strips_tracking_and_fragments() -> None:

@@ -153,7 +153,7 @@ def _importers(prefix: str, of: str) -> list[str]:
 
 
 # The store reads and writes rows: it may import these and its own modules, nothing of the
-# flow's stages (dedup, neardup, entities, stories, ...: the callers in tagwire.ingest
+# flow's stages (dedup, entities, stories, ...: the callers in tagwire.ingest
 # decide and hand it rows) nor of the embeddings' vectors (it keeps their bytes).
 STORE_MAY_IMPORT = ("tagwire.types", "tagwire.errors", "tagwire.config", "tagwire.search")
 
@@ -202,7 +202,6 @@ def test_stages_import_no_front_end_nor_workers() -> None:
         "tagwire.extract",
         "tagwire.cleanup",
         "tagwire.dedup",
-        "tagwire.neardup",
         "tagwire.entities",
         "tagwire.stories",
         "tagwire.categories",

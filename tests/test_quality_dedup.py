@@ -13,9 +13,9 @@ import pytest
 from bench.dedup_eval import Results, build_pairs, describe, evaluate, summary
 from bench.metrics import aeb_checksum
 from conftest import shared_data
-from tagwire import neardup
-from tagwire.dedup import normalise_text
-from tagwire.neardup import MIN_WORDS, band_keys, fingerprint, is_near_duplicate
+from tagwire.dedup import near as neardup
+from tagwire.dedup.exact import normalise_text
+from tagwire.dedup.near import MIN_WORDS, band_keys, fingerprint, is_near_duplicate
 
 AEB_CHECKSUM = "b80a262e8f315c76"
 # Measured 1.000 and 0.972 (seed 20251127, 1,091 duplicate and 803 other pairs; the misses

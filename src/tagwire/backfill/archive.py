@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from tagwire import dedup
+from tagwire.dedup import exact as dedup
 from tagwire.store import Store
 from tagwire.store import schema as t
 from tagwire.types import EntityKind, Mention, quick_pickle, utc

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection
 
+from tagwire.dedup.near import band_key_array
 from tagwire.embeddings import to_blob
-from tagwire.neardup import band_key_array
 from tagwire.store import bulk
 from tagwire.store.bulk import (
     countries_of,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from tagwire import dedup
 from tagwire.backfill.near_index import NearDupIndex
 from tagwire.backfill.prepare import Prepared, key_array
+from tagwire.dedup import exact as dedup
 
 
 class Known(Protocol):

@@ -10,7 +10,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from tagwire.neardup import FINGERPRINT_WORDS, Match, best_index, similarities_of
+from tagwire.dedup.near import FINGERPRINT_WORDS, Match, best_index, similarities_of
 from tagwire.store.writer import MAX_CANDIDATES
 from tagwire.stories import MICROSECOND, micros
 

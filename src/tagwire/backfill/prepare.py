@@ -14,12 +14,13 @@ from multiprocessing import get_context
 
 import numpy as np
 
-from tagwire import dedup, words
+from tagwire import words
 from tagwire.backfill.archive import ArchiveError, Line, Record, parse_record
 from tagwire.backfill.processes import Collector, start_helper
+from tagwire.dedup import exact as dedup
+from tagwire.dedup.near import band_key_array, fingerprint
 from tagwire.embeddings import Vector
 from tagwire.ingest.analyse import lead
-from tagwire.neardup import band_key_array, fingerprint
 from tagwire.stories import LEAD_CHARS, headline_meaning, term_keys, terms
 from tagwire.types import Mention, quick_pickle
 

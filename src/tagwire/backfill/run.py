@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from tagwire import dedup
 from tagwire.backfill.archive import Line, Record, read_lines
 from tagwire.backfill.batches import Batch, Decided, Lookups, wanted_for
 from tagwire.backfill.bulk import reserve_ids
@@ -24,11 +23,12 @@ from tagwire.backfill.prepare import Prepared, in_batches, key_array, prepared_a
 from tagwire.backfill.processes import _collected_by_batch
 from tagwire.backfill.store_side import store_channel
 from tagwire.backfill.story_index import StoryIndex
+from tagwire.dedup import exact as dedup
+from tagwire.dedup.near import band_key_array
 from tagwire.embeddings import Vector
 from tagwire.ingest.decide import decide, story_step
 from tagwire.ingest.rows import article_row, entity_scores, regions, tag_rows
 from tagwire.ingest.writer import ArticleWriter
-from tagwire.neardup import band_key_array
 from tagwire.store import Store
 from tagwire.store import schema as t
 from tagwire.store.writer import mention_row

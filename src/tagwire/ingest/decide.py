@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from tagwire.dedup import new_copy_survives
+from tagwire.dedup.exact import new_copy_survives
+from tagwire.dedup.near import MIN_WORDS
 from tagwire.embeddings import Vector
-from tagwire.neardup import MIN_WORDS
 from tagwire.stories import Decision, Merge, entity_keys
 
 Copy = TypeVar("Copy")  # how a caller names a stored survivor (a row, an id)

@@ -34,9 +34,11 @@ from multiprocessing import get_context
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from tagwire import dedup, feeds, metrics
+from tagwire import feeds, metrics
 from tagwire.categories import categorise
 from tagwire.config import Config
+from tagwire.dedup import exact as dedup
+from tagwire.dedup.near import Fingerprint, band_keys, best_match, fingerprint
 from tagwire.embeddings import Vector
 from tagwire.errors import (
     FeedError,
@@ -53,7 +55,6 @@ from tagwire.ingest.analyse import Analysis, PageBody, analyse, feed_only, warm_
 from tagwire.ingest.decide import decide, story_step
 from tagwire.ingest.rows import entity_scores
 from tagwire.ingest.writer import ArticleWriter, writing
-from tagwire.neardup import Fingerprint, band_keys, best_match, fingerprint
 from tagwire.store import FeedRecord, Store
 from tagwire.store.writer import Survivor
 from tagwire.stories import (

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from tagwire.dedup import title_key
+from tagwire.dedup.exact import title_key
+from tagwire.dedup.near import Candidate, Fingerprint, band_keys
 from tagwire.embeddings import Vector
 from tagwire.ingest import tagging
 from tagwire.ingest.rows import RowStore, article_row, story_candidate, story_row, tag_rows
-from tagwire.neardup import Candidate, Fingerprint, band_keys
 from tagwire.store.writer import Writer, mention_row
 from tagwire.stories import Decision, Merge, grow, index_keys, merged, start
 from tagwire.types import Article, StoryCandidate

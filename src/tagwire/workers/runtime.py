@@ -22,7 +22,7 @@ import redis
 from tagwire import config as config_module
 from tagwire.announce import redis_announcer
 from tagwire.config import Config
-from tagwire.dedup import canonical_url
+from tagwire.dedup.exact import canonical_url
 from tagwire.entities.places import country_of
 from tagwire.errors import ConfigError, Outcome
 from tagwire.fetch.client import Fetcher

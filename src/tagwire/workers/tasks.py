@@ -33,7 +33,7 @@ from celery.exceptions import Reject  # type: ignore[import-untyped]
 from celery.signals import worker_process_init  # type: ignore[import-untyped]
 from kombu.exceptions import OperationalError as BrokerError
 
-from tagwire.dedup import canonical_url
+from tagwire.dedup.exact import canonical_url
 from tagwire.errors import Outcome
 from tagwire.ingest.analyse import Analysis, analyse
 from tagwire.ingest.pipeline import analysis_failed

@@ -19,7 +19,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from tagwire.dedup import normalised
+from tagwire.dedup.exact import normalised
 
 NUM_PERM = 128
 BAND_ROWS = 4  # 32 bands of 4: P(candidate) = 1 - (1 - J^4)^32; 0.87 at J=0.5, 0.9995 at 0.7
