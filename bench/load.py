@@ -126,7 +126,6 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-import uvloop
 from fastapi import FastAPI
 from sqlalchemy import Connection, func, select, text, update
 
@@ -170,9 +169,6 @@ TIMEOUT = 10.0
 MAX_CONNECTIONS = 256
 IDLE_SECONDS = 4.0  # a keep-alive connection idle this long is not reused (uvicorn: 5 s)
 BACKLOG_SECONDS = 2.0  # more requests in flight than this many seconds' worth: run stopped
-# The load generator's nice value: ahead of the server for the cores, as a client on another
-# machine would be, so that its timestamps are not the server's queueing (docs/benchmarks.md).
-CLIENT_NICE = -5
 OVERLOAD_FACTOR = 3.0  # the overload run: this many times the highest passing rate
 HEALTH_EVERY = 0.5  # seconds between two /healthz probes during the overload run
 STEP = 1.25  # rate search: up by this factor (down by halves), then bisections
@@ -623,14 +619,7 @@ def start_server(
         env["TAGWIRE_QUEUE_WAIT"] = str(queue_wait)
     if hold is not None:
         env[HOLD_ENV] = str(hold)
-    # The server runs at the default priority whatever the load generator's (--client-nice).
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_default_priority
-    )
-
-
-def _default_priority() -> None:
-    os.setpriority(os.PRIO_PROCESS, 0, 0)
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -708,11 +697,6 @@ class Http:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
 
     async def get(self, request: bytes) -> tuple[int, bytes]:
-        status, body, _ = await self.get_marked(request)
-        return status, body
-
-    async def get_marked(self, request: bytes) -> tuple[int, bytes, bool]:
-        """The status, the body, and whether the server's response cache answered."""
         async with self.slots:
             for attempt in (0, 1):
                 conn = self._reuse() if attempt == 0 else None
@@ -720,7 +704,7 @@ class Http:
                 if conn is None:
                     conn = await self._open()
                 try:
-                    status, body, keep, hit = await self._exchange(conn, request)
+                    status, body, keep = await self._exchange(conn, request)
                 except (ConnectionResetError, asyncio.IncompleteReadError) as exc:
                     conn[1].close()
                     nothing = not isinstance(exc, asyncio.IncompleteReadError) or not exc.partial
@@ -734,7 +718,7 @@ class Http:
                     self.idle.append((conn, time.monotonic()))
                 else:
                     conn[1].close()
-                return status, body, hit
+                return status, body
         raise AssertionError("unreachable")
 
     def _reuse(self) -> Conn | None:
@@ -754,26 +738,25 @@ class Http:
         self.opened += 1
         return conn
 
-    async def _exchange(self, conn: Conn, request: bytes) -> tuple[int, bytes, bool, bool]:
+    async def _exchange(self, conn: Conn, request: bytes) -> tuple[int, bytes, bool]:
         reader, writer = conn
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         lower = head.lower()
-        hit = b"\r\nx-cache: hit" in lower
-        self.hits += hit
+        self.hits += b"\r\nx-cache: hit" in lower
         keep = b"\r\nconnection: close" not in lower
         if b"\r\ntransfer-encoding: chunked" in lower:
             chunks = []
             while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
                 chunks.append(await reader.readexactly(size + 2))
             await reader.readuntil(b"\r\n")
-            return status, b"".join(c[:-2] for c in chunks), keep, hit
+            return status, b"".join(c[:-2] for c in chunks), keep
         at = lower.find(b"\r\ncontent-length:")
         if at < 0:
-            return status, await reader.read(), False, hit
+            return status, await reader.read(), False
         length = int(lower[at + 17 : lower.index(b"\r\n", at + 2)])
-        return status, await reader.readexactly(length), keep, hit
+        return status, await reader.readexactly(length), keep
 
     def close_idle(self) -> None:
         for (_, writer), _ in self.idle:
@@ -842,8 +825,6 @@ class Run:
     shed_latencies: list[float] = field(default_factory=list)
     # admitted answers from the moment the client got to send (its own lateness left out)
     from_send: list[float] = field(default_factory=list)
-    # admitted answers the server computed (not from its response cache), from the due time
-    misses: list[float] = field(default_factory=list)
 
     @property
     def hit_rate(self) -> float:
@@ -884,7 +865,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(len(ordered) * q / 100 + 0.999999) - 1))]
 
 
-Fetch = Callable[[Item], Awaitable[tuple[int, bool]]]  # (status, from the response cache)
+Fetch = Callable[[Item], Awaitable[int]]
 
 
 async def open_loop(
@@ -904,10 +885,10 @@ async def open_loop(
         started = loop.time()
         run.lag.append(started - due)
         error = None
-        shed = hit = False
+        shed = False
         try:
             async with asyncio.timeout(TIMEOUT):
-                status, hit = await fetch(item)
+                status = await fetch(item)
             if status == 503:
                 shed = True  # load shed: answered at once, counted apart from errors
             elif status != 200:
@@ -926,8 +907,6 @@ async def open_loop(
         else:
             run.latencies[item.kind].append(end - due)
             run.from_send.append(end - started)
-            if not hit:
-                run.misses.append(end - due)
             if end - due > GOAL_P99:
                 run.slow[item.path.partition("?")[0] + ("?cursor" if item.cursor else "")] += 1
         run.elapsed = max(run.elapsed, end - t0)
@@ -1346,9 +1325,9 @@ class Bench:
         assert self.proc is not None
         return self.proc.pid
 
-    async def fetch(self, item: Item) -> tuple[int, bool]:
-        status, _, hit = await self.http.get_marked(item.raw)
-        return status, hit
+    async def fetch(self, item: Item) -> int:
+        status, _ = await self.http.get(item.raw)
+        return status
 
     async def quiet(self) -> float:
         """Wait until the server is idle (it may still be answering requests that a
@@ -1431,9 +1410,8 @@ class Bench:
             base_url=f"http://127.0.0.1:{self.port}", limits=limits, timeout=TIMEOUT
         ) as client:
 
-            async def fetch(item: Item) -> tuple[int, bool]:
-                response = await client.get(item.path, headers=item.headers)
-                return response.status_code, response.headers.get("x-cache") == "hit"
+            async def fetch(item: Item) -> int:
+                return (await client.get(item.path, headers=item.headers)).status_code
 
             await self.quiet()
             run = await open_loop(fetch, self.plan, rate, 10.0, self.pid)
@@ -1666,9 +1644,7 @@ def describe(run: Run) -> str:
         f"{run.client_cpu / max(run.elapsed, 1e-9):.2f}, others {others(run):.2f} cores; "
         f"cache hits {run.hit_rate:.0%}; client late to send p50 {ms(percentile(run.lag, 50))} "
         f"p99 {ms(percentile(run.lag, 99))} ms; admitted from the send p50 "
-        f"{ms(percentile(run.from_send, 50))} p99 {ms(percentile(run.from_send, 99))} ms; "
-        f"admitted misses {len(run.misses)}, p50 {ms(percentile(run.misses, 50))} p99 "
-        f"{ms(percentile(run.misses, 99))} ms; {verdict}"
+        f"{ms(percentile(run.from_send, 50))} p99 {ms(percentile(run.from_send, 99))} ms; {verdict}"
     )
 
 
@@ -2121,19 +2097,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="tagwire",
         help="the server's HTTP protocol: tagwire (tagwire serve's), aged (sheds by age), uvicorn",
     )
-    parser.add_argument(
-        "--client-loop",
-        choices=("uvloop", "asyncio"),
-        default="uvloop",
-        help="the load generator's event loop (uvloop: about half the CPU per request)",
-    )
-    parser.add_argument(
-        "--client-nice",
-        type=int,
-        default=CLIENT_NICE,
-        help="the load generator's nice value (the server runs at 0): below 0 it is not "
-        "queued behind the server for the cores, so its clock reads when answers arrive",
-    )
     parser.add_argument("--backlog", type=int, help="uvicorn's --backlog")
     parser.add_argument("--limit-concurrency", type=int, help="uvicorn's --limit-concurrency")
     args = parser.parse_args(argv)
@@ -2180,15 +2143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.uvicorn_args += ("--limit-concurrency", str(args.limit_concurrency))
     outcomes = []
     plan: list[Item] = []
-    with contextlib.suppress(PermissionError):  # not root: the default priority
-        os.setpriority(os.PRIO_PROCESS, 0, args.client_nice)
-    print(f"load generator: {args.client_loop}, nice {os.getpriority(os.PRIO_PROCESS, 0)}")
     for workers in (int(w) for w in args.workers.split(",")):
         bench = Bench(url, workers, tags, settings)
-        if args.client_loop == "uvloop":
-            outcomes.append(uvloop.run(bench.run()))
-        else:
-            outcomes.append(asyncio.run(bench.run()))
+        outcomes.append(asyncio.run(bench.run()))
         plan = plan or bench.plan
     if settings.compare:
         print("\n" + render_compared([c for o in outcomes for c in o.compared], measured,
