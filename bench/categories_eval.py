@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tagwire.classify import (
+from tagwire.categories.classify import (
     EMBEDDING_GATE,
     EMBEDDING_MIN_COSINE,
     EMBEDDING_WEIGHT,

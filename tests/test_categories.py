@@ -11,17 +11,10 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tagwire import categories, embeddings_text
-from tagwire import classify as classify_module
-from tagwire.categories import (
-    LABELS,
-    categorise,
-    is_english,
-    learn_from_deployment,
-    map_category,
-    stop_learning_from_deployment,
-)
-from tagwire.classify import (
+from tagwire import embeddings_text
+from tagwire.categories import classify as classify_module
+from tagwire.categories import taxonomy as categories
+from tagwire.categories.classify import (
     DESCRIPTIONS,
     MIN_SCORE,
     DeploymentExamples,
@@ -33,6 +26,14 @@ from tagwire.classify import (
     parse_lexicon,
     term_counts,
     words,
+)
+from tagwire.categories.taxonomy import (
+    LABELS,
+    categorise,
+    is_english,
+    learn_from_deployment,
+    map_category,
+    stop_learning_from_deployment,
 )
 
 SPORT = (

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from tagwire import config
-from tagwire.categories import LABELS
+from tagwire.categories.taxonomy import LABELS
 from tagwire.store import Store
 from tagwire.types import Source
 from test_http import _client_calls

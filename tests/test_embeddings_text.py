@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tagwire import embeddings_text
-from tagwire.classify import DESCRIPTIONS
+from tagwire.categories.classify import DESCRIPTIONS
 
 needs_model = pytest.mark.skipif(
     embeddings_text.model_files() is None, reason="the embedding model is not installed"

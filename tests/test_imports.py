@@ -205,7 +205,6 @@ def test_stages_import_no_front_end_nor_workers() -> None:
         "tagwire.entities",
         "tagwire.stories",
         "tagwire.categories",
-        "tagwire.classify",
         "tagwire.language",
         "tagwire.ingest",
         "tagwire.store",

@@ -19,7 +19,7 @@ from bench.categories_eval import (
     throughput,
 )
 from conftest import shared_data
-from tagwire.classify import label_vectors
+from tagwire.categories.classify import label_vectors
 
 # sha256[:16] of the files (bench.categories_eval.checksum): BBC's 2,225 article files,
 # AG's test.csv.

@@ -200,7 +200,7 @@ def reset() -> None:
 
 
 if __name__ == "__main__":
-    from tagwire.classify import DESCRIPTIONS
+    from tagwire.categories.classify import DESCRIPTIONS
 
     count = write_table(text for sentences in DESCRIPTIONS.values() for text in sentences)
     print(f"wrote {count} sentence vectors at {versions()} to {TABLE}")

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from tagwire import curation, sources
-from tagwire.categories import LABELS
+from tagwire.categories.taxonomy import LABELS
 from tagwire.config import Config
 from tagwire.entities import identity
 from tagwire.entities.hashtags import lookup_key

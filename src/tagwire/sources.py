@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from tagwire.categories import LABELS
+from tagwire.categories.taxonomy import LABELS
 from tagwire.errors import BadRequest, SourcesFileError
 from tagwire.types import Source
 

@@ -77,7 +77,7 @@ def _prepare(r: Record) -> Prepared:
         mentions = tuple(find_mentions(r.title, r.text, author=r.author, language=language))
     category = r.category
     if category is None:
-        from tagwire.categories import categorise
+        from tagwire.categories.taxonomy import categorise
 
         category = categorise((), None, r.title, r.text, language)
     normalised = dedup.normalised(r.text)

@@ -35,7 +35,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from tagwire import feeds, metrics
-from tagwire.categories import categorise
+from tagwire.categories.taxonomy import categorise
 from tagwire.config import Config
 from tagwire.dedup import exact as dedup
 from tagwire.dedup.near import Fingerprint, band_keys, best_match, fingerprint

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from tagwire import service, webhooks
-from tagwire.categories import LABELS
+from tagwire.categories.taxonomy import LABELS
 from tagwire.store import Store
 from tagwire.web import schemas
 from tagwire.web.live import event_stream

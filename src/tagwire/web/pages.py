@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from swagger_ui_bundle import swagger_ui_path
 
 from tagwire import service
-from tagwire.categories import LABELS
+from tagwire.categories.taxonomy import LABELS
 from tagwire.errors import BadRequest, FetchError, NotFound
 from tagwire.fetch.client import Fetcher
 from tagwire.search import SearchQuery, parse_query

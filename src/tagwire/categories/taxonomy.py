@@ -3,8 +3,8 @@ publishers put in their feeds and pages onto it, and the choice of an article's 
 
 ``categorise`` takes, in this order: the first of the item's own categories that maps
 clearly onto a label; else the source's default category (a one-topic site); else, for an
-English article, the label of tagwire's topic classifier (``tagwire.classify``); else None.
-See docs/categories.md.
+English article, the label of tagwire's topic classifier (``categories.classify``); else
+None. See docs/categories.md.
 
 The classifier (its lexicon, data file and sentence-embedding model) is imported on the first
 article that needs it, not with this module: a pass whose articles carry their publisher's
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tagwire.classify import DeploymentExamples
+    from tagwire.categories.classify import DeploymentExamples
 
 LABELS: tuple[str, ...] = (
     "Arts & Entertainment",
@@ -254,7 +254,7 @@ def learn_from_deployment(examples: DeploymentExamples | None = None) -> Deploym
     global _examples
     with _learning_lock:
         if examples is None:
-            from tagwire.classify import DeploymentExamples
+            from tagwire.categories.classify import DeploymentExamples
 
             examples = DeploymentExamples()
         _examples = examples
@@ -287,6 +287,6 @@ def categorise(
         return source_category
     if not is_english(language) or not (title.strip() or text.strip()):
         return None
-    from tagwire.classify import classify
+    from tagwire.categories.classify import classify
 
     return classify(title, text, examples=examples).label
