@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from tagwire.entities.companies import proven_company
 from tagwire.entities.knowledge import is_broad_place, organisation_evidence, us_party
 from tagwire.entities.names import (
     clean_name,
@@ -93,6 +94,8 @@ def find_mentions(
             and _ROLE_AFTER.match(body, ent.end_char)
         ):
             continue  # "Finance" in "Finance Minister David Okafor" is a portfolio
+        if kind is EntityKind.PERSON and " " not in name and proven_company(body, ent.end_char):
+            kind = EntityKind.ORGANIZATION
         if kind is EntityKind.PLACE:
             name = canonical_place(name)
         if is_agency(name) and not _cited(body, ent.start_char, ent.end_char):

@@ -18,7 +18,7 @@ from tagwire.entities.knowledge import (
     kind_evidence,
 )
 from tagwire.entities.names import is_given_name, name_key, same_person
-from tagwire.entities.places import demonym_country, is_country_or_state
+from tagwire.entities.places import city_population, demonym_country, is_country_or_state
 from tagwire.types import EntityKind, Mention
 
 PERSON, ORG = EntityKind.PERSON, EntityKind.ORGANIZATION
@@ -168,10 +168,26 @@ def people_without_evidence(body: str, mentions: list[Mention]) -> list[Mention]
     # when the article writes it more than once.
     alone = Counter(m.surface.strip() for m in mentions if " " not in m.surface.strip())
     return [
-        m if m.kind is not PERSON or m.name in proven else replace(m, name=m.surface.strip())
+        _unproven_person(m) if m.kind is PERSON and m.name not in proven else m
         for m in mentions
-        if m.kind is not PERSON or m.name in proven or alone[m.surface.strip()] > 1
+        if m.kind is not PERSON
+        or m.name in proven
+        or alone[m.surface.strip()] > 1
+        or _named_after_place(m.name)
     ]
+
+
+def _unproven_person(m: Mention) -> Mention:
+    if _named_after_place(m.name):
+        return replace(m, kind=ORG)  # "Manchester United", "Boston Globe": a club, a paper
+    return replace(m, name=m.surface.strip())
+
+
+def _named_after_place(name: str) -> bool:
+    """A known city, state or country, then common words: what a town names after itself
+    (a club, a newspaper, a company), not a person."""
+    first = name.split()[0]
+    return is_country_or_state(first) or city_population(first) >= 100_000
 
 
 def people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:

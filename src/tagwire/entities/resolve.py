@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from tagwire.entities import people, teams, things
+from tagwire.entities import companies, people, teams, things
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
@@ -86,6 +86,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     # Headline spans the text does not confirm go before any step that joins names, so
     # "NASA Picks SpaceX" never becomes the full name that "NASA" and "SpaceX" join.
     found = _confirmed_by_text(found)
+    found = companies.every_mention_of_proven(body, title_end, found)
     found = _acronyms(found)
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
@@ -222,7 +223,9 @@ def _not_a_person(m: Mention) -> bool:
     return " " not in m.name and is_given_name(m.name)
 
 
-_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
+# A word in lower case, not inside an address ("www.ascom.com", "press@acme.org"): a
+# company's own domain does not make its name a common word.
+_LOWER_WORD = re.compile(r"(?<![\w.@/])[a-z][a-z'’-]+\b(?![.@/]\w)")
 
 
 def _compact(name: str) -> str:

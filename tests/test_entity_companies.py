@@ -1,0 +1,66 @@
+"""Companies the article proves, clubs named after their towns, and words inside addresses:
+rules of entity resolution, with invented names."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tagwire.entities.ner import salience
+from tagwire.entities.resolve import resolve_article
+from tagwire.types import EntityKind, Mention
+
+PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
+
+
+def _at(body: str, surface: str, name: str, kind: EntityKind, nth: int = 0) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = body.index(surface, start + 1)
+    return Mention(surface, name, kind, start, start + len(surface), False)
+
+
+def test_a_company_title_proves_a_company_and_finds_its_other_mentions() -> None:
+    body = "x\n\nZorbly CEO Dana Quill spoke. Zorbly also cut jobs. Later, Zorbly’s app fell."
+    found = [_at(body, "Zorbly", "Zorbly", ORG), _at(body, "Dana Quill", "Dana Quill", PERSON)]
+    out = resolve_article(body, 1, found)
+    assert Counter(m.name for m in out if m.kind is ORG) == {"Zorbly": 3}
+    assert ("organization", "Zorbly") in salience(out)  # three mentions: a tag
+
+
+def test_other_organisations_are_not_counted_again_without_proof() -> None:
+    body = "x\n\nThe Zorbly console sold out. Zorbly games are cheap. Zorbly shipped late."
+    found = [_at(body, "Zorbly", "Zorbly", ORG, 2)]
+    out = resolve_article(body, 1, found)
+    assert [m.start for m in out if m.name == "Zorbly"] == [found[0].start]
+
+
+def test_the_model_s_person_before_a_company_title_is_the_company() -> None:
+    from tagwire.entities.ner import _entities, find_mentions
+
+    title = "Likes go"
+    text = (
+        "Like Instagram head Adam Mosseri, Twitter CEO Jack Dorsey has spoken out about the"
+        " toxic consequences of overemphasizing statistics like follower and like counts."
+        " Twitter also released a beta version of its app earlier this year."
+    )
+    model = {e.text: e.label_ for e in _entities(f"{title}\n\n{text}")}
+    assert model.get("Twitter") == "PERSON"  # what the small model reads there
+    found = find_mentions(title, text)
+    assert [m.kind for m in found if m.name == "Twitter"] == [ORG, ORG]
+
+
+def test_a_town_then_common_words_read_as_a_person_is_a_club_or_a_paper() -> None:
+    body = "x\n\nHe managed Manchester Rovers for years, then left Manchester Rovers in May."
+    found = [
+        _at(body, "Manchester Rovers", "Manchester Rovers", PERSON),
+        _at(body, "Manchester Rovers", "Manchester Rovers", PERSON, 1),
+    ]
+    assert {(m.name, m.kind) for m in resolve_article(body, 1, found)} == {
+        ("Manchester Rovers", ORG)
+    }
+
+
+def test_a_name_in_lower_case_only_inside_a_web_address_is_no_common_word() -> None:
+    body = "x\n\nVelmora makes pagers. Velmora shares rose. More at www.velmora.com today."
+    found = [_at(body, "Velmora", "Velmora", ORG), _at(body, "Velmora", "Velmora", ORG, 1)]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Velmora"}
