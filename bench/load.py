@@ -1079,8 +1079,8 @@ async def stage_times(db: Path, plan: list[Item], n: int) -> dict[str, Any]:
 
     from tagwire import service
     from tagwire.web import http as web_http
-    from tagwire.web import pages
     from tagwire.web.app import create_app
+    from tagwire.web.pages import rendering as pages
 
     stages = Stages()
     patched: list[tuple[Any, str, Any]] = []
@@ -1171,7 +1171,7 @@ IDLE_FRAMES = {("EpollSelector.select", "selectors.py"), ("Condition.wait", "thr
 SQLITE_CALLS = ("do_execute", "_fetchall_impl", "_fetchone_impl", "_fetchmany_impl")
 SQLITE = "SQLite itself (sqlite3: executing statements, stepping rows)"
 SPY_STAGES = {  # a sample is in a stage when a frame on its stack is that function
-    "HTML handler `pages.tag_page`": ("tag_page", "tagwire/web/pages.py"),
+    "HTML handler `pages.tag_page`": ("tag_page", "tagwire/web/pages/news.py"),
     "API handler `api.tag`": ("tag", "tagwire/web/api.py"),
     "`service.related_json`": ("related_json", "tagwire/service.py"),
     "`service.timeline_json`": ("timeline_json", "tagwire/service.py"),

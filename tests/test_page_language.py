@@ -16,7 +16,8 @@ from babel.messages.pofile import read_po
 from tagwire import config
 from tagwire.store import Store
 from tagwire.types import Source
-from tagwire.web import i18n, pages
+from tagwire.web import i18n
+from tagwire.web.pages import rendering as pages
 from test_http import _client_calls
 from test_search import _add
 

@@ -17,7 +17,7 @@ from tagwire.errors import BadRequest
 from tagwire.ingest.writer import writing
 from tagwire.search import MAX_QUERY_CHARS, parse_query
 from tagwire.store import Store
-from tagwire.stories import Decision
+from tagwire.stories.rules import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
 from tagwire.web.app import create_app
 
@@ -282,7 +282,7 @@ def _fuzz_store(tmp_path_factory: pytest.TempPathFactory) -> None:
     ],
 )
 def test_the_readers_locale_comes_from_accept_language(accept: str | None, expected: str) -> None:
-    from tagwire.web.pages import negotiate_locale
+    from tagwire.web.pages.rendering import negotiate_locale
 
     assert negotiate_locale(accept, "en") == expected
 

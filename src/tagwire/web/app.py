@@ -29,6 +29,7 @@ from tagwire.store import Store
 from tagwire.web import api, http, pages
 from tagwire.web.cache import CacheMiddleware, ResponseCache, reader_locale
 from tagwire.web.live import Broadcaster
+from tagwire.web.pages import docs, rendering
 
 _CODES = {
     400: "bad_request",
@@ -68,7 +69,7 @@ def create_app(
         version=__version__,
         lifespan=lifespan,
         description="Latest news by hashtag: people, organisations and places.",
-        docs_url=None,  # pages.api_docs: Swagger UI from its package, not from a CDN
+        docs_url=None,  # pages.docs.api_docs: Swagger UI from its package, not from a CDN
         redoc_url=None,
     )
     app.state.store = store
@@ -79,7 +80,7 @@ def create_app(
 
     install_middlewares(app, store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    pages.install_docs(app)
+    docs.install_docs(app)
     app.include_router(api.router)
     app.include_router(pages.router)
 
@@ -141,7 +142,7 @@ class ReaderLocale:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             header = Headers(scope=scope).get("accept-language", "")
-            pages.LOCALE.set(reader_locale(header, self.default))
+            rendering.LOCALE.set(reader_locale(header, self.default))
         await self.app(scope, receive, send)
 
 
@@ -186,7 +187,7 @@ def error_response(
             status_code=status,
             headers=headers,
         )
-    return pages.templates.TemplateResponse(
+    return rendering.templates.TemplateResponse(
         request,
         "error.html",
         {"status": status, "message": message},

@@ -34,8 +34,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tagwire.metrics import CACHE_LOOKUPS
-from tagwire.web import pages
 from tagwire.web.http import send_validated
+from tagwire.web.pages import rendering as pages
 
 if TYPE_CHECKING:
     from tagwire.store import Store

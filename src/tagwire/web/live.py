@@ -106,7 +106,7 @@ def article_publisher(store: Store, broadcaster: Broadcaster) -> Callable[[int],
     """The pipeline's hook: each new listed article, as its card (JSON and the same HTML
     the pages render), to the subscribers of its tags and of the home page."""
     from tagwire import service
-    from tagwire.web.pages import templates
+    from tagwire.web.pages.rendering import templates
 
     card_macro = templates.env.get_template("_card.html").module.card  # type: ignore[attr-defined]
 
