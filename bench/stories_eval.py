@@ -45,20 +45,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from bench.report import replace_section
 from tagwire.embeddings import Vector
 from tagwire.store.writer import MAX_STORY_CANDIDATES  # the store's cap on candidate stories
-from tagwire.stories import (
-    STOPWORDS,
-    Decision,
-    Merge,
-    StoryRules,
+from tagwire.stories.group import (
     broad_place_ids,
     candidate_scores,
     choose_merge,
     choose_story,
     grow,
-    headline_meaning,
     index_keys,
     merged,
     start,
+)
+from tagwire.stories.rules import (
+    STOPWORDS,
+    Decision,
+    Merge,
+    StoryRules,
+    headline_meaning,
     terms,
     threshold_for,
 )

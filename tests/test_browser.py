@@ -34,7 +34,7 @@ from tagwire.demo.run import prepare
 from tagwire.demo.site import EVENT_PATHS, PublisherSite
 from tagwire.ingest.writer import writing
 from tagwire.store import Store
-from tagwire.stories import Decision
+from tagwire.stories.rules import Decision
 from tagwire.types import Article, EntityKind, Mention, Source, now_utc
 from tagwire.web.app import create_app
 from tagwire.web.live import Broadcaster, article_publisher

@@ -12,7 +12,7 @@ from tagwire.errors import ConfigError, NotFound
 from tagwire.ingest.writer import writing
 from tagwire.service import find_tag
 from tagwire.store import Store
-from tagwire.stories import Decision
+from tagwire.stories.rules import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
 
 T0 = datetime(2025, 7, 11, 10, tzinfo=UTC)

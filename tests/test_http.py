@@ -142,7 +142,7 @@ def test_card_images_come_through_tagwire_never_hot_linked(
 ) -> None:
     import dataclasses
 
-    from tagwire.stories import Decision
+    from tagwire.stories.rules import Decision
     from tagwire.types import Article
 
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -210,7 +210,7 @@ def test_story_explanation_of_a_copy_that_replaced_another_shows_the_decision(
     put the story together, and the explanation in words."""
     from dataclasses import replace as changed
 
-    from tagwire.stories import Decision
+    from tagwire.stories.rules import Decision
     from tagwire.types import Article, EntityKind, Mention
 
     store = _store(f"{tmp_path}/story.db")

@@ -20,7 +20,7 @@ from tagwire.embeddings import Vector
 from tagwire.ingest.decide import StoryStep, Verdict, story_step
 from tagwire.ingest.pipeline import ingest
 from tagwire.store import Store
-from tagwire.stories import Decision, Merge
+from tagwire.stories.rules import Decision, Merge
 from tagwire.types import PassReport, Source
 
 BODY = " ".join(

@@ -37,7 +37,8 @@ from bench.stories_eval import (
 )
 from tagwire.ingest.writer import writing
 from tagwire.store import CardRecord, Store
-from tagwire.stories import choose_merge, choose_story, headline_meaning, index_keys, terms
+from tagwire.stories.group import choose_merge, choose_story, index_keys
+from tagwire.stories.rules import headline_meaning, terms
 from tagwire.types import Article, Source
 
 # Floors = measured - 0.01, rounded down (docs/quality.md). Raise them when the clustering

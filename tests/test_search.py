@@ -17,7 +17,7 @@ from tagwire.errors import BadRequest
 from tagwire.ingest.writer import writing
 from tagwire.search import MAX_QUERY_CHARS, parse_query
 from tagwire.store import Store
-from tagwire.stories import Decision
+from tagwire.stories.rules import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
 from tagwire.web.app import create_app
 

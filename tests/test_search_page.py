@@ -15,7 +15,7 @@ import pytest
 from tagwire import config
 from tagwire.ingest.writer import writing
 from tagwire.store import Store
-from tagwire.stories import Decision
+from tagwire.stories.rules import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
 from test_http import _client_calls
 from test_search import T0, _add

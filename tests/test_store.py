@@ -17,7 +17,8 @@ from tagwire.search import parse_query
 from tagwire.store import BadCursor, Store, search_index
 from tagwire.store.migrations import migrate
 from tagwire.store.writer import story_counts, story_counts_query
-from tagwire.stories import Decision, Merge, choose_story, headline_meaning, index_keys, terms
+from tagwire.stories.group import choose_story, index_keys
+from tagwire.stories.rules import Decision, Merge, headline_meaning, terms
 from tagwire.types import Article, EntityKind, Mention, Source
 
 T0 = datetime(2025, 7, 11, 10, tzinfo=UTC)

@@ -12,30 +12,32 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tagwire import stories as stories_module
 from tagwire.embeddings import cosine as vector_cosine
 from tagwire.embeddings import embed
 from tagwire.entities.knowledge import is_broad_place
-from tagwire.stories import (
-    Decision,
-    Merge,
-    StoryRules,
-    StoryTable,
+from tagwire.stories import group, kernels, rules
+from tagwire.stories.group import (
     candidate_scores,
     choose_merge,
     choose_story,
     closeness,
-    cosine,
     grow,
-    headline_meaning,
     merge_terms,
     merged,
     start,
     term_cosines,
+)
+from tagwire.stories.rules import (
+    Decision,
+    Merge,
+    StoryRules,
+    cosine,
+    headline_meaning,
     terms,
     threshold_for,
     weights_for,
 )
+from tagwire.stories.table import StoryTable
 from tagwire.types import StoryCandidate
 
 NOW = datetime(2025, 7, 11, 12, tzinfo=UTC)
@@ -200,7 +202,7 @@ def test_the_compiled_decay_is_pythons_float_pow() -> None:
     gaps = np.random.default_rng(2).integers(0, 400 * 3600 * 10**6, 200_000)
     half_life = StoryRules().half_life // timedelta(microseconds=1)
     ones = np.ones(len(gaps))
-    got = stories_module._decayed(ones, gaps, half_life, stories_module.HALF).tolist()
+    got = kernels._decayed(ones, gaps, half_life, kernels.HALF).tolist()
     assert got == [0.5 ** (g / half_life) for g in gaps.tolist()]
 
 
@@ -235,7 +237,7 @@ def test_terms_keep_the_most_counted_then_alphabetical_first() -> None:
         for weight, text in ((2.0, title), (1.0, lead)):
             for word in text.split():
                 counts[word] = counts.get(word, 0.0) + weight
-        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: stories_module.TERMS_KEPT]
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: rules.TERMS_KEPT]
         norm = math.sqrt(sum(v * v for _, v in top))
         expected = [(k, v / norm) for k, v in top] if norm else []
         assert list(terms(title, lead).items()) == expected
@@ -505,7 +507,7 @@ def test_broad_place_ids_are_continents_and_world_regions_only() -> None:
         (("place", "Japan"), 4),
         (("organisation", "Europe"), 5),
     ]
-    assert stories_module.broad_place_ids(pairs) == {1, 2}
+    assert group.broad_place_ids(pairs) == {1, 2}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tagwire.backfill.prepare import Prepared
-from tagwire.stories import Merge
+from tagwire.stories.rules import Merge
 from tagwire.types import StoryCandidate
 
 

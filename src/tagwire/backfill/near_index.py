@@ -12,7 +12,7 @@ import numpy as np
 
 from tagwire.dedup.near import FINGERPRINT_WORDS, Match, best_index, similarities_of
 from tagwire.store.writer import MAX_CANDIDATES
-from tagwire.stories import MICROSECOND, micros
+from tagwire.stories.rules import MICROSECOND, micros
 
 
 class NearDupIndex:

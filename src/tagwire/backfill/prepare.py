@@ -21,7 +21,8 @@ from tagwire.dedup import exact as dedup
 from tagwire.dedup.near import band_key_array, fingerprint
 from tagwire.embeddings import Vector
 from tagwire.ingest.analyse import lead
-from tagwire.stories import LEAD_CHARS, headline_meaning, term_keys, terms
+from tagwire.stories.group import term_keys
+from tagwire.stories.rules import LEAD_CHARS, headline_meaning, terms
 from tagwire.types import Mention, quick_pickle
 
 

@@ -32,16 +32,9 @@ from tagwire.ingest.writer import ArticleWriter
 from tagwire.store import Store
 from tagwire.store import schema as t
 from tagwire.store.writer import mention_row
-from tagwire.stories import (
-    Decision,
-    Merge,
-    StoryRules,
-    StoryTable,
-    broad_place_ids,
-    grow,
-    merged,
-    start,
-)
+from tagwire.stories.group import broad_place_ids, grow, merged, start
+from tagwire.stories.rules import Decision, Merge, StoryRules
+from tagwire.stories.table import StoryTable
 from tagwire.types import StoryCandidate, now_utc, utc
 
 BATCH = 2_000  # articles per transaction

@@ -42,7 +42,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from tagwire.dedup.exact import new_copy_survives
 from tagwire.dedup.near import MIN_WORDS
 from tagwire.embeddings import Vector
-from tagwire.stories import Decision, Merge, entity_keys
+from tagwire.stories.group import entity_keys
+from tagwire.stories.rules import Decision, Merge
 
 Copy = TypeVar("Copy")  # how a caller names a stored survivor (a row, an id)
 Print = TypeVar("Print", contravariant=True)  # how a caller holds an article's fingerprint

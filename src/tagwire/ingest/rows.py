@@ -13,7 +13,7 @@ from tagwire.entities.ner import salience
 from tagwire.entities.places import region_of
 from tagwire.store.records import StoryRow
 from tagwire.store.writer import Writer
-from tagwire.stories import Decision
+from tagwire.stories.rules import Decision
 from tagwire.types import Mention, StoryCandidate
 
 

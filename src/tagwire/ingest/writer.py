@@ -18,7 +18,8 @@ from tagwire.embeddings import Vector
 from tagwire.ingest import tagging
 from tagwire.ingest.rows import RowStore, article_row, story_candidate, story_row, tag_rows
 from tagwire.store.writer import Writer, mention_row
-from tagwire.stories import Decision, Merge, grow, index_keys, merged, start
+from tagwire.stories.group import grow, index_keys, merged, start
+from tagwire.stories.rules import Decision, Merge
 from tagwire.types import Article, StoryCandidate
 
 
