@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from tagwire.entities.ner import salience
 from tagwire.entities.resolve import resolve_article
+from tagwire.store import Store
 from tagwire.types import EntityKind, Mention
 
 PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
@@ -64,3 +67,32 @@ def test_a_name_in_lower_case_only_inside_a_web_address_is_no_common_word() -> N
     body = "x\n\nVelmora makes pagers. Velmora shares rose. More at www.velmora.com today."
     found = [_at(body, "Velmora", "Velmora", ORG), _at(body, "Velmora", "Velmora", ORG, 1)]
     assert {m.name for m in resolve_article(body, 1, found)} == {"Velmora"}
+
+
+def test_an_organisation_qualified_by_its_place_is_written_without_it_elsewhere() -> None:
+    from tagwire.entities.identity import without_place
+
+    assert without_place("Afghan Zorbani") == "Zorbani"  # a rare word names one group
+    assert without_place("Denver Zorbani Institute") == "Zorbani Institute"
+    assert without_place("Chinese Communist Party") is None  # one per country
+    assert without_place("US Senate") is None  # an institution's word alone
+    assert without_place("Zorbani Holdings") is None  # no place before it
+
+
+@pytest.mark.parametrize("order", ["one article", "short first", "full first"])
+def test_an_organisation_and_its_placeless_form_are_one_tag(store: Store, order: str) -> None:
+    """ "Afghan Zorbani" and "Zorbani", in one article or two, in either order: one entity,
+    and an article naming both is written with one tag (its merge during the write)."""
+    from test_store import _articles_naming
+
+    org = EntityKind.ORGANIZATION
+    full = Mention("Afghan Zorbani", "Afghan Zorbani", org, 0, 14, True)
+    short = Mention("Zorbani", "Zorbani", org, 20, 27, False)
+    articles = {
+        "one article": [(short, full)],
+        "short first": [(short,), (full,)],
+        "full first": [(full,), (short,)],
+    }[order]
+    cards = [store.article(i).card for i, _ in _articles_naming(store, *articles)]
+    assert {tuple(t.slug for t in card.tags) for card in cards} == {("AfghanZorbani",)}
+    assert store.entity("zorbani").slug == "AfghanZorbani"  # the short slug answers

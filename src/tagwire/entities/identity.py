@@ -14,10 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from wordfreq import zipf_frequency
+
 from tagwire.entities.hashtags import lookup_key
 from tagwire.entities.knowledge import is_common_given_name, kind_evidence, organisation_evidence
 from tagwire.entities.names import entity_key, initials, name_key, same_person, surname
-from tagwire.entities.places import is_country, is_known_place
+from tagwire.entities.places import demonym_country, is_country, is_known_place
 from tagwire.types import EntityKind
 
 KINDS = tuple(k.value for k in EntityKind if k is not EntityKind.OTHER)
@@ -220,6 +222,32 @@ def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
         if len(letters) >= MIN_INITIALS and organisation_evidence(name):
             taught[(letters, entity_id)] = None  # "WHO" for "World Health Organization"
     return list(taught)
+
+
+# A single word left once the place is gone must be this rare to name the organisation
+# alone: "Taliban" (3.7 on wordfreq's Zipf scale) does; "Senate" (4.8), "Navy", "Times" do not.
+RARE_WORD_ZIPF = 4.5
+
+
+def without_place(name: str) -> str | None:
+    """What an organisation qualified by its place is written as elsewhere ("Polytechnic
+    University" for "Hong Kong Polytechnic University", "Taliban" for "Afghan Taliban"), or
+    None when the rest is a common word or an institution's word alone ("US Senate", "New
+    York Times": many have those). Common words after a country's name stay qualified:
+    every country has its "Communist Party" and its "Supreme Court"."""
+    words = name.split()
+    for n in (3, 2, 1):
+        if len(words) <= n:
+            continue
+        head, rest = " ".join(words[:n]), " ".join(words[n:])
+        national = demonym_country(head) is not None or is_country(head)
+        if not national and not is_known_place(head):
+            continue
+        if " " in rest:
+            return None if national else rest
+        rare = zipf_frequency(rest.lower(), "en") < RARE_WORD_ZIPF
+        return rest if rare and not organisation_evidence(rest) else None
+    return None
 
 
 def is_team_nickname(form: str, name: str) -> bool:

@@ -199,6 +199,8 @@ def people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
         words = m.name.split()
         if m.kind is PERSON or not 2 <= len(words) <= 3 or kind_evidence(m.name) is not None:
             continue
+        if demonym_country(words[0]) is not None:
+            continue  # "the Afghan Taliban": a nation's group, nobody's given name
         if _titled(body, m) and not _MODIFIER_AFTER.match(body, m.end):
             people[name_key(m.name)] = m.name
     surnames: dict[str, set[str]] = defaultdict(set)

@@ -21,6 +21,7 @@ from tagwire.entities.identity import (
     lookup_keys,
     short_forms,
     voted_kind,
+    without_place,
 )
 from tagwire.entities.names import display_name, entity_key, surname
 from tagwire.entities.ner import salience
@@ -191,15 +192,20 @@ def free_slug(w: Writer, slug: str, kind: str, taken: set[str] | None = None) ->
     raise RuntimeError(f"no free slug for {slug!r}")
 
 
-def learn_aliases(w: Writer, mention_rows: Iterable[Mapping[str, Any]], merge: bool = True) -> None:
+def learn_aliases(
+    w: Writer, mention_rows: Iterable[Mapping[str, Any]], merge: bool = True
+) -> dict[int, int]:
     """Keep the abbreviations an article resolved (``identity.short_forms``) as keys of
     their entities, where no other entity has the key: "NFL" alone is then the league.
     ``merge``: an entity known only by the abbreviation becomes the introduced one (an
     import, which keeps entity ids in memory across batches, passes False)."""
-    taught = short_forms((r["surface"], r["name"], int(r["entity_id"])) for r in mention_rows)
-    if not taught:
-        return
-    kinds = w.entity_kinds({entity for _, entity in taught})
+    rows = [(r["surface"], r["name"], int(r["entity_id"])) for r in mention_rows]
+    taught = short_forms(rows)
+    placeless = [(form, e) for _, n, e in rows if (form := without_place(n)) is not None]
+    if not taught and not placeless:
+        return {}
+    kinds = w.entity_kinds({entity for _, entity in taught + placeless})
+    taught += [(f, e) for f, e in dict.fromkeys(placeless) if kinds.get(e) == "organization"]
     wanted = {
         (kinds[entity], entity_key(form, kinds[entity])): (form, entity)
         for form, entity in taught
@@ -207,7 +213,7 @@ def learn_aliases(w: Writer, mention_rows: Iterable[Mapping[str, Any]], merge: b
     }
     every = {pair: lookup_keys(form, pair[0]) for pair, (form, _) in wanted.items()}
     stored = w.lookups.stored_keys({k for keys in every.values() for k in keys})
-    merged = False
+    merged: dict[int, int] = {}  # gone -> kept
     for (kind, key), (form, entity) in wanted.items():
         if (kind, key) not in stored:
             w.add_key(kind, key, entity)
@@ -218,9 +224,10 @@ def learn_aliases(w: Writer, mention_rows: Iterable[Mapping[str, Any]], merge: b
                 # "UNICEF" seen alone before an article introduced it: one entity, so
                 # that what the store ends with does not depend on which came first.
                 w.curator().merge(keep=entity, gone=other)
-                merged = True
+                merged[other] = entity
     if merged:
         w.changed(None)
+    return merged
 
 
 def vote_kinds(w: Writer, seen_kinds: Iterable[tuple[str, int]]) -> None:
@@ -263,13 +270,16 @@ def count_name_forms(w: Writer, forms: Mapping[int, Mapping[str, int]]) -> None:
 
 def after_mentions(
     w: Writer, mention_rows: list[dict[str, Any]], listed: set[int], merge: bool = True
-) -> None:
+) -> dict[int, int]:
     """What stored mentions change in their entities, for one article (ingest) or a batch
     (the import) alike: the abbreviations they teach, the kinds they vote for, and, for
-    listed articles (``listed``: their ids), the name forms they count."""
+    listed articles (``listed``: their ids), the name forms they count. Returns the
+    entities merged away (gone -> kept)."""
     if not mention_rows:
-        return
-    learn_aliases(w, mention_rows, merge)
+        return {}
+    merged = learn_aliases(w, mention_rows, merge)
+    if merged:  # the rows name the entities that stay
+        mention_rows = [{**r, "entity_id": kept(merged, r["entity_id"])} for r in mention_rows]
     vote_kinds(w, ((str(r["kind"]), int(r["entity_id"])) for r in mention_rows))
     forms: dict[int, dict[int, set[str]]] = {}  # article -> entity -> forms
     for r in mention_rows:
@@ -283,6 +293,14 @@ def after_mentions(
                 counted[name] = counted.get(name, 0) + 1
     if counts:
         count_name_forms(w, counts)
+    return merged
+
+
+def kept(merged: Mapping[int, int], entity_id: int) -> int:
+    """The entity an id names after ``merged`` (gone -> kept, possibly in a chain)."""
+    while entity_id in merged:
+        entity_id = merged[entity_id]
+    return entity_id
 
 
 def write_regions(w: Writer, article_id: int) -> list[str]:

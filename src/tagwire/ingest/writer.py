@@ -148,7 +148,9 @@ class ArticleWriter(Writer):
             for mention, entity_id in zip(article.mentions, mention_entities, strict=True)
         ]
         self.insert_rows("mentions", mentions)
-        tagging.after_mentions(self, mentions, {article_id} if listed else set())
+        merged = tagging.after_mentions(self, mentions, {article_id} if listed else set())
+        if merged:  # an alias this article taught made two of its entities one
+            entity_scores = _scores_after(merged, entity_scores)
         if listed:
             self.insert_rows("article_tags", tag_rows(article_id, sort_at, entity_scores))
             self.count_tags(list(entity_scores))
@@ -168,3 +170,11 @@ def writing(store: RowStore) -> Iterator[ArticleWriter]:
     """One write transaction on ``store`` through an ``ArticleWriter``."""
     with store.rows() as w:
         yield ArticleWriter(w.conn)
+
+
+def _scores_after(merged: dict[int, int], scores: dict[int, float]) -> dict[int, float]:
+    kept: dict[int, float] = {}
+    for entity_id, score in scores.items():
+        into = tagging.kept(merged, entity_id)
+        kept[into] = kept.get(into, 0.0) + score
+    return kept
