@@ -88,11 +88,11 @@ def test_an_organisation_and_its_placeless_form_are_one_tag(store: Store, order:
     org = EntityKind.ORGANIZATION
     full = Mention("Afghan Zorbani", "Afghan Zorbani", org, 0, 14, True)
     short = Mention("Zorbani", "Zorbani", org, 20, 27, False)
-    articles = {
+    named: dict[str, list[tuple[Mention, ...]]] = {
         "one article": [(short, full)],
         "short first": [(short,), (full,)],
         "full first": [(full,), (short,)],
-    }[order]
-    cards = [store.article(i).card for i, _ in _articles_naming(store, *articles)]
+    }
+    cards = [store.article(i).card for i, _ in _articles_naming(store, *named[order])]
     assert {tuple(t.slug for t in card.tags) for card in cards} == {("AfghanZorbani",)}
     assert store.entity("zorbani").slug == "AfghanZorbani"  # the short slug answers
