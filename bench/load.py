@@ -110,6 +110,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -126,7 +127,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-from fastapi import FastAPI
+import uvloop
 from sqlalchemy import Connection, func, select, text, update
 
 from bench.report import machine, replace_section, revision
@@ -148,6 +149,8 @@ COMMAND = "python -m bench.load --write"
 DEFAULT_DB = Path("/tmp/tagwire-bench-load-v1.db")
 DB_ENV = "TAGWIRE_BENCH_LOAD_DB"
 HOLD_ENV = "TAGWIRE_BENCH_SHED_HOLD"  # LoadShedding's hold for a --compare variant
+OVERLOAD_ENV = "TAGWIRE_BENCH_SHED_OVERLOAD"  # LoadShedding's overload_limit, likewise
+TIMES_ENV = "TAGWIRE_BENCH_SERVER_TIMES"  # a folder: the server records each request's time
 NODELAY_RATE = 20.0
 SEED = 20261127
 
@@ -169,6 +172,9 @@ TIMEOUT = 10.0
 MAX_CONNECTIONS = 256
 IDLE_SECONDS = 4.0  # a keep-alive connection idle this long is not reused (uvicorn: 5 s)
 BACKLOG_SECONDS = 2.0  # more requests in flight than this many seconds' worth: run stopped
+# The load generator's nice value: ahead of the server for the cores, as a client on another
+# machine would be, so that its timestamps are not the server's queueing (docs/benchmarks.md).
+CLIENT_NICE = -5
 OVERLOAD_FACTOR = 3.0  # the overload run: this many times the highest passing rate
 HEALTH_EVERY = 0.5  # seconds between two /healthz probes during the overload run
 STEP = 1.25  # rate search: up by this factor (down by halves), then bisections
@@ -561,19 +567,85 @@ def request_tags(url: str, n: int = REQUEST_TAGS) -> list[str]:
 # -- the server ------------------------------------------------------------------------
 
 
-def make_app() -> FastAPI:
+def make_app() -> Any:
     """The app ``tagwire serve`` runs (without its poller), on the benchmark database, with
-    the settings of the environment as ``tagwire serve`` reads them (TAGWIRE_MAX_IN_FLIGHT)."""
+    the settings of the environment as ``tagwire serve`` reads them (TAGWIRE_MAX_IN_FLIGHT);
+    with TIMES_ENV, inside a recorder of each request's time in the app."""
     from tagwire import config
     from tagwire.web.app import create_app
     from tagwire.web.http import LoadShedding
 
-    app = create_app(Store(os.environ[DB_ENV]), settings=config.load())
+    recorder = ServerTimes(os.environ[TIMES_ENV]) if TIMES_ENV in os.environ else None
+    app = create_app(
+        Store(os.environ[DB_ENV]),
+        settings=config.load(),
+        on_stop=recorder.flush if recorder else None,
+    )
     if HOLD_ENV in os.environ:  # a variant of --compare: the shedding's hold, for a try
         for middleware in app.user_middleware:
             if cast(Any, middleware.cls) is LoadShedding:
                 middleware.kwargs["hold"] = float(os.environ[HOLD_ENV])
-    return app
+    if OVERLOAD_ENV in os.environ:  # a variant of --compare: the bound during the hold
+        for middleware in app.user_middleware:
+            if cast(Any, middleware.cls) is LoadShedding:
+                middleware.kwargs["overload_limit"] = int(os.environ[OVERLOAD_ENV])
+    if recorder is None:
+        return app
+    recorder.app = app
+    return recorder
+
+
+class ServerTimes:
+    """The server's own view (an ASGI wrapper outside the app): for each HTTP request, when
+    the app got it (wall clock), how long until its last byte was handed to the protocol,
+    and its status; appended to a file per process every FLUSH_SECONDS and at shutdown.
+    What it cannot see: the time before the event loop got to the request (the kernel's
+    buffers, the loop's queue), which the client's figures include."""
+
+    FLUSH_SECONDS = 0.5
+
+    def __init__(self, folder: str) -> None:
+        self.app: Any = None
+        self.path = Path(folder) / f"{os.getpid()}.txt"
+        self.lines: list[str] = []
+        self.flushed = time.monotonic()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wall, started = time.time(), time.perf_counter()
+        status = 0
+
+        async def note(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, note)
+        finally:
+            self.lines.append(f"{wall:.6f} {time.perf_counter() - started:.6f} {status}\n")
+            if time.monotonic() - self.flushed > self.FLUSH_SECONDS:
+                self.flush()
+
+    def flush(self) -> None:
+        self.flushed = time.monotonic()
+        if self.lines:
+            with self.path.open("a") as out:
+                out.writelines(self.lines)
+            self.lines.clear()
+
+
+def read_server_times(folder: Path) -> list[tuple[float, float, int]]:
+    """Every request ServerTimes wrote in ``folder``: (wall clock, seconds in the app, status)."""
+    found = []
+    for path in folder.glob("*.txt"):
+        for line in path.read_text().splitlines():
+            wall, seconds, status = line.split()
+            found.append((float(wall), float(seconds), int(status)))
+    return found
 
 
 def free_port() -> int:
@@ -600,6 +672,8 @@ def start_server(
     uvicorn_args: Sequence[str] = (),
     queue_wait: float | None = None,
     hold: float | None = None,
+    times: Path | None = None,
+    overload_limit: int | None = None,
 ) -> subprocess.Popen[bytes]:
     """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
     on every connection), another of PROTOCOLS, or (``nodelay``
@@ -619,7 +693,21 @@ def start_server(
         env["TAGWIRE_QUEUE_WAIT"] = str(queue_wait)
     if hold is not None:
         env[HOLD_ENV] = str(hold)
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    if overload_limit is not None:
+        env[OVERLOAD_ENV] = str(overload_limit)
+    if times is not None:
+        env[TIMES_ENV] = str(times)
+    # The server's priority is its own (SERVER_NICE), whatever the load generator's.
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_server_priority
+    )
+
+
+SERVER_NICE = [0]  # --server-nice: the server's nice value (a list: set once by main)
+
+
+def _server_priority() -> None:
+    os.setpriority(os.PRIO_PROCESS, 0, SERVER_NICE[0])
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -697,6 +785,11 @@ class Http:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
 
     async def get(self, request: bytes) -> tuple[int, bytes]:
+        status, body, _ = await self.get_marked(request)
+        return status, body
+
+    async def get_marked(self, request: bytes) -> tuple[int, bytes, bool]:
+        """The status, the body, and whether the server's response cache answered."""
         async with self.slots:
             for attempt in (0, 1):
                 conn = self._reuse() if attempt == 0 else None
@@ -704,7 +797,7 @@ class Http:
                 if conn is None:
                     conn = await self._open()
                 try:
-                    status, body, keep = await self._exchange(conn, request)
+                    status, body, keep, hit = await self._exchange(conn, request)
                 except (ConnectionResetError, asyncio.IncompleteReadError) as exc:
                     conn[1].close()
                     nothing = not isinstance(exc, asyncio.IncompleteReadError) or not exc.partial
@@ -718,7 +811,7 @@ class Http:
                     self.idle.append((conn, time.monotonic()))
                 else:
                     conn[1].close()
-                return status, body
+                return status, body, hit
         raise AssertionError("unreachable")
 
     def _reuse(self) -> Conn | None:
@@ -738,25 +831,26 @@ class Http:
         self.opened += 1
         return conn
 
-    async def _exchange(self, conn: Conn, request: bytes) -> tuple[int, bytes, bool]:
+    async def _exchange(self, conn: Conn, request: bytes) -> tuple[int, bytes, bool, bool]:
         reader, writer = conn
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         lower = head.lower()
-        self.hits += b"\r\nx-cache: hit" in lower
+        hit = b"\r\nx-cache: hit" in lower
+        self.hits += hit
         keep = b"\r\nconnection: close" not in lower
         if b"\r\ntransfer-encoding: chunked" in lower:
             chunks = []
             while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
                 chunks.append(await reader.readexactly(size + 2))
             await reader.readuntil(b"\r\n")
-            return status, b"".join(c[:-2] for c in chunks), keep
+            return status, b"".join(c[:-2] for c in chunks), keep, hit
         at = lower.find(b"\r\ncontent-length:")
         if at < 0:
-            return status, await reader.read(), False
+            return status, await reader.read(), False, hit
         length = int(lower[at + 17 : lower.index(b"\r\n", at + 2)])
-        return status, await reader.readexactly(length), keep
+        return status, await reader.readexactly(length), keep, hit
 
     def close_idle(self) -> None:
         for (_, writer), _ in self.idle:
@@ -825,6 +919,11 @@ class Run:
     shed_latencies: list[float] = field(default_factory=list)
     # admitted answers from the moment the client got to send (its own lateness left out)
     from_send: list[float] = field(default_factory=list)
+    # admitted answers the server computed (not from its response cache), from the due time
+    misses: list[float] = field(default_factory=list)
+    wall: tuple[float, float] = (0.0, 0.0)  # wall clock of the first send and the last answer
+    # admitted answers' time in the server's app (ServerTimes), once the server has stopped
+    in_app: list[float] = field(default_factory=list)
 
     @property
     def hit_rate(self) -> float:
@@ -865,7 +964,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(len(ordered) * q / 100 + 0.999999) - 1))]
 
 
-Fetch = Callable[[Item], Awaitable[int]]
+Fetch = Callable[[Item], Awaitable[tuple[int, bool]]]  # (status, from the response cache)
 
 
 async def open_loop(
@@ -885,10 +984,10 @@ async def open_loop(
         started = loop.time()
         run.lag.append(started - due)
         error = None
-        shed = False
+        shed = hit = False
         try:
             async with asyncio.timeout(TIMEOUT):
-                status = await fetch(item)
+                status, hit = await fetch(item)
             if status == 503:
                 shed = True  # load shed: answered at once, counted apart from errors
             elif status != 200:
@@ -907,12 +1006,20 @@ async def open_loop(
         else:
             run.latencies[item.kind].append(end - due)
             run.from_send.append(end - started)
+            if not hit:
+                run.misses.append(end - due)
             if end - due > GOAL_P99:
                 run.slow[item.path.partition("?")[0] + ("?cursor" if item.cursor else "")] += 1
         run.elapsed = max(run.elapsed, end - t0)
 
+    # No collection during the run: a full one over the plan and the results stopped the
+    # generator for tens of ms (its lateness to send was its own pauses, not the server).
+    gc.collect()
+    gc.freeze()
+    gc.disable()
     cpu = time.process_time(), tree_cpu(pid), machine_busy()
     t0 = loop.time() + 0.05
+    wall = time.time() + 0.05
     for i in range(total):
         due = t0 + i / rate
         delay = due - loop.time()
@@ -932,6 +1039,8 @@ async def open_loop(
         task.add_done_callback(tasks.discard)
     if tasks:
         await asyncio.wait(set(tasks))
+    gc.enable()
+    run.wall = (wall, time.time())
     run.client_cpu = time.process_time() - cpu[0]
     run.server_cpu = tree_cpu(pid) - cpu[1]
     run.other_cpu = max(0.0, machine_busy() - cpu[2] - run.client_cpu - run.server_cpu)
@@ -1077,7 +1186,7 @@ async def stage_times(db: Path, plan: list[Item], n: int) -> dict[str, Any]:
     import fastapi._compat.v2 as compat
     import jinja2
 
-    from tagwire import service
+    from tagwire.service import tag_queries
     from tagwire.web import http as web_http
     from tagwire.web.app import create_app
     from tagwire.web.pages import rendering as pages
@@ -1089,13 +1198,13 @@ async def stage_times(db: Path, plan: list[Item], n: int) -> dict[str, Any]:
         patched.append((owner, attr, getattr(owner, attr)))
         setattr(owner, attr, stages.wrap(name, getattr(owner, attr)))
 
-    patch(service, "find_tag", "find_tag")
+    patch(tag_queries, "find_tag", "find_tag")
     patch(Store, "list_cards", "list_cards")
     patch(Store, "_cards", "_cards")
     patch(Store, "timeline", "timeline")
-    patch(service, "timeline_json", "timeline_json")
+    patch(tag_queries, "timeline_json", "timeline_json")
     patch(Store, "related_entities", "related_entities")
-    patch(service, "related_json", "related_json")
+    patch(tag_queries, "related_json", "related_json")
     patch(jinja2.Template, "render", "render")
     patch(pages, "negotiate_locale", "negotiate_locale")
     patch(compat.ModelField, "validate", "validate")
@@ -1173,11 +1282,11 @@ SQLITE = "SQLite itself (sqlite3: executing statements, stepping rows)"
 SPY_STAGES = {  # a sample is in a stage when a frame on its stack is that function
     "HTML handler `pages.tag_page`": ("tag_page", "tagwire/web/pages/news.py"),
     "API handler `api.tag`": ("tag", "tagwire/web/api.py"),
-    "`service.related_json`": ("related_json", "tagwire/service.py"),
-    "`service.timeline_json`": ("timeline_json", "tagwire/service.py"),
+    "`service.related_json`": ("related_json", "tagwire/service/tag_queries.py"),
+    "`service.timeline_json`": ("timeline_json", "tagwire/service/tag_queries.py"),
     "`Store.list_cards`": ("Store.list_cards", "tagwire/store/__init__.py"),
     "`Store._cards`": ("Store._cards", "tagwire/store/__init__.py"),
-    "`service.find_tag`": ("find_tag", "tagwire/service.py"),
+    "`service.find_tag`": ("find_tag", "tagwire/service/tag_queries.py"),
     "Jinja2 `Template.render`": ("Template.render", "jinja2/environment.py"),
     "Babel `format_timedelta`, `format_datetime`": ("", "babel/dates.py"),
     "`UTCDateTime.process_result_value`": (
@@ -1234,6 +1343,8 @@ def spy_categories(raw: str) -> tuple[int, Counter[str], Counter[str]]:
 
 # -- the measurements ------------------------------------------------------------------
 
+# A --compare variant of the load shedding: bound, wait, hold, bound in an overload.
+Variant = tuple[int | None, float | None, float | None, int | None]
 QUIET_CORES = 0.15  # the machine is quiet when others use less than this many cores
 DISTURBED_CORES = 0.15  # a run is measured again when others took this many cores
 
@@ -1259,7 +1370,8 @@ class Settings:
     after_seconds: float = 10.0  # the run at half the passing rate after the overload
     hold: float | None = None  # LoadShedding's hold (None: its default)
     # side by side: (bound, wait, hold) variants of the overload run, in turn each round
-    compare: list[tuple[int | None, float | None, float | None]] = field(default_factory=list)
+    compare: list[Variant] = field(default_factory=list)
+    overload_limit: int | None = None  # LoadShedding's bound during its hold (None: default)
     compare_rounds: int = 1
     protocol: str = "tagwire"  # of PROTOCOLS
     uvicorn_args: tuple[str, ...] = ()  # --backlog N, --limit-concurrency N
@@ -1290,6 +1402,7 @@ class Compared:
     hold: float | None
     load_average: float  # 1-minute load average at the start
     load: Overload
+    overload_limit: int | None = None
 
 
 @dataclass
@@ -1319,15 +1432,17 @@ class Bench:
         self.http = Http(self.port)
         self.plan: list[Item] = []
         self.overloaded = False  # the last run failed: the server may still be busy with it
+        self.times = Path(tempfile.mkdtemp(prefix="tagwire-bench-times-"))  # ServerTimes
+        self.timed: list[Run] = []  # runs whose in_app times come when the server stops
 
     @property
     def pid(self) -> int:
         assert self.proc is not None
         return self.proc.pid
 
-    async def fetch(self, item: Item) -> int:
-        status, _ = await self.http.get(item.raw)
-        return status
+    async def fetch(self, item: Item) -> tuple[int, bool]:
+        status, _, hit = await self.http.get_marked(item.raw)
+        return status, hit
 
     async def quiet(self) -> float:
         """Wait until the server is idle (it may still be answering requests that a
@@ -1410,8 +1525,9 @@ class Bench:
             base_url=f"http://127.0.0.1:{self.port}", limits=limits, timeout=TIMEOUT
         ) as client:
 
-            async def fetch(item: Item) -> int:
-                return (await client.get(item.path, headers=item.headers)).status_code
+            async def fetch(item: Item) -> tuple[int, bool]:
+                response = await client.get(item.path, headers=item.headers)
+                return response.status_code, response.headers.get("x-cache") == "hit"
 
             await self.quiet()
             run = await open_loop(fetch, self.plan, rate, 10.0, self.pid)
@@ -1459,6 +1575,7 @@ class Bench:
         self.http.close_idle()
         if self.proc is not None:
             stop_server(self.proc)
+            self.server_times()
         bound = self.settings.max_in_flight if max_in_flight is None else max_in_flight
         self.proc = start_server(
             self.url,
@@ -1470,6 +1587,8 @@ class Bench:
             self.settings.uvicorn_args,
             self.settings.queue_wait,
             self.settings.hold,
+            self.times,
+            self.settings.overload_limit,
         )
         await wait_ready(self.http, self.proc)
         queue = list(reversed(self.plan[:200]))
@@ -1528,6 +1647,7 @@ class Bench:
         after.hits = self.http.hits - hits
         print("    right after, at half the rate:", describe(after), flush=True)
         outcome = Overload(best, run, health, alive, after, load_average=load_average)
+        self.timed += [run, after]
         if self.settings.unbounded:
             await self.restart(max_in_flight=0, protocol="tagwire")  # no shedding at all
             await self.quiet()
@@ -1545,13 +1665,19 @@ class Bench:
         same minutes share the machine's noise."""
         found: list[Compared] = []
         for number in range(1, self.settings.compare_rounds + 1):
-            for bound, wait, hold in self.settings.compare:
+            for bound, wait, hold, overload_limit in self.settings.compare:
                 self.settings.max_in_flight, self.settings.queue_wait = bound, wait
-                self.settings.hold = hold
-                print(f"  round {number}: bound {bound}, wait {wait}, hold {hold}:", flush=True)
+                self.settings.hold, self.settings.overload_limit = hold, overload_limit
+                print(
+                    f"  round {number}: bound {bound}, wait {wait}, hold {hold}, "
+                    f"bound in an overload {overload_limit}:",
+                    flush=True,
+                )
                 started, load_average = datetime.now(UTC), os.getloadavg()[0]
                 load = await self.overload(best)
-                found.append(Compared(number, started, bound, wait, hold, load_average, load))
+                found.append(
+                    Compared(number, started, bound, wait, hold, load_average, load, overload_limit)
+                )
         return found
 
     async def run(self) -> Outcome:
@@ -1614,6 +1740,18 @@ class Bench:
             self.http.close_idle()
             if self.proc is not None:
                 stop_server(self.proc)
+                self.server_times()
+            shutil.rmtree(self.times, ignore_errors=True)
+
+    def server_times(self) -> None:
+        """The stopped server's record of its requests, to the runs they belong to."""
+        records = read_server_times(self.times)
+        for path in self.times.glob("*.txt"):
+            path.unlink()
+        for run in self.timed:
+            start, end = run.wall
+            run.in_app = [s for w, s, status in records if status == 200 and start <= w <= end]
+        self.timed.clear()
 
 
 def others(run: Run) -> float:
@@ -1644,7 +1782,9 @@ def describe(run: Run) -> str:
         f"{run.client_cpu / max(run.elapsed, 1e-9):.2f}, others {others(run):.2f} cores; "
         f"cache hits {run.hit_rate:.0%}; client late to send p50 {ms(percentile(run.lag, 50))} "
         f"p99 {ms(percentile(run.lag, 99))} ms; admitted from the send p50 "
-        f"{ms(percentile(run.from_send, 50))} p99 {ms(percentile(run.from_send, 99))} ms; {verdict}"
+        f"{ms(percentile(run.from_send, 50))} p99 {ms(percentile(run.from_send, 99))} ms; "
+        f"admitted misses {len(run.misses)}, p50 {ms(percentile(run.misses, 50))} p99 "
+        f"{ms(percentile(run.misses, 99))} ms; {verdict}"
     )
 
 
@@ -1860,23 +2000,28 @@ def render_compared(rows: list[Compared], measured: str, given: float) -> str:
         "load average at the start; "
         "'others' = cores other processes took during the run (/proc/stat).",
         "",
-        "| round | start (UTC) | bound | wait ms | hold ms | load | others | admitted (200) "
+        "| round | start (UTC) | bound | wait ms | hold ms | bound in an overload | load "
+        "| others | admitted (200) "
         "| shed (503) "
         "| 503 p99 ms | admitted p50 / p99 / max ms | client late p99 ms "
-        "| from the send p99 ms | errors | /healthz | half rate: sent, shed, p99 ms, others |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| from the send p99 ms | computed (misses): n, p99 ms | in the app p99 ms "
+        "| errors | /healthz | half rate: sent, shed, p99 ms, others |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         run, after = row.load.run, row.load.after
         healthy = sum(1 for status, _ in row.load.health if status == 200)
         lines.append(
             f"| {row.round} | {row.started:%H:%M} | {shown(row.bound)} "
-            f"| {shown(row.wait, 1000)} | {shown(row.hold, 1000)} | {row.load_average:.2f} "
+            f"| {shown(row.wait, 1000)} | {shown(row.hold, 1000)} | {shown(row.overload_limit)} "
+            f"| {row.load_average:.2f} "
             f"| {others(run):.2f} "
             f"| {len(run.all()):,} | {run.shed_count():,} "
             f"| {ms(percentile(run.shed_latencies, 99))} "
             f"| {ms(run.p(50))} / **{ms(run.p(99))}** / {ms(run.p(100))} "
             f"| {ms(percentile(run.lag, 99))} | {ms(percentile(run.from_send, 99))} "
+            f"| {len(run.misses):,}, {ms(percentile(run.misses, 99))} "
+            f"| {ms(percentile(run.in_app, 99))} "
             f"| {run.error_count()} | {healthy} of {len(row.load.health)} "
             f"| {after.sent:,}, {after.shed_count()}, {ms(after.p(99))}, {others(after):.2f} |"
         )
@@ -2048,13 +2193,14 @@ def stage_table(stages: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _variant(spec: str) -> tuple[int | None, float | None, float | None]:
-    bound, _, rest = spec.partition(":")
-    wait, _, hold = rest.partition(":")
+def _variant(spec: str) -> Variant:
+    """BOUND:WAIT[:HOLD[:OVERLOAD]] of --compare, each empty for its default."""
+    bound, wait, hold, overload = [*spec.split(":"), "", "", ""][:4]
     return (
         int(bound) if bound else None,
         float(wait) if wait else None,
         float(hold) if hold else None,
+        int(overload) if overload else None,
     )
 
 
@@ -2096,6 +2242,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=sorted(PROTOCOLS),
         default="tagwire",
         help="the server's HTTP protocol: tagwire (tagwire serve's), aged (sheds by age), uvicorn",
+    )
+    parser.add_argument(
+        "--client-loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="the load generator's event loop (uvloop: about half the CPU per request)",
+    )
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=CLIENT_NICE,
+        help="the load generator's nice value (the server runs at 0): below 0 it is not "
+        "queued behind the server for the cores, so its clock reads when answers arrive",
+    )
+    parser.add_argument(
+        "--server-nice",
+        type=int,
+        default=0,
+        help="the server's nice value: below 0 other sessions' processes on a shared machine "
+        "take less of the cores from it (the load generator's should be lower still)",
     )
     parser.add_argument("--backlog", type=int, help="uvicorn's --backlog")
     parser.add_argument("--limit-concurrency", type=int, help="uvicorn's --limit-concurrency")
@@ -2143,9 +2309,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.uvicorn_args += ("--limit-concurrency", str(args.limit_concurrency))
     outcomes = []
     plan: list[Item] = []
+    with contextlib.suppress(PermissionError):  # not root: the default priority
+        os.setpriority(os.PRIO_PROCESS, 0, args.client_nice)
+    SERVER_NICE[0] = args.server_nice
+    print(
+        f"load generator: {args.client_loop}, nice {os.getpriority(os.PRIO_PROCESS, 0)}; "
+        f"server nice {args.server_nice}"
+    )
     for workers in (int(w) for w in args.workers.split(",")):
         bench = Bench(url, workers, tags, settings)
-        outcomes.append(asyncio.run(bench.run()))
+        if args.client_loop == "uvloop":
+            outcomes.append(uvloop.run(bench.run()))
+        else:
+            outcomes.append(asyncio.run(bench.run()))
         plan = plan or bench.plan
     if settings.compare:
         print("\n" + render_compared([c for o in outcomes for c in o.compared], measured,
