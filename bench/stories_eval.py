@@ -809,6 +809,8 @@ def sweep_table(grid: Grid) -> str:
 HALVES_THRESHOLDS = (0.25, 0.3, 0.35)
 HALVES_MERGES = (0.45, 0.5, 0.55)
 HALVES_MERGE_TEXT = (0.0, 0.25, 0.5)
+HALVES_LONE = (False, True)  # StoryRules.lone_merge
+Settings = tuple[float, float, float, bool]  # threshold_short, merge bar, merge text, lone
 
 
 def half_of(story: str) -> int:
@@ -819,27 +821,32 @@ def half_of(story: str) -> int:
 @dataclass(frozen=True, slots=True)
 class HalfResult:
     chosen_on: int  # the half the settings were chosen on
-    settings: tuple[float, float, float]  # threshold_short, merge_threshold, merge_text_weight
+    settings: Settings
     tuned: tuple[Scores, Scores]  # on the half chosen on: time order, interleaved
     held: tuple[Scores, Scores]  # on the other half
 
 
 def halves(rows: Sequence[Row], use_entities: bool = True) -> list[HalfResult]:
-    """For each half of the gold stories: the headline bar, merge bar and merge text weight
-    with the best mean B³ F1 of both orders on it, and what they score on the other half."""
+    """For each half of the gold stories: the headline bar, merge bar, merge text weight and
+    whether a lone article merges by the joining rule, with the best mean B³ F1 of both orders
+    on it, and what they score on the other half."""
     parts = [[r for r in rows if half_of(r.story) == h] for h in (0, 1)]
 
-    def run(part: Sequence[Row], settings: tuple[float, float, float]) -> tuple[Scores, Scores]:
-        threshold, merge, text = settings
+    def run(part: Sequence[Row], settings: Settings) -> tuple[Scores, Scores]:
+        threshold, merge, text, lone = settings
         rules = replace(
-            DEFAULT_RULES, threshold_short=threshold, merge_threshold=merge, merge_text_weight=text
+            DEFAULT_RULES,
+            threshold_short=threshold,
+            merge_threshold=merge,
+            merge_text_weight=text,
+            lone_merge=lone,
         )
         time_order, mixed = (
             score(part, cluster(order, rules, use_entities)) for _, order in orders(part)
         )
         return time_order, mixed
 
-    grid = list(itertools.product(HALVES_THRESHOLDS, HALVES_MERGES, HALVES_MERGE_TEXT))
+    grid = list(itertools.product(HALVES_THRESHOLDS, HALVES_MERGES, HALVES_MERGE_TEXT, HALVES_LONE))
     results = []
     for h in (0, 1):
         scored = {settings: run(parts[h], settings) for settings in grid}
@@ -855,14 +862,16 @@ def halves_text(results: Sequence[HalfResult]) -> str:
         )
 
     lines = [
-        "| chosen on | headline bar, merge bar, merge text weight | on that half: time order "
+        "| chosen on | headline bar, merge bar, merge text weight, lone merge | on that half: "
+        "time order "
         "P / R / F1 | interleaved | on the other half: time order | interleaved |",
         "|---|---|---|---|---|---|",
     ]
     for r in results:
-        t, m, w = r.settings
+        t, m, w, lone = r.settings
         lines.append(
-            f"| half {r.chosen_on} | {t:.2f}, {m:.2f}, {w:.2f} | {cells(r.tuned)} | "
+            f"| half {r.chosen_on} | {t:.2f}, {m:.2f}, {w:.2f}, {'yes' if lone else 'no'} | "
+            f"{cells(r.tuned)} | "
             f"{cells(r.held)} |"
         )
     return "\n".join(lines)

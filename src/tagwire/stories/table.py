@@ -25,6 +25,7 @@ from tagwire.stories.rules import (
     Decision,
     Merge,
     StoryRules,
+    join_rule,
     micros,
     threshold_for,
     weights_for,
@@ -66,6 +67,7 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
         self._meanings: np.ndarray | None = None  # float32, made with the first vector
         self._squares = np.zeros(0, np.float32)  # each mean vector's dot with itself
         self._has_meaning = np.zeros(0, bool)
+        self._sizes = np.zeros(0, np.int64)  # articles
 
     @classmethod
     def of(cls, stories: Iterable[StoryCandidate]) -> StoryTable:
@@ -128,12 +130,14 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
             self._entity_counts = _longer(self._entity_counts, more)
             self._squares = _longer(self._squares, more)
             self._has_meaning = _longer(self._has_meaning, more)
+            self._sizes = _longer(self._sizes, more)
             if self._meanings is not None:
                 self._meanings = _longer(self._meanings, more)
         return row
 
     def _fill(self, row: int, story: StoryCandidate) -> None:
         self._ids[row] = story.id
+        self._sizes[row] = story.size
         self._first[row] = micros(story.first_seen)
         self._last[row] = micros(story.last_seen)
         self._put_terms(row, story.terms)
@@ -283,17 +287,40 @@ class StoryTable(MutableMapping[int, StoryCandidate]):
             return None
         first, last = micros(story.first_seen), micros(story.last_seen)
         gaps = _gaps(rows, self._first, self._last, first, last)
-        evidence = self.closeness(story.meaning, rows)
-        if rules.merge_text_weight:
-            evidence = evidence + rules.merge_text_weight * self.term_cosines(story.terms, rows)
+        close = self.closeness(story.meaning, rows)
+        texts = self.term_cosines(story.terms, rows)
+        evidence = close + rules.merge_text_weight * texts  # a new array: _lone writes in it
+        bars = np.full(len(rows), rules.merge_threshold)
+        if rules.lone_merge:
+            self._lone(story, rows, close, texts, evidence, bars, rules)
         similarities = _decayed(evidence, gaps, rules.half_life // MICROSECOND, HALF)
-        similarities[similarities < rules.merge_threshold] = -1.0
-        best = int(np.argmax(similarities))  # the first of equals
-        if similarities[best] < 0:
+        # The one furthest past its bar (with one bar for all, the most similar).
+        margins = np.where(similarities >= bars, similarities - bars, -1.0)
+        best = int(np.argmax(margins))  # the first of equals
+        if margins[best] < 0:
             return None
         other = self._story_at(rows[best])
         keep, gone = sorted((story, other), key=lambda s: (-s.size, s.id))
         return Merge(keep.id, gone.id, float(similarities[best]))
+
+    def _lone(
+        self,
+        story: StoryCandidate,
+        rows: np.ndarray,
+        close: np.ndarray,
+        texts: np.ndarray,
+        evidence: np.ndarray,
+        bars: np.ndarray,
+        rules: StoryRules,
+    ) -> None:
+        """Where one of the two stories is a single article, its evidence and bar become
+        those of that article joining the other story (``StoryRules.lone_merge``): in place."""
+        lone = np.flatnonzero((self._sizes[rows] == 1) | (story.size == 1))
+        for k in lone:
+            count = len(story.terms) if story.size == 1 else int(self._term_counts[rows[k]])
+            meaning, text, bar = join_rule(rules, count)
+            evidence[k] = meaning * close[k] + text * texts[k]
+            bars[k] = bar
 
     def closeness(self, meaning: Vector | None, rows: np.ndarray) -> np.ndarray:
         """The cosine of one meaning vector with the stories' of these rows (0 where either
