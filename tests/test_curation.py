@@ -10,7 +10,7 @@ import pytest
 from tagwire import cli, curation
 from tagwire.errors import ConfigError, NotFound
 from tagwire.ingest.writer import writing
-from tagwire.service import find_tag
+from tagwire.service.tag_queries import find_tag
 from tagwire.store import Store
 from tagwire.stories.rules import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
@@ -90,7 +90,7 @@ tags = ["Southeast"]
 
 def test_blocked_entities_are_no_tags_on_new_articles(tmp_path: Path) -> None:
     store = _store_with_articles(tmp_path / "b.db")
-    from tagwire.service import apply_curation
+    from tagwire.service.admin import apply_curation
 
     apply_curation(store, [curation.Block(("Southeast",))])
     with writing(store) as w:
@@ -118,7 +118,7 @@ def test_bad_curation_files_are_clear_errors(tmp_path: Path, text: str, message:
 
 def test_unknown_tags_stop_before_anything_changes(tmp_path: Path) -> None:
     store = _store_with_articles(tmp_path / "u.db")
-    from tagwire.service import apply_curation
+    from tagwire.service.admin import apply_curation
 
     with pytest.raises(NotFound):
         apply_curation(store, [curation.Block(("Southeast",)), curation.Block(("NoSuchTag",))])
@@ -132,7 +132,7 @@ def test_split_moves_the_named_forms_to_a_new_entity(tmp_path: Path) -> None:
     second = _add_article(store, ("Bill Clinton",))
     both = _add_article(store, ("William Clinton", "Bill Clinton"))
     assert find_tag(store, "BillClinton").slug == "WilliamClinton"
-    from tagwire.service import apply_curation
+    from tagwire.service.admin import apply_curation
 
     split = curation.Split("WilliamClinton", ("Bill Clinton",), "Bill Clinton")
     assert apply_curation(store, [split]) == ["split 'Bill Clinton' off #WilliamClinton"]
@@ -151,7 +151,7 @@ def test_split_moves_the_named_forms_to_a_new_entity(tmp_path: Path) -> None:
 
 def test_split_refuses_a_name_that_belongs_to_another_entity(tmp_path: Path) -> None:
     store = _store_with_articles(tmp_path / "r.db")
-    from tagwire.service import apply_curation
+    from tagwire.service.admin import apply_curation
 
     with pytest.raises(ConfigError, match="already names another entity"):
         apply_curation(store, [curation.Split("BillClinton", ("Bill Clinton",), "Southeast")])
@@ -171,7 +171,7 @@ def test_display_name_follows_the_most_common_full_form(tmp_path: Path) -> None:
     for _ in range(3):
         _add_article(store, ("Jaemyung Lee",))
     assert find_tag(store, "LeeJaemyung").name == "Jaemyung Lee"
-    from tagwire.service import apply_curation
+    from tagwire.service.admin import apply_curation
 
     apply_curation(store, [curation.Rename("LeeJaemyung", "Lee Jae-myung")])
     for _ in range(3):

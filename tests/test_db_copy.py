@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tagwire import cli, service
+from tagwire import cli
 from tagwire.errors import ConfigError
+from tagwire.service import article_queries
 from tagwire.store import Store
 from tagwire.store.copy import _verify, fingerprints
 from tagwire.store.migrations import MIGRATIONS
@@ -57,8 +58,8 @@ def test_copy_sqlite_to_postgresql(
         assert [c.id for c in after.list_cards(limit=100).items] == [
             c.id for c in before.list_cards(limit=100).items
         ]
-        assert [c.id for c in service.search(after, "harbour")[0].items] == [1]
-        bergen = service.list_articles(after, tag="Bergen", limit="100").items
+        assert [c.id for c in article_queries.search(after, "harbour")[0].items] == [1]
+        bergen = article_queries.list_articles(after, tag="Bergen", limit="100").items
         assert len(bergen) == 37
         (source_id,) = [s.id for s in after.sources()]
         new = _add(after, 500, "After the move", "Text.", source=source_id, places=("Oslo",))

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tagwire import config, service
+from tagwire import config
+from tagwire.service import tag_queries
 from tagwire.store import Store
 from tagwire.types import Source, now_utc
 from test_http import _client_calls
@@ -60,10 +61,10 @@ def test_an_editions_sidebars_are_its_own(store: Store) -> None:
 
 
 def test_edition_counts_come_from_the_editions_articles(store: Store) -> None:
-    (tokyo,) = service.top_tags(store, 5, region="asia")
+    (tokyo,) = tag_queries.top_tags(store, 5, region="asia")
     assert (tokyo.slug, tokyo.article_count) == ("Tokyo", 3)
-    assert [e.slug for e, _ in service.trending(store, 5, region="europe")] == ["Oslo"]
-    assert service.top_tags(store, 5, region="africa") == []
+    assert [e.slug for e, _ in tag_queries.trending(store, 5, region="europe")] == ["Oslo"]
+    assert tag_queries.top_tags(store, 5, region="africa") == []
 
 
 def test_an_edition_without_articles_says_so_truthfully(store: Store) -> None:

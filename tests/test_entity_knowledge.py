@@ -169,7 +169,7 @@ def test_known_people_by_full_name_and_surname() -> None:
 
 
 def test_most_active_and_trending_put_continents_last() -> None:
-    from tagwire.service import specificity
+    from tagwire.service.tag_queries import specificity
     from tagwire.store.records import EntityRecord
 
     asia = EntityRecord(1, "Asia", "Asia", "place", 6)

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tagwire import service
 from tagwire.errors import BadRequest
 from tagwire.ingest.writer import writing
 from tagwire.search import MAX_QUERY_CHARS, parse_query
+from tagwire.service import article_queries
 from tagwire.store import Store
 from tagwire.stories.rules import Decision
 from tagwire.types import Article, EntityKind, Mention, Source
@@ -152,7 +152,7 @@ def filled(store: Store) -> tuple[Store, dict[str, int]]:
 
 
 def _found(store: Store, q: str, **filters: str) -> list[int]:
-    page, _ = service.search(store, q, **filters)
+    page, _ = article_queries.search(store, q, **filters)
     return [c.id for c in page.items]
 
 
@@ -190,23 +190,23 @@ def test_search_filters(filled: tuple[Store, dict[str, int]]) -> None:
 
 def test_search_pages_and_cursors(filled: tuple[Store, dict[str, int]]) -> None:
     store, _ = filled
-    first, body = service.search(store, "harbour", limit="2")
+    first, body = article_queries.search(store, "harbour", limit="2")
     assert len(first.items) == 2 and body["next"]
-    second, _ = service.search(store, "harbour", limit="2", cursor=body["next"])
+    second, _ = article_queries.search(store, "harbour", limit="2", cursor=body["next"])
     assert len(second.items) == 1 and second.next_cursor is None
     assert not {c.id for c in first.items} & {c.id for c in second.items}
     for forged in ("nonsense", "c2VhcmNofC01", "c2VhcmNofDk5OTk5"):  # -5, 99999
         with pytest.raises(BadRequest, match="invalid cursor"):
-            service.search(store, "harbour", cursor=forged)
+            article_queries.search(store, "harbour", cursor=forged)
 
 
 def test_editions_list_publishers_and_places(filled: tuple[Store, dict[str, int]]) -> None:
     store, ids = filled
-    _, _, asia = service.edition_json(store, "asia")
+    _, _, asia = article_queries.edition_json(store, "asia")
     assert [c["id"] for c in asia["articles"]] == [ids["seoul"], ids["old"]]
-    _, _, europe = service.edition_json(store, "Europe")
+    _, _, europe = article_queries.edition_json(store, "Europe")
     assert [c["id"] for c in europe["articles"]] == [ids["harbour"], ids["seoul"]]
-    tag_in_asia = service.list_articles(store, tag="Seoul", edition="asia")
+    tag_in_asia = article_queries.list_articles(store, tag="Seoul", edition="asia")
     assert [c.id for c in tag_in_asia.items] == [ids["seoul"]]
 
 

@@ -15,7 +15,8 @@ import pytest
 from lxml import etree
 
 from conftest import running
-from tagwire import config, service
+from tagwire import config
+from tagwire.service import parsing
 from tagwire.store import Store
 from tagwire.web.app import create_app
 from test_http import _client_calls, _store
@@ -78,7 +79,7 @@ def test_times_at_the_calendars_ends_that_are_in_range_still_search(store: Store
     for reply in _calls(store, [("GET", path, {}) for path in ok]):
         assert reply.status_code == 200, reply.text
         assert [c["title"] for c in reply.json()["articles"]] == ["Harbour strike ends"]
-    assert service.parse_day("2026-11-20T12:00:00+05:00", "from") == service.parse_day(
+    assert parsing.parse_day("2026-11-20T12:00:00+05:00", "from") == parsing.parse_day(
         "2026-11-20T07:00:00Z", "from"
     )
 

@@ -404,7 +404,7 @@ def test_same_surname_two_candidates_stays_apart(store: Store) -> None:
 
 
 def test_tags_answer_to_forms_never_seen(store: Store) -> None:
-    from tagwire.service import find_tag
+    from tagwire.service.tag_queries import find_tag
 
     with writing(store) as w:
         w.entity_ids(
@@ -546,7 +546,7 @@ def test_an_abbreviation_one_article_introduces_is_learned_with_its_evidence(
 ) -> None:
     """Article 1 writes "the National Football League (NFL)"; article 2 writes "NFL" alone:
     one entity, and the explanation names article 1 as the evidence."""
-    from tagwire import service
+    from tagwire.service import explanations
 
     org = EntityKind.ORGANIZATION
     taught = (
@@ -557,11 +557,11 @@ def test_an_abbreviation_one_article_introduces_is_learned_with_its_evidence(
     written = _articles_naming(store, taught, alone)
     assert all(len(set(entities)) == 1 for _, entities in written)
     ids = [article_id for article_id, _ in written]
-    why = service.why_tag_json(store, ids[1], "NationalFootballLeague")
+    why = explanations.why_tag_json(store, ids[1], "NationalFootballLeague")
     (mention,) = why["mentions"]
     assert mention["learned_from"] == ids[0]
     assert "learned" in mention["rule"]
-    first = service.why_tag_json(store, ids[0], "nfl")  # the abbreviation answers as a tag
+    first = explanations.why_tag_json(store, ids[0], "nfl")  # the abbreviation answers as a tag
     assert all(m["learned_from"] is None for m in first["mentions"])
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import httpx
 
 from conftest import LoopbackServer, Reply
-from tagwire import config, service, webhooks
+from tagwire import config, webhooks
 from tagwire.fetch.client import Fetcher
+from tagwire.service import tag_queries
 from tagwire.store import Store
 from tagwire.types import Source, now_utc
 from tagwire.web.app import create_app
@@ -119,7 +120,7 @@ def test_a_receiver_outside_the_allow_list_is_never_reached(tmp_path: Path) -> N
     forbidden = LoopbackServer("127.0.0.2")
     try:
         store, source = _store(tmp_path)
-        entity = service.find_tag(store, "Oslo")
+        entity = tag_queries.find_tag(store, "Oslo")
         store.add_webhook(entity.id, forbidden.url("/hook"), webhooks.new_secret())
         _add(store, 2, "After the hook", "Text.", source=source, places=("Oslo",))
         assert _deliver(store) == 0

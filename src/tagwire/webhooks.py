@@ -19,10 +19,10 @@ import random
 import secrets
 from datetime import datetime, timedelta
 
-from tagwire import service
 from tagwire.config import Config
 from tagwire.errors import BadRequest, FetchError
 from tagwire.fetch.client import Fetcher, check_scheme
+from tagwire.service import shapes
 from tagwire.store import Store
 from tagwire.store.records import Delivery
 from tagwire.types import now_utc
@@ -77,7 +77,7 @@ async def deliver_round(store: Store, config: Config) -> None:
 
 async def _deliver(store: Store, fetcher: Fetcher, delivery: Delivery) -> bool:
     try:
-        card = service.card_json(store.article(delivery.article_id).card)
+        card = shapes.card_json(store.article(delivery.article_id).card)
     except LookupError:
         store.record_delivery(delivery.id, error="the article is gone", next_attempt=None)
         return False

@@ -1,5 +1,4 @@
-"""``tagwire ingest``: a sources file's sources added or updated, then one pass over them.
-"""
+"""``tagwire ingest``: a sources file's sources added or updated, then one pass over them."""
 
 from __future__ import annotations
 

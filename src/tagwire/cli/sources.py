@@ -8,9 +8,10 @@ import argparse
 import asyncio
 import sys
 
-from tagwire import config, service, sources
+from tagwire import config, sources
 from tagwire.cli.arguments import DB_HELP, Commands, positive
 from tagwire.cli.database import open_store
+from tagwire.service import admin
 
 
 def add_sources(sub: Commands) -> None:
@@ -69,7 +70,7 @@ def add_sources(sub: Commands) -> None:
 
 def _sources(args: argparse.Namespace, settings: config.Config) -> int:
     store = open_store(settings.database_url)
-    listed = service.sources_json(store)
+    listed = admin.sources_json(store)
     if not listed:
         print("no sources yet: `tagwire sources add URL` or `tagwire sources import FILE`")
         return 0
@@ -89,7 +90,7 @@ def _sources(args: argparse.Namespace, settings: config.Config) -> int:
 def _sources_add(args: argparse.Namespace, settings: config.Config) -> int:
     store = open_store(settings.database_url)
     added, found = asyncio.run(
-        service.add_source(
+        admin.add_source(
             store,
             settings,
             args.url,
@@ -114,7 +115,7 @@ def _sources_import(args: argparse.Namespace, settings: config.Config) -> int:
 
 
 def _sources_export(args: argparse.Namespace, settings: config.Config) -> int:
-    opml = service.export_sources(open_store(settings.database_url))
+    opml = admin.export_sources(open_store(settings.database_url))
     # A line at a time: with unbuffered output (PYTHONUNBUFFERED, common in containers) one
     # write of the whole text that a closed pipe cuts short returns a count, not an error,
     # and the rest would be lost without a word; the next line's write reports the pipe.

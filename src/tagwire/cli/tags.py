@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import argparse
 
-from tagwire import config, service
+from tagwire import config
 from tagwire.cli.arguments import DB_HELP, Commands, positive
 from tagwire.cli.database import open_store
+from tagwire.service import admin, tag_queries
 
 
 def add_tags(sub: Commands) -> None:
@@ -37,7 +38,7 @@ def add_curate(sub: Commands) -> None:
 
 def _tags(args: argparse.Namespace, settings: config.Config) -> int:
     store = open_store(settings.database_url)
-    for tag in service.top_tags_json(store, args.limit):
+    for tag in tag_queries.top_tags_json(store, args.limit):
         print(f"#{tag['slug']:<32} {tag['kind']:<13} {tag['articles']:>6}")
     return 0
 
@@ -46,6 +47,6 @@ def _curate(args: argparse.Namespace, settings: config.Config) -> int:
     from tagwire import curation
 
     store = open_store(settings.database_url)
-    for line in service.apply_curation(store, curation.load(args.file)) or ["nothing to do"]:
+    for line in admin.apply_curation(store, curation.load(args.file)) or ["nothing to do"]:
         print(line)
     return 0

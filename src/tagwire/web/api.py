@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from tagwire import service, webhooks
+from tagwire import webhooks
 from tagwire.categories.taxonomy import LABELS
+from tagwire.service import admin, article_queries, explanations, parsing, shapes, tag_queries
 from tagwire.store import Store
 from tagwire.web import schemas
 from tagwire.web.live import event_stream
@@ -21,15 +22,15 @@ from tagwire.web.schemas import responses as statuses
 router = APIRouter(prefix="/api/v1", tags=["api"])
 # Typed parameters: the OpenAPI description says what is accepted (an integer from 1 to 100,
 # one of the editions), and anything else is a 400 with the error shape (app.py).
-LIMIT = Query(None, ge=1, le=service.MAX_LIMIT, description="1 to 100, default 20")
-SHORT_LIMIT = Query(None, ge=1, le=service.MAX_LIMIT, description="1 to 100, default 10")
+LIMIT = Query(None, ge=1, le=parsing.MAX_LIMIT, description="1 to 100, default 20")
+SHORT_LIMIT = Query(None, ge=1, le=parsing.MAX_LIMIT, description="1 to 100, default 10")
 CURSOR = Query(None, description="the `next` value of the previous page")
 Edition = Literal["africa", "americas", "asia", "europe", "middle-east", "oceania"]
 EDITION = Query(None, description="one of the regional editions")
 # Ids in a query are filters: one outside 1..2^63-1 is a 400. Ids in a path name a thing:
 # one that cannot exist is a 404 like any other missing one.
-SOURCE = Query(None, ge=1, le=service.MAX_ID, description="source id")
-STORY = Query(None, ge=1, le=service.MAX_ID, description="story id")
+SOURCE = Query(None, ge=1, le=parsing.MAX_ID, description="source id")
+STORY = Query(None, ge=1, le=parsing.MAX_ID, description="story id")
 CATEGORY = Query(None, description="one of the 17 category labels, in any case")
 
 
@@ -66,7 +67,7 @@ def _store(request: Request) -> Store:
 def tag(
     request: Request, tag: str, limit: int | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
-    entity, _, body = service.tag_json(_store(request), tag, cursor=cursor, limit=limit)
+    entity, _, body = tag_queries.tag_json(_store(request), tag, cursor=cursor, limit=limit)
     request.state.cache_tag = entity.id  # the response cache keeps it until this tag changes
     return body
 
@@ -78,7 +79,7 @@ def tag(
     responses=statuses(EVENTS, NOT_FOUND),
 )
 async def tag_live(request: Request, tag: str) -> StreamingResponse:
-    entity = service.find_tag(_store(request), tag)
+    entity = tag_queries.find_tag(_store(request), tag)
     return _live(request, entity.id)
 
 
@@ -108,7 +109,7 @@ def _live(request: Request, entity_id: int | None) -> StreamingResponse:
     responses=LOOKUP,
 )
 def related(request: Request, tag: str, limit: int | None = SHORT_LIMIT) -> dict[str, Any]:
-    return service.related_json(_store(request), tag, limit or 10)
+    return tag_queries.related_json(_store(request), tag, limit or 10)
 
 
 @router.get(
@@ -118,7 +119,7 @@ def related(request: Request, tag: str, limit: int | None = SHORT_LIMIT) -> dict
     responses=LOOKUP,
 )
 def timeline(request: Request, tag: str) -> dict[str, Any]:
-    return service.timeline_json(_store(request), tag)
+    return tag_queries.timeline_json(_store(request), tag)
 
 
 @router.get(
@@ -128,14 +129,14 @@ def timeline(request: Request, tag: str) -> dict[str, Any]:
     responses=LISTING,
 )
 def trending(request: Request, limit: int | None = SHORT_LIMIT) -> dict[str, Any]:
-    return {"tags": service.trending_json(_store(request), limit or 10)}
+    return {"tags": tag_queries.trending_json(_store(request), limit or 10)}
 
 
 @router.get(
     "/tags", summary="Most active hashtags", response_model=schemas.TagList, responses=LISTING
 )
 def tags(request: Request, limit: int | None = LIMIT) -> dict[str, Any]:
-    return {"tags": service.top_tags_json(_store(request), service.parse_limit(limit))}
+    return {"tags": tag_queries.top_tags_json(_store(request), parsing.parse_limit(limit))}
 
 
 @router.get(
@@ -154,7 +155,7 @@ def articles(
     limit: int | None = LIMIT,
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
-    page = service.list_articles(
+    page = article_queries.list_articles(
         _store(request),
         tag=tag,
         source=source,
@@ -164,7 +165,7 @@ def articles(
         cursor=cursor,
         limit=limit,
     )
-    return service.page_json(page)
+    return shapes.page_json(page)
 
 
 @router.get(
@@ -174,7 +175,7 @@ def articles(
     responses=FIXED,
 )
 def editions() -> dict[str, Any]:
-    return {"editions": service.editions_json()}
+    return {"editions": article_queries.editions_json()}
 
 
 @router.get(
@@ -186,7 +187,7 @@ def editions() -> dict[str, Any]:
 def edition(
     request: Request, edition: str, limit: int | None = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
-    return service.edition_json(_store(request), edition, cursor=cursor, limit=limit)[2]
+    return article_queries.edition_json(_store(request), edition, cursor=cursor, limit=limit)[2]
 
 
 @router.get(
@@ -196,7 +197,7 @@ def edition(
     responses=FIXED,
 )
 def categories(request: Request) -> dict[str, Any]:
-    return {"categories": service.categories_json(_store(request))}
+    return {"categories": article_queries.categories_json(_store(request))}
 
 
 @router.get(
@@ -213,7 +214,7 @@ def category(
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
     store = _store(request)
-    return service.category_json(store, category, edition, cursor=cursor, limit=limit)[2]
+    return article_queries.category_json(store, category, edition, cursor=cursor, limit=limit)[2]
 
 
 @router.get(
@@ -241,7 +242,7 @@ def search(
     limit: int | None = LIMIT,
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
-    return service.search(
+    return article_queries.search(
         _store(request),
         q,
         tag=tag,
@@ -263,7 +264,7 @@ def search(
     responses=LOOKUP,
 )
 def article(request: Request, article_id: int = _id("article id")) -> dict[str, Any]:
-    return service.article_json(service.article(_store(request), article_id))
+    return shapes.article_json(article_queries.article(_store(request), article_id))
 
 
 @router.get(
@@ -273,8 +274,8 @@ def article(request: Request, article_id: int = _id("article id")) -> dict[str, 
     responses=LOOKUP,
 )
 def article_story(request: Request, article_id: int = _id("article id")) -> dict[str, Any]:
-    number = service.known_id(article_id, "article")
-    return service.story_choice_json(_store(request), number)
+    number = parsing.known_id(article_id, "article")
+    return explanations.story_choice_json(_store(request), number)
 
 
 @router.get(
@@ -284,7 +285,7 @@ def article_story(request: Request, article_id: int = _id("article id")) -> dict
     responses=LOOKUP,
 )
 def article_tag(request: Request, tag: str, article_id: int = _id("article id")) -> dict[str, Any]:
-    return service.why_tag_json(_store(request), service.known_id(article_id, "article"), tag)
+    return explanations.why_tag_json(_store(request), parsing.known_id(article_id, "article"), tag)
 
 
 @router.get(
@@ -299,7 +300,7 @@ def story(
     limit: int | None = LIMIT,
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
-    return service.story_json(_store(request), story_id, cursor=cursor, limit=limit)[2]
+    return article_queries.story_json(_store(request), story_id, cursor=cursor, limit=limit)[2]
 
 
 @router.get(
@@ -309,12 +310,12 @@ def story(
     responses=FIXED,
 )
 def sources(request: Request) -> dict[str, Any]:
-    return {"sources": service.sources_json(_store(request))}
+    return {"sources": admin.sources_json(_store(request))}
 
 
 def _source(request: Request, source: int) -> int:
     """The id of a source that exists, else a 404."""
-    return _store(request).source(service.known_id(source, "source")).id
+    return _store(request).source(parsing.known_id(source, "source")).id
 
 
 @router.get(
@@ -324,7 +325,7 @@ def _source(request: Request, source: int) -> int:
     responses=SOURCE_PATH,
 )
 def source(request: Request, source: int = _id("source id")) -> dict[str, Any]:
-    return {"source": service.source_json(_store(request).source(_source(request, source)))}
+    return {"source": shapes.source_json(_store(request).source(_source(request, source)))}
 
 
 def require_admin(request: Request) -> None:
@@ -362,7 +363,7 @@ class NewSource(BaseModel):
     responses=statuses(BAD_REQUEST, ADMIN_ERRORS, UNPROCESSABLE, BUSY),
 )
 async def add_source(request: Request, new: NewSource) -> dict[str, Any]:
-    added, found = await service.add_source(
+    added, found = await admin.add_source(
         _store(request),
         request.app.state.settings,
         new.url,
@@ -400,7 +401,7 @@ def pause_source(request: Request, source: int = _id("source id")) -> dict[str, 
     store = _store(request)
     number = _source(request, source)
     store.pause_source(number)
-    return {"source": service.source_json(store.source(number))}
+    return {"source": shapes.source_json(store.source(number))}
 
 
 @router.post(
@@ -414,7 +415,7 @@ def resume_source(request: Request, source: int = _id("source id")) -> dict[str,
     store = _store(request)
     number = _source(request, source)
     store.resume_source(number)
-    return {"source": service.source_json(store.source(number))}
+    return {"source": shapes.source_json(store.source(number))}
 
 
 class NewWebhook(BaseModel):
@@ -427,7 +428,7 @@ def _webhook_json(hook: Any) -> dict[str, Any]:
         "id": hook.id,
         "tag": hook.tag,
         "url": hook.url,
-        "created_at": service.iso(hook.created_at),
+        "created_at": shapes.iso(hook.created_at),
         "pending": hook.pending,
         "delivered": hook.delivered,
         "last_error": hook.last_error,
@@ -444,7 +445,7 @@ def _webhook_json(hook: Any) -> dict[str, Any]:
 )
 def add_webhook(request: Request, new: NewWebhook) -> dict[str, Any]:
     store = _store(request)
-    entity = service.find_tag(store, new.tag)
+    entity = tag_queries.find_tag(store, new.tag)
     secret = webhooks.new_secret()
     hook_id = store.add_webhook(entity.id, webhooks.check_url(new.url), secret)
     (hook,) = [h for h in store.webhooks() if h.id == hook_id]
@@ -470,6 +471,6 @@ def list_webhooks(request: Request) -> dict[str, Any]:
     responses=WRITE,
 )
 def remove_webhook(request: Request, webhook: int = _id("webhook id")) -> dict[str, Any]:
-    number = service.known_id(webhook, "webhook")
+    number = parsing.known_id(webhook, "webhook")
     _store(request).remove_webhook(number)
     return {"removed": number}

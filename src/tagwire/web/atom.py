@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
-from tagwire.service import iso
+from tagwire.service.shapes import iso
 from tagwire.store.records import CardRecord
 
 ATOM = "http://www.w3.org/2005/Atom"

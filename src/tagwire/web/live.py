@@ -105,7 +105,7 @@ async def event_stream(
 def article_publisher(store: Store, broadcaster: Broadcaster) -> Callable[[int], None]:
     """The pipeline's hook: each new listed article, as its card (JSON and the same HTML
     the pages render), to the subscribers of its tags and of the home page."""
-    from tagwire import service
+    from tagwire.service import shapes
     from tagwire.web.pages.rendering import templates
 
     card_macro = templates.env.get_template("_card.html").module.card  # type: ignore[attr-defined]
@@ -114,7 +114,7 @@ def article_publisher(store: Store, broadcaster: Broadcaster) -> Callable[[int],
         if not broadcaster.listeners:
             return  # no page open: no card to build
         card = store.article(article_id).card
-        event = {"card": service.card_json(card), "html": str(card_macro(card))}
+        event = {"card": shapes.card_json(card), "html": str(card_macro(card))}
         broadcaster.publish(event, {t.id for t in card.tags})
 
     return publish

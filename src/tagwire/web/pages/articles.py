@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tagwire import service
 from tagwire.errors import FetchError, NotFound
 from tagwire.fetch.client import Fetcher
+from tagwire.service import article_queries
 from tagwire.web.pages.rendering import localized, render, store_of, templates
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +24,7 @@ async def image(request: Request, article_id: int) -> Response:
     """An article's image through tagwire, never hot-linked: the reader's browser talks only
     to tagwire, the fetch obeys the address rule, robots.txt and a size cap, and only raster
     types are passed on (an SVG can carry script). 404 when there is none to show."""
-    record = service.article(store_of(request), article_id)
+    record = article_queries.article(store_of(request), article_id)
     if not record.card.image:
         raise NotFound("image of article", article_id)
     settings = request.app.state.settings.replace(max_bytes=IMAGE_MAX_BYTES)
@@ -42,10 +42,9 @@ async def image(request: Request, article_id: int) -> Response:
     )
 
 
-
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: int) -> Response:
-    record = service.article(store_of(request), article_id)
+    record = article_queries.article(store_of(request), article_id)
     paragraphs = [p for p in record.text.split("\n") if p.strip()]
     return render(
         request, "article.html", {"article": record, "card": record.card, "paragraphs": paragraphs}
@@ -56,6 +55,6 @@ def article_page(request: Request, article_id: int) -> Response:
 def article_card(request: Request, article_id: int) -> Response:
     """An article's card alone, in the reader's language: live.js asks for it on a page in
     another language than English (a live event's card is built once, in English)."""
-    card = service.article(store_of(request), article_id).card
+    card = article_queries.article(store_of(request), article_id).card
     macro = templates.env.get_template("_card.html").module.card  # type: ignore[attr-defined]
     return localized(HTMLResponse(str(macro(card))))

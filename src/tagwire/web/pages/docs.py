@@ -1,5 +1,4 @@
-"""The API's documentation: Swagger UI from its PyPI package, never from a CDN.
-"""
+"""The API's documentation: Swagger UI from its PyPI package, never from a CDN."""
 
 from __future__ import annotations
 

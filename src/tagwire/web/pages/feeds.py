@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tagwire import service
+from tagwire.service import article_queries, tag_queries
 from tagwire.store.records import CardRecord
 from tagwire.types import now_utc
 from tagwire.web.atom import atom_feed, feed_iri, tag_authority
@@ -44,7 +44,7 @@ def _atom(
 
 @router.get("/tags/{tag}.atom")
 def tag_atom(request: Request, tag: str) -> Response:
-    entity, page, _ = service.tag_json(store_of(request), tag, limit=FEED_SIZE)
+    entity, page, _ = tag_queries.tag_json(store_of(request), tag, limit=FEED_SIZE)
     request.state.cache_tag = entity.id
     title = f"Latest news with #{entity.slug}"
     return _atom(request, title, "tag", entity.slug, f"/tags/{entity.slug}", page.items)
@@ -52,7 +52,7 @@ def tag_atom(request: Request, tag: str) -> Response:
 
 @router.get("/stories/{story_id}.atom")
 def story_atom(request: Request, story_id: int) -> Response:
-    story, page, _ = service.story_json(store_of(request), story_id, limit=FEED_SIZE)
+    story, page, _ = article_queries.story_json(store_of(request), story_id, limit=FEED_SIZE)
     return _atom(request, story.title, "story", str(story.id), f"/stories/{story.id}", page.items)
 
 
@@ -60,7 +60,7 @@ def story_atom(request: Request, story_id: int) -> Response:
 def source_atom(request: Request, source_id: int) -> Response:
     store = store_of(request)
     source = store.source(source_id)
-    page = service.list_articles(store, source=str(source_id), limit=FEED_SIZE)
+    page = article_queries.list_articles(store, source=str(source_id), limit=FEED_SIZE)
     title = f"Latest news from {source.name}"
     path = f"/sources/{source_id}"
     return _atom(request, title, "source", str(source_id), path, page.items)
@@ -68,14 +68,14 @@ def source_atom(request: Request, source_id: int) -> Response:
 
 @router.get("/editions/{edition}.atom")
 def edition_atom(request: Request, edition: str) -> Response:
-    region, page, body = service.edition_json(store_of(request), edition, limit=FEED_SIZE)
+    region, page, body = article_queries.edition_json(store_of(request), edition, limit=FEED_SIZE)
     title = f"Latest news: {body['edition']['name']}"
     return _atom(request, title, "edition", region, f"/editions/{region}", page.items)
 
 
 @router.get("/categories/{category}.atom")
 def category_atom(request: Request, category: str) -> Response:
-    label, page, _ = service.category_json(store_of(request), category, limit=FEED_SIZE)
+    label, page, _ = article_queries.category_json(store_of(request), category, limit=FEED_SIZE)
     path = category_path(label)
     return _atom(request, f"Latest news: {label}", "category", label, path, page.items)
 
@@ -89,7 +89,7 @@ def search_atom(
     edition: str | None = None,
 ) -> Response:
     """A saved search as a feed: the newest matches first."""
-    page, body = service.search(
+    page, body = article_queries.search(
         store_of(request),
         q,
         tag=tag,

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tagwire import service
 from tagwire.categories.taxonomy import LABELS
+from tagwire.service import article_queries, parsing, tag_queries
 from tagwire.store import Store
 from tagwire.web import i18n
 from tagwire.web.pages.rendering import failing, group_by_story, render, store_of
@@ -29,10 +29,12 @@ def home(
     """The latest news, of an edition (``/editions/{e}``) and of a category
     (``?category=``, any case; an unknown one is a 404 page) when asked."""
     store = store_of(request)
-    label = service.find_category(category) if category else None
-    page = service.list_articles(store, edition=edition, category=label, cursor=cursor, limit="30")
-    region = service.parse_edition(edition)
-    heading = _(service.EDITION_NAMES[region]) if region else _("Latest news")
+    label = parsing.find_category(category) if category else None
+    page = article_queries.list_articles(
+        store, edition=edition, category=label, cursor=cursor, limit="30"
+    )
+    region = parsing.parse_edition(edition)
+    heading = _(parsing.EDITION_NAMES[region]) if region else _("Latest news")
     more = "/editions/" + region if region else "/"
     return render(
         request,
@@ -44,13 +46,13 @@ def home(
             if label
             else f"{more}?cursor={page.next_cursor}",
             "first_page": cursor is None,
-            "top_tags": service.top_tags(store, 24, region=region),
-            "trending": service.trending(store, 10, region=region),
+            "top_tags": tag_queries.top_tags(store, 24, region=region),
+            "trending": tag_queries.trending(store, 10, region=region),
             "counts": store.counts(),
             "edition_counts": _edition_counts(store, region) if region else None,
-            "editions": service.editions_json(),
+            "editions": article_queries.editions_json(),
             "edition": region,
-            "edition_name": _(service.EDITION_NAMES[region]) if region else None,
+            "edition_name": _(parsing.EDITION_NAMES[region]) if region else None,
             "category": label,
             "categories": LABELS,
             "heading": _("%(place)s: %(category)s") % {"place": heading, "category": _(label)}
@@ -71,7 +73,9 @@ def _edition_counts(store: Store, region: str) -> dict[str, int]:
 @router.get("/categories", response_class=HTMLResponse)
 def categories_page(request: Request) -> Response:
     return render(
-        request, "categories.html", {"categories": service.categories_json(store_of(request))}
+        request,
+        "categories.html",
+        {"categories": article_queries.categories_json(store_of(request))},
     )
 
 
@@ -80,14 +84,16 @@ def categories_page(request: Request) -> Response:
 def edition_page(
     request: Request, edition: str, cursor: str | None = None, category: str | None = None
 ) -> Response:
-    service.edition_json(store_of(request), edition, limit="1")  # 404 for an unknown edition
+    article_queries.edition_json(
+        store_of(request), edition, limit="1"
+    )  # 404 for an unknown edition
     return home(request, cursor=cursor, edition=edition, category=category)
 
 
 @router.get("/categories/{category}", response_class=HTMLResponse)
 def category_page(request: Request, category: str, cursor: str | None = None) -> Response:
     """A category's latest news, grouped by story like a tag page; any case of the label."""
-    label, page, _ = service.category_json(store_of(request), category, cursor=cursor)
+    label, page, _ = article_queries.category_json(store_of(request), category, cursor=cursor)
     return render(
         request,
         "category.html",
@@ -104,8 +110,8 @@ def category_page(request: Request, category: str, cursor: str | None = None) ->
 def source_page(request: Request, source_id: int, cursor: str | None = None) -> Response:
     """One source: its health, each feed's, and its latest articles grouped by story."""
     store = store_of(request)
-    source = store.source(service.known_id(source_id, "source"))
-    page = service.list_articles(store, source=source.id, cursor=cursor)
+    source = store.source(parsing.known_id(source_id, "source"))
+    page = article_queries.list_articles(store, source=source.id, cursor=cursor)
     return render(
         request,
         "source.html",
@@ -113,8 +119,8 @@ def source_page(request: Request, source_id: int, cursor: str | None = None) -> 
             "source": source,
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
-            "region": _(service.EDITION_NAMES[source.region])
-            if source.region in service.EDITION_NAMES
+            "region": _(parsing.EDITION_NAMES[source.region])
+            if source.region in parsing.EDITION_NAMES
             else None,
             "country": i18n.country_name(source.country) if source.country else None,
         },
@@ -124,9 +130,9 @@ def source_page(request: Request, source_id: int, cursor: str | None = None) -> 
 @router.get("/tags/{tag}", response_class=HTMLResponse)
 def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
     store = store_of(request)
-    entity, page, _ = service.tag_json(store, tag, cursor=cursor)
+    entity, page, _ = tag_queries.tag_json(store, tag, cursor=cursor)
     request.state.cache_tag = entity.id
-    days = service.timeline_json(store, entity)["days"]
+    days = tag_queries.timeline_json(store, entity)["days"]
     peak = max((d["articles"] for d in days), default=0) or 1
     return render(
         request,
@@ -135,7 +141,7 @@ def tag_page(request: Request, tag: str, cursor: str | None = None) -> Response:
             "entity": entity,
             "groups": group_by_story(page.items),
             "next": page.next_cursor,
-            "related": service.related_json(store, entity)["related"],
+            "related": tag_queries.related_json(store, entity)["related"],
             "days": days,
             "peak": peak,
         },

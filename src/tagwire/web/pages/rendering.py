@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from tagwire import service
+from tagwire.service import parsing, shapes
 from tagwire.store import Store
 from tagwire.store.records import CardRecord, SourceRecord
 from tagwire.types import now_utc
@@ -122,7 +122,7 @@ templates.env.filters["word"] = i18n.gettext
 
 def region_name(region: str | None) -> str:
     """An edition's name in the reader's language ("" for none)."""
-    return _(service.EDITION_NAMES[region]) if region in service.EDITION_NAMES else ""
+    return _(parsing.EDITION_NAMES[region]) if region in parsing.EDITION_NAMES else ""
 
 
 # What an error page says: the API's message is English and names parameters; a page in
@@ -153,7 +153,7 @@ def english(text: str) -> Markup | str:
 templates.env.globals["region_name"] = region_name
 templates.env.filters["english"] = english
 templates.env.globals["error_words"] = error_words
-templates.env.filters["iso"] = service.iso
+templates.env.filters["iso"] = shapes.iso
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
-from tagwire import service
 from tagwire.categories.taxonomy import LABELS
 from tagwire.errors import BadRequest, NotFound
 from tagwire.search import SearchQuery, parse_query
+from tagwire.service import article_queries
 from tagwire.web import i18n
 from tagwire.web.pages.rendering import group_by_story, render, store_of
 
@@ -34,7 +34,7 @@ def search_page(request: Request, cursor: str | None = None) -> Response:
     given = {name: request.query_params.get(name) or "" for name in SEARCH_FIELDS}
     context: dict[str, Any] = {
         "form": given,
-        "editions": service.editions_json(),
+        "editions": article_queries.editions_json(),
         "categories": LABELS,
         "groups": [],
         "snippets": {},
@@ -44,7 +44,7 @@ def search_page(request: Request, cursor: str | None = None) -> Response:
     status = 200
     if given["q"]:
         try:
-            page, _ = service.search(
+            page, _ = article_queries.search(
                 store_of(request),
                 given["q"],
                 tag=given["tag"].strip().lstrip("#") or None,
@@ -164,4 +164,3 @@ def snippet(text: str, marker: re.Pattern[str] | None) -> Markup | None:
         + marked
         + (Markup(" …") if end < len(text) else Markup(""))
     )
-

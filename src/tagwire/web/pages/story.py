@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tagwire import service
 from tagwire.errors import BadRequest
+from tagwire.service import article_queries, parsing
 from tagwire.store.records import CardRecord, SourceRecord
 from tagwire.web import i18n
 from tagwire.web.pages.rendering import duration, render, store_of
@@ -42,7 +42,6 @@ def time_of(card: CardRecord) -> datetime:
     return card.published_at or card.sort_at
 
 
-
 def coverage(cards: list[CardRecord], sources: dict[int, SourceRecord]) -> Coverage:
     ordered = sorted(cards, key=lambda c: (time_of(c), c.id))
     countries: Counter[str] = Counter()
@@ -51,8 +50,8 @@ def coverage(cards: list[CardRecord], sources: dict[int, SourceRecord]) -> Cover
         source = sources.get(card.source_id)
         if source is not None and source.country:
             countries[i18n.country_name(source.country)] += 1
-        if source is not None and source.region in service.EDITION_NAMES:
-            regions[_(service.EDITION_NAMES[str(source.region)])] += 1
+        if source is not None and source.region in parsing.EDITION_NAMES:
+            regions[_(parsing.EDITION_NAMES[str(source.region)])] += 1
     return Coverage(
         first=ordered[0],
         last=ordered[-1],
@@ -74,7 +73,7 @@ def story_page(request: Request, story_id: int, view: str | None = None) -> Resp
     store = store_of(request)
     if view not in (None, "", *STORY_VIEWS):
         raise BadRequest(f"view: {view!r} is not one of {', '.join(STORY_VIEWS)}")
-    story, page, _ = service.story_json(store, story_id, limit="100")
+    story, page, _ = article_queries.story_json(store, story_id, limit="100")
     cards = sorted(page.items, key=lambda c: (time_of(c), c.id))
     by_publisher: dict[str, list[CardRecord]] = {}
     for card in sorted(cards, key=lambda c: c.source_name.casefold()):
