@@ -96,3 +96,19 @@ def test_an_organisation_and_its_placeless_form_are_one_tag(store: Store, order:
     cards = [store.article(i).card for i, _ in _articles_naming(store, *named[order])]
     assert {tuple(t.slug for t in card.tags) for card in cards} == {("AfghanZorbani",)}
     assert store.entity("zorbani").slug == "AfghanZorbani"  # the short slug answers
+
+
+def test_a_name_listed_beside_a_proven_organisation_is_one_too() -> None:
+    body = (
+        "x\n\nBidders include Vostrel Aerospace Corporation and Kynthos. As Kynthos grew, "
+        "rivals followed. Meetings fell in January, February and March."
+    )
+    found = [_at(body, "Vostrel Aerospace Corporation", "Vostrel Aerospace", ORG)]
+    out = resolve_article(body, 1, found)
+    assert Counter(m.name for m in out) == {"Vostrel Aerospace": 1, "Kynthos": 2}
+
+
+def test_a_list_beside_an_organisation_only_the_model_names_proves_nothing() -> None:
+    body = "x\n\nAsk Zenni, Orvia and Quell for help. Zenni answers."
+    found = [_at(body, "Orvia", "Orvia", ORG)]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Orvia"]

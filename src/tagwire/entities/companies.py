@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from tagwire.entities.knowledge import organisation_evidence
 from tagwire.types import EntityKind, Mention
 
 ORG = EntityKind.ORGANIZATION
@@ -32,19 +33,30 @@ def proven_company(body: str, end: int) -> bool:
     return COMPANY_ROLE_AFTER.match(body, end) is not None
 
 
-def every_mention_of_proven(body: str, title_end: int, mentions: list[Mention]) -> list[Mention]:
-    """The mentions, plus every whole-word occurrence of a one-word organisation name that a
-    company's title proves, where no mention is already."""
-    proven = {
-        m.name: m
+def companies_in_full(
+    body: str, title_end: int, mentions: list[Mention], lower_words: frozenset[str]
+) -> list[Mention]:
+    """The mentions, with the organisations a list proves (``listed_with_organisations``),
+    and every further whole-word occurrence of a proven company's name where no mention is
+    already: proven by a company's title after it, or by a list."""
+    mentions, listed = listed_with_organisations(body, title_end, mentions, lower_words)
+    titled = {
+        m.name
         for m in mentions
         if m.kind is ORG and " " not in m.name and proven_company(body, m.end)
     }
-    if not proven:
+    return _every_mention(body, title_end, mentions, titled | listed)
+
+
+def _every_mention(
+    body: str, title_end: int, mentions: list[Mention], names: set[str]
+) -> list[Mention]:
+    first = {m.name: m for m in reversed(mentions) if m.name in names and m.kind is ORG}
+    if not first:
         return mentions
     taken = [(m.start, m.end) for m in mentions]
     added = []
-    for name, model in proven.items():
+    for name, model in first.items():
         for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body):
             start, end = match.span()
             if any(a < end and start < b for a, b in taken):
@@ -54,3 +66,70 @@ def every_mention_of_proven(body: str, title_end: int, mentions: list[Mention]) 
                 replace(model, surface=name, start=start, end=end, in_title=start < title_end)
             )
     return sorted(mentions + added, key=lambda m: m.start)
+
+
+# A capitalised name of one to four words ("Sierra Nevada Corporation", "SpaceX", "Lyft").
+_NAME = r"[A-Z][\w&+'’-]*(?: [A-Z][\w&+'’-]*){0,3}"
+# Names in a list: "A, B and C", "A and B", "A or B" (commas, "and", "or", "&").
+_LIST = re.compile(rf"{_NAME}(?:(?:,\s+|,?\s+(?:and|or|&)\s+){_NAME})+")
+_ITEM = re.compile(_NAME)
+
+
+def listed_with_organisations(
+    body: str, title_end: int, mentions: list[Mention], lower_words: frozenset[str]
+) -> tuple[list[Mention], set[str]]:
+    """Names the model missed in a list beside an organisation that says it is one ("Blue
+    Origin, Sierra Nevada Corporation and SpaceX"): a list names things of one kind, so a
+    name in it that no mention covers and that is no common word is an organisation too.
+    A name the model alone calls an organisation is no such proof: products are listed
+    with products ("Siri, Alexa and Google Assistant"). Only the text's lists (a headline's
+    title case makes lists of any words). Also the names of the organisations in such
+    lists, proven so."""
+    orgs = {
+        (m.start, m.end)
+        for m in mentions
+        if m.kind is ORG and m.start >= title_end and organisation_evidence(m.surface)
+    }
+    if not orgs:
+        return mentions, set()
+    covered = [(m.start, m.end) for m in mentions]
+    names = {(m.start, m.end): m.name for m in mentions if m.kind is ORG}
+    added: list[Mention] = []
+    proven: set[str] = set()
+    for found in _LIST.finditer(body, title_end):
+        items = [i.span() for i in _ITEM.finditer(body, found.start(), found.end())]
+        if not any(span in orgs for span in items):
+            continue
+        proven.update(names[span] for span in items if span in names)
+        for start, end in items:
+            start += _sentence_word(body[start:end], lower_words)
+            name = body[start:end]
+            if start == end or any(a < end and start < b for a, b in covered):
+                continue
+            if _common_words(name, lower_words) and not organisation_evidence(name):
+                continue  # "January", "Current": words before they are names
+            covered.append((start, end))
+            added.append(Mention(name, name, ORG, start, end, False))
+            proven.add(name)
+    return sorted(mentions + added, key=lambda m: m.start), proven
+
+
+def _sentence_word(item: str, lower_words: frozenset[str]) -> int:
+    """How many characters of the item are a sentence's first word the article writes in
+    lower case elsewhere ("As" of "As Uber"): not part of the name."""
+    first, _, rest = item.partition(" ")
+    return len(first) + 1 if rest and first.lower() in lower_words else 0
+
+
+# A word this frequent in English is a word before it is a name ("January" 5.1 on wordfreq's
+# Zipf scale); brands the web writes often stay below it ("Uber" 4.0, "SpaceX" 3.4).
+WORD_ZIPF = 4.5
+
+
+def _common_words(name: str, lower_words: frozenset[str]) -> bool:
+    from wordfreq import zipf_frequency
+
+    return all(
+        w.lower() in lower_words or zipf_frequency(w.lower(), "en") >= WORD_ZIPF
+        for w in name.split()
+    )

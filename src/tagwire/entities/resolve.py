@@ -86,7 +86,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     # Headline spans the text does not confirm go before any step that joins names, so
     # "NASA Picks SpaceX" never becomes the full name that "NASA" and "SpaceX" join.
     found = _confirmed_by_text(found)
-    found = companies.every_mention_of_proven(body, title_end, found)
+    found = companies.companies_in_full(body, title_end, found, lower_words)
     found = _acronyms(found)
     found = _company_forms(_one_kind_per_name(found))
     found = _one_kind_per_name(found)
