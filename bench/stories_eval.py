@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from bench.report import replace_section
 from tagwire.embeddings import Vector
-from tagwire.store.writer import MAX_STORY_CANDIDATES  # the store's cap on candidate stories
+from tagwire.store.write_stories import MAX_STORY_CANDIDATES  # the store's cap on candidate stories
 from tagwire.stories.group import (
     broad_place_ids,
     candidate_scores,

@@ -43,7 +43,7 @@ from tagwire.ingest.tagging import resolution_rounds
 from tagwire.search import parse_query
 from tagwire.store import Store
 from tagwire.store import schema as t
-from tagwire.store.writer import MAX_CANDIDATES
+from tagwire.store.write_copies import MAX_CANDIDATES
 
 TAGWIRE = str(Path(sys.executable).with_name("tagwire"))
 WORDS = (

@@ -177,7 +177,7 @@ def test_a_change_committed_out_of_order_is_not_missed(postgres_url: str) -> Non
     from sqlalchemy import text
 
     from tagwire.store.engine import WRITE
-    from tagwire.store.writer import record_change
+    from tagwire.store.write_base import record_change
 
     store = Store(postgres_url)
     try:

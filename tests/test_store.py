@@ -16,7 +16,7 @@ from tagwire.ingest.writer import ArticleWriter, writing
 from tagwire.search import parse_query
 from tagwire.store import BadCursor, Store, search_index
 from tagwire.store.migrations import migrate
-from tagwire.store.writer import story_counts, story_counts_query
+from tagwire.store.write_stories import story_counts, story_counts_query
 from tagwire.stories.group import choose_story, index_keys
 from tagwire.stories.rules import Decision, Merge, headline_meaning, terms
 from tagwire.types import Article, EntityKind, Mention, Source

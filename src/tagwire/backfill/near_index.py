@@ -11,7 +11,7 @@ import numba
 import numpy as np
 
 from tagwire.dedup.near import FINGERPRINT_WORDS, Match, best_index, similarities_of
-from tagwire.store.writer import MAX_CANDIDATES
+from tagwire.store.write_copies import MAX_CANDIDATES
 from tagwire.stories.rules import MICROSECOND, micros
 
 

@@ -31,7 +31,7 @@ from tagwire.ingest.rows import article_row, entity_scores, regions, tag_rows
 from tagwire.ingest.writer import ArticleWriter
 from tagwire.store import Store
 from tagwire.store import schema as t
-from tagwire.store.writer import mention_row
+from tagwire.store.write_articles import mention_row
 from tagwire.stories.group import broad_place_ids, grow, merged, start
 from tagwire.stories.rules import Decision, Merge, StoryRules
 from tagwire.stories.table import StoryTable

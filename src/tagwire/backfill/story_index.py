@@ -12,7 +12,7 @@ from itertools import chain
 import numba
 import numpy as np
 
-from tagwire.store.writer import MAX_STORY_CANDIDATES
+from tagwire.store.write_stories import MAX_STORY_CANDIDATES
 
 
 class StoryIndex:

@@ -56,7 +56,7 @@ from tagwire.ingest.decide import decide, story_step
 from tagwire.ingest.rows import entity_scores
 from tagwire.ingest.writer import ArticleWriter, writing
 from tagwire.store import FeedRecord, Store
-from tagwire.store.writer import Survivor
+from tagwire.store.write_copies import Survivor
 from tagwire.stories.group import broad_place_ids, choose_merge, choose_story, term_keys
 from tagwire.stories.rules import LEAD_CHARS, Decision, Merge, StoryRules, headline_meaning, terms
 from tagwire.types import (

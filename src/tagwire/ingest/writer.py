@@ -17,7 +17,8 @@ from tagwire.dedup.near import Candidate, Fingerprint, band_keys
 from tagwire.embeddings import Vector
 from tagwire.ingest import tagging
 from tagwire.ingest.rows import RowStore, article_row, story_candidate, story_row, tag_rows
-from tagwire.store.writer import Writer, mention_row
+from tagwire.store.write_articles import mention_row
+from tagwire.store.writer import Writer
 from tagwire.stories.group import grow, index_keys, merged, start
 from tagwire.stories.rules import Decision, Merge
 from tagwire.types import Article, StoryCandidate

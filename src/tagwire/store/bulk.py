@@ -13,7 +13,7 @@ import numpy as np
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 
 from tagwire.store import schema as t
-from tagwire.store.writer import story_counts
+from tagwire.store.write_stories import story_counts
 
 
 def update_stories(conn: Connection, changed: list[dict[str, Any]], story_ids: list[int]) -> None:

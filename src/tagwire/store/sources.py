@@ -11,7 +11,8 @@ from tagwire.errors import NotFound
 from tagwire.store import schema as t
 from tagwire.store.base import Base
 from tagwire.store.records import FeedHealth, FeedRecord, SourceRecord
-from tagwire.store.writer import _new_id, record_change
+from tagwire.store.write_base import new_id as _new_id
+from tagwire.store.write_base import record_change
 from tagwire.types import Source, now_utc
 
 # Feed problems found in the document, not in fetching it (pipeline.Pipeline._feed).

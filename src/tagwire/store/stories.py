@@ -8,7 +8,7 @@ from tagwire.errors import NotFound
 from tagwire.store import schema as t
 from tagwire.store.base import ENTITY, MAX_TAGS_PER_CARD, Base, entity_record
 from tagwire.store.records import StoryChoice, StoryMerge, StoryRecord
-from tagwire.store.writer import MAX_MERGE_CHAIN
+from tagwire.store.write_stories import MAX_MERGE_CHAIN
 
 
 class Stories(Base):

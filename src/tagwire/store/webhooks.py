@@ -12,7 +12,7 @@ from tagwire.errors import NotFound
 from tagwire.store import schema as t
 from tagwire.store.base import Base
 from tagwire.store.records import Delivery, WebhookRecord
-from tagwire.store.writer import _new_id
+from tagwire.store.write_base import new_id as _new_id
 from tagwire.types import now_utc
 
 
