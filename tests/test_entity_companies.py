@@ -112,3 +112,22 @@ def test_a_list_beside_an_organisation_only_the_model_names_proves_nothing() -> 
     body = "x\n\nAsk Zenni, Orvia and Quell for help. Zenni answers."
     found = [_at(body, "Orvia", "Orvia", ORG)]
     assert [m.name for m in resolve_article(body, 1, found)] == ["Orvia"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zorvane Journal",
+        "The Kestrel Chronicle",
+        "Vellum Books",
+        "Quarro Interactive",
+        "Tyvek Nano Systems",
+        "Orlo Labs",
+        "Brisk Ventures",
+        "Halden Pharmaceuticals",
+    ],
+)
+def test_publications_and_company_words_make_organisations(name: str) -> None:
+    from tagwire.entities.knowledge import kind_evidence
+
+    assert kind_evidence(name) is ORG

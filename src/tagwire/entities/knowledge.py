@@ -79,7 +79,9 @@ _ORG_WORDS = frozenset(
     institution league ministry motors network office organisation organization parliament
     party police press productions records robotics school senate service society studio
     studios team technologies times tribune union university fc cf ac athletic sporting
-    works embassy consulate
+    works embassy consulate journal chronicle gazette herald publishing books pictures
+    interactive software electronics systems labs ventures partners industries enterprises
+    aerospace pharmaceuticals therapeutics
     """.split()
 )
 
