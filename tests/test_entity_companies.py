@@ -131,3 +131,10 @@ def test_publications_and_company_words_make_organisations(name: str) -> None:
     from tagwire.entities.knowledge import kind_evidence
 
     assert kind_evidence(name) is ORG
+
+
+def test_a_person_s_role_in_an_organisation_proves_it_and_finds_its_other_mentions() -> None:
+    body = "x\n\nSaid Lina Vorst, CEO of Quarrix, adds more. Quarrix grew. Drevo' director spoke."
+    found = [_at(body, "Quarrix", "Quarrix", ORG), _at(body, "Drevo", "Drevo", ORG)]
+    out = resolve_article(body, 1, found)
+    assert Counter(m.name for m in out) == {"Quarrix": 2, "Drevo": 1}

@@ -28,22 +28,39 @@ COMPANY_ROLE_AFTER = re.compile(
 )
 
 
+# Of a name the model already calls an organisation, the roles a person holds in one prove
+# it, after the name ("Edmunds' executive director") or before it ("CEO of Take-Two").
+_ROLES = (
+    r"CEO|COO|CFO|CTO|co-?founders?|founders?|chief executive|executive director|director|"
+    r"president|chairman|chairwoman|spokesperson|spokesman|spokeswoman|employees|executives"
+)
+_ROLE_AFTER = re.compile(rf"(?:['’]s?)?\s+(?:{_ROLES})\b", re.IGNORECASE)
+_ROLE_BEFORE = re.compile(rf"\b(?:{_ROLES}) (?:of|at) (?:the )?$", re.IGNORECASE)
+
+
 def proven_company(body: str, end: int) -> bool:
     """Whether the name ending at ``end`` is followed by a title only a company gives."""
     return COMPANY_ROLE_AFTER.match(body, end) is not None
+
+
+def _proven_organisation(body: str, m: Mention) -> bool:
+    """Whether a person's role in it is written right after or before the mention."""
+    return bool(
+        _ROLE_AFTER.match(body, m.end) or _ROLE_BEFORE.search(body, max(0, m.start - 40), m.start)
+    )
 
 
 def companies_in_full(
     body: str, title_end: int, mentions: list[Mention], lower_words: frozenset[str]
 ) -> list[Mention]:
     """The mentions, with the organisations a list proves (``listed_with_organisations``),
-    and every further whole-word occurrence of a proven company's name where no mention is
-    already: proven by a company's title after it, or by a list."""
+    and every further whole-word occurrence of a proven organisation's name where no
+    mention is already: proven by a person's role in it, or by a list."""
     mentions, listed = listed_with_organisations(body, title_end, mentions, lower_words)
     titled = {
         m.name
         for m in mentions
-        if m.kind is ORG and " " not in m.name and proven_company(body, m.end)
+        if m.kind is ORG and " " not in m.name and _proven_organisation(body, m)
     }
     return _every_mention(body, title_end, mentions, titled | listed)
 
