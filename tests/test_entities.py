@@ -118,13 +118,15 @@ def test_mentions_with_the_real_model() -> None:
     assert "Marchetti" not in people, "surname-only mention not resolved"
     assert "Tom Writer" not in people and "Jane Roe" not in people
     places = {m.name for m in mentions if m.kind is EntityKind.PLACE}
-    assert {"Geneva", "United States"} <= places
+    assert "Geneva" in places
+    # "U.S. officials" only: the country qualifies its officials, it is no topic here
+    assert "United States" not in places
     orgs = {m.name for m in mentions if m.kind is EntityKind.ORGANIZATION}
     assert "World Trade Organization" in orgs and "Finance" not in orgs
     body = f"{title}\n\n{text}"
     assert all(body[m.start : m.end] == m.surface for m in mentions)
     scores = salience(mentions)
-    assert scores[("person", "Elena Marchetti")] > scores[("place", "United States")]
+    assert scores[("person", "Elena Marchetti")] > scores[("place", "Geneva")]
 
 
 def test_non_english_articles_get_no_garbage_tags() -> None:

@@ -138,3 +138,19 @@ def test_a_person_s_role_in_an_organisation_proves_it_and_finds_its_other_mentio
     found = [_at(body, "Quarrix", "Quarrix", ORG), _at(body, "Drevo", "Drevo", ORG)]
     out = resolve_article(body, 1, found)
     assert Counter(m.name for m in out) == {"Quarrix": 2, "Drevo": 1}
+
+
+def test_a_country_named_only_as_an_adjective_of_its_officials_is_no_topic() -> None:
+    body = "x\n\nThe U.S. envoy met Zorvanian leaders. U.S. officials said so. Zorvania agreed."
+    found = [
+        _at(body, "U.S.", "United States", PLACE),
+        _at(body, "U.S.", "United States", PLACE, 1),
+        _at(body, "Zorvania", "Zorvania", PLACE),
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Zorvania"]
+    body = "x\n\nThe U.S. envoy met them. The U.S. won the vote."  # the country itself acts
+    found = [
+        _at(body, "U.S.", "United States", PLACE),
+        _at(body, "U.S.", "United States", PLACE, 1),
+    ]
+    assert len(resolve_article(body, 1, found)) == 2
