@@ -154,3 +154,13 @@ def test_a_country_named_only_as_an_adjective_of_its_officials_is_no_topic() -> 
         _at(body, "U.S.", "United States", PLACE, 1),
     ]
     assert len(resolve_article(body, 1, found)) == 2
+
+
+def test_a_works_noun_used_as_a_verb_names_no_work() -> None:
+    body = "x\n\nA clip of Dana Vrell was altered to show Vrell stumbling. The game Zorkle sold."
+    found = [
+        _at(body, "Dana Vrell", "Dana Vrell", PERSON),
+        _at(body, "Vrell", "Dana Vrell", PERSON, 1),
+        _at(body, "Zorkle", "Zorkle", ORG),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Dana Vrell"}

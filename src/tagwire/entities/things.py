@@ -146,17 +146,21 @@ def _without_things(mentions: list[Mention], is_thing: Callable[[Mention], bool]
 
 # Nouns before a name that make it a work's title: "their work Starry Night", "the film
 # Gladiator", "the game Gylt" (not "the band ...", "the company ...": those name actors).
+# The noun must follow a determiner or a possessive, perhaps with one word between ("the
+# new film Gladiator"): "altered to show Starmer" uses the verb.
 _WORK_BEFORE = re.compile(
-    r"\b(?:work|installation|film|movie|song|single|album|book|novel|painting|game|show|"
+    r"\b(?:the|a|an|his|her|their|its|our|my|this|that)\s+(?:[\w-]+\s+)?"
+    r"(?:work|installation|film|movie|song|single|album|book|novel|painting|game|show|"
     r"series|episode|play|musical|documentary|podcast|exhibition|sculpture|poem|opera|"
-    r"ballet|video|app|title|track|artwork)\s+$"
+    r"ballet|video|app|title|track|artwork)\s+$",
+    re.IGNORECASE,
 )
 
 
 def no_titled_works(body: str, mentions: list[Mention]) -> list[Mention]:
     """A name written right after a work's noun anywhere in the article is that work's."""
     return _without_things(
-        mentions, lambda m: bool(_WORK_BEFORE.search(body, max(0, m.start - 15), m.start))
+        mentions, lambda m: bool(_WORK_BEFORE.search(body, max(0, m.start - 40), m.start))
     )
 
 
