@@ -15,7 +15,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "tagwire"
 
-# Left to the entity work (docs/design.md, the structure issue): names and places each use
+# Left to the entity work (docs/decisions.md, "Structure"): names and places each use
 # the other's helpers. Listed here only while it exists (see test_known_cycles_still_exist).
 KNOWN_CYCLES = [frozenset({"tagwire.entities.names", "tagwire.entities.places"})]
 
@@ -185,7 +185,7 @@ def test_the_store_rule_sees_a_stage() -> None:
 
 def test_the_store_imports_no_stage() -> None:
     """Rows in, rows out: which copy survives, which entity a name is and what a story
-    becomes are decided by the callers (docs/design.md, "Structure")."""
+    becomes are decided by the callers (docs/decisions.md, "Structure")."""
     assert store_imports_outside(graph()) == []
 
 
