@@ -164,3 +164,13 @@ def test_a_works_noun_used_as_a_verb_names_no_work() -> None:
         _at(body, "Zorkle", "Zorkle", ORG),
     ]
     assert {m.name for m in resolve_article(body, 1, found)} == {"Dana Vrell"}
+
+
+def test_a_lone_surname_a_full_name_of_another_label_explains_is_kept() -> None:
+    from tagwire.entities.ner import _drop_lone_single_names
+
+    full = Mention("Eva-Marie Vorsson", "Eva-Marie Vorsson", ORG, 0, 17, False)
+    alone = Mention("Vorsson", "Vorsson", PERSON, 30, 37, False)
+    brand = Mention("Chronicle", "Chronicle", PERSON, 40, 49, False)
+    paper = Mention("Kestrel Chronicle", "Kestrel Chronicle", ORG, 50, 67, False)
+    assert _drop_lone_single_names([full, alone, brand, paper]) == [full, alone, paper]

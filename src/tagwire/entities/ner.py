@@ -16,7 +16,12 @@ from functools import cache
 from typing import Any
 
 from tagwire.entities.companies import proven_company
-from tagwire.entities.knowledge import is_broad_place, organisation_evidence, us_party
+from tagwire.entities.knowledge import (
+    is_broad_place,
+    is_common_given_name,
+    organisation_evidence,
+    us_party,
+)
 from tagwire.entities.names import (
     clean_name,
     initials,
@@ -297,10 +302,22 @@ def _drop_lone_single_names(mentions: list[Mention]) -> list[Mention]:
             counts[m.name] = counts.get(m.name, 0) + 1
             if m.in_title:
                 in_title.add(m.name)
+    # A person's full name under any label explains it ("Eva-Marie Persson" labelled an
+    # organisation): a given name first, no institution's word; resolution joins the two.
+    explained = {
+        m.name.split()[-1]
+        for m in mentions
+        if " " in m.name
+        and all(is_common_given_name(p) for p in m.name.split()[0].split("-"))
+        and not organisation_evidence(m.name)
+    }
     lone = {
         name
         for name, n in counts.items()
-        if n < 2 and name not in in_title and not is_place_whatever_the_label(name)
+        if n < 2
+        and name not in in_title
+        and name not in explained
+        and not is_place_whatever_the_label(name)
     }  # "the Moon" read as a person is still the Moon: resolution makes it a place
     return [m for m in mentions if not (m.kind is EntityKind.PERSON and m.name in lone)]
 
