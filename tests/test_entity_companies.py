@@ -174,3 +174,15 @@ def test_a_lone_surname_a_full_name_of_another_label_explains_is_kept() -> None:
     brand = Mention("Chronicle", "Chronicle", PERSON, 40, 49, False)
     paper = Mention("Kestrel Chronicle", "Kestrel Chronicle", ORG, 50, 67, False)
     assert _drop_lone_single_names([full, alone, brand, paper]) == [full, alone, paper]
+
+
+def test_an_abbreviation_of_a_compound_company_name_is_that_company() -> None:
+    body = "x\n\nKraftwerkbau said profits rose. KWB also hired. Vostrel and VX disagreed."
+    found = [
+        _at(body, "Kraftwerkbau", "Kraftwerkbau", ORG),
+        _at(body, "KWB", "KWB", ORG),
+        _at(body, "VX", "VX", ORG),
+    ]
+    out = {(m.surface, m.name) for m in resolve_article(body, 1, found)}
+    assert ("KWB", "Kraftwerkbau") in out
+    assert ("VX", "VX") in out  # "Vostrel" is no mention: nothing to join

@@ -349,15 +349,31 @@ def _acronyms(mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if len(m.name.split()) > 1 and m.kind is not PERSON:
             full[initials(m.name)].add((m.name, m.kind))
+    compounds = {m.name for m in mentions if m.kind is ORG and _compound_word(m.name)}
     out = []
     for m in mentions:
         letters = m.name.replace(".", "").upper()
         fits = full.get(letters, set()) if things.is_acronym(m.name) else set()
+        if not fits and things.is_acronym(m.name) and len(letters) <= 3:
+            fits = {(n, ORG) for n in compounds if _letters_of_compound(letters, n)}
         if len(fits) == 1:
             name, kind = next(iter(fits))
             m = replace(m, name=name, kind=kind)
         out.append(m)
     return out
+
+
+def _compound_word(name: str) -> bool:
+    return " " not in name and len(name) >= 6 and name.isalpha() and name[1:].islower()
+
+
+def _letters_of_compound(letters: str, name: str) -> bool:
+    """ "VW" of "Volkswagen": the first letter, then each other letter later in the one word,
+    in order (German and Dutch companies' compounds are abbreviated so)."""
+    if letters[0] != name[0]:
+        return False
+    rest = iter(name[1:].upper())
+    return all(letter in rest for letter in letters[1:])
 
 
 def _company_forms(mentions: list[Mention]) -> list[Mention]:
