@@ -186,3 +186,14 @@ def test_an_abbreviation_of_a_compound_company_name_is_that_company() -> None:
     out = {(m.surface, m.name) for m in resolve_article(body, 1, found)}
     assert ("KWB", "Kraftwerkbau") in out
     assert ("VX", "VX") in out  # "Vostrel" is no mention: nothing to join
+
+
+def test_a_result_read_as_one_name_gives_no_full_name_to_its_sides() -> None:
+    from tagwire.entities.ner import _entities, find_mentions
+
+    title = "HS Roundup: Viera defeats Rockledge"
+    text = "BOYS SOCCER\nViera d. Rockledge 3-1\nViera (4-0): K. Hupfer 2 goals, Viera keeper."
+    model = {e.text: e.label_ for e in _entities(f"{title}\n\n{text}")}
+    assert model.get("Viera d. Rockledge") == "PERSON"  # what the small model reads there
+    names = {m.name for m in find_mentions(title, text)}
+    assert "Viera" in names and "Viera d. Rockledge" not in names

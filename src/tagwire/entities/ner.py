@@ -36,7 +36,7 @@ from tagwire.entities.places import (
     demonym_country,
     is_place_whatever_the_label,
 )
-from tagwire.entities.resolve import resolve_article
+from tagwire.entities.resolve import is_result, resolve_article
 from tagwire.errors import ModelError
 from tagwire.types import EntityKind, Mention
 
@@ -114,11 +114,12 @@ def find_mentions(
     raw = _expand_abbreviations(body, raw)
     title_end = len(title)
     # Full names from the text only: a title-cased headline makes "Hosting Cook" of a verb
-    # and a surname, which must not claim the text's "Cook".
+    # and a surname, which must not claim the text's "Cook"; nor does a result read as one
+    # name ("Viera d. Rockledge": two teams, split by resolution).
     partial = resolve_partials(
         n
         for _, n, k, start, _ in raw
-        if k is EntityKind.PERSON and (start >= title_end or " " not in n)
+        if k is EntityKind.PERSON and (start >= title_end or " " not in n) and not is_result(n)
     )
     mentions = [
         Mention(

@@ -209,6 +209,11 @@ def _owner(body: str, m: Mention) -> Mention | None:
 _RESULT = re.compile(r"\s(?:d|def|vs?)\.?\s")
 
 
+def is_result(name: str) -> bool:
+    """ "Viera d. Rockledge", "Arsenal v Chelsea": two sides in one span."""
+    return _RESULT.search(name) is not None
+
+
 def _sides_of_results(mentions: Iterable[Mention]) -> list[Mention]:
     """A span across a result's or fixture's word is its two sides, each a mention."""
     out: list[Mention] = []
