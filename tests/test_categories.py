@@ -1,5 +1,5 @@
 """Categories: the mapping of publishers' categories, the order of the sources of a label,
-and the topic classifier's behaviour (tagwire.categories, tagwire.classify)."""
+and the topic classifier's behaviour (tagwire.categories.taxonomy, tagwire.categories.classify)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tagwire import embeddings_text
 from tagwire.categories import classify as classify_module
+from tagwire.categories import embeddings_text
 from tagwire.categories import taxonomy as categories
 from tagwire.categories.classify import (
     DESCRIPTIONS,
@@ -366,7 +366,7 @@ def test_without_the_model_the_lexicon_decides_alone(
     monkeypatch.setattr(classify_module, "_label_vectors", None)
     embeddings_text.reset()
     try:
-        with caplog.at_level(logging.WARNING, logger="tagwire.embeddings_text"):
+        with caplog.at_level(logging.WARNING, logger="tagwire.categories.embeddings_text"):
             assert label_similarities("Late equaliser rescues a draw", "") is None
             assert classify(*SPORT).label == "Sport"
             assert classify("Visitors snatch a late draw", "It ended one each.").label is None

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tagwire import embeddings_text
+from tagwire.categories import embeddings_text
 from tagwire.categories.classify import DESCRIPTIONS
 
 needs_model = pytest.mark.skipif(
@@ -30,7 +30,7 @@ def test_the_table_covers_every_description_at_the_installed_versions() -> None:
     missing = [s for s in SENTENCES if s not in table]
     assert not missing, (
         f"{len(missing)} label descriptions have no shipped vector (first: {missing[0]!r}): "
-        "run `python -m tagwire.embeddings_text`"
+        "run `python -m tagwire.categories.embeddings_text`"
     )
 
 

@@ -26,7 +26,7 @@ from tagwire.categories.classify import label_vectors
 CHECKSUMS = {"bbc": "a5fd6e84c5b52786", "ag": "a5c34aaa32ada335"}
 # Measured (docs/quality.md, "## Categories"): the lexicon (no name of a particular
 # person, company, product, title, team, place or story, after the review of issue 6) and,
-# where it is unsure, the sentence-embedding step (tagwire.embeddings_text). Report halves
+# where it is unsure, the sentence-embedding step (categories.embeddings_text). Report halves
 # BBC 0.9052 (955 of 1,055; goal 0.90, met), AG 0.8103 (3,067 of 3,785; goal 0.80, met);
 # tune halves BBC 0.9310 (998 of 1,072), AG 0.8068 (3,078 of 3,815). The lexicon alone had
 # 0.9014 / 0.7923 (report) and 0.9254 / 0.7976 (tune). Floors: each figure rounded down to

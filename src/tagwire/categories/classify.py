@@ -32,7 +32,7 @@ British party, "labour" the topic); a term ending in ``*`` matches any word it s
 
 When the lexicon is unsure (its runner-up scores at least ``EMBEDDING_GATE`` of its best,
 or its best is under twice ``MIN_SCORE``), sentence embeddings are consulted
-(``tagwire.embeddings_text``: all-MiniLM-L6-v2, shipped in a package, run offline): the
+(``embeddings_text``: all-MiniLM-L6-v2, shipped in a package, run offline): the
 article's lead is compared with a few sentences per label written by hand from the IPTC
 definitions (``DESCRIPTIONS``), and ``EMBEDDING_WEIGHT`` times the label's similarity (the
 mean of its two best cosines) is added to the label's score; the best label then wins. An
@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tagwire.embeddings_text import TextEmbedder, lead, text_embedder
+from tagwire.categories.embeddings_text import TextEmbedder, lead, text_embedder
 
 # --- settings (chosen on the tune halves of BBC and AG News, see bench/categories_eval.py)
 
@@ -77,7 +77,7 @@ MIN_WORDS = 5  # title and text together shorter than this: no label
 # on both tune halves Science & Technology had the lowest recall, lost mostly to Business &
 # Economy. Chosen on the tune halves (1.5-2.0 all better on both sets; the middle taken).
 LABEL_WEIGHTS: Mapping[str, float] = {"Science & Technology": 1.7}
-# The sentence-embedding step (``tagwire.embeddings_text``), consulted only when the lexicon
+# The sentence-embedding step (``embeddings_text``), consulted only when the lexicon
 # is unsure: its runner-up scores at least EMBEDDING_GATE times its best, or its best is
 # below twice the minimum score.
 EMBEDDING_WEIGHT = 48.0  # label score += this x the article's similarity to the label

@@ -1,4 +1,4 @@
-"""Sentence vectors of an article's lead, for the topic classifier (``tagwire.classify``).
+"""Sentence vectors of an article's lead, for the topic classifier (``classify`` beside it).
 
 The model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0: 384 dimensions, mean
 pooling over the tokens, unit length), as the int8 ONNX file that the PyPI package
@@ -21,8 +21,8 @@ The sentences every classifying process embeds the same way, the label descripti
 ingest``), ship as vectors in ``data/sentence_vectors.npz``, computed by this model at the
 pinned versions: ``embed`` takes a text's vector from there when the installed versions
 are the table's, and computes the others (so a description edited since is computed, not
-wrong). ``python -m tagwire.embeddings_text`` writes the table again; a test checks that it
-matches what the model computes and covers every description.
+wrong). ``python -m tagwire.categories.embeddings_text`` writes the table again; a test
+checks that it matches what the model computes and covers every description.
 """
 
 from __future__ import annotations
