@@ -1,8 +1,8 @@
 """Near-duplicate detection quality on real article texts (``tagwire.dedup.near``).
 
 Two articles are found as near-duplicates in tagwire when (1) they share at least one LSH
-band key (``neardup.band_keys``: candidate generation, a lookup in the store) AND (2)
-``neardup.is_near_duplicate`` holds. This evaluates exactly that decision, through those
+band key (``band_keys``: candidate generation, a lookup in the store) AND (2)
+``is_near_duplicate`` holds. This evaluates exactly that decision, through those
 public functions only; a text too short to fingerprint (``fingerprint() is None``) is not
 found (the pipeline falls back to its same-title rule, not evaluated here).
 
@@ -676,8 +676,8 @@ def section_markdown(results: Results, sources: int, note: str) -> str:
     return f"""{SECTION}
 
 `python bench/dedup_eval.py --markdown` (seed {SEED}). The decision evaluated is the
-pipeline's: the two texts share an LSH band key (`neardup.band_keys`) and
-`neardup.is_near_duplicate` holds.
+pipeline's: the two texts share an LSH band key (`dedup.near.band_keys`) and
+`dedup.near.is_near_duplicate` holds.
 
 Source texts: the {sources} gold article bodies of `article-extraction-aeb/ground-truth.dev.json`
 with at least {MIN_WORDS} words. `trafilatura-eval` was not used: {note}.
@@ -694,7 +694,8 @@ the same site template around both). Skipped where a transform does not apply: {
 
 {table(results)}
 
-"same hash": pairs the pipeline's exact-text stage (`dedup.content_hash`) folds before this one.
+"same hash": pairs the pipeline's exact-text stage (`dedup.exact.content_hash`) folds before
+this one.
 
 Misses by kind: {miss_line} ({no_candidate} of {len(misses)} without a shared band key, the
 rest below both thresholds). The {lead_breakdown(results)}.

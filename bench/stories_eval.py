@@ -115,7 +115,8 @@ def load_uci(path: Path = DATA) -> list[Row]:
 def title_entities(title: str) -> tuple[tuple[str, str], ...]:
     """The (kind, name key) of every entity NER finds in a headline (cached: spaCy is slow).
 
-    The store identifies an entity by its kind and ``name_key(name)`` (Writer.entity_id)."""
+    The store identifies an entity by its kind and ``name_key(name)``
+    (ingest.writer.ArticleWriter.entity_id)."""
     from tagwire.entities.names import name_key
     from tagwire.entities.ner import find_mentions
 
@@ -131,7 +132,7 @@ def title_meaning(title: str) -> Vector | None:
 
 class KeyIndex:
     """The store's ``story_keys`` table in memory: which stories an article's index keys
-    find, most shared keys first (Writer.story_candidates)."""
+    find, most shared keys first (ingest.writer.ArticleWriter.story_candidates)."""
 
     def __init__(self) -> None:
         # key -> story id -> time of the story's latest article with that key

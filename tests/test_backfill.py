@@ -302,7 +302,7 @@ def _met(shared: Counter[int]) -> np.ndarray:
 
 @pytest.mark.parametrize("stories", [0, 1, 29, 30, 31, 400])
 def test_story_candidates_rank_by_shared_keys_then_newest(stories: int) -> None:
-    """The ranking of ``Writer.story_candidates`` (most shared keys, then the highest id),
+    """The ranking of ``ArticleWriter.story_candidates`` (most shared keys, then the highest id),
     as the import computes it in numpy."""
     rng = np.random.default_rng(stories)
     ids = rng.choice(2**39, size=stories, replace=False).tolist()

@@ -1,8 +1,8 @@
 """The pages speak one language at a time: English, French, German or Spanish, chosen by
 Accept-Language, the words from Babel message catalogs and the dates and numbers in the same
-locale; ``<html lang>`` says which. Every message the templates and pages.py mark is in every
-catalog (a new English string cannot slip onto a German page), and a German page holds none
-of the English interface's sentences."""
+locale; ``<html lang>`` says which. Every message the templates and web's modules (web/pages/
+above all) mark is in every catalog (a new English string cannot slip onto a German page),
+and a German page holds none of the English interface's sentences."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Near-duplicates: a quality gate on copies of 138 real article texts (bench/dedup_eval.py)
-and direct checks of tagwire.neardup on hand-made texts."""
+and direct checks of tagwire.dedup.near on hand-made texts."""
 
 from __future__ import annotations
 

@@ -11,10 +11,10 @@ whole as the archive's clock moves past them, so memory stays flat however long 
 archive), exact URL and text matches go to the store for all history (one query per batch),
 and the rows are written in batches of ``batch`` articles, one transaction each, by a
 process of their own while the next batch is decided (``Backfill.run``). The decisions are
-the ingest's own functions (``neardup.best_match_packed``, ``stories.choose_story`` and
-``choose_merge`` on a ``StoryTable`` kept for the window, ``grow``/``start``,
-``dedup.new_copy_survives``); the pure work (hashes, MinHash, term and meaning vectors)
-runs in worker processes.
+the ingest's own functions (``dedup.near.best_match_packed``, ``stories.group.choose_story``
+and ``choose_merge`` on a ``stories.table.StoryTable`` kept for the window,
+``grow``/``start``, ``dedup.exact.new_copy_survives``); the pure work (hashes, MinHash, term
+and meaning vectors) runs in worker processes.
 
 Run it while no ingest writes to the same store: the in-memory indexes do not see articles
 another process writes meanwhile (they would be missed as duplicates, never corrupt the

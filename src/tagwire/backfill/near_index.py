@@ -207,8 +207,8 @@ def _candidates(
 
 @numba.njit(cache=True, nogil=True)
 def _best_of(mine: np.ndarray, articles: np.ndarray, fingerprints: np.ndarray) -> Any:
-    """``neardup._best`` over these articles' fingerprints: its index, Jaccard and
-    containment (-1, 0, 0: none is the same article)."""
+    """``dedup.near.best_match_packed``'s choice over these articles' fingerprints: its index,
+    Jaccard and containment (-1, 0, 0: none is the same article)."""
     jaccard, containment, lead = similarities_of(
         mine, fingerprints[articles & (len(fingerprints) - 1)]
     )

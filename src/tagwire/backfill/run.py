@@ -123,7 +123,7 @@ class Backfill:
         this process's memory (``_decide``). A process, not a thread: the writes bind their
         rows in Python between SQLite's steps, and a thread waiting for the GIL got it once
         per switch interval (5 ms) while the decisions ran, so it wrote next to nothing
-        meanwhile (docs/design.md)."""
+        meanwhile (docs/decisions.md, "The import writes in a process of its own")."""
         began = time.perf_counter()
         batches = prepared_ahead(in_batches(records, self.batch_size), pool, ahead)
         with store_channel(self.store) as side, _collected_by_batch() as collect:

@@ -62,7 +62,7 @@ _CRC_TABLE = _crc_table()
 
 
 def word_hashes(text: bytes) -> np.ndarray:
-    """``zlib.crc32`` of each word of a normalised text in UTF-8 (``dedup.normalised``:
+    """``zlib.crc32`` of each word of a normalised text in UTF-8 (``dedup.exact.normalised``:
     words joined by single spaces), as uint64s. Compiled (a space byte is never inside
     another character's): splitting the text and hashing word by word, even with a cache of
     the words' hashes, was a sixth of the workers' time in bench/scale.py."""
@@ -133,7 +133,7 @@ class Match:
 
 def fingerprint(text: str, normalised_text: bytes | None = None) -> Fingerprint | None:
     """The fingerprint of an article's clean text, or None when it is too short to tell
-    (``normalised_text``: ``dedup.normalised(text)``, when the caller has it already)."""
+    (``normalised_text``: ``dedup.exact.normalised(text)``, when the caller has it already)."""
     hashes = word_hashes(normalised(text) if normalised_text is None else normalised_text)
     if len(hashes) < MIN_WORDS:
         return None

@@ -1,8 +1,8 @@
 """Per-host politeness of one process: at most N requests at once to a host, and a delay
 between their starts (``TAGWIRE_HOST_CONCURRENCY``, ``TAGWIRE_HOST_DELAY``, a longer
-Crawl-delay from robots.txt). ``fetch.make_gate`` chooses this gate, or the one that every
+Crawl-delay from robots.txt). ``fetch.client.make_gate`` chooses this gate, or the one that every
 process shares through Redis (``tagwire.fetch.redis_politeness``), which falls back to this one
-when Redis cannot be reached. Apart from ``fetch.py`` so that the Redis gate can use it
+when Redis cannot be reached. Apart from ``client.py`` so that the Redis gate can use it
 without importing the fetcher (the two imported each other).
 """
 

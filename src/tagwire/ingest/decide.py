@@ -1,5 +1,5 @@
 """Which stored article a new one is a copy of, and which of the two is kept: the one
-implementation that ingest (``pipeline.Pipeline.store_article``) and the import
+implementation that ingest (``storing.write_item``, for ``Pipeline.store_article``) and the import
 (``backfill.run.Backfill``) both run.
 
 Pure: the questions the rule asks of what is stored go through a small lookups protocol,
@@ -14,9 +14,10 @@ lookups only say what is stored.
     a fingerprinted text (long enough for MinHash):
         the same text stored (all history)?              -> a copy of its survivor
         a near-same text within the dedup window?        -> a copy of its survivor
-    the publisher's same title within dedup.TITLE_WINDOW, and the text too short to
-    fingerprint or the other's shorter than neardup.MIN_WORDS? -> a copy of its survivor
-    a copy replaces its survivor when dedup.new_copy_survives (fuller, or as full and earlier)
+    the publisher's same title within dedup.exact.TITLE_WINDOW, and the text too short to
+    fingerprint or the other's shorter than dedup.near.MIN_WORDS? -> a copy of its survivor
+    a copy replaces its survivor when dedup.exact.new_copy_survives (fuller, or as full and
+    earlier)
 
 Then the story an article joins, by one function for both too (``story_step``), behind a
 second small protocol (``StoryLookups``: the candidates an article's keys find, the
@@ -60,12 +61,12 @@ class CopyLookups(Protocol[Copy, Print]):
         """The survivor of the first stored article with this normalised text."""
 
     def near_same(self, fingerprint: Print, at: datetime) -> Copy | None:
-        """The survivor of the best near-duplicate (``neardup``'s rule) within the dedup
+        """The survivor of the best near-duplicate (``dedup.near``'s rule) within the dedup
         window of ``at``."""
 
     def same_title(self, source_id: int, title_key: str, at: datetime) -> Copy | None:
         """The survivor of a stored article of this publisher with the same title key within
-        ``dedup.TITLE_WINDOW`` of ``at``."""
+        ``dedup.exact.TITLE_WINDOW`` of ``at``."""
 
     def words(self, copy: Copy) -> int:
         """How many words the survivor's text has."""
@@ -144,13 +145,13 @@ class StoryLookups(Protocol[Story]):
         meaning: Vector | None,
         broad: frozenset[int],
     ) -> Decision:
-        """``stories.choose_story`` over these candidates."""
+        """``stories.group.choose_story`` over these candidates."""
 
     def final(self, story_id: int) -> int:
         """The story a story is part of now (merges can chain)."""
 
     def converged(self, story_id: int, candidates: list[Story]) -> Merge | None:
-        """``stories.choose_merge`` of the story an article joined with its candidates."""
+        """``stories.group.choose_merge`` of the story an article joined with its candidates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +176,9 @@ def story_step(
     broad: frozenset[int],
 ) -> StoryStep[C]:
     """Which story an article joins (``survivor_story``: the story of the copy it is of, if
-    any; ``term_keys``: ``stories.term_keys`` of its terms)."""
+    any; ``term_keys``: ``stories.group.term_keys`` of its terms)."""
     if verdict.survivor is None:
-        keys = term_keys + entity_keys(scores)  # stories.index_keys
+        keys = term_keys + entity_keys(scores)  # stories.group.index_keys
         candidates = lookups.candidates(keys, at)
         decision = lookups.choose(vector, scores, at, candidates, meaning, broad)
         return StoryStep(decision, candidates, keys)

@@ -38,7 +38,7 @@ def article_of(
     author = item.author or (extracted.author if extracted else None)
     image = item.image or (extracted.image if extracted else None)
     # The text's hash and fingerprint are computed here rather than in the analysis
-    # workers, which then never load numba (tagwire.analyse); of what the analysis
+    # workers, which then never load numba (tagwire.ingest.analyse); of what the analysis
     # returns, as an import computes them of its records (backfill.prepare).
     normalised = dedup.normalised(analysis.text)
     content_hash = dedup.content_hash(analysis.text, normalised)

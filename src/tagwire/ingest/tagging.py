@@ -1,7 +1,8 @@
 """Which entity each of an article's names is, and what that changes in the entities' rows:
-the decisions ``store/writer.py`` used to make inside its transaction, now made here over
-what the store reads and handed back to it as rows. Ingest (``writer.ArticleWriter``), the
-import (``backfill.store_side``) and curation (``EntityCurator``) all call these.
+the decisions the store's ``Writer`` used to make inside its transaction, now made here over
+what the store reads and handed back to it as rows (``store/write_entities.py`` writes
+them). Ingest (``ingest.writer.ArticleWriter``), the import (``backfill.store_side``) and
+curation (``EntityCurator``) all call these.
 """
 
 from __future__ import annotations

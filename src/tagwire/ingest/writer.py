@@ -1,6 +1,6 @@
-"""One article's transaction as ingest writes it (``pipeline.Pipeline.store_article``): the
-story stage's start, growth and merges, the entities' identities and the rows of
-``ingest.rows``, written through the store's row ``Writer``.
+"""One article's transaction as ingest writes it (``storing.write_item``, for
+``Pipeline.store_article``): the story stage's start, growth and merges, the entities'
+identities and the rows of ``ingest.rows``, written through the store's row ``Writer``.
 
 ``writing(store)`` opens one on ``Store.rows()``: the pipeline, and the tests and benches
 that write articles by hand.

@@ -120,7 +120,7 @@ stories = Table(
     # The mean of its articles' headline vectors, float16 (tagwire.embeddings.to_blob); null
     # for a story stored before schema 7 until an article joins it.
     Column("meaning", LargeBinary),
-    # Set when the story became part of another (stories.choose_merge): its articles moved
+    # Set when the story became part of another (stories.group.choose_merge): its articles moved
     # there, and its id answers with that story.
     Column("merged_into", Integer),
     Column("merge_similarity", Float),
@@ -170,7 +170,7 @@ articles = Table(
     Index("ix_articles_source_title", "source_id", "title_key"),
 )
 
-# LSH band keys of each article's MinHash (neardup.band_keys): candidates by lookup. An
+# LSH band keys of each article's MinHash (dedup.near.band_keys): candidates by lookup. An
 # index, derived from articles.fingerprint (backfill.complete_near_keys writes it again),
 # so one B-tree on SQLite (WITHOUT ROWID) and no foreign key: articles are never deleted,
 # and the check of each key's article, the table's own rows and an index by article had

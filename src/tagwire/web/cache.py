@@ -4,7 +4,7 @@ what they show changes, and at most ``TAGWIRE_CACHE_SECONDS``.
 Why our own: the ASGI caches on PyPI expire entries by time only (or cache function
 results), so a page would lag a new article by the whole time to live. tagwire knows what
 changed: every write that changes what pages show records a row in ``changes`` in its own
-transaction (``store.writer.record_change``) with the tags it touched. Before serving from
+transaction (``store.write_base.record_change``) with the tags it touched. Before serving from
 the cache, the middleware reads the changes committed since the last look (one indexed
 query, ~0.1 ms) and drops the responses of those tags, and every response that is not about
 one tag (home, editions, stories, search). So a reader sees a new article as soon as its
@@ -151,7 +151,7 @@ class ResponseCache:
 
 @lru_cache(maxsize=4096)
 def reader_locale(accept_language: str, default: str) -> str:
-    """``pages.negotiate_locale``, remembered: browsers send few distinct headers, and
+    """``web.pages.rendering.negotiate_locale``, remembered: browsers send few distinct headers, and
     Babel's negotiation costs ~0.2 ms."""
     return pages.negotiate_locale(accept_language, default)
 

@@ -4,11 +4,12 @@ numbers (a page never says "3 days ago" beside "vor 3 Tagen").
 
 The words are Babel message catalogs, ``locale/{fr,de,es}/LC_MESSAGES/messages.po``, read
 once and compiled in memory (no .mo file to keep in step); English is the messages
-themselves. ``tests/test_page_language.py`` extracts every message the templates and
-pages.py mark and fails when a catalog lacks one, so a new string cannot appear in English
-on a French page unnoticed. To add strings: mark them (``_()`` in templates, ``{% trans %}``,
-or :func:`N_` here); in src/tagwire/web, ``pybabel extract -F babel.cfg -k N_ -o /tmp/m.pot .``
-then ``pybabel update -N -i /tmp/m.pot -d locale``, and translate each new entry.
+themselves. ``tests/test_page_language.py`` extracts every message the templates and web's
+modules (web/pages/ above all) mark and fails when a catalog lacks one, so a new string
+cannot appear in English on a French page unnoticed. To add strings: mark them (``_()`` in
+templates, ``{% trans %}``, or :func:`N_` here); in src/tagwire/web,
+``pybabel extract -F babel.cfg -k N_ -o /tmp/m.pot .`` then
+``pybabel update -N -i /tmp/m.pot -d locale``, and translate each new entry.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ h11 parses in pure Python), else h11.
 
 ``AgedHttpToolsProtocol`` also sheds requests by their age; tried, and not the one
 ``tagwire serve`` runs: on the overload benchmark it did not lower the admitted p99 beyond
-the noise once TAGWIRE_MAX_IN_FLIGHT was 2 (docs/design.md, "Load shedding"); kept for
+the noise once TAGWIRE_MAX_IN_FLIGHT was 2 (docs/decisions.md, "Load shedding"); kept for
 ``bench/load.py --protocol aged``.
 
 Shedding by age (CoDel, as servers use it: Facebook's "controlled delay" queues). The
