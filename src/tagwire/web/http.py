@@ -162,7 +162,8 @@ class SecurityHeaders:
 RETRY_AFTER_SECONDS = 1
 # After a request waited in vain for a slot the line is not draining (an overload, not a
 # burst): for this long, requests past the bound are shed at once rather than queued, so
-# that under a sustained overload few admitted requests have waited (docs/design.md).
+# that under a sustained overload few admitted requests have waited (docs/decisions.md,
+# "Load shedding").
 HOLD = 1.0
 _SHED_EXEMPT = ("/healthz", "/metrics")
 _SHED_MESSAGE = "the server is at capacity; retry in a second"
@@ -190,7 +191,7 @@ class LoadShedding:
     burst of a few uncached requests queue instead of being shed. Once a request has waited
     in vain the line is not draining (an overload, not a burst), and for ``hold`` seconds
     requests past the bound are shed at once: under a sustained overload few admitted
-    requests have waited, and none waits more than ``wait`` (docs/design.md, "Load
+    requests have waited, and none waits more than ``wait`` (docs/decisions.md, "Load
     shedding").
 
     Card images (/img/, which mostly wait on the publisher's server) have their own bound,
