@@ -15,10 +15,6 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "tagwire"
 
-# Left to the entity work (docs/decisions.md, "Structure"): names and places each use
-# the other's helpers. Listed here only while it exists (see test_known_cycles_still_exist).
-KNOWN_CYCLES = [frozenset({"tagwire.entities.names", "tagwire.entities.places"})]
-
 
 def modules() -> dict[str, Path]:
     """Every module of the package by dotted name (a package by its ``__init__``)."""
@@ -129,14 +125,11 @@ def test_the_finder_sees_a_cycle() -> None:
 
 
 def test_no_import_cycle() -> None:
-    unexpected = [sorted(c) for c in cycles(graph()) if c not in KNOWN_CYCLES]
-    assert unexpected == []
-
-
-def test_known_cycles_still_exist() -> None:
-    """A known cycle that is gone comes off the list, so it cannot come back unseen."""
-    found = cycles(graph())
-    assert [sorted(c) for c in KNOWN_CYCLES if c not in found] == []
+    """None at all, the last one (entities' names <-> places) included: both now take
+    ``name_key`` from entities/keys.py."""
+    edges = graph()
+    assert "tagwire.entities.places" in edges["tagwire.entities.names"]  # explain's import
+    assert [sorted(c) for c in cycles(edges)] == []
 
 
 def _within(module: str, package: str) -> bool:

@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
+
+# name_key is imported from here across the package; it lives in keys.py so that places.py
+# needs nothing of this module (the two imported each other).
+from tagwire.entities.keys import name_key as name_key
 
 # Longest first, so "Prime Minister" is tried before "Minister". Matched case-insensitively
 # at the start of a name, repeatedly ("Former President Gen. X").
@@ -140,36 +143,6 @@ def clean_name(raw: str, kind: str) -> str | None:
     if kind == "person" and any(c.isdigit() for c in name):
         return None
     return name
-
-
-@lru_cache(maxsize=131072)  # an article's names are keyed many times over
-def name_key(name: str) -> str:
-    """Identity of a name: case, dots, hyphens and the accents of Latin letters do not
-    matter ("U.S." = "US", "Erdoğan" = "Erdogan")."""
-    text = fold_latin_accents(unicodedata.normalize("NFKC", name)).casefold().replace("’", "'")
-    text = re.sub(r"[.\u00b7]", "", text).replace("-", "")
-    return " ".join(text.split())
-
-
-# Latin letters that Unicode does not decompose into a base letter and a mark.
-_UNDECOMPOSED = str.maketrans(
-    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "ı": "i", "ħ": "h"}
-)
-
-
-def fold_latin_accents(text: str) -> str:
-    """ "Erdoğan" -> "Erdogan", "Müller" -> "Muller": the English press writes both. Only
-    marks on Latin letters go; in Devanagari or Arabic a combining mark is a vowel, part of
-    the name, and stays."""
-    if text.isascii():
-        return text
-    text = text.translate(_UNDECOMPOSED)
-    out: list[str] = []
-    for char in unicodedata.normalize("NFD", text):
-        if unicodedata.combining(char) and out and out[-1].isascii():
-            continue
-        out.append(char)
-    return unicodedata.normalize("NFC", "".join(out))
 
 
 # Common East Asian family names (Korean, Chinese, Vietnamese romanisations): in a

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from tagwire.entities.names import name_key
+from tagwire.entities.keys import name_key
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "United States": (
