@@ -197,3 +197,18 @@ def test_a_result_read_as_one_name_gives_no_full_name_to_its_sides() -> None:
     assert model.get("Viera d. Rockledge") == "PERSON"  # what the small model reads there
     names = {m.name for m in find_mentions(title, text)}
     assert "Viera" in names and "Viera d. Rockledge" not in names
+
+
+def test_a_town_written_as_its_team_is_the_team_the_article_names_in_full() -> None:
+    body = (
+        "x\n\nThe Denver Gales won. Denver DL Sam Kurtz was fined; the Gales play Friday. "
+        "The Denver Post reported it."
+    )
+    found = [
+        _at(body, "Denver Gales", "Denver Gales", ORG),
+        _at(body, "Denver", "Denver", PLACE, 1),
+        _at(body, "Sam Kurtz", "Sam Kurtz", PERSON),
+        _at(body, "Denver Post", "Denver Post", ORG),
+    ]
+    out = {(m.surface, m.name, m.kind) for m in resolve_article(body, 1, found)}
+    assert ("Denver", "Denver Gales", ORG) in out

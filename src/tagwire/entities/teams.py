@@ -58,6 +58,7 @@ _TEAM_AFTER = re.compile(
     r"defeated|defeats|routs|routed|edged|edges|blanked|topped|d\.|def\.|manager|"
     r"captain|midfielder|defender|winger)(?!\w)"
     r"|['’]s\s+(?:game|win|victory)\b"
+    r"|\s+(?:QB|RB|WR|TE|OL|OT|DL|DE|DT|LB|CB|DB)(?=\s+[A-Z])"  # "Cleveland DL Larry Ogunjobi"
     r"|\s+\d{1,3}(?=\s*(?:,|\)|$))",
     re.MULTILINE,
 )
@@ -83,7 +84,24 @@ def places_as_teams(body: str, mentions: list[Mention]) -> list[Mention]:
             or _TEAM_BEFORE.search(body, max(0, m.start - 12), m.start)
         )
     }
-    return [replace(m, kind=ORG) if m.name in teams and m.kind is PLACE else m for m in mentions]
+    full = {name: _team_of(body, name, mentions) for name in teams}
+    return [
+        replace(m, kind=ORG, name=full[m.name]) if m.name in teams and m.kind is PLACE else m
+        for m in mentions
+    ]
+
+
+def _team_of(body: str, place: str, mentions: list[Mention]) -> str:
+    """The one team of the place the article names in full ("Cleveland" of "Cleveland
+    Browns"; not "Pittsburgh Post-Gazette"), else the place's name itself."""
+    named = {
+        m.name
+        for m in mentions
+        if m.kind is ORG
+        and m.name.startswith(place + " ")
+        and is_team(body, place, m.name[len(place) + 1 :])
+    }
+    return next(iter(named)) if len(named) == 1 else place
 
 
 def _name_end(body: str, m: Mention) -> int:
