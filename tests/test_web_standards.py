@@ -413,6 +413,32 @@ def test_after_a_wait_in_vain_requests_past_the_bound_are_shed_at_once() -> None
     asyncio.run(go())
 
 
+def test_in_an_overload_the_requests_admitted_are_computed_one_at_a_time() -> None:
+    async def go() -> None:
+        app = _Gated()
+        shedding = LoadShedding(app, limit=2, wait=0.001, hold=3600)
+        line = shedding.waiting = _Line()
+        first = asyncio.create_task(_get(shedding, "/held"))
+        second = asyncio.create_task(_get(shedding, "/held"))
+        while shedding.in_flight < 2:  # below the bound, both are computed at once
+            await asyncio.sleep(0)
+        assert await _get(shedding, "/late") == 503  # waited in vain: an overload
+        app.gate.set()
+        assert list(await asyncio.gather(first, second)) == [200, 200]
+        app.gate.clear()
+        app.entered.clear()
+        third = asyncio.create_task(_get(shedding, "/held"))
+        await app.entered.wait()
+        # One in flight is the overload's bound: the next is shed at once, not queued.
+        assert await _get(shedding, "/beside") == 503
+        assert line.joins == 1 and shedding.shed == 2
+        app.gate.set()
+        assert await third == 200
+        assert app.served == ["/held", "/held", "/held"] and shedding.in_flight == 0
+
+    asyncio.run(go())
+
+
 def test_a_slot_handed_to_a_request_cancelled_meanwhile_is_not_lost() -> None:
     async def go() -> None:
         app = _Gated()

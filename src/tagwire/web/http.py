@@ -165,6 +165,10 @@ RETRY_AFTER_SECONDS = 1
 # that under a sustained overload few admitted requests have waited (docs/decisions.md,
 # "Load shedding").
 HOLD = 1.0
+# While it holds, at most this many requests are computed at once: in a standing overload the
+# cores are full, and two computing threads of a process share its GIL (and the event loop's
+# turn), so each takes about twice as long (docs/benchmarks.md, "Tag pages above capacity").
+OVERLOAD_LIMIT = 1
 _SHED_EXEMPT = ("/healthz", "/metrics")
 _SHED_MESSAGE = "the server is at capacity; retry in a second"
 _SHED_JSON = (
@@ -190,9 +194,10 @@ class LoadShedding:
     for clients that do not ask for HTML, a short page for browsers). The short wait lets a
     burst of a few uncached requests queue instead of being shed. Once a request has waited
     in vain the line is not draining (an overload, not a burst), and for ``hold`` seconds
-    requests past the bound are shed at once: under a sustained overload few admitted
-    requests have waited, and none waits more than ``wait`` (docs/decisions.md, "Load
-    shedding").
+    requests past the bound are shed at once, and the bound is ``overload_limit`` (if
+    smaller): under a sustained overload few admitted requests have waited, none waits more
+    than ``wait``, and those admitted are computed one at a time rather than sharing the
+    process's GIL (docs/decisions.md, "Load shedding").
 
     Card images (/img/, which mostly wait on the publisher's server) have their own bound,
     ``image_limit`` (default 4 x ``limit``), shed at once, so that one page's images do not
@@ -209,9 +214,11 @@ class LoadShedding:
         image_limit: int | None = None,
         wait: float | None = None,
         hold: float = HOLD,
+        overload_limit: int = OVERLOAD_LIMIT,
     ) -> None:
         self.app = app
         self.limit = limit
+        self.overload_limit = min(limit, max(1, overload_limit))
         self.image_limit = 4 * limit if image_limit is None else image_limit
         self.wait = wait
         self.hold = hold
@@ -229,7 +236,7 @@ class LoadShedding:
         if scope["path"].startswith("/img/"):
             await self._images(scope, receive, send)
             return
-        if self.in_flight < self.limit:
+        if self.in_flight < self._bound():
             self.in_flight += 1
         elif not await self._turn(scope):
             self.shed += 1
@@ -240,6 +247,13 @@ class LoadShedding:
             await self.app(scope, receive, send)
         finally:
             self._release()
+
+    def _bound(self) -> int:
+        """``limit``, or ``overload_limit`` while the hold after a wait in vain lasts."""
+        if self.expired == -math.inf:
+            return self.limit
+        holding = asyncio.get_running_loop().time() - self.expired < self.hold
+        return self.overload_limit if holding else self.limit
 
     async def _turn(self, scope: Scope) -> bool:
         """Wait in line for a slot, up to ``wait`` seconds: True when a finishing request
@@ -275,8 +289,9 @@ class LoadShedding:
             self.expired = asyncio.get_running_loop().time()
 
     def _release(self) -> None:
-        """A computed request's slot goes to the longest waiting request, else is free."""
-        while self.waiting:
+        """A computed request's slot goes to the longest waiting request, else is free (a
+        slot above the bound of an overload is not handed on)."""
+        while self.waiting and self.in_flight <= self._bound():
             turn = self.waiting.popleft()
             if not turn.done():
                 turn.set_result(True)
