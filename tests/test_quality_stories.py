@@ -17,24 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.stories_eval import (
-    DATA,
-    DEFAULT_RULES,
-    GOLD_STORIES,
-    SECTION,
-    Row,
-    adjusted_rand,
-    bcubed,
-    cluster,
-    interleave,
-    load_uci,
-    main,
-    nmi,
-    pairwise,
-    score,
-    tfidf_baseline,
-    write_section,
-)
+from bench.stories_eval import GOLD_STORIES, SECTION, main, write_section
+from bench.stories_metrics import adjusted_rand, bcubed, nmi, pairwise, score, tfidf_baseline
+from bench.stories_replay import DATA, DEFAULT_RULES, Row, cluster, interleave, load_uci
 from tagwire.ingest.writer import writing
 from tagwire.store import CardRecord, Store
 from tagwire.stories.group import choose_merge, choose_story, index_keys
