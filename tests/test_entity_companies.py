@@ -212,3 +212,14 @@ def test_a_town_written_as_its_team_is_the_team_the_article_names_in_full() -> N
     ]
     out = {(m.surface, m.name, m.kind) for m in resolve_article(body, 1, found)}
     assert ("Denver", "Denver Gales", ORG) in out
+
+
+def test_a_frequent_word_run_into_a_name_at_a_sentence_start_is_cut() -> None:
+    body = "x\n\nZorvex sells phones. Recent Zorvex phones sold well. South Korea agreed."
+    found = [
+        _at(body, "Zorvex", "Zorvex", ORG),
+        _at(body, "Recent Zorvex", "Recent Zorvex", PERSON),
+        _at(body, "South Korea", "South Korea", PLACE),
+    ]
+    names = {m.name for m in resolve_article(body, 1, found)}
+    assert names == {"Zorvex", "South Korea"}

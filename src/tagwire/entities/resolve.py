@@ -40,6 +40,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
+from wordfreq import zipf_frequency
+
 from tagwire.entities import companies, people, teams, things
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
@@ -240,12 +242,22 @@ def _without_sentence_starts(
         first, _, rest = m.name.partition(" ")
         if not rest or name_key(rest) not in alone:
             continue
-        if first.lower() not in lower_words:
+        if first.lower() not in lower_words and not _plain_word(first):
             continue
+        if is_known_place(m.name) or kind_evidence(m.name) is not None:
+            continue  # "South Korea", "New York": the word belongs to the name
         before = body[: m.start].rstrip()
         if not before or before[-1] in '.!?:\n"“':
             cut[m.name] = rest
     return [replace(m, name=cut[m.name]) if m.name in cut else m for m in mentions]
+
+
+def _plain_word(word: str) -> bool:
+    """A frequent English word that is no given name ("Recent", "Off"; not "Will")."""
+    return zipf_frequency(word.lower(), "en") >= PLAIN_WORD_ZIPF and not is_common_given_name(word)
+
+
+PLAIN_WORD_ZIPF = 4.5  # wordfreq's Zipf scale: "recent" 5.0, "samsung" 4.1
 
 
 def _not_a_person(m: Mention) -> bool:
