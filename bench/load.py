@@ -48,12 +48,21 @@ within 10 s.
 
 The client is raw asyncio streams with HTTP/1.1 keep-alive (a pool of up to 256
 connections, opened as needed, none reused after 4 s idle since uvicorn closes them at
-5 s; a request waits for one when all are busy), one process, the default asyncio loop:
-cheaper per request than httpx.AsyncClient (both are measured against the same server).
-The machine has 2 cores; the generator runs on them beside the server, so its CPU
-(reported per run) is taken from the server. The machine is shared: before each run the
+5 s; a request waits for one when all are busy), one process, on uvloop (``--client-loop
+asyncio`` for the default loop), with no garbage collection during a run (a full collection
+over the plan and the results stopped it for tens of ms): cheaper per request than
+httpx.AsyncClient (both are measured against the same server). The machine has 2 cores;
+the generator runs on them beside the server, so its CPU (reported per run) is taken from
+the server. Priorities: the kernel shares the cores between sessions (autogroups) before
+processes, so the generator (nice -15, process and session) is ahead of the server (-10,
+a session of its own), which is ahead of other sessions' processes (``--client-nice``,
+``--server-nice``; 0 for a fair share). The machine is shared: before each run the
 script waits (up to 2 min) until other processes use less than 0.15 cores, reports what
 they took during the run, and repeats a run they disturbed (more than 0.15 cores) once.
+Beside the client's figures, the server's own: each admitted request's time in the app
+(``ServerTimes``, an ASGI wrapper in the bench's app factory; it cannot see the wait
+before the event loop reads a request), and the admitted answers that were computed
+(cache misses), whose latency is most of the admitted p99.
 
 Per server configuration: checks (first API page of every tag, 2,000 requests from 8
 concurrent clients: 200, cards, the right tag; HTML first and second pages of the 25
@@ -150,6 +159,7 @@ DEFAULT_DB = Path("/tmp/tagwire-bench-load-v1.db")
 DB_ENV = "TAGWIRE_BENCH_LOAD_DB"
 HOLD_ENV = "TAGWIRE_BENCH_SHED_HOLD"  # LoadShedding's hold for a --compare variant
 OVERLOAD_ENV = "TAGWIRE_BENCH_SHED_OVERLOAD"  # LoadShedding's overload_limit, likewise
+SWITCH_ENV = "TAGWIRE_BENCH_SWITCH_INTERVAL"  # sys.setswitchinterval in the server, likewise
 TIMES_ENV = "TAGWIRE_BENCH_SERVER_TIMES"  # a folder: the server records each request's time
 NODELAY_RATE = 20.0
 SEED = 20261127
@@ -172,9 +182,12 @@ TIMEOUT = 10.0
 MAX_CONNECTIONS = 256
 IDLE_SECONDS = 4.0  # a keep-alive connection idle this long is not reused (uvicorn: 5 s)
 BACKLOG_SECONDS = 2.0  # more requests in flight than this many seconds' worth: run stopped
-# The load generator's nice value: ahead of the server for the cores, as a client on another
-# machine would be, so that its timestamps are not the server's queueing (docs/benchmarks.md).
-CLIENT_NICE = -5
+# Nice values (of the process and of its session's autogroup): the load generator ahead of
+# the server for the cores, as a client on another machine would be, so that its timestamps
+# are not the server's queueing; the server ahead of other sessions' processes on a shared
+# machine, as on a machine of its own (docs/benchmarks.md, "the load generator").
+CLIENT_NICE = -15
+SERVER_NICE_DEFAULT = -10
 OVERLOAD_FACTOR = 3.0  # the overload run: this many times the highest passing rate
 HEALTH_EVERY = 0.5  # seconds between two /healthz probes during the overload run
 STEP = 1.25  # rate search: up by this factor (down by halves), then bisections
@@ -589,6 +602,8 @@ def make_app() -> Any:
         for middleware in app.user_middleware:
             if cast(Any, middleware.cls) is LoadShedding:
                 middleware.kwargs["overload_limit"] = int(os.environ[OVERLOAD_ENV])
+    if SWITCH_ENV in os.environ:  # a variant of --compare: the GIL's switch interval
+        sys.setswitchinterval(float(os.environ[SWITCH_ENV]))
     if recorder is None:
         return app
     recorder.app = app
@@ -674,6 +689,7 @@ def start_server(
     hold: float | None = None,
     times: Path | None = None,
     overload_limit: int | None = None,
+    switch: float | None = None,
 ) -> subprocess.Popen[bytes]:
     """uvicorn with tagwire's HTTP protocol (``tagwire serve``'s: httptools, TCP_NODELAY
     on every connection), another of PROTOCOLS, or (``nodelay``
@@ -695,12 +711,16 @@ def start_server(
         env[HOLD_ENV] = str(hold)
     if overload_limit is not None:
         env[OVERLOAD_ENV] = str(overload_limit)
+    if switch is not None:
+        env[SWITCH_ENV] = str(switch)
     if times is not None:
         env[TIMES_ENV] = str(times)
     # The server's priority is its own (SERVER_NICE), whatever the load generator's.
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         command, cwd=ROOT, env=env, start_new_session=True, preexec_fn=_server_priority
     )
+    autogroup_nice(proc.pid, SERVER_NICE[0])
+    return proc
 
 
 SERVER_NICE = [0]  # --server-nice: the server's nice value (a list: set once by main)
@@ -708,6 +728,15 @@ SERVER_NICE = [0]  # --server-nice: the server's nice value (a list: set once by
 
 def _server_priority() -> None:
     os.setpriority(os.PRIO_PROCESS, 0, SERVER_NICE[0])
+
+
+def autogroup_nice(pid: int, nice: int) -> None:
+    """With the kernel's autogroups (sched_autogroup_enabled), the cores are shared between
+    sessions first and a process's nice value counts only inside its session: the server
+    (a session of its own) gets its share against other sessions' processes by its group's
+    nice value. Nothing where autogroups are off or the file cannot be written."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -1343,8 +1372,9 @@ def spy_categories(raw: str) -> tuple[int, Counter[str], Counter[str]]:
 
 # -- the measurements ------------------------------------------------------------------
 
-# A --compare variant of the load shedding: bound, wait, hold, bound in an overload.
-Variant = tuple[int | None, float | None, float | None, int | None]
+# A --compare variant: the load shedding's bound, wait, hold, bound in an overload; the
+# server's GIL switch interval (s).
+Variant = tuple[int | None, float | None, float | None, int | None, float | None]
 QUIET_CORES = 0.15  # the machine is quiet when others use less than this many cores
 DISTURBED_CORES = 0.15  # a run is measured again when others took this many cores
 
@@ -1372,6 +1402,7 @@ class Settings:
     # side by side: (bound, wait, hold) variants of the overload run, in turn each round
     compare: list[Variant] = field(default_factory=list)
     overload_limit: int | None = None  # LoadShedding's bound during its hold (None: default)
+    switch: float | None = None  # the server's sys.setswitchinterval (None: Python's 5 ms)
     compare_rounds: int = 1
     protocol: str = "tagwire"  # of PROTOCOLS
     uvicorn_args: tuple[str, ...] = ()  # --backlog N, --limit-concurrency N
@@ -1403,6 +1434,7 @@ class Compared:
     load_average: float  # 1-minute load average at the start
     load: Overload
     overload_limit: int | None = None
+    switch: float | None = None
 
 
 @dataclass
@@ -1589,6 +1621,7 @@ class Bench:
             self.settings.hold,
             self.times,
             self.settings.overload_limit,
+            self.settings.switch,
         )
         await wait_ready(self.http, self.proc)
         queue = list(reversed(self.plan[:200]))
@@ -1665,18 +1698,22 @@ class Bench:
         same minutes share the machine's noise."""
         found: list[Compared] = []
         for number in range(1, self.settings.compare_rounds + 1):
-            for bound, wait, hold, overload_limit in self.settings.compare:
+            for bound, wait, hold, overload_limit, switch in self.settings.compare:
                 self.settings.max_in_flight, self.settings.queue_wait = bound, wait
                 self.settings.hold, self.settings.overload_limit = hold, overload_limit
+                self.settings.switch = switch
                 print(
                     f"  round {number}: bound {bound}, wait {wait}, hold {hold}, "
-                    f"bound in an overload {overload_limit}:",
+                    f"bound in an overload {overload_limit}, switch interval {switch}:",
                     flush=True,
                 )
                 started, load_average = datetime.now(UTC), os.getloadavg()[0]
                 load = await self.overload(best)
                 found.append(
-                    Compared(number, started, bound, wait, hold, load_average, load, overload_limit)
+                    Compared(
+                        number, started, bound, wait, hold, load_average, load, overload_limit,
+                        switch,
+                    )
                 )
         return found
 
@@ -2000,13 +2037,14 @@ def render_compared(rows: list[Compared], measured: str, given: float) -> str:
         "load average at the start; "
         "'others' = cores other processes took during the run (/proc/stat).",
         "",
-        "| round | start (UTC) | bound | wait ms | hold ms | bound in an overload | load "
+        "| round | start (UTC) | bound | wait ms | hold ms | bound in an overload "
+        "| GIL switch ms | load "
         "| others | admitted (200) "
         "| shed (503) "
         "| 503 p99 ms | admitted p50 / p99 / max ms | client late p99 ms "
         "| from the send p99 ms | computed (misses): n, p99 ms | in the app p99 ms "
         "| errors | /healthz | half rate: sent, shed, p99 ms, others |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         run, after = row.load.run, row.load.after
@@ -2014,6 +2052,7 @@ def render_compared(rows: list[Compared], measured: str, given: float) -> str:
         lines.append(
             f"| {row.round} | {row.started:%H:%M} | {shown(row.bound)} "
             f"| {shown(row.wait, 1000)} | {shown(row.hold, 1000)} | {shown(row.overload_limit)} "
+            f"| {shown(row.switch, 1000)} "
             f"| {row.load_average:.2f} "
             f"| {others(run):.2f} "
             f"| {len(run.all()):,} | {run.shed_count():,} "
@@ -2194,13 +2233,14 @@ def stage_table(stages: dict[str, Any]) -> list[str]:
 
 
 def _variant(spec: str) -> Variant:
-    """BOUND:WAIT[:HOLD[:OVERLOAD]] of --compare, each empty for its default."""
-    bound, wait, hold, overload = [*spec.split(":"), "", "", ""][:4]
+    """BOUND:WAIT[:HOLD[:OVERLOAD[:SWITCH]]] of --compare, each empty for its default."""
+    bound, wait, hold, overload, switch = [*spec.split(":"), "", "", "", ""][:5]
     return (
         int(bound) if bound else None,
         float(wait) if wait else None,
         float(hold) if hold else None,
         int(overload) if overload else None,
+        float(switch) if switch else None,
     )
 
 
@@ -2247,21 +2287,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--client-loop",
         choices=("uvloop", "asyncio"),
         default="uvloop",
-        help="the load generator's event loop (uvloop: about half the CPU per request)",
+        help="the load generator's event loop",
     )
     parser.add_argument(
         "--client-nice",
         type=int,
         default=CLIENT_NICE,
-        help="the load generator's nice value (the server runs at 0): below 0 it is not "
-        "queued behind the server for the cores, so its clock reads when answers arrive",
+        help="the load generator's nice value and its session's (below the server's: it is "
+        "not queued behind the server for the cores, so its clock reads when answers arrive)",
     )
     parser.add_argument(
         "--server-nice",
         type=int,
-        default=0,
-        help="the server's nice value: below 0 other sessions' processes on a shared machine "
-        "take less of the cores from it (the load generator's should be lower still)",
+        default=SERVER_NICE_DEFAULT,
+        help="the server's nice value and its session's: below 0 other sessions' processes on "
+        "a shared machine take less of the cores from it (0: its fair share)",
     )
     parser.add_argument("--backlog", type=int, help="uvicorn's --backlog")
     parser.add_argument("--limit-concurrency", type=int, help="uvicorn's --limit-concurrency")
@@ -2311,6 +2351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan: list[Item] = []
     with contextlib.suppress(PermissionError):  # not root: the default priority
         os.setpriority(os.PRIO_PROCESS, 0, args.client_nice)
+    autogroup_nice(os.getpid(), args.client_nice)
     SERVER_NICE[0] = args.server_nice
     print(
         f"load generator: {args.client_loop}, nice {os.getpriority(os.PRIO_PROCESS, 0)}; "
