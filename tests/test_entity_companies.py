@@ -1,5 +1,7 @@
-"""Companies the article proves, clubs named after their towns, and words inside addresses:
-rules of entity resolution, with invented names."""
+"""Rules of entity resolution, with invented names: companies the article proves (a
+person's role in one, a list beside one), organisations named with and without their
+place, clubs and teams named after their towns, countries used as adjectives, works,
+abbreviations of compound names, and words inside addresses."""
 
 from __future__ import annotations
 
@@ -11,15 +13,9 @@ from tagwire.entities.ner import salience
 from tagwire.entities.resolve import resolve_article
 from tagwire.store import Store
 from tagwire.types import EntityKind, Mention
+from test_entity_knowledge import _at
 
 PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
-
-
-def _at(body: str, surface: str, name: str, kind: EntityKind, nth: int = 0) -> Mention:
-    start = -1
-    for _ in range(nth + 1):
-        start = body.index(surface, start + 1)
-    return Mention(surface, name, kind, start, start + len(surface), False)
 
 
 def test_a_company_title_proves_a_company_and_finds_its_other_mentions() -> None:
