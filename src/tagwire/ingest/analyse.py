@@ -2,6 +2,8 @@
 
 Runs in worker processes (a pool sized to the cores), so it takes and returns plain values
 and loads the NER model once per process. Nothing here touches the network or the store.
+The main process imports this module for its types and to hand ``analyse`` to the pool:
+extraction (trafilatura) is imported by the function that runs it, in the workers only.
 The text's hash and near-duplicate fingerprint are the main process's (``Pipeline.
 store_article``): they cost it about 0.1 ms of CPU an article (numba, which the main process
 loads anyway), and a worker that computed them loaded numba for them alone (about 100 MB).
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 
 from tagwire.entities import ner
 from tagwire.errors import ExtractError
-from tagwire.extract import extract_page, fragment_text
 from tagwire.fetch.client import decode_body
 from tagwire.language import detect_language
 from tagwire.types import Extracted, FeedItem, Mention
@@ -103,6 +104,8 @@ def feed_only(item: FeedItem, problem: str, language: str | None = None) -> Anal
 def _text_of(
     item: FeedItem, page: PageBody | None
 ) -> tuple[Extracted | None, str, str, str | None]:
+    from tagwire.extract import extract_page, fragment_text  # the workers' import (see above)
+
     feed_text = fragment_text(item.content_html) if item.content_html else ""
     if len(feed_text.split()) >= FULL_CONTENT_WORDS:
         return None, feed_text, "feed-content", None
