@@ -1711,7 +1711,14 @@ class Bench:
                 load = await self.overload(best)
                 found.append(
                     Compared(
-                        number, started, bound, wait, hold, load_average, load, overload_limit,
+                        number,
+                        started,
+                        bound,
+                        wait,
+                        hold,
+                        load_average,
+                        load,
+                        overload_limit,
                         switch,
                     )
                 )
