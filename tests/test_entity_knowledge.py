@@ -30,6 +30,7 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
         ("IPO", ORG, NotEntity.COMMON_ABBREVIATION),
         ("Southeast", PLACE, NotEntity.DIRECTION),
         ("Western", PLACE, NotEntity.DIRECTION),
+        ("the Western District", PLACE, NotEntity.DIRECTION),  # a court's, for its office
         ("American Music Awards", ORG, NotEntity.EVENT),
         ("Amsterdam Light Festival", ORG, NotEntity.EVENT),
         ("Davis Cup", PERSON, NotEntity.EVENT),  # whatever the label

@@ -180,8 +180,13 @@ _DIRECTION = re.compile(
 
 
 def is_direction(name: str) -> bool:
-    """ "Southeast", "Western": a direction or a part of something, never a place alone."""
-    return bool(_DIRECTION.match(name_key(name)))
+    """ "Southeast", "Western": a direction or a part of something, never a place alone;
+    "the Western District": a court's district, written for its attorney's office."""
+    key = name_key(name).removeprefix("the ")
+    return bool(_DIRECTION.match(key) or _COURT_DISTRICT.match(key))
+
+
+_COURT_DISTRICT = re.compile(r"^(?:northern|southern|eastern|western|middle) district$")
 
 
 # The last word of a place's name that makes it one: a park, a stadium, a river, a county.
