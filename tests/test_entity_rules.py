@@ -219,3 +219,14 @@ def test_a_frequent_word_run_into_a_name_at_a_sentence_start_is_cut() -> None:
     ]
     names = {m.name for m in resolve_article(body, 1, found)}
     assert names == {"Zorvex", "South Korea"}
+
+
+def test_a_frequent_word_written_only_in_capitals_is_a_heading_s_word() -> None:
+    body = "x\n\nSPEND a day at Vellor Farm. APPLE pie and Apple phones. NASA flew."
+    found = [
+        _at(body, "SPEND", "SPEND", ORG),
+        _at(body, "APPLE", "APPLE", ORG),
+        _at(body, "Apple", "Apple", ORG),
+        _at(body, "NASA", "NASA", ORG),
+    ]
+    assert {m.surface for m in resolve_article(body, 1, found)} == {"APPLE", "Apple", "NASA"}
