@@ -230,3 +230,19 @@ def test_a_frequent_word_written_only_in_capitals_is_a_heading_s_word() -> None:
         _at(body, "NASA", "NASA", ORG),
     ]
     assert {m.surface for m in resolve_article(body, 1, found)} == {"APPLE", "Apple", "NASA"}
+
+
+def test_a_name_introduced_as_a_role_is_a_character_not_a_person_of_the_news() -> None:
+    body = (
+        "x\n\nDana Vrell returns in her role as Mira Stoll. Mira is brave. Later, Tom Kade "
+        "was playing the role of Lena Ferro’s ally."
+    )
+    found = [
+        _at(body, "Dana Vrell", "Dana Vrell", PERSON),
+        _at(body, "Mira Stoll", "Mira Stoll", PERSON),
+        _at(body, "Mira", "Mira", PERSON),
+        _at(body, "Tom Kade", "Tom Kade", PERSON),
+        _at(body, "Lena Ferro", "Lena Ferro", PERSON),
+    ]
+    names = {m.name for m in resolve_article(body, 1, found)}
+    assert names == {"Dana Vrell", "Tom Kade", "Lena Ferro"}

@@ -275,3 +275,33 @@ def no_heading_words(mentions: list[Mention]) -> list[Mention]:
         for m in mentions
         if not (heading_word(m.surface.strip()) and name_key(m.surface) not in otherwise)
     ]
+
+
+# Words before a name that make it a character's: "his role as George Kirk", "agreed to play
+# Rose-Lynn Harlan", "the protagonist Cal Kestis". "play" is judged for people only: teams
+# are played too ("to play Chelsea").
+_ROLE_BEFORE = re.compile(
+    r"\b(?:role as|portrays?|portrayed|portraying|characters?|protagonist|"
+    r"antagonist|villain|heroine)\s+(?:the\s+)?$"
+)
+_PLAYS_BEFORE = re.compile(r"\b(?:play|plays|played|playing)\s+$")
+
+
+def no_characters(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A name the article introduces as a role ("his role as George Kirk") is a fictional
+    character's, not a person of the news; so is each of its words written alone as a
+    name ("Rose-Lynn" of "Rose-Lynn Harlan")."""
+
+    def introduced(m: Mention) -> bool:
+        if body.startswith(("'s", "’s"), m.end):
+            return False  # "playing the role of Hillary Clinton’s ...": a figure of speech
+        before = body[max(0, m.start - 30) : m.start]
+        return bool(_ROLE_BEFORE.search(before)) or (
+            m.kind is PERSON and bool(_PLAYS_BEFORE.search(before))
+        )
+
+    characters = {m.name for m in mentions if introduced(m) and kind_evidence(m.name) is None}
+    if not characters:
+        return mentions
+    words = {w for name in characters for w in name.split() if len(w) > 2}
+    return [m for m in mentions if m.name not in characters and m.name not in words]
