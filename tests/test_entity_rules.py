@@ -246,3 +246,16 @@ def test_a_name_introduced_as_a_role_is_a_character_not_a_person_of_the_news() -
     ]
     names = {m.name for m in resolve_article(body, 1, found)}
     assert names == {"Dana Vrell", "Tom Kade", "Lena Ferro"}
+
+
+def test_a_name_written_as_an_occasion_is_no_organisation() -> None:
+    body = (
+        "x\n\nSmog rose during Zorvali and again ahead of Zorvali. "
+        "Vellor's shares fell during Acme's event."
+    )
+    found = [
+        _at(body, "Zorvali", "Zorvali", PLACE),
+        _at(body, "Zorvali", "Zorvali", ORG, 1),
+        _at(body, "Acme", "Acme", ORG),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Acme"}

@@ -86,6 +86,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = things.no_titled_works(body, found)
     found = things.no_heading_words(found)
     found = things.no_characters(body, found)
+    found = things.no_occasions(body, found)
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
     # Headline spans the text does not confirm go before any step that joins names, so

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from tagwire.entities.knowledge import kind_evidence
 from tagwire.entities.names import name_key
+from tagwire.entities.places import is_known_place
 from tagwire.types import EntityKind, Mention
 
-PERSON, ORG = EntityKind.PERSON, EntityKind.ORGANIZATION
+PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
 # "Jeff Bezos’s Blue Origin", "Apple’s AirPower": an owner's possessive before a name.
 POSSESSIVE_INSIDE = re.compile(r"^.+?['’]s\s+(?=[A-Z])")
 
@@ -305,3 +306,25 @@ def no_characters(body: str, mentions: list[Mention]) -> list[Mention]:
         return mentions
     words = {w for name in characters for w in name.split() if len(w) > 2}
     return [m for m in mentions if m.name not in characters and m.name not in words]
+
+
+# Words before a name that make it a time of year or an occasion: "during Diwali", "ahead
+# of Thanksgiving", "celebrate Hanukkah" (not before a possessive: "during Apple's event").
+_OCCASION_BEFORE = re.compile(
+    r"\b(?:during|ahead of|celebrate|celebrates|celebrated|celebrating)\s+$"
+)
+
+
+def no_occasions(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A one-word "organisation" or unknown "place" the article writes as an occasion is
+    a holiday or an event ("ahead of Iowa" stays: a known place)."""
+
+    def occasion(m: Mention) -> bool:
+        return (
+            (m.kind is ORG or (m.kind is PLACE and not is_known_place(m.name)))
+            and " " not in m.name
+            and not body.startswith(("'s", "’s"), m.end)
+            and bool(_OCCASION_BEFORE.search(body, max(0, m.start - 20), m.start))
+        )
+
+    return _without_things(mentions, occasion)
