@@ -94,10 +94,13 @@ def organisation_evidence(name: str) -> bool:
     words = {w.strip(".,") for w in key.split()}
     if key.startswith("air ") and len(key.split()) == 2:
         return True  # "Air Astana", "Air France": an airline
+    if _DOMAIN.search(name):
+        return True  # "Edmunds.com", "Booking.com": a company named by its web address
     return bool(words & _ORG_WORDS) or has_legal_suffix(name)
 
 
 _RIVERBANK = re.compile(r"^(?:west|east|north|south|left|right) bank$")
+_DOMAIN = re.compile(r"\w\.(?:com|org|net|io|co\.uk)$", re.IGNORECASE)
 
 
 # Continents and world regions: true places, but too broad to say what an article is about;
