@@ -259,3 +259,12 @@ def test_a_name_written_as_an_occasion_is_no_organisation() -> None:
         _at(body, "Acme", "Acme", ORG),
     ]
     assert {m.name for m in resolve_article(body, 1, found)} == {"Acme"}
+
+
+def test_a_name_before_an_institution_s_noun_is_the_institution_s() -> None:
+    from tagwire.entities.ner import _named_institution
+
+    body = "He went to Vorrel Kade hospital. Zorbly CEO Dana Quill. Dana Quill said so."
+    assert _named_institution(body, "Vorrel Kade", body.index(" hospital"))
+    assert _named_institution(body, "Zorbly", body.index(" CEO"))
+    assert not _named_institution(body, "Dana Quill", body.index(" said"))

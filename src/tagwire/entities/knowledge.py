@@ -81,7 +81,7 @@ _ORG_WORDS = frozenset(
     studios team technologies times tribune union university fc cf ac athletic sporting
     works embassy consulate journal chronicle gazette herald publishing books pictures
     interactive software electronics systems labs ventures partners industries enterprises
-    aerospace pharmaceuticals therapeutics
+    aerospace pharmaceuticals therapeutics design designs
     """.split()
 )
 

@@ -102,7 +102,7 @@ def find_mentions(
             and _ROLE_AFTER.match(body, ent.end_char)
         ):
             continue  # "Finance" in "Finance Minister David Okafor" is a portfolio
-        if kind is EntityKind.PERSON and " " not in name and proven_company(body, ent.end_char):
+        if kind is EntityKind.PERSON and _named_institution(body, name, ent.end_char):
             kind = EntityKind.ORGANIZATION
         if kind is EntityKind.PLACE:
             name = canonical_place(name)
@@ -136,6 +136,19 @@ def find_mentions(
     mentions = _drop_line_up_names(mentions, _list_lines(body))
     mentions = _drop_lone_single_names(_drop_ambiguous_surnames(mentions))
     return resolve_article(body, title_end, mentions)
+
+
+# An institution's noun in lower case after a name: "Walter Reed hospital", "Piper Jaffray
+# analyst": the name is the institution's, whatever the model read.
+_INSTITUTION_AFTER = re.compile(r"\s+(?:hospital|medical center|analysts?)\b")
+
+
+def _named_institution(body: str, name: str, end: int) -> bool:
+    """Whether a name the model read as a person's is an institution's by what follows it: a
+    title only a company gives after one word ("Twitter CEO"), an institution's noun."""
+    if " " not in name and proven_company(body, end):
+        return True
+    return _INSTITUTION_AFTER.match(body, end) is not None
 
 
 # A wire agency the article cites as a source ("told Reuters", "Reuters reported",
