@@ -268,3 +268,21 @@ def test_a_name_before_an_institution_s_noun_is_the_institution_s() -> None:
     assert _named_institution(body, "Vorrel Kade", body.index(" hospital"))
     assert _named_institution(body, "Zorbly", body.index(" CEO"))
     assert not _named_institution(body, "Dana Quill", body.index(" said"))
+
+
+def test_a_role_anywhere_proves_an_organisation_the_model_found_elsewhere() -> None:
+    body = "x\n\nVostrel CEO Dana Quill spoke. Later, Vostrel sold its unit to Kelm.com."
+    found = [
+        _at(body, "Vostrel", "Vostrel", ORG, 1),  # the model missed the first "Vostrel"
+        _at(body, "Kelm.com", "Kelm.com", ORG),
+    ]
+    assert Counter(m.name for m in resolve_article(body, 1, found)) == {
+        "Vostrel": 2,
+        "Kelm.com": 1,
+    }
+
+
+def test_a_web_address_of_an_organisation_the_article_names_is_that_organisation() -> None:
+    body = "x\n\nFigures from Kelm.com show it. Kelm' director agreed. Kelm said so."
+    found = [_at(body, "Kelm.com", "Kelm.com", ORG), _at(body, "Kelm", "Kelm", ORG, 2)]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Kelm"}

@@ -43,11 +43,15 @@ def proven_company(body: str, end: int) -> bool:
     return COMPANY_ROLE_AFTER.match(body, end) is not None
 
 
-def _proven_organisation(body: str, m: Mention) -> bool:
-    """Whether a person's role in it is written right after or before the mention."""
-    return bool(
-        _ROLE_AFTER.match(body, m.end) or _ROLE_BEFORE.search(body, max(0, m.start - 40), m.start)
-    )
+def _proven_organisation(body: str, name: str) -> bool:
+    """Whether a person's role in it is written right after or before the name, wherever the
+    article writes it (the model may have read "SoftBank CEO Masayoshi Son" as one name and
+    found "SoftBank" only further on)."""
+    for found in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body):
+        start, end = found.span()
+        if _ROLE_AFTER.match(body, end) or _ROLE_BEFORE.search(body, max(0, start - 40), start):
+            return True
+    return False
 
 
 def companies_in_full(
@@ -57,11 +61,8 @@ def companies_in_full(
     and every further whole-word occurrence of a proven organisation's name where no
     mention is already: proven by a person's role in it, or by a list."""
     mentions, listed = listed_with_organisations(body, title_end, mentions, lower_words)
-    titled = {
-        m.name
-        for m in mentions
-        if m.kind is ORG and " " not in m.name and _proven_organisation(body, m)
-    }
+    single = {m.name for m in mentions if m.kind is ORG and " " not in m.name}
+    titled = {name for name in single if _proven_organisation(body, name)}
     return _every_mention(body, title_end, mentions, titled | listed)
 
 

@@ -397,8 +397,9 @@ def _letters_of_compound(letters: str, name: str) -> bool:
 
 
 def _company_forms(mentions: list[Mention]) -> list[Mention]:
-    """ "Acme Corp." -> "Acme"; "Alibaba Group" or "Ascom North America" -> "Alibaba",
-    "Ascom" when the shorter name is an organisation of the same article."""
+    """ "Acme Corp." -> "Acme"; "Alibaba Group", "Ascom North America" or "Edmunds.com" ->
+    "Alibaba", "Ascom", "Edmunds" when the shorter name is an organisation of the same
+    article."""
     shorter = {
         name_key(m.name): m.name for m in mentions if m.kind is ORG and len(m.name.split()) <= 3
     }
@@ -408,6 +409,9 @@ def _company_forms(mentions: list[Mention]) -> list[Mention]:
             base = without_legal_suffix(m.name)
             if base != m.name:
                 m = replace(m, name=base)
+            site = _DOMAIN_END.sub("", m.name)
+            if site != m.name and name_key(site) in shorter:
+                m = replace(m, name=shorter[name_key(site)])  # "Edmunds.com" -> "Edmunds"
             words = m.name.split()
             for n in range(len(words) - 1, 0, -1):
                 head = name_key(" ".join(words[:n]))
@@ -418,6 +422,7 @@ def _company_forms(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
+_DOMAIN_END = re.compile(r"\.(?:com|org|net|io|co\.uk)$", re.IGNORECASE)
 _AFFILIATE = frozenset(
     "group holdings holding company co corp inc plc international global airline airlines "
     "airways motors motor foundation bank capital partners".split()
