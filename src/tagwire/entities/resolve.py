@@ -42,7 +42,7 @@ from dataclasses import replace
 
 from wordfreq import zipf_frequency
 
-from tagwire.entities import companies, people, teams, things
+from tagwire.entities import companies, people, qualifiers, teams, things
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
@@ -59,7 +59,6 @@ from tagwire.entities.places import (
     city_population,
     country_of,
     demonym_country,
-    is_country,
     is_country_or_state,
     is_known_place,
 )
@@ -109,37 +108,9 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = teams.places_as_teams(body, found)
     found = things.products_of_named_makers(body, found)
     found = _confirmed_by_text(found)
-    found = _without_adjectival_countries(body, found)
+    found = qualifiers.without_adjectival_countries(body, found)
     found += _named_in_headline(body, title_end, found)
     return tuple(sorted(found, key=lambda m: m.start))
-
-
-# What a country's name qualifies when the article uses it as an adjective ("U.S. envoy",
-# "U.S. Attorney's Office"): the state's agents and institutions, not the country as a topic.
-_QUALIFIED = re.compile(
-    r"[ ]+(?:officials?|officers?|envoys?|ambassadors?|attorneys?|military|aid|troops|forces|"
-    r"soldiers|government|administration|president|senators?|lawmakers|politicians|"
-    r"diplomats?|authorities|intelligence|prosecutors?|regulators|negotiators|delegation|"
-    r"counterparts?|embassy|sanctions|tariffs|policy|Attorney|Ambassador|Embassy|Army|Navy|"
-    r"Department|Secretary|Senator|Senate|House|Treasury|Supreme|District|Consulate)\b"
-)
-
-
-def _without_adjectival_countries(body: str, mentions: list[Mention]) -> list[Mention]:
-    """A country the text names only as an adjective of its officials or institutions ("the
-    U.S. envoy", "a U.S. official") is not what the article is about: its mentions go (the
-    hand-made gold calls such uses not salient). A headline mention keeps it."""
-    adjectival: dict[str, bool] = {}
-    for m in mentions:
-        if m.kind is PLACE and is_country(m.name):
-            used = (
-                not m.in_title
-                and demonym_country(m.surface) is None  # demonyms: ``salience`` judges them
-                and _QUALIFIED.match(body, m.end) is not None
-            )
-            adjectival[m.name] = adjectival.get(m.name, True) and used
-    gone = {name for name, only in adjectival.items() if only}
-    return [m for m in mentions if m.name not in gone] if gone else mentions
 
 
 _VERB_FIRST = re.compile(r"^[A-Z][a-z]{2,}ing$")
