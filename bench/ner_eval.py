@@ -37,266 +37,48 @@ Reuters text, for internal evaluation only).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 
+from bench.ner_data import (
+    KIND_TYPES,
+    PREFIX,
+    QUALITY_DOC,
+    SECTION,
+    SPACY_TYPES,
+    SYSTEMS,
+    TYPES,
+    Change,
+    Document,
+    Prediction,
+    Raw,
+    Results,
+    Span,
+    Speed,
+    Tally,
+    data_file,
+    data_problem,
+    group,
+    load_documents,
+)
+from bench.ner_report import (
+    changes_table,
+    confusion_line,
+    errors_table,
+    group_table,
+    section_markdown,
+    speed_line,
+    summary,
+    variant_table,
+)
 from tagwire.entities.names import clean_name, is_agency, name_key, strip_titles
 from tagwire.entities.ner import MAX_CHARS, find_mentions, load_model
 from tagwire.types import EntityKind
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "conll2003-ner"
-FILES = ("conllpp_test.txt", "eng.testb")  # CoNLL++ corrected test set first
-QUALITY_DOC = Path(__file__).resolve().parents[1] / "docs" / "quality.md"
-SECTION = "## Entities (NER)"
-COMMAND = "python -m bench.ner_eval --write"
-GOAL_OVERHEAD = 0.10  # the issue: resolution adds under 10% to the NLP stage's time
-GATE_STEP = 3  # tests/test_quality_ner.py evaluates every GATE_STEP-th document
-
-TYPES = ("PER", "ORG", "LOC")
-SPACY_TYPES = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC"}
-KIND_TYPES = {
-    EntityKind.PERSON: "PER",
-    EntityKind.ORGANIZATION: "ORG",
-    EntityKind.PLACE: "LOC",
-}
-PREFIX = "\n\n"  # find_mentions("", text) reads f"{''}\n\n{text}"
-
-Span = tuple[int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    index: int  # 0-based, in file order
-    text: str  # tokens joined by spaces, sentences by "\n"
-    words: int  # CoNLL tokens
-    gold: dict[Span, str]  # PER/ORG/LOC/MISC by character span in text
-
-
-@dataclass(frozen=True, slots=True)
-class Raw:
-    """One spaCy entity, offsets in the document's text."""
-
-    start: int
-    end: int
-    label: str
-    surface: str
-
-
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    raw: tuple[Raw, ...]
-    spacy: dict[Span, str]  # spaCy alone, mapped types
-    tagwire: dict[Span, str]  # find_mentions, mapped kinds
-    names: dict[Span, str]  # find_mentions' entity name per span
-    narrowed: dict[Span, str]  # find_mentions, each span narrowed to the name it keeps
-
-
-@dataclass(slots=True)
-class Tally:
-    tp: Counter[str] = field(default_factory=Counter)
-    fp: Counter[str] = field(default_factory=Counter)
-    fn: Counter[str] = field(default_factory=Counter)
-
-    def add(self, kind: str, gold: set[Span], predicted: set[Span]) -> None:
-        self.tp[kind] += len(gold & predicted)
-        self.fp[kind] += len(predicted - gold)
-        self.fn[kind] += len(gold - predicted)
-
-    def prf(self, kind: str | None = None) -> tuple[float, float, float]:
-        """Precision, recall and F1 of one type, or micro-averaged over all (None)."""
-        keys = [kind] if kind else list(self.tp | self.fp | self.fn)
-        tp = sum(self.tp[k] for k in keys)
-        fp = sum(self.fp[k] for k in keys)
-        fn = sum(self.fn[k] for k in keys)
-        return prf(tp, fp, fn)
-
-    def f1(self, kind: str | None = None) -> float:
-        return self.prf(kind)[2]
-
-
-def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-@dataclass(slots=True)
-class Change:
-    """What one rule did to the mentions of spaCy alone, scored against the gold."""
-
-    rule: str
-    mentions: int = 0
-    tp_lost: int = 0  # a correct mention dropped or relabelled
-    tp_gained: int = 0
-    fp_removed: int = 0
-    fp_added: int = 0
-    gold: Counter[str] = field(default_factory=Counter)  # gold label at the span, or "none"
-    helped: list[str] = field(default_factory=list)  # examples: TP gained or FP removed
-    hurt: list[str] = field(default_factory=list)  # examples: TP lost or FP added
-
-
-@dataclass(slots=True)
-class Results:
-    docs: int
-    words: int
-    gold: Counter[str]  # gold entities by type, MISC included
-    exact: dict[str, Tally]  # by system
-    misc_neutral: dict[str, Tally]
-    span_only: dict[str, Tally]
-    overlap: dict[str, Tally]
-    by_group: dict[str, dict[str, Tally]]  # "sports" / "other" documents -> exact tallies
-    group_docs: Counter[str]
-    confusion: dict[str, Counter[tuple[str, str]]]  # (predicted, gold) on exact spans
-    changes: dict[str, Change]
-    resolved: int  # one-word person mentions named by a full name from the same article
-    persons: int
-    errors: dict[str, Counter[str]]  # spaCy-alone error kinds, by type of the error
-    error_examples: dict[str, list[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Speed:
-    texts: int
-    words: int
-    nlp_seconds: float  # nlp(body), sum of each text's fastest run
-    rules_seconds: float  # find_mentions("", text), the same
-
-    @property
-    def overhead(self) -> float:
-        return self.rules_seconds / self.nlp_seconds - 1 if self.nlp_seconds else math.nan
-
-    @property
-    def nlp_wps(self) -> float:
-        return self.words / self.nlp_seconds
-
-    @property
-    def rules_wps(self) -> float:
-        return self.words / self.rules_seconds
-
-
-SYSTEMS = ("spacy", "tagwire", "names")
-SYSTEM_NAMES = {
-    "spacy": "spaCy `en_core_web_sm` alone (ner only)",
-    "tagwire": "spaCy + tagwire rules (`find_mentions`)",
-    "names": "spaCy + tagwire rules, span narrowed to the name kept (not conlleval)",
-}
-# The first word of a CoNLL headline "SOCCER - JAPAN GET LUCKY WIN ..." names a sport.
-SPORTS = frozenset(
-    "soccer cricket rugby nhl nba nfl golf basketball badminton squash tennis boxing "
-    "athletics cycling skiing alpine baseball football swimming motor horse racing "
-    "speed skating formula volleyball handball".split()
-)
-
-
-# --- data -------------------------------------------------------------------------------
-
-
-def data_file(folder: Path = DATA) -> Path | None:
-    """The CoNLL++ test file, else the original test file, else None."""
-    return next((folder / f for f in FILES if (folder / f).is_file()), None)
-
-
-def data_problem(folder: Path = DATA) -> str | None:
-    """Why the evaluation cannot run, or None."""
-    if not folder.is_dir():
-        return f"evaluation data {folder} is absent (it lives beside the repository)"
-    if data_file(folder) is None:
-        return f"neither of {', '.join(FILES)} is in {folder}"
-    return None
-
-
-def checksum(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def parse_conll(lines: Iterable[str]) -> list[Document]:
-    """Documents of a CoNLL-2003 file (``TOKEN POS CHUNK NER``), IOB1 or IOB2 tags: an
-    entity starts at ``B-X`` or at an ``I-X`` that does not continue an X entity."""
-    docs: list[Document] = []
-    sentences: list[list[tuple[str, str]]] = []
-    sentence: list[tuple[str, str]] = []
-
-    def close_document() -> None:
-        if sentence:
-            sentences.append(list(sentence))
-            sentence.clear()
-        if sentences:
-            docs.append(_document(len(docs), sentences))
-            sentences.clear()
-
-    for line in lines:
-        columns = line.split()
-        if not columns:
-            if sentence:
-                sentences.append(list(sentence))
-                sentence.clear()
-        elif columns[0] == "-DOCSTART-":
-            close_document()
-        else:
-            sentence.append((columns[0], columns[-1]))
-    close_document()
-    return docs
-
-
-def _document(index: int, sentences: list[list[tuple[str, str]]]) -> Document:
-    parts: list[str] = []
-    gold: dict[Span, str] = {}
-    offset = 0
-    words = 0
-    for s, sentence in enumerate(sentences):
-        if s:
-            parts.append("\n")
-            offset += 1
-        current: list[int] | None = None  # [start, end] of the open entity
-        current_type = ""
-        for t, (token, tag) in enumerate(sentence):
-            if t:
-                parts.append(" ")
-                offset += 1
-            start, end = offset, offset + len(token)
-            parts.append(token)
-            offset = end
-            words += 1
-            prefix, _, kind = tag.partition("-")
-            if prefix == "I" and current is not None and kind == current_type:
-                current[1] = end
-                continue
-            if current is not None:
-                gold[(current[0], current[1])] = current_type
-                current = None
-            if prefix in ("B", "I"):
-                current, current_type = [start, end], kind
-        if current is not None:
-            gold[(current[0], current[1])] = current_type
-    return Document(index, "".join(parts), words, gold)
-
-
-def load_documents(path: Path | None = None, limit: int | None = None) -> list[Document]:
-    path = path or data_file()
-    if path is None:
-        raise FileNotFoundError(data_problem() or "no CoNLL file")
-    docs = parse_conll(path.read_text(encoding="utf-8").splitlines())
-    return docs[:limit] if limit else docs
-
-
 # --- predictions ------------------------------------------------------------------------
-
-
-def group(doc: Document) -> str:
-    """ "sports" for a sports report (results, tables, match reports), else "other"."""
-    words = doc.text.split("\n", 1)[0].split(" - ", 1)[0].split()
-    return (
-        "sports"
-        if " - " in doc.text.split("\n", 1)[0] and words and (words[0].lower() in SPORTS)
-        else "other"
-    )
 
 
 def predict(doc: Document) -> Prediction:
@@ -574,202 +356,6 @@ def measure_speed(docs: Sequence[Document], rounds: int = 3) -> Speed:
                 else:
                     best_rules[i] = min(best_rules[i], took)
     return Speed(len(docs), sum(d.words for d in docs), sum(best_nlp), sum(best_rules))
-
-
-# --- report -----------------------------------------------------------------------------
-
-
-def _f(x: float) -> str:
-    return f"{x:.3f}"
-
-
-def score_table(results: Results) -> str:
-    head = "| system | " + " | ".join(f"{t} P | {t} R | {t} F1" for t in TYPES)
-    head += " | all P | all R | all F1 |"
-    lines = [head, "|---" * (1 + 3 * (len(TYPES) + 1)) + "|"]
-    for system in SYSTEMS:
-        tally = results.exact[system]
-        cells = [_f(x) for kind in (*TYPES, None) for x in tally.prf(kind)]
-        lines.append(f"| {SYSTEM_NAMES[system]} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def variant_table(results: Results) -> str:
-    variants = (
-        ("exact span and type (conlleval, the main score)", results.exact),
-        ("exact span and type, MISC-neutral", results.misc_neutral),
-        ("exact span, type ignored", results.span_only),
-        ("overlap, same type", results.overlap),
-    )
-    lines = [
-        "| match | spaCy alone P / R / F1 | + tagwire rules P / R / F1 "
-        "| + rules, name span P / R / F1 |",
-        "|---|---|---|---|",
-    ]
-    for label, tallies in variants:
-        cells = [" / ".join(_f(x) for x in tallies[s].prf()) for s in SYSTEMS]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def group_table(results: Results) -> str:
-    lines = [
-        "| documents | docs | spaCy alone F1 | + tagwire rules F1 | + rules, name span F1 |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, tallies in sorted(results.by_group.items(), reverse=True):
-        cells = " | ".join(_f(tallies[s].f1()) for s in SYSTEMS)
-        lines.append(f"| {name} | {results.group_docs[name]} | {cells} |")
-    return "\n".join(lines)
-
-
-def _f1_without(results: Results, change: Change) -> float:
-    """tagwire's overall exact F1 had this rule's changes not been made."""
-    tally = results.exact["tagwire"]
-    tp = sum(tally.tp.values()) - change.tp_gained + change.tp_lost
-    fp = sum(tally.fp.values()) - change.fp_added + change.fp_removed
-    fn = sum(tally.fn.values()) + change.tp_gained - change.tp_lost
-    return prf(tp, fp, fn)[2]
-
-
-def changes_table(results: Results) -> str:
-    f1 = results.exact["tagwire"].f1()
-    lines = [
-        "| what the rules did | mentions | TP lost | TP gained | FP removed | FP added "
-        "| gold label at the span | tagwire F1 without it |",
-        "|---|---:|---:|---:|---:|---:|---|---:|",
-    ]
-    for change in sorted(results.changes.values(), key=lambda c: -c.mentions):
-        gold = ", ".join(f"{k} {n}" for k, n in change.gold.most_common())
-        without = _f1_without(results, change)
-        lines.append(
-            f"| {change.rule} | {change.mentions} | {change.tp_lost} | {change.tp_gained} "
-            f"| {change.fp_removed} | {change.fp_added} | {gold} "
-            f"| {without:.3f} ({without - f1:+.3f}) |"
-        )
-    return "\n".join(lines)
-
-
-def confusion_line(results: Results, system: str, top: int = 6) -> str:
-    pairs = results.confusion[system].most_common(top)
-    return ", ".join(f"{p} for gold {g} {n}" for (p, g), n in pairs) or "none"
-
-
-def errors_table(results: Results) -> str:
-    lines = ["| spaCy-alone error | count | by type |", "|---|---:|---|"]
-    for kind, counts in sorted(results.errors.items(), key=lambda kv: -sum(kv[1].values())):
-        by_type = ", ".join(f"{t} {n}" for t, n in counts.most_common())
-        lines.append(f"| {kind} | {sum(counts.values())} | {by_type} |")
-    return "\n".join(lines)
-
-
-def speed_line(speed: Speed) -> str:
-    goal = "met" if speed.overhead < GOAL_OVERHEAD else "not met"
-    return (
-        f"{speed.texts} texts, {speed.words:,} words: `nlp(text)` {speed.nlp_wps:,.0f} words/s, "
-        f"`find_mentions` {speed.rules_wps:,.0f} words/s; the rules add "
-        f"{speed.overhead:+.1%} to the NLP stage's time (goal under {GOAL_OVERHEAD:.0%}: {goal})"
-    )
-
-
-def summary(results: Results) -> str:
-    lines = []
-    for system in SYSTEMS:
-        p, r, f = results.exact[system].prf()
-        per_type = ", ".join(f"{t} {results.exact[system].f1(t):.3f}" for t in TYPES)
-        lines.append(f"{SYSTEM_NAMES[system]}: P {p:.3f} R {r:.3f} F1 {f:.3f} ({per_type})")
-    return "\n".join(lines)
-
-
-def _examples(results: Results) -> str:
-    lines = []
-    for change in sorted(results.changes.values(), key=lambda c: -c.mentions):
-        shown = [f"helped {e}" for e in change.helped[:2]]
-        shown += [f"hurt {e}" for e in change.hurt[:2]]
-        if shown:
-            lines.append(f"- {change.rule}: " + "; ".join(shown))
-    return "\n".join(lines)
-
-
-def section_markdown(
-    results: Results, speed: Speed, source: Path, total_docs: int, measured: str, host: str
-) -> str:
-    gold = results.gold
-    scope = (
-        f"all {total_docs} documents"
-        if results.docs == total_docs
-        else f"the first {results.docs} of {total_docs} documents"
-    )
-    spacy_f1, rules_f1 = results.exact["spacy"].f1(), results.exact["tagwire"].f1()
-    demonyms = next(
-        (c for c in results.changes.values() if c.rule.startswith("added: demonym")), Change("")
-    )
-    return f"""{SECTION}
-
-CoNLL-2003 English test set with the CoNLL++ label corrections (`{source.name}`, sha256
-`{checksum(source)}`; `../shared/data/conll2003-ner/PROVENANCE.md`; Reuters 1996, internal
-evaluation only), {scope}: {results.words:,} words; gold PER {gold["PER"]}, ORG
-{gold["ORG"]}, LOC {gold["LOC"]} (MISC {gold["MISC"]}, not scored). One call per Reuters
-article, so partial names resolve in context; tokens joined by spaces, sentences by line
-breaks. spaCy alone: `en_core_web_sm` 3.8 (`ner` only, as `load_model()` loads it), PERSON ->
-PER, ORG -> ORG, GPE/LOC/FAC -> LOC, NORP and the rest ignored. With the rules:
-`find_mentions("", text)`, person/organization/place -> PER/ORG/LOC. Both read the same
-string, so every difference is a rule's. Main score: exact span and type, micro-averaged
-(conlleval). The third row is not conlleval: each mention's span narrowed to the name
-tagwire keeps (title, possessive 's and a leading "the" cut off, whole tokens kept).
-
-{score_table(results)}
-
-The rules take F1 from {spacy_f1:.3f} to {rules_f1:.3f} ({rules_f1 - spacy_f1:+.3f}) on the main
-score, which counts three of tagwire's choices as errors: demonyms as their country (CoNLL
-says MISC), names only in line-ups and one-word names that fit two people in the article
-(CoNLL says PER; tagwire makes no tag of them). The table below shows each rule's share.
-Other ways to match (overall P / R / F1):
-
-{variant_table(results)}
-
-MISC-neutral: a prediction whose span is exactly a gold MISC span is not counted. Type
-ignored: exact spans, any type. Overlap: a prediction is right when it overlaps a gold
-entity of its type, a gold entity is found when a prediction of its type overlaps it.
-By kind of article (exact F1; sports reports are mostly results tables, where CoNLL labels
-teams named by their city or country ORG):
-
-{group_table(results)}
-
-For reference, CoNLL-trained taggers score 0.91-0.95 F1 on this file (PROVENANCE.md);
-`en_core_web_sm` is trained on OntoNotes, whose types and span conventions differ.
-
-What the rules change against spaCy alone (each mention once, under the first rule that
-applies; "without it": tagwire's overall F1 had that one change not been made; a rule that
-never fires here is not listed):
-
-{changes_table(results)}
-
-Demonyms: {demonyms.mentions} NORP mentions became their country ("Chinese keeper" ->
-China); CoNLL labels {demonyms.gold["MISC"]} of them MISC, so each is a false LOC in the
-main score, by design (the MISC-neutral row leaves them out). Datelines and agencies are
-also dropped by design (where the story was filed and who filed it are not its topics);
-CoNLL labels them LOC and ORG. Partial names: {results.resolved} of {results.persons} person
-mentions kept as PER were one word named by a full name from the same article (CoNLL has
-no links, so the resolution itself is not scored). Wrong types on exact spans, spaCy alone:
-{confusion_line(results, "spacy")}; with the rules: {confusion_line(results, "tagwire")}.
-
-Examples (the span in brackets, gold label after it):
-
-{_examples(results)}
-
-Errors of spaCy alone, before any rule (a boundary error: the span overlaps a gold entity
-of any type without matching it):
-
-{errors_table(results)}
-
-Speed: {speed_line(speed)}. One process; each text's fastest of the runs, the two calls
-taking turns text by text.
-
-Measured {datetime.now(UTC).date()} on tagwire at {measured}, {host}, with `{COMMAND}`.
-Quality gate: `tests/test_quality_ner.py` (one document in {GATE_STEP}, pinned F1 floors,
-rules overhead under 25%).
-"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,20 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from bench.ner_eval import (
+from bench.ner_data import (
     GATE_STEP,
     TYPES,
     Document,
     Results,
     checksum,
     data_file,
-    evaluate,
     load_documents,
-    measure_speed,
     parse_conll,
-    speed_line,
-    summary,
 )
+from bench.ner_eval import evaluate, measure_speed
+from bench.ner_report import speed_line, summary
 from conftest import shared_data
 
 CONLLPP_CHECKSUM = "4eb3b5114787d0df"  # sha256[:16] of conllpp_test.txt
