@@ -286,3 +286,14 @@ def test_a_web_address_of_an_organisation_the_article_names_is_that_organisation
     body = "x\n\nFigures from Kelm.com show it. Kelm' director agreed. Kelm said so."
     found = [_at(body, "Kelm.com", "Kelm.com", ORG), _at(body, "Kelm", "Kelm", ORG, 2)]
     assert {m.name for m in resolve_article(body, 1, found)} == {"Kelm"}
+
+
+def test_a_given_name_a_royal_title_names_is_a_person() -> None:
+    body = "x\n\nPrince Arthur spoke to the BBC. Arthur said so. Max waved."
+    found = [
+        _at(body, "Prince Arthur", "Arthur", PERSON),
+        _at(body, "Arthur", "Arthur", PERSON, 1),
+        _at(body, "Max", "Max", PERSON),
+    ]
+    names = [m.name for m in resolve_article(body, 1, found)]
+    assert names.count("Arthur") == 2 and "Max" not in names

@@ -236,12 +236,20 @@ PLAIN_WORD_ZIPF = 4.5  # wordfreq's Zipf scale: "recent" 5.0, "samsung" 4.1
 
 def _not_a_person(m: Mention) -> bool:
     """A person's name is not written after "the" ("the Tomb Raider"), and a given name
-    alone ("Max", "James") that no full name of the article explains names nobody."""
+    alone ("Max", "James") that no full name of the article explains names nobody, unless
+    a royal or religious title names the person by it ("Prince Andrew", "Pope Francis")."""
     if m.kind is not PERSON:
         return False
     if m.surface.lower().startswith("the "):
         return True
-    return " " not in m.name and is_given_name(m.name)
+    return " " not in m.name and is_given_name(m.name) and not _ROYAL.match(m.surface)
+
+
+# Titles that name a person by a given name alone.
+_ROYAL = re.compile(
+    r"(?:Crown )?(?:King|Queen|Prince|Princess|Emperor|Empress|Pope|Sultan|Emir|Sheikh|Duke|"
+    r"Duchess)\s"
+)
 
 
 # A word in lower case, not inside an address ("www.ascom.com", "press@acme.org"): a
