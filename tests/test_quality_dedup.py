@@ -10,7 +10,8 @@ import zlib
 import numpy as np
 import pytest
 
-from bench.dedup_eval import Results, build_pairs, describe, evaluate, summary
+from bench.dedup_eval import Results, describe, evaluate, summary
+from bench.dedup_pairs import build_pairs
 from bench.metrics import aeb_checksum
 from conftest import shared_data
 from tagwire.dedup import near as neardup
