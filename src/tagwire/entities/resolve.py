@@ -72,7 +72,8 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     spans = [m for m in _sides_of_results(mentions) if "\n" not in m.surface.strip()]
     found = [_company_read_as_person(_place_before_person(_owned(m))) for m in spans]
     found += [o for o in (_owner(body, m) for m in spans) if o is not None]
-    found = [m for m in found if not _not_a_person(m)]
+    royal = {m.name for m in found if _ROYAL.match(m.surface)}
+    found = [m for m in found if not _not_a_person(m, royal)]
     found = _states(body, found)
     found += _places_the_model_missed(body, title_end, found)
     lower_words = frozenset(_LOWER_WORD.findall(body))
@@ -234,7 +235,7 @@ def _plain_word(word: str) -> bool:
 PLAIN_WORD_ZIPF = 4.5  # wordfreq's Zipf scale: "recent" 5.0, "samsung" 4.1
 
 
-def _not_a_person(m: Mention) -> bool:
+def _not_a_person(m: Mention, royal: set[str]) -> bool:
     """A person's name is not written after "the" ("the Tomb Raider"), and a given name
     alone ("Max", "James") that no full name of the article explains names nobody, unless
     a royal or religious title names the person by it ("Prince Andrew", "Pope Francis")."""
@@ -242,7 +243,7 @@ def _not_a_person(m: Mention) -> bool:
         return False
     if m.surface.lower().startswith("the "):
         return True
-    return " " not in m.name and is_given_name(m.name) and not _ROYAL.match(m.surface)
+    return " " not in m.name and is_given_name(m.name) and m.name not in royal
 
 
 # Titles that name a person by a given name alone.
