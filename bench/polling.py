@@ -45,27 +45,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import email.utils
 import logging
-import math
 import os
 import pstats
 import random
 import resource
-import socket
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.polling_feeds import CIDR, ITEMS, free_port, host_address, item_url, serve
+from bench.polling_report import (
+    QUIET_CORES,
+    SECTION,
+    Cycle,
+    Run,
+    cycle_table,
+    goal_table,
+    line,
+    section,
+)
 from bench.report import machine, replace_section, revision
 from tagwire import config
 from tagwire.dedup.exact import canonical_url
@@ -73,251 +79,19 @@ from tagwire.ingest.pipeline import Pipeline
 from tagwire.ingest.writer import writing
 from tagwire.store import Store
 from tagwire.store import schema as t
-from tagwire.types import PassReport, Source
+from tagwire.types import Source
 
 BENCH_DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-SECTION = "## Polling 10,000 feeds"
-COMMAND = ".venv/bin/python -m bench.polling --write"
 FEEDS = 10_000
 HOSTS = 1_000
 CYCLES = 3  # steady cycles, after the warm-up
 CHANGE = 0.05  # fraction of the feeds changed before each steady cycle
-ITEMS = 10  # items per feed
-CIDR = "127.1.0.0/16"
 MAX_HOSTS = 250 * 256
 ENVIRON = {
     "TAGWIRE_ALLOWED_HOSTS": CIDR,
     "TAGWIRE_NER": "false",
     "TAGWIRE_WORKERS": "1",
 }
-GOAL_SECONDS = 60.0
-# "well under one core": at most half of one, for the CPU a cycle costs over the 60 s the
-# goal allows it (a cycle that finishes sooner idles until the next; while it runs it is a
-# burst on one event loop, shown too).
-GOAL_CORES = 0.5
-POLL_INTERVAL = 900.0  # TAGWIRE_POLL_INTERVAL's default: how often a cycle would run
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def host_address(index: int) -> str:
-    """The loopback address of host ``index`` (127.1.0.1, 127.1.0.2, ...)."""
-    return f"127.1.{index // 250}.{index % 250 + 1}"
-
-
-def item_url(host: str, port: int, feed: int, number: int) -> str:
-    return f"http://{host}:{port}/a/{feed}/{number}.html"
-
-
-# -- the publishers (server process) ----------------------------------------------------
-
-
-class Publishers:
-    """What the server answers: ``feeds`` feeds over ``hosts`` addresses, and its counts."""
-
-    def __init__(self, hosts: int, feeds: int, port: int) -> None:
-        self.hosts = hosts
-        self.port = port
-        self.versions = [0] * feeds
-        self.bodies: dict[int, bytes] = {}
-        self.host_index = {host_address(i): i for i in range(hosts)}
-        self.status: dict[int, int] = {}
-        self.connections = 0
-
-    def etag(self, feed: int) -> str:
-        return f'"f{feed}-v{self.versions[feed]}"'
-
-    def change(self, feeds: Sequence[int]) -> None:
-        for feed in feeds:
-            self.versions[feed] += 1
-            self.bodies.pop(feed, None)
-
-    def body(self, feed: int) -> bytes:
-        cached = self.bodies.get(feed)
-        if cached is not None:
-            return cached
-        host = host_address(feed % self.hosts)
-        first = self.versions[feed]
-        items = []
-        for number in reversed(range(first, first + ITEMS)):  # newest first
-            url = item_url(host, self.port, feed, number)
-            published = EPOCH + timedelta(hours=2 * number)
-            items.append(
-                "<item>"
-                f"<title>Feed {feed}, story {number}: what happened today</title>"
-                f"<link>{url}</link>"
-                f'<guid isPermaLink="true">{url}</guid>'
-                f"<description>Story {number} of feed {feed}, in a sentence or two, as "
-                "publishers put them in their feeds.</description>"
-                f"<pubDate>{email.utils.format_datetime(published, usegmt=True)}</pubDate>"
-                "</item>"
-            )
-        body = (
-            '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-            f"<title>Feed {feed}</title><link>http://{host}:{self.port}/</link>"
-            f"<description>Bench publisher {feed % self.hosts}, feed {feed}</description>"
-            + "".join(items)
-            + "</channel></rss>"
-        ).encode("utf-8")
-        self.bodies[feed] = body
-        return body
-
-    def answer(self, address: str, target: str, if_none_match: str | None) -> bytes:
-        """The whole HTTP response to a GET of ``target`` on ``address``."""
-        path = target.split("?", 1)[0]
-        feed = -1
-        if path.startswith("/feeds/") and path.endswith(".xml"):
-            number = path[len("/feeds/") : -len(".xml")]
-            if number.isdigit() and int(number) < len(self.versions):
-                feed = int(number)
-        if feed >= 0 and feed % self.hosts == self.host_index.get(address, -1):
-            etag = self.etag(feed)
-            if if_none_match == etag:
-                return self._reply(304, "Not Modified", b"", {"ETag": etag})
-            headers = {"Content-Type": "application/rss+xml; charset=utf-8", "ETag": etag}
-            return self._reply(200, "OK", self.body(feed), headers)
-        return self._reply(404, "Not Found", b"not found", {"Content-Type": "text/plain"})
-
-    def _reply(self, status: int, phrase: str, body: bytes, headers: dict[str, str]) -> bytes:
-        self.status[status] = self.status.get(status, 0) + 1
-        lines = [f"HTTP/1.1 {status} {phrase}", *(f"{k}: {v}" for k, v in headers.items())]
-        if status != 304:
-            lines.append(f"Content-Length: {len(body)}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        address = str(writer.get_extra_info("sockname")[0])
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
-                    break
-                lines = head.decode("latin-1").split("\r\n")
-                parts = lines[0].split(" ")
-                headers: dict[str, str] = {}
-                for line in lines[1:]:
-                    key, sep, value = line.partition(":")
-                    if sep:
-                        headers[key.strip().lower()] = value.strip()
-                target = parts[1] if len(parts) == 3 else "/"
-                writer.write(self.answer(address, target, headers.get("if-none-match")))
-                await writer.drain()
-                if headers.get("connection", "").lower() == "close":
-                    break
-        except OSError:
-            pass
-        finally:
-            writer.close()
-
-    def stats(self) -> dict[str, Any]:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return {
-            "status": dict(self.status),
-            "connections": self.connections,
-            "cpu": usage.ru_utime + usage.ru_stime,
-            "max_rss_kb": usage.ru_maxrss,
-        }
-
-
-def serve(control: Connection, hosts: int, feeds: int, port: int) -> None:
-    """The server process: listen on ``port`` of every host address, obey ``control``."""
-    asyncio.run(_serve(control, hosts, feeds, port))
-
-
-async def _serve(control: Connection, hosts: int, feeds: int, port: int) -> None:
-    publishers = Publishers(hosts, feeds, port)
-    servers = []
-    for start in range(0, hosts, 500):  # several addresses per call, few calls
-        addresses = [host_address(i) for i in range(start, min(hosts, start + 500))]
-        servers.append(
-            await asyncio.start_server(
-                publishers.handle, addresses, port, backlog=256, reuse_address=True
-            )
-        )
-    loop = asyncio.get_running_loop()
-    stopped = asyncio.Event()
-
-    def on_command() -> None:
-        command, argument = control.recv()
-        if command == "change":
-            publishers.change(argument)
-            control.send(None)
-        elif command == "stats":
-            control.send(publishers.stats())
-        else:
-            stopped.set()
-
-    loop.add_reader(control.fileno(), on_command)
-    control.send("ready")
-    await stopped.wait()
-    loop.remove_reader(control.fileno())
-    for server in servers:
-        server.close()
-    control.send(None)
-
-
-def free_port() -> int:
-    """A port free on 127.1.0.1 (the others are almost surely free too)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host_address(0), 0))
-        return int(probe.getsockname()[1])
-
-
-# -- the measurement ----------------------------------------------------------------------
-
-
-@dataclass
-class Cycle:
-    name: str
-    changed: int
-    wall: float = 0.0
-    list_seconds: float = 0.0  # store.feeds()
-    cpu_user: float = 0.0
-    cpu_sys: float = 0.0
-    server_cpu: float = 0.0
-    others_cpu: float = 0.0
-    status: dict[int, int] = field(default_factory=dict)
-    connections: int = 0
-    report: PassReport = field(default_factory=PassReport)
-
-    @property
-    def cpu(self) -> float:
-        return self.cpu_user + self.cpu_sys
-
-    @property
-    def cores(self) -> float:
-        return self.cpu / self.wall if self.wall else 0.0
-
-    @property
-    def requests(self) -> int:
-        return sum(self.status.values())
-
-    @property
-    def disturbed(self) -> bool:
-        """Other processes took a noticeable share of the 2 cores during the cycle."""
-        return self.others_cpu > max(0.5, DISTURBED_CORES * self.wall)
-
-
-@dataclass
-class Run:
-    feeds: int
-    hosts: int
-    change: float
-    cycles: list[Cycle] = field(default_factory=list)
-    max_rss_kb: int = 0
-    server_max_rss_kb: int = 0
-    setup_seconds: float = 0.0
-    quiet_wait: float = 0.0
-
-    @property
-    def steady(self) -> list[Cycle]:
-        return self.cycles[1:]
-
-    @property
-    def judged(self) -> list[Cycle]:
-        """The steady cycles that the goals are judged on: the undisturbed ones, if any."""
-        return [c for c in self.steady if not c.disturbed] or self.steady
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -328,10 +102,6 @@ def _machine_busy() -> float:
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     ticks = [int(f) for f in fields[:8]]
     return (sum(ticks) - ticks[3] - ticks[4]) / _TICK
-
-
-QUIET_CORES = 0.15  # the machine is quiet below this many busy cores
-DISTURBED_CORES = 0.1  # a cycle is disturbed when others took this many cores on average
 
 
 def wait_for_quiet(limit: float) -> float:
@@ -483,138 +253,6 @@ def measure(
             server.join()
     run.max_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return run
-
-
-# -- the report -------------------------------------------------------------------------
-
-
-def _statuses(cycle: Cycle) -> str:
-    return " / ".join(f"{cycle.status.get(s, 0)}" for s in (200, 304, 404))
-
-
-def line(cycle: Cycle) -> str:
-    r = cycle.report
-    return (
-        f"  {cycle.name}: {cycle.wall:.1f} s, {cycle.requests / cycle.wall:.0f} requests/s; "
-        f"CPU {cycle.cpu:.1f} s ({cycle.cores:.2f} cores), server {cycle.server_cpu:.1f} s, "
-        f"others {cycle.others_cpu:.1f} s; 200/304/404 {_statuses(cycle)}, "
-        f"{cycle.connections} connections; feeds ok {r.feeds_ok}, unchanged "
-        f"{r.feeds_unchanged}, failed {r.feeds_failed}; known {r.articles_known}, new "
-        f"{r.articles_new}; errors {len(r.errors)}"
-    )
-
-
-def _ok(good: bool) -> str:
-    return "met" if good else "**missed**"
-
-
-def cycle_table(run: Run) -> list[str]:
-    lines = [
-        "| cycle | feeds changed | wall s | requests/s | 200 / 304 / 404 (robots.txt) | TCP "
-        "connections | tagwire CPU s (user + sys) | tagwire cores | server CPU s | other "
-        "processes CPU s | failed feeds, errors |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for c in run.cycles:
-        changed = "all (no ETag yet)" if c.name == "warm-up" else str(c.changed)
-        name = f"{c.name} (disturbed)" if c.disturbed else c.name
-        lines.append(
-            f"| {name} | {changed} | {c.wall:.1f} | {c.requests / c.wall:.0f} | "
-            f"{_statuses(c)} | {c.connections} | {c.cpu:.1f} ({c.cpu_user:.1f} + "
-            f"{c.cpu_sys:.1f}) | {c.cores:.2f} | {c.server_cpu:.1f} | {c.others_cpu:.1f} | "
-            f"{c.report.feeds_failed}, {len(c.report.errors)} |"
-        )
-    return lines
-
-
-def _judged(run: Run) -> str:
-    if all(c.disturbed for c in run.steady):
-        return "all steady cycles, every one disturbed by other processes: rerun"
-    if any(c.disturbed for c in run.steady):
-        return f"the {len(run.judged)} undisturbed steady cycles"
-    return "steady cycles"
-
-
-def goal_table(run: Run) -> list[str]:
-    steady = run.judged
-    worst_wall = max(c.wall for c in steady)
-    worst_cores = max(c.cores for c in steady)
-    cpu = sum(c.cpu for c in steady) / len(steady)
-    per_feed = 1000 * cpu / run.feeds
-    return [
-        f"| measure ({_judged(run)}) | value | goal |",
-        "|---|---|---|",
-        f"| slowest cycle, wall clock | **{worst_wall:.1f} s** | ≤ {GOAL_SECONDS:.0f} s: "
-        f"{_ok(worst_wall <= GOAL_SECONDS)} |",
-        f"| tagwire CPU per cycle over the {GOAL_SECONDS:.0f} s the goal gives a cycle | "
-        f"**{cpu / GOAL_SECONDS:.2f} of one core** | well under one core (≤ {GOAL_CORES}): "
-        f"{_ok(cpu / GOAL_SECONDS <= GOAL_CORES)} |",
-        f"| tagwire CPU while a cycle runs (it is a burst on one event loop, then idle) | "
-        f"{worst_cores:.2f} of one core | — |",
-        f"| tagwire CPU per cycle, mean; per feed | {cpu:.1f} s; {per_feed:.2f} ms | — |",
-        f"| the same spread over the default poll interval ({POLL_INTERVAL:.0f} s) | "
-        f"{cpu / POLL_INTERVAL:.3f} of one core | — |",
-        f"| peak RSS (getrusage max RSS): tagwire process; server process | "
-        f"{run.max_rss_kb / 1024:.0f} MB; {run.server_max_rss_kb / 1024:.0f} MB | — |",
-    ]
-
-
-def bound(run: Run) -> str:
-    """What holds a steady cycle up: tagwire's CPU or waiting (politeness, the server)."""
-    cores = sum(c.cpu for c in run.judged) / sum(c.wall for c in run.judged)
-    what = (
-        "a steady cycle is CPU-bound on one core (the pipeline's single event loop: HTTP "
-        "client, feed parsing and the synchronous SQLite writes), not held up by the "
-        "politeness delays, so its wall time is about its CPU time"
-        if cores > 0.8
-        else "a steady cycle spends much of its time waiting (politeness delays, the "
-        "server, or other processes on the machine)"
-    )
-    return f"tagwire's process was on the CPU {cores:.0%} of the time: {what}."
-
-
-def section(run: Run, measured: str) -> str:
-    steady = run.steady
-    share = sum(c.status.get(304, 0) for c in steady) / max(1, sum(c.requests for c in steady))
-    lines = [
-        SECTION,
-        "",
-        f"Measured {datetime.now(UTC).date().isoformat()} on {machine()}, tagwire at "
-        f"{measured}. Rerun: `{COMMAND}` from the repository root (without `--write` it "
-        "leaves this file alone; `--feeds`, `--hosts`, `--cycles`, `--change` for other "
-        "sizes). The machine is shared: each cycle starts once it has used less than "
-        f"{QUIET_CORES} cores for 2 s (waiting up to `--quiet-wait`, {run.quiet_wait:.0f} s); "
-        f"a cycle during which other processes took more than {DISTURBED_CORES} cores on "
-        "average is marked disturbed, more steady cycles run (up to `--max-cycles`) until "
-        "`--cycles` undisturbed ones were measured, and the goals are judged on those.",
-        "",
-        f"{run.feeds:,} RSS feeds of {ITEMS} items on {run.hosts:,} hosts (loopback "
-        f"addresses 127.1.x.y, one port, {math.ceil(run.feeds / run.hosts)} feeds per host, "
-        "one source per host), served by a separate process (an asyncio HTTP/1.1 server, "
-        "keep-alive; robots.txt is 404; `ETag`, `304` on `If-None-Match`). tagwire runs "
-        "`store.feeds()` + `Pipeline.run_pass()` on a SQLite file, with the default "
-        "politeness (16 feeds at once, 2 requests at once and 1 s between request starts "
-        f"per host, robots.txt obeyed), `TAGWIRE_ALLOWED_HOSTS={CIDR}`, `TAGWIRE_NER=false`, "
-        "`TAGWIRE_WORKERS=1`, one `Pipeline` for all cycles. The warm-up cycle has no "
-        "stored ETag, so every feed answers 200 and every robots.txt is read; before each "
-        f"steady cycle the server changes {run.change:.0%} of the feeds at random (one new "
-        "item, a new ETag). Every item URL was stored beforehand (one hidden article in "
-        "the bench's setup), so a changed feed is parsed and its items are found KNOWN "
-        "without fetching pages: this measures polling, not analysis (new articles: "
-        f"`bench/ingest.py`). In the steady cycles {share:.1%} of the requests got 304.",
-        "",
-        *goal_table(run),
-        "",
-        bound(run),
-        "",
-        "Per cycle (wall time includes `store.feeds()`; tagwire CPU is `getrusage` of the "
-        "benchmark process, which does nothing else during a cycle; the server's CPU is "
-        "its own process's; other processes: the rest of the machine's busy time in "
-        "/proc/stat, which competes for the same 2 cores):",
-        "",
-        *cycle_table(run),
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
