@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg
 from sqlalchemy import func, select
 
-from bench.load import Bench, Outcome, Settings, describe, ms, request_tags
+from bench.load_bench import Bench, Outcome, Settings, describe, ms
+from bench.load_db import request_tags
 from bench.report import machine, replace_section, revision
 from tagwire.store import Store
 from tagwire.store import schema as t

@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select
 
 from bench.dedup_pairs import TRANSFORMS, Context
-from bench.load import bbc_docs, conll_names
+from bench.load_db import bbc_docs, conll_names
 from bench.report import machine, replace_section, revision
 from tagwire.backfill import Backfill, Report, process_pool, read_lines
 from tagwire.store import Store
