@@ -59,6 +59,7 @@ from tagwire.types import (
     PassReport,
     now_utc,
 )
+from tagwire.workers import heap
 
 log = logging.getLogger("tagwire.pipeline")
 UNCHANGED_BATCH = 100  # 304 answers stored per transaction
@@ -117,6 +118,7 @@ class Pipeline:
         self._unchanged: list[tuple[FeedRecord, datetime, float]] = []  # 304s not yet stored
         self._executor = self._new_pool()
         self._analyses = asyncio.Semaphore(self.workers * 2)
+        self._trimmed = False  # the heap given back after the first new article
 
     def _new_pool(self) -> Executor:
         initializer = warm_up if self.run_ner else None
@@ -351,6 +353,11 @@ class Pipeline:
         outcome, article_id = write_item(
             self.store, self.rules, self.dedup_window, feed, item, item_url, analysis
         )
+        if outcome is Outcome.NEW and not self._trimmed:
+            # The first new article loads what the main process keeps for the run (the
+            # cities table, numba's compiled functions): what those loads freed goes back.
+            heap.trim()
+            self._trimmed = True
         if outcome is Outcome.NEW and article_id is not None and self.on_article is not None:
             try:
                 self.on_article(article_id)
