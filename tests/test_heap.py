@@ -1,4 +1,4 @@
-"""tagwire.workers.heap: the freed heap given back after a one-time load."""
+"""tagwire.heap: the freed heap given back after a one-time load."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tagwire.workers import heap
+from tagwire import heap
 
 
 def _resident_kb() -> int:

@@ -40,7 +40,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from tagwire.workers.heap import trim
+from tagwire.heap import trim
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

@@ -1,11 +1,13 @@
-"""Companies the article itself proves to be companies, found in full.
+"""Organisations the article itself proves to be organisations, found in full.
 
 The small English model misses many one-word company names ("Twitter also released...",
-"Uber", "SpaceX") and reads some as people ("Twitter CEO Jack Dorsey"). A title only a
-company gives, written right after the name, proves it; every other whole-word occurrence
-of a proven name in the article is then a mention too, so that a company named three times
-counts three times. Only proven names are counted so: counting every further occurrence of
-every name raised products and headings as much as companies (docs/quality.md).
+"SpaceX") and reads some as people ("Twitter CEO Jack Dorsey"). A person's role in one
+written beside its name ("Twitter CEO", "CEO of Take-Two"), or a list beside an
+organisation that says it is one ("Blue Origin, Sierra Nevada Corporation and SpaceX"),
+proves it; every other whole-word occurrence of a proven name in the article is then a
+mention too, so that a company named three times counts three times. Only proven names are
+counted so: counting every further occurrence of every name raised products and headings
+as much as companies (docs/quality.md).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tagwire.entities.knowledge import organisation_evidence
+from tagwire.entities.knowledge import is_frequent_word, organisation_evidence
 from tagwire.types import EntityKind, Mention
 
 ORG = EntityKind.ORGANIZATION
@@ -47,11 +49,15 @@ def _proven_organisation(body: str, name: str) -> bool:
     """Whether a person's role in it is written right after or before the name, wherever the
     article writes it (the model may have read "SoftBank CEO Masayoshi Son" as one name and
     found "SoftBank" only further on)."""
-    for found in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body):
-        start, end = found.span()
-        if _ROLE_AFTER.match(body, end) or _ROLE_BEFORE.search(body, max(0, start - 40), start):
-            return True
-    return False
+    return any(
+        _ROLE_AFTER.match(body, end) or _ROLE_BEFORE.search(body, max(0, start - 40), start)
+        for start, end in _occurrences(body, name)
+    )
+
+
+def _occurrences(body: str, name: str) -> list[tuple[int, int]]:
+    """Where the article writes the name as whole words."""
+    return [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body)]
 
 
 def companies_in_full(
@@ -75,8 +81,7 @@ def _every_mention(
     taken = [(m.start, m.end) for m in mentions]
     added = []
     for name, model in first.items():
-        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body):
-            start, end = match.span()
+        for start, end in _occurrences(body, name):
             if any(a < end and start < b for a, b in taken):
                 continue
             taken.append((start, end))
@@ -139,15 +144,5 @@ def _sentence_word(item: str, lower_words: frozenset[str]) -> int:
     return len(first) + 1 if rest and first.lower() in lower_words else 0
 
 
-# A word this frequent in English is a word before it is a name ("January" 5.1 on wordfreq's
-# Zipf scale); brands the web writes often stay below it ("Uber" 4.0, "SpaceX" 3.4).
-WORD_ZIPF = 4.5
-
-
 def _common_words(name: str, lower_words: frozenset[str]) -> bool:
-    from wordfreq import zipf_frequency
-
-    return all(
-        w.lower() in lower_words or zipf_frequency(w.lower(), "en") >= WORD_ZIPF
-        for w in name.split()
-    )
+    return all(w.lower() in lower_words or is_frequent_word(w) for w in name.split())

@@ -14,10 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from wordfreq import zipf_frequency
-
 from tagwire.entities.hashtags import lookup_key
-from tagwire.entities.knowledge import is_common_given_name, kind_evidence, organisation_evidence
+from tagwire.entities.knowledge import (
+    is_common_given_name,
+    is_frequent_word,
+    kind_evidence,
+    organisation_evidence,
+)
 from tagwire.entities.names import entity_key, initials, name_key, same_person, surname
 from tagwire.entities.places import demonym_country, is_country, is_known_place
 from tagwire.types import EntityKind
@@ -224,11 +227,6 @@ def short_forms(rows: Iterable[tuple[str, str, int]]) -> list[tuple[str, int]]:
     return list(taught)
 
 
-# A single word left once the place is gone must be this rare to name the organisation
-# alone: "Taliban" (3.7 on wordfreq's Zipf scale) does; "Senate" (4.8), "Navy", "Times" do not.
-RARE_WORD_ZIPF = 4.5
-
-
 def without_place(name: str) -> str | None:
     """What an organisation qualified by its place is written as elsewhere ("Polytechnic
     University" for "Hong Kong Polytechnic University", "Taliban" for "Afghan Taliban"), or
@@ -245,8 +243,9 @@ def without_place(name: str) -> str | None:
             continue
         if " " in rest:
             return None if national else rest
-        rare = zipf_frequency(rest.lower(), "en") < RARE_WORD_ZIPF
-        return rest if rare and not organisation_evidence(rest) else None
+        # a frequent word names many: "Taliban" alone does, "Senate", "Navy", "Times" do not
+        distinctive = not is_frequent_word(rest) and not organisation_evidence(rest)
+        return rest if distinctive else None
     return None
 
 

@@ -145,6 +145,20 @@ def is_common_word(word: str) -> bool:
     return bool(zipf_frequency(word.lower(), "en") >= COMMON_WORD_ZIPF)
 
 
+# A word this frequent is a word before it is a name: "recent" 5.0, "spend" 5.0, "senate"
+# 4.8, "attend" 4.6; brands and distinctive names stay below it ("Uber" 4.0, "Samsung" 4.1,
+# "NASA" 4.2, "Taliban" 3.7).
+FREQUENT_WORD_ZIPF = 4.5
+
+
+@lru_cache(maxsize=65536)
+def is_frequent_word(word: str) -> bool:
+    """A word English writes very often, in whatever case it is given."""
+    from wordfreq import zipf_frequency
+
+    return bool(zipf_frequency(word.lower(), "en") >= FREQUENT_WORD_ZIPF)
+
+
 @cache
 def _census_surnames() -> frozenset[str]:
     """The 1990 US Census's 88,799 surnames."""

@@ -40,13 +40,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
-from wordfreq import zipf_frequency
-
 from tagwire.entities import companies, people, qualifiers, teams, things
 from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
     is_common_given_name,
+    is_frequent_word,
     kind_evidence,
     known_places,
     organisation_evidence,
@@ -229,10 +228,7 @@ def _without_sentence_starts(
 
 def _plain_word(word: str) -> bool:
     """A frequent English word that is no given name ("Recent", "Off"; not "Will")."""
-    return zipf_frequency(word.lower(), "en") >= PLAIN_WORD_ZIPF and not is_common_given_name(word)
-
-
-PLAIN_WORD_ZIPF = 4.5  # wordfreq's Zipf scale: "recent" 5.0, "samsung" 4.1
+    return is_frequent_word(word) and not is_common_given_name(word)
 
 
 def _not_a_person(m: Mention, royal: set[str]) -> bool:

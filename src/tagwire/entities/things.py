@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tagwire.entities.knowledge import kind_evidence
+from tagwire.entities.knowledge import is_frequent_word, kind_evidence
 from tagwire.entities.names import name_key
 from tagwire.entities.places import is_known_place
 from tagwire.types import EntityKind, Mention
@@ -249,17 +249,11 @@ def _owners(body: str, m: Mention) -> set[str]:
     return {name_key(" ".join(words[-n:])) for n in (1, 2, 3) if len(words) >= n}
 
 
-# A word in capitals this frequent in English is a heading's word ("SPEND a day in the
-# country", "ATTEND a symposium"), not an acronym: "spend" is 5.0 on wordfreq's Zipf
-# scale, "attend" 4.6; acronyms that spell no word stay below it ("NASA" 4.2, "ISIS" 4.3).
-HEADING_WORD_ZIPF = 4.5
-
-
 def no_heading_words(mentions: list[Mention]) -> list[Mention]:
     """A name written only in capitals, one frequent English word of four letters or more
     ("SPEND", "ATTEND"), which the article never writes otherwise ("APPLE" beside "Apple"
-    is the company), names nothing: a heading or a call to action in capitals."""
-    from wordfreq import zipf_frequency
+    is the company), names nothing: a heading or a call to action in capitals. Acronyms
+    that spell no frequent word stay ("NASA", "ISIS")."""
 
     def heading_word(name: str) -> bool:
         return (
@@ -267,7 +261,7 @@ def no_heading_words(mentions: list[Mention]) -> list[Mention]:
             and name.isalpha()
             and len(name) >= 4
             and kind_evidence(name) is None
-            and zipf_frequency(name.lower(), "en") >= HEADING_WORD_ZIPF
+            and is_frequent_word(name)
         )
 
     otherwise = {name_key(m.surface) for m in mentions if not m.surface.strip().isupper()}

@@ -34,7 +34,7 @@ from multiprocessing import get_context
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from tagwire import feeds, metrics
+from tagwire import feeds, heap, metrics
 from tagwire.config import Config
 from tagwire.dedup import exact as dedup
 from tagwire.errors import (
@@ -59,7 +59,6 @@ from tagwire.types import (
     PassReport,
     now_utc,
 )
-from tagwire.workers import heap
 
 log = logging.getLogger("tagwire.pipeline")
 UNCHANGED_BATCH = 100  # 304 answers stored per transaction
