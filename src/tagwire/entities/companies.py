@@ -20,12 +20,13 @@ from tagwire.types import EntityKind, Mention
 
 ORG = EntityKind.ORGANIZATION
 
-# Titles and words only a company has right after its name ("Twitter CEO Jack Dorsey",
-# "Salesforce co-founder", "Ascom's shareholders"); "spokesperson" and "president" are not
-# among them: a person has those too ("Trump spokesman").
+# Titles only a company gives ("Twitter CEO Jack Dorsey", "Salesforce co-founder");
+# "spokesperson" and "president" are not among them: a person has those too ("Trump
+# spokesman").
+_COMPANY_TITLES = r"CEO|COO|CFO|CTO|co-?founders?|founders?|chief executive"
+# What only a company has right after its name: those titles, its shareholders, its stock.
 COMPANY_ROLE_AFTER = re.compile(
-    r"(?:['’]s)?\s+(?:CEO|COO|CFO|CTO|co-?founders?|founders?|chief executive|shareholders|"
-    r"stock price|share price)\b",
+    rf"(?:['’]s)?\s+(?:{_COMPANY_TITLES}|shareholders|stock price|share price)\b",
     re.IGNORECASE,
 )
 
@@ -33,8 +34,8 @@ COMPANY_ROLE_AFTER = re.compile(
 # Of a name the model already calls an organisation, the roles a person holds in one prove
 # it, after the name ("Edmunds' executive director") or before it ("CEO of Take-Two").
 _ROLES = (
-    r"CEO|COO|CFO|CTO|co-?founders?|founders?|chief executive|executive director|director|"
-    r"president|chairman|chairwoman|spokesperson|spokesman|spokeswoman|employees|executives"
+    rf"{_COMPANY_TITLES}|executive director|director|president|chairman|chairwoman|"
+    r"spokesperson|spokesman|spokeswoman|employees|executives"
 )
 _ROLE_AFTER = re.compile(rf"(?:['’]s?)?\s+(?:{_ROLES})\b", re.IGNORECASE)
 _ROLE_BEFORE = re.compile(rf"\b(?:{_ROLES}) (?:of|at) (?:the )?$", re.IGNORECASE)
