@@ -297,3 +297,32 @@ def test_a_given_name_a_royal_title_names_is_a_person() -> None:
     ]
     names = [m.name for m in resolve_article(body, 1, found)]
     assert names.count("Arthur") == 2 and "Max" not in names
+
+
+def test_a_name_with_a_product_tier_or_a_size_is_a_product_and_so_are_its_forms() -> None:
+    body = (
+        "x\n\nThe Zentrix Pro ships soon. Critics liked the 13-inch Zentrix. Two Zentrixes"
+        " sold. Lumo said the Glimmer Ultra costs more; Glimmer streams 4K."
+    )
+    found = [
+        _at(body, "Zentrix Pro", "Zentrix Pro", PERSON),
+        _at(body, "Zentrix", "Zentrix", ORG, 1),
+        _at(body, "Lumo", "Lumo", ORG),
+        _at(body, "Glimmer", "Glimmer", ORG, 1),
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Lumo"]
+
+
+def test_a_maker_s_name_before_its_product_tier_stays_a_company() -> None:
+    body = "x\n\nKeyboard maker Quillo had to start again. The Quillo Pro for tablets sold out."
+    found = [_at(body, "Quillo", "Quillo", ORG), _at(body, "Quillo", "Quillo", ORG, 1)]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Quillo"}
+
+
+def test_an_ideology_is_no_organisation_and_an_abbreviated_union_is_one() -> None:
+    from tagwire.entities.filters import NotEntity, not_an_entity
+    from tagwire.entities.knowledge import kind_evidence
+
+    assert not_an_entity("National Zorbism", ORG, frozenset()) is NotEntity.IDEOLOGY
+    assert not_an_entity("Ministry of Tourism", ORG, frozenset()) is None
+    assert kind_evidence("EU") is ORG  # written for the European Union, not a continent

@@ -28,6 +28,7 @@ class NotEntity(StrEnum):
     LIST = "several names in one span"
     NUMBERED = "a name with a number"
     RESIDENTS = "the people of a place"
+    IDEOLOGY = "an ideology or a movement"
 
 
 # The last word of the name of an event (awards, shows, festivals, contests, fairs: "Davis
@@ -42,7 +43,7 @@ _EVENT_HEADS = frozenset(
     index average composite program programme mission initiative act bill amendment
     treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
     revolution crisis pandemic election elections referendum
-    collider telescope rover lander rocket spacecraft satellite dance
+    collider telescope rover lander rocket spacecraft satellite dance stage edition
     """.split()
 )
 # An institution's word alone names no institution ("the Agency said"); legislatures
@@ -53,6 +54,9 @@ _BARE_INSTITUTION_WORDS = frozenset(
 )
 # An organisation's word after an event's word makes it the organiser again ("Festival
 # Committee", "Tour Company"): checked through ``kind_evidence``.
+
+# An ideology's or a movement's word ends the name: "National Socialism", "Communism".
+_IDEOLOGY = re.compile(r"[a-z]{3}ism$")
 
 _FRACTIONS = frozenset("¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞")
 _MODEL_NUMBER = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9-]{4,}$", re.IGNORECASE)
@@ -71,6 +75,8 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.EVENT
     if any(_MODEL_NUMBER.match(w) for w in words) and kind_evidence(name) is None:
         return NotEntity.MODEL_NUMBER
+    if _IDEOLOGY.search(key) and kind_evidence(name) is None:
+        return NotEntity.IDEOLOGY  # "National Socialism", "Zionism": ideas, not actors
     if name_key(name) in _BARE_INSTITUTION_WORDS:
         return NotEntity.COMMON_WORD  # "the Agency", "the Company": one of a kind, unnamed
     if len(words) == 1 and _used_as_common_word(name, lower_words):

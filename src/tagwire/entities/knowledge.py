@@ -226,9 +226,10 @@ def kind_evidence(name: str) -> EntityKind | None:
     million people or planet is a place (``places.is_place_whatever_the_label``); a name
     with an institution's word or a legal suffix is an organisation; a name ending with
     a park's, a river's or a county's word is a place."""
-    from tagwire.entities.places import is_place_whatever_the_label
+    from tagwire.entities.places import canonical_place, is_place_whatever_the_label
 
-    if organisation_evidence(name):
+    # "EU" is written for "European Union": the full name's institution word decides.
+    if organisation_evidence(name) or organisation_evidence(canonical_place(name)):
         return EntityKind.ORGANIZATION
     if is_place_whatever_the_label(name) or place_evidence(name):
         return EntityKind.PLACE

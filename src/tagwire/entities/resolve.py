@@ -81,6 +81,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = things.no_organisms(body, found)
     found = things.no_common_noun_acronyms(body, found)
     found = things.no_named_things(body, found)
+    found = things.no_product_lines(body, found)
     found = things.no_counted_things(body, found)
     found = things.no_titled_works(body, found)
     found = things.no_heading_words(found)

@@ -118,6 +118,7 @@ _THING_NOUNS = frozenset(
     editions subscription subscriptions browser soundtrack album trailer launcher rocket
     rockets spacecraft capsule telescope satellite mission missions festival chile sauce
     recipe solution object lineup franchise sequel reboot bundle hatchback lighting
+    conference expo
     """.split()
 )
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
@@ -143,6 +144,49 @@ def _without_things(mentions: list[Mention], is_thing: Callable[[Mention], bool]
     or an institution's word vouches for the name."""
     things = {m.name for m in mentions if is_thing(m) and kind_evidence(m.name) is None}
     return [m for m in mentions if m.name not in things]
+
+
+# A product line's tier after a name ("Chromecast Ultra", "MacBook Pro to the limit", "Stadia
+# Pro subscription"), not followed by another name ("Pro Football Focus"); "Plus" and "Max"
+# are left out: services of companies are named so ("Disney Plus", "HBO Max").
+_TIER_AFTER = re.compile(r"\s+(?:Pro|Ultra|Mini|Air|Lite)\b(?![ \t]+[A-Z])")
+# A size or a resolution before a name: "the 12-inch MacBook", "a 4K-ready Chromecast".
+_SPEC_BEFORE = re.compile(r"\b\d+(?:\.\d+)?(?:-inch|-in\.|GB|TB|K-ready)\s+$", re.IGNORECASE)
+# Words right before a name that make it a company's: "keyboard case maker Brydge".
+_MAKER_BEFORE = re.compile(r"\b(?:maker|makers|manufacturer|retailer|startup|firm)\s+$")
+
+
+def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A name the article writes with a product line's tier after it or a size before it,
+    anywhere, is a product's ("MacBook", "Chromecast"), and so are its tiers and its plural
+    ("MacBook Pro", read as a person, "MacBooks"); unless the article also says it is a
+    company's ("case maker Brydge ... Brydge Pro")."""
+
+    def written_as_product(name: str) -> bool:
+        found = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body))
+        if any(_MAKER_BEFORE.search(body, max(0, f.start() - 20), f.start()) for f in found):
+            return False
+        return any(
+            _TIER_AFTER.match(body, f.end())
+            or _SPEC_BEFORE.search(body, max(0, f.start() - 20), f.start())
+            for f in found
+        )
+
+    bases = {_TIER_NAME.sub("", m.name) for m in mentions if m.kind is not PERSON}
+    bases |= {_TIER_NAME.sub("", m.name) for m in mentions if _TIER_NAME.search(m.name)}
+    products = {
+        b for b in bases if " " not in b and kind_evidence(b) is None and written_as_product(b)
+    }
+    if not products:
+        return mentions
+    return [
+        m
+        for m in mentions
+        if _TIER_NAME.sub("", m.name) not in products and m.name.removesuffix("s") not in products
+    ]
+
+
+_TIER_NAME = re.compile(r" (?:Pro|Ultra|Mini|Air|Lite)$")
 
 
 # Nouns before a name that make it a work's title: "their work Starry Night", "the film
