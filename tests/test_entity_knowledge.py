@@ -606,7 +606,8 @@ def test_a_person_named_with_a_region_is_a_companys_branch() -> None:
     [
         ("District of Columbia", "Washington, D.C."),
         ("D.C.", "Washington, D.C."),
-        ("NYC", "New York City"),
+        ("NYC", "New York"),
+        ("New York City", "New York"),
     ],
 )
 def test_a_citys_other_names(written: str, city: str) -> None:

@@ -326,3 +326,20 @@ def test_an_ideology_is_no_organisation_and_an_abbreviated_union_is_one() -> Non
     assert not_an_entity("National Zorbism", ORG, frozenset()) is NotEntity.IDEOLOGY
     assert not_an_entity("Ministry of Tourism", ORG, frozenset()) is None
     assert kind_evidence("EU") is ORG  # written for the European Union, not a continent
+
+
+def test_a_headline_name_the_text_writes_word_for_word_is_confirmed_and_counted() -> None:
+    title = "Dorvin Quale unhappy with label"
+    body = f"{title}\n\nDorvin Quale is unhappy. Quale, 38, who manages singers, declined."
+    found = [
+        _at(body, "Dorvin Quale", "Dorvin Quale", ORG),
+        _at(body, "Quale", "Quale", ORG, 1),
+    ]
+    out = resolve_article(body, len(title), found)
+    assert Counter((m.name, m.kind) for m in out) == {("Dorvin Quale", PERSON): 3}
+
+
+def test_a_score_after_a_name_is_no_age() -> None:
+    body = "x\n\nWest Marlow beat East Tarvin, 45-17, on Tuesday."
+    found = [_at(body, "East Tarvin", "East Tarvin", ORG)]
+    assert [m.kind for m in resolve_article(body, 1, found)] == [ORG]

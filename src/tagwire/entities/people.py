@@ -201,7 +201,7 @@ def people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
             continue
         if demonym_country(words[0]) is not None:
             continue  # "the Afghan Taliban": a nation's group, nobody's given name
-        if _titled(body, m) and not _MODIFIER_AFTER.match(body, m.end):
+        if (_titled(body, m) and not _MODIFIER_AFTER.match(body, m.end)) or _aged(body, m.name):
             people[name_key(m.name)] = m.name
     surnames: dict[str, set[str]] = defaultdict(set)
     for name in people.values():
@@ -216,6 +216,21 @@ def people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
         return m
 
     return [person(m) for m in mentions]
+
+
+# An age in apposition: "Braun, 38, who", "Doe, 41 – the singer" (not a score: "Northern
+# Illinois, 45-17").
+_AGE_AFTER = re.compile(r",\s+\d{1,2}(?:,|\s+[–—-]\s)")
+
+
+def _aged(body: str, name: str) -> bool:
+    """The name, or its last word alone, written with an age after it: only people have
+    one ("Scooter Braun" read as an organisation, then "Braun, 38, who reps ...")."""
+    for form in (name, name.split()[-1]):
+        for found in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", body):
+            if _AGE_AFTER.match(body, found.end()):
+                return True
+    return False
 
 
 def _titled(body: str, m: Mention) -> bool:

@@ -42,9 +42,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "European Union": ("EU", "E.U.", "the EU"),
 }
 # Cities the press writes in several ways (not countries: kept apart from ``_ALIASES``).
+# The press writes "New York" for the city as often as "New York City", and most pages that
+# name one of them never name the other: one tag, #NewYork, for both (the state shares it).
 _CITY_ALIASES: dict[str, tuple[str, ...]] = {
     "Washington, D.C.": ("Washington DC", "Washington D.C.", "District of Columbia", "D.C."),
-    "New York City": ("NYC", "N.Y.C."),
+    "New York": ("New York City", "NYC", "N.Y.C."),
 }
 _CITY_BY_KEY = {name_key(a): city for city, aliases in _CITY_ALIASES.items() for a in aliases}
 # ISO names the English-language press does not use, and the name it uses instead.

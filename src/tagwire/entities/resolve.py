@@ -89,6 +89,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = things.no_occasions(body, found)
     found = _demonyms_of_actors(body, found)
     found = _capitals_confirmed(body, found)
+    found = _headline_names_written_in_text(body, title_end, found)
     # Headline spans the text does not confirm go before any step that joins names, so
     # "NASA Picks SpaceX" never becomes the full name that "NASA" and "SpaceX" join.
     found = _confirmed_by_text(found)
@@ -486,6 +487,28 @@ def _possessive_brands(body: str, mentions: list[Mention]) -> list[Mention]:
         if len(written) >= 2 and all(written):
             brands[name] = name + written[0]
     return [replace(m, name=brands[m.name], kind=ORG) if m.name in brands else m for m in mentions]
+
+
+def _headline_names_written_in_text(
+    body: str, title_end: int, mentions: list[Mention]
+) -> list[Mention]:
+    """A headline's name of two words or more that the text writes word for word, where the
+    model found nothing there ("Scooter Braun is allegedly unhappy", missed in the text): a
+    mention of the text too, so the text confirms it and counts it. A headline's title case
+    makes names of any words, but the text's own case does not."""
+    taken = [(m.start, m.end) for m in mentions]
+    added = []
+    for m in mentions:
+        if not m.in_title or " " not in m.surface.strip():
+            continue
+        surface = m.surface.strip()
+        pattern = rf"(?<![\w-]){re.escape(surface)}(?![\w-])"
+        for found in re.finditer(pattern, body[title_end:]):
+            start, end = found.start() + title_end, found.end() + title_end
+            if not any(a < end and start < b for a, b in taken):
+                taken.append((start, end))
+                added.append(replace(m, start=start, end=end, in_title=False))
+    return sorted(mentions + added, key=lambda m: m.start) if added else mentions
 
 
 def _confirmed_by_text(mentions: list[Mention]) -> list[Mention]:
