@@ -541,6 +541,26 @@ def test_entities_split_by_the_models_label_merge_into_one(store: Store) -> None
     assert store.entity("acmeplace").slug == "Acme"  # the lookup key of the old slug
 
 
+def test_migration_13_makes_new_york_city_and_new_york_one_place(store: Store) -> None:
+    """A store written when "New York City" was a place of its own: its entity joins "New
+    York" with its articles, and its old slug answers for it."""
+    (source_id,) = store.upsert_sources(
+        [Source("A", "https://a.example/", ("https://a.example/rss",))]
+    )
+    with writing(store) as w:
+        ids = [w.entity_id(name, "place") for name in ("New York City", "New York")]
+        for n, (name, entity) in enumerate(zip(("New York City", "New York"), ids, strict=True)):
+            named = (Mention(name, name, EntityKind.PLACE, 0, len(name), True),)
+            _insert_with(w, n, named, [entity], {entity: 3.0}, source_id)
+        w.conn.execute(text("DELETE FROM schema_version WHERE version >= 13"))
+    assert len(set(ids)) == 2
+    with store.engine.begin() as conn:
+        assert 13 in migrate(conn)
+        rows = conn.execute(text("SELECT name, article_count FROM entities")).all()
+    assert [(r.name, r.article_count) for r in rows] == [("New York", 2)]
+    assert store.entity("newyorkcity").name == "New York"
+
+
 def test_an_abbreviation_one_article_introduces_is_learned_with_its_evidence(
     store: Store,
 ) -> None:

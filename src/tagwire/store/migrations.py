@@ -241,6 +241,36 @@ def _v12_mention_kinds(conn: Connection) -> None:
     _add_columns(conn, "mentions", ["kind VARCHAR(20)"])
 
 
+# Places the press names two ways that are now one entity, by the name kept (a frozen copy
+# of entities/places.py's city aliases when this migration was written).
+_ONE_PLACE_V13 = {"New York City": "New York"}
+
+
+def _v13_one_place_per_name(conn: Connection) -> None:
+    """ "New York City" and "New York" are one place (#NewYork): the entity of the other name
+    joins it with every article, mention and spelling, its slug answering; where only the
+    other name's entity exists, it takes the kept name and its key."""
+    e, k = schema.entities.c, schema.entity_keys.c
+    for other, kept in _ONE_PLACE_V13.items():
+        gone = conn.execute(select(e.id).where(e.name == other, e.kind == "place")).scalars()
+        for gone_id in list(gone):
+            keep = conn.execute(
+                select(e.id).where(e.name == kept, e.kind == "place").order_by(e.id)
+            ).scalar()
+            if keep is not None:
+                _merge_v11(conn, int(keep), int(gone_id))
+                continue
+            key = _identity_v11(kept)
+            conn.execute(schema.entities.update().where(e.id == gone_id).values(name=kept))
+            if not conn.execute(select(k.entity_id).where(k.kind == "place", k.key == key)).first():
+                conn.execute(
+                    schema.entity_keys.insert().values(kind="place", key=key, entity_id=gone_id)
+                )
+            a = schema.entity_aliases.c
+            if not conn.execute(select(a.entity_id).where(a.key == key)).first():
+                conn.execute(schema.entity_aliases.insert().values(key=key, entity_id=gone_id))
+
+
 MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (1, _v1_initial),
     (2, _v2_name_forms),
@@ -254,6 +284,7 @@ MIGRATIONS: tuple[tuple[int, Callable[[Connection], None]], ...] = (
     (10, _v10_near_dup_keys_one_tree),
     (11, _v11_one_entity_per_identity),
     (12, _v12_mention_kinds),
+    (13, _v13_one_place_per_name),
 )
 
 
