@@ -343,3 +343,21 @@ def test_a_score_after_a_name_is_no_age() -> None:
     body = "x\n\nWest Marlow beat East Tarvin, 45-17, on Tuesday."
     found = [_at(body, "East Tarvin", "East Tarvin", ORG)]
     assert [m.kind for m in resolve_article(body, 1, found)] == [ORG]
+
+
+def test_a_tour_line_s_state_code_before_a_venue_is_the_state() -> None:
+    body = "x\n\nJune 27 – Zorbton, NJ @ Quillo Pavilion\nJune 29 – Marvale, NY @ Arts Center"
+    found = [
+        _at(body, "NJ @ Quillo Pavilion", "NJ @ Quillo Pavilion", ORG),
+        _at(body, "NY @ Arts Center", "NY @ Arts Center", ORG),
+    ]
+    names = {m.name for m in resolve_article(body, 1, found)}
+    assert {"New Jersey", "New York", "Quillo Pavilion"} <= names
+    assert not any("@" in n for n in names)
+
+
+def test_regions_and_the_uk_s_nations_are_read_whole() -> None:
+    from tagwire.entities.knowledge import known_places
+
+    text = "A tour of North America, then Wales. Bank of Latin America."
+    assert [name for _, _, name in known_places(text)] == ["North America", "Wales"]

@@ -117,6 +117,26 @@ BROAD_PLACES = frozenset(
 )
 
 
+# The regions of BROAD_PLACES as written, that no other word reads as (not "West", "Gulf").
+_REGIONS = (
+    "Africa|Asia|Europe|North America|South America|Latin America|Central America|"
+    "Middle East|Eastern Europe|Western Europe|Southeast Asia|East Asia|South Asia|"
+    "Central Asia|West Africa|East Africa|North Africa|Sub-Saharan Africa|Antarctica"
+).split("|")
+
+
+def _uk_nations() -> list[str]:
+    """England, Scotland, Wales, Northern Ireland: pycountry lists them as subdivisions of
+    the United Kingdom ("Wales [Cymru GB-CYM]"), the press as countries."""
+    import pycountry
+
+    return [
+        s.name.split(" [")[0]
+        for s in pycountry.subdivisions
+        if s.country_code == "GB" and s.type in ("Country", "Province")
+    ]
+
+
 def is_broad_place(name: str) -> bool:
     return name_key(name) in BROAD_PLACES
 
@@ -246,6 +266,10 @@ def _gazetteer() -> dict[str, tuple[str, ...]]:
     names = set(press_country_names())
     names.update(_us_states())
     names.update(name for name, people, _ in cities() if people >= 1_000_000)
+    names.update(_uk_nations())
+    # Continents and world regions, so that "North America" is read whole, not as
+    # "America" (the United States) after a word.
+    names.update(_REGIONS)
     by_first: dict[str, list[str]] = {}
     for name in sorted(names, key=len, reverse=True):
         first = _CAPITALISED.match(name)
@@ -257,6 +281,9 @@ def _gazetteer() -> dict[str, tuple[str, ...]]:
 # A capitalised word's start, not inside another word or an abbreviation.
 _CAPITALISED = re.compile(r"(?<![\w.-])[A-Z][\w'’.-]*")
 _CAPITAL_NEXT = re.compile(r"\s+[A-Z]")
+# A capitalised word and "of" before a place: "Bank of China", "University of Texas" ("a tour
+# of North America" names the place).
+_NAME_OF = re.compile(r"[A-Z][\w.&'’-]* of $")
 
 
 def known_places(text: str) -> list[tuple[int, int, str]]:
@@ -269,12 +296,14 @@ def known_places(text: str) -> list[tuple[int, int, str]]:
     end = 0
     for word in _CAPITALISED.finditer(text):
         start = word.start()
-        if start < end or text.endswith("of ", 0, start):
+        if start < end:
             continue
+        part_of_name = _NAME_OF.search(text, max(0, start - 40), start) is not None
         for name in _names_from(names, word.group(0)):
             stop = start + len(name)
             if text.startswith(name, start) and _ends_alone(text, stop):
-                found.append((start, stop, name))
+                if not part_of_name:  # "Bank of North America": no "America" inside either
+                    found.append((start, stop, name))
                 end = stop
                 break
     return found

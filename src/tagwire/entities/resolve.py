@@ -193,9 +193,15 @@ def is_result(name: str) -> bool:
 
 
 def _sides_of_results(mentions: Iterable[Mention]) -> list[Mention]:
-    """A span across a result's or fixture's word is its two sides, each a mention."""
+    """A span across a result's or fixture's word is its two sides, each a mention; a span
+    across a listing's "@" is what follows it."""
     out: list[Mention] = []
     for m in mentions:
+        at = m.surface.rfind(" @ ")
+        if at >= 0:  # "NJ @ BB&T Pavilion", a tour's line: the venue; the gazetteer reads "NJ"
+            m = replace(
+                m, surface=m.surface[at + 3 :], name=m.surface[at + 3 :], start=m.start + at + 3
+            )
         cut = _RESULT.search(m.surface)
         if cut is None:
             out.append(m)
