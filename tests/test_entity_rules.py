@@ -361,3 +361,24 @@ def test_regions_and_the_uk_s_nations_are_read_whole() -> None:
 
     text = "A tour of North America, then Wales. Bank of Latin America."
     assert [name for _, _, name in known_places(text)] == ["North America", "Wales"]
+
+
+def test_a_model_after_a_maker_the_model_missed_makes_a_product_whatever_its_label() -> None:
+    body = (
+        "x\n\nThe 2020 Zorvo q-line Vantback is here. Zorvo said so. The Vantback is long,"
+        " and the Vantback shines."
+    )
+    found = [
+        _at(body, "Vantback", "Vantback", ORG),
+        _at(body, "Zorvo", "Zorvo", ORG, 1),
+        _at(body, "Vantback", "Vantback", ORG, 1),
+        _at(body, "Vantback", "Vantback", PLACE, 2),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Zorvo"}
+
+
+def test_a_spec_s_abbreviation_before_words_and_an_event_s_word_alone_are_no_names() -> None:
+    from tagwire.entities.filters import NotEntity, not_an_entity
+
+    assert not_an_entity("USB Quorp-B", ORG, frozenset()) is NotEntity.COMMON_ABBREVIATION
+    assert not_an_entity("Edition", ORG, frozenset()) is NotEntity.EVENT

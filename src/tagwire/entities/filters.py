@@ -69,10 +69,12 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
     key = name_key(name)
     if is_common_acronym(name):
         return NotEntity.COMMON_ABBREVIATION
+    if len(words) > 1 and is_common_acronym(words[0]) and kind_evidence(name) is None:
+        return NotEntity.COMMON_ABBREVIATION  # "USB Micro-B", "GSM Unlocked": a spec's words
     if is_direction(name):
         return NotEntity.DIRECTION
-    if len(words) > 1 and _event_head(key):
-        return NotEntity.EVENT
+    if _event_head(key):
+        return NotEntity.EVENT  # "Davis Cup"; alone, "Edition" of "the Founder's Edition"
     if any(_MODEL_NUMBER.match(w) for w in words) and kind_evidence(name) is None:
         return NotEntity.MODEL_NUMBER
     if _IDEOLOGY.search(key) and kind_evidence(name) is None:

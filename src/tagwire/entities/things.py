@@ -262,7 +262,7 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
     return [
         m
         for m in mentions
-        if product_name(m) is None and not (name_key(m.name) in products and m.kind is ORG)
+        if product_name(m) is None and not (name_key(m.name) in products and m.kind is not PERSON)
     ]
 
 
@@ -279,7 +279,16 @@ def _after_makers_model(body: str, start: int, ends: dict[int, str], makers: set
     model = any(c.isdigit() for c in token) or (
         token[:1].islower() and any(c == "-" or c.isupper() for c in token)
     )
-    return model and ends.get(token_start - 1) in makers
+    if not model:
+        return False
+    # The maker as a mention, or its name written there where the model found none.
+    maker = _LAST_WORD.search(body, max(0, token_start - 40), token_start)
+    return ends.get(token_start - 1) in makers or (
+        maker is not None and name_key(maker.group(1)) in makers
+    )
+
+
+_LAST_WORD = re.compile(r"(?<![\w-])([A-Z][\w&.-]*) $")
 
 
 def _owners(body: str, m: Mention) -> set[str]:
