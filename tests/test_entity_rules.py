@@ -382,3 +382,23 @@ def test_a_spec_s_abbreviation_before_words_and_an_event_s_word_alone_are_no_nam
 
     assert not_an_entity("USB Quorp-B", ORG, frozenset()) is NotEntity.COMMON_ABBREVIATION
     assert not_an_entity("Edition", ORG, frozenset()) is NotEntity.EVENT
+
+
+def test_a_role_played_is_a_character_whatever_its_label_and_star_begins_works() -> None:
+    from tagwire.entities.names import clean_name
+
+    body = "x\n\nBuckle agreed to play Mirel-Ann Tosk. Later Mirel-Ann sings; Mirel-Ann wins."
+    found = [
+        _at(body, "Mirel-Ann Tosk", "Mirel-Ann Tosk", ORG),
+        _at(body, "Mirel-Ann", "Mirel-Ann", PERSON, 1),
+        _at(body, "Mirel-Ann", "Mirel-Ann", ORG, 2),
+    ]
+    assert resolve_article(body, 1, found) == ()
+    assert clean_name("Star Quarrels Saga", "person") == "Star Quarrels Saga"
+    assert clean_name("star Dana Quill", "person") == "Dana Quill"
+
+
+def test_a_listing_of_two_things_joined_by_or_is_no_name() -> None:
+    from tagwire.entities.filters import NotEntity, not_an_entity
+
+    assert not_an_entity("Zorbmon Blade OR Shield", PERSON, frozenset()) is NotEntity.LIST

@@ -91,6 +91,8 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.ADDRESS
     if kind is not EntityKind.PLACE and ", " in name and kind_evidence(name) is None:
         return NotEntity.LIST  # "Bleacher Report, Uber Eats": two names the model joined
+    if any(w in ("OR", "AND", "VS") for w in words):
+        return NotEntity.LIST  # "Pokemon Sword OR Shield": a shop's listing of two things
     if any(c in _FRACTIONS for c in name):
         return NotEntity.NUMBERED  # "¼ cup feta": a recipe's line
     if kind is not EntityKind.ORGANIZATION and any(w.isdigit() for w in words):

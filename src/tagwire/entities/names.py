@@ -116,8 +116,12 @@ NAME_PARTICLES = frozenset(
 
 
 def strip_titles(name: str) -> str:
-    """ "President Lee Jae-myung" -> "Lee Jae-myung"; a name that is only a title -> ""."""
-    return _TITLE_RE.sub("", name.strip()).strip()
+    """ "President Lee Jae-myung" -> "Lee Jae-myung"; a name that is only a title -> "".
+    "Star" in capitals begins a work's name ("Star Wars Jedi", "Star Trek"), not a role."""
+    name = name.strip()
+    if name.startswith("Star "):
+        return name
+    return _TITLE_RE.sub("", name).strip()
 
 
 def clean_name(raw: str, kind: str) -> str | None:

@@ -340,12 +340,16 @@ def no_characters(body: str, mentions: list[Mention]) -> list[Mention]:
     character's, not a person of the news; so is each of its words written alone as a
     name ("Rose-Lynn" of "Rose-Lynn Harlan")."""
 
+    # A name read as a person somewhere: "to play Rose-Lynn Harlan" (read as an organisation
+    # there) is a role where "Rose-Lynn" is a person elsewhere, unlike "to play Chelsea".
+    people = {w for m in mentions if m.kind is PERSON for w in m.name.split()}
+
     def introduced(m: Mention) -> bool:
         if body.startswith(("'s", "’s"), m.end):
             return False  # "playing the role of Hillary Clinton’s ...": a figure of speech
         before = body[max(0, m.start - 30) : m.start]
         return bool(_ROLE_BEFORE.search(before)) or (
-            m.kind is PERSON and bool(_PLAYS_BEFORE.search(before))
+            (m.kind is PERSON or m.name.split()[0] in people) and bool(_PLAYS_BEFORE.search(before))
         )
 
     characters = {m.name for m in mentions if introduced(m) and kind_evidence(m.name) is None}
