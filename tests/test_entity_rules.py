@@ -402,3 +402,13 @@ def test_a_listing_of_two_things_joined_by_or_is_no_name() -> None:
     from tagwire.entities.filters import NotEntity, not_an_entity
 
     assert not_an_entity("Zorbmon Blade OR Shield", PERSON, frozenset()) is NotEntity.LIST
+
+
+def test_the_page_s_own_publisher_is_no_topic_of_it() -> None:
+    from tagwire.entities.names import is_publisher_name
+
+    assert is_publisher_name("Zorb Daily", "ZorbDaily.com")
+    assert is_publisher_name("Hill", "TheHill")  # "The Hill", its "The" taken off
+    assert is_publisher_name("ZORB TODAY", "@zorbtoday")
+    assert not is_publisher_name("New York", "The New York Times")
+    assert not is_publisher_name("Zorb Daily", None)

@@ -312,6 +312,22 @@ def is_byline_name(name: str, author: str | None) -> bool:
     return bool(author) and name_key(name) in name_key(author or "")
 
 
+def is_publisher_name(name: str, publisher: str | None) -> bool:
+    """The page's own publisher ("Fox News" on foxnews.com's page, whose og:site_name says
+    "Fox News"; "The Hill" for "TheHill"; "USA TODAY" for "usatoday"): boilerplate, not a
+    topic. Whole names only: "New York" is no part of "The New York Times"."""
+    return bool(publisher) and bool(_site_keys(name) & _site_keys(publisher or ""))
+
+
+_SITE_SUFFIX = re.compile(r"\.(?:com|net|org|co\.uk|info|news)$", re.IGNORECASE)
+
+
+def _site_keys(name: str) -> set[str]:
+    """The name run together, with and without a leading "the" ("TheHill", "The Hill")."""
+    key = name_key(_SITE_SUFFIX.sub("", name.strip().lstrip("@"))).replace(" ", "")
+    return {key, key.removeprefix("the")} - {""}
+
+
 def is_agency(name: str) -> bool:
     return name_key(name) in AGENCIES
 

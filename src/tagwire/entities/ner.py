@@ -28,6 +28,7 @@ from tagwire.entities.names import (
     is_agency,
     is_byline_name,
     is_particle_surname,
+    is_publisher_name,
     name_key,
     resolve_partials,
 )
@@ -72,9 +73,14 @@ def load_model() -> Any:
 
 
 def find_mentions(
-    title: str, text: str, author: str | None = None, language: str | None = "en"
+    title: str,
+    text: str,
+    author: str | None = None,
+    language: str | None = "en",
+    publisher: str | None = None,
 ) -> tuple[Mention, ...]:
-    """Every usable mention in ``title + "\\n\\n" + text``, offsets into that string."""
+    """Every usable mention in ``title + "\\n\\n" + text``, offsets into that string.
+    ``publisher``: the page's own name for its site (og:site_name), never its topic."""
     if language not in (None, "en"):
         return ()  # no model for this language yet: no tags rather than garbage tags
     body = f"{title}\n\n{text}"[:MAX_CHARS]
@@ -110,6 +116,8 @@ def find_mentions(
             continue  # a wire agency in a dateline, a credit or a copyright line
         if is_byline_name(name, author) or _in_byline(body, ent.start_char):
             continue  # the writer, whatever label the model gave the name
+        if is_publisher_name(name, publisher):
+            continue
         raw.append((ent.surface, name, kind, ent.start_char, ent.end_char))
     raw = _expand_abbreviations(body, raw)
     title_end = len(title)

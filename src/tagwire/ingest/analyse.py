@@ -68,8 +68,9 @@ def analyse(
     summary = lead(item.summary or text)
     language = detect_language(title, text, (extracted.language if extracted else None) or language)
     author = (extracted.author if extracted else None) or item.author
+    publisher = extracted.site_name if extracted else None
     mentions = (
-        ner.find_mentions(title, text, author=author, language=language)
+        ner.find_mentions(title, text, author=author, language=language, publisher=publisher)
         if (run_ner and text)
         else ()
     )
