@@ -412,3 +412,13 @@ def test_the_page_s_own_publisher_is_no_topic_of_it() -> None:
     assert is_publisher_name("ZORB TODAY", "@zorbtoday")
     assert not is_publisher_name("New York", "The New York Times")
     assert not is_publisher_name("Zorb Daily", None)
+
+
+def test_a_label_s_group_and_records_are_the_label() -> None:
+    body = "x\n\nZorb Machine signed her. Zorb Machine Label Group and Zorb Machine Records agreed."
+    found = [
+        _at(body, "Zorb Machine", "Zorb Machine", ORG),
+        _at(body, "Zorb Machine Label Group", "Zorb Machine Label Group", ORG),
+        _at(body, "Zorb Machine Records", "Zorb Machine Records", ORG),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Zorb Machine"}

@@ -409,7 +409,7 @@ def _company_forms(mentions: list[Mention]) -> list[Mention]:
 _DOMAIN_END = re.compile(r"\.(?:com|org|net|io|co\.uk)$", re.IGNORECASE)
 _AFFILIATE = frozenset(
     "group holdings holding company co corp inc plc international global airline airlines "
-    "airways motors motor foundation bank capital partners".split()
+    "airways motors motor foundation bank capital partners label records entertainment".split()
 )
 
 
