@@ -422,3 +422,19 @@ def test_a_label_s_group_and_records_are_the_label() -> None:
         _at(body, "Zorb Machine Records", "Zorb Machine Records", ORG),
     ]
     assert {m.name for m in resolve_article(body, 1, found)} == {"Zorb Machine"}
+
+
+def test_a_span_across_the_is_two_names_and_a_group_s_plural_is_the_group() -> None:
+    body = (
+        "x\n\nThe Quorble Brothers tour. Smith told Zinefax the Quorbles have new songs;"
+        " the Quorbles play May. Alfred the Great was king."
+    )
+    found = [
+        _at(body, "Quorble Brothers", "Quorble Brothers", ORG),
+        _at(body, "Zinefax the Quorbles", "Zinefax the Quorbles", ORG),
+        _at(body, "Quorbles", "Quorbles", ORG, 1),
+        _at(body, "Alfred the Great", "Alfred the Great", PERSON),
+    ]
+    names = Counter(m.name for m in resolve_article(body, 1, found))
+    assert names["Quorble Brothers"] == 3 and names["Zinefax"] == 1
+    assert names["Alfred the Great"] == 1

@@ -69,6 +69,7 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     """The article's mentions after the steps of the module's docstring."""
     spans = [m for m in _sides_of_results(mentions) if "\n" not in m.surface.strip()]
+    spans = _parted_at_the(body, spans)
     found = [_company_read_as_person(_place_before_person(_owned(m))) for m in spans]
     found += [o for o in (_owner(body, m) for m in spans) if o is not None]
     royal = {m.name for m in found if _ROYAL.match(m.surface)}
@@ -96,6 +97,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = companies.companies_in_full(body, title_end, found, lower_words)
     found = _acronyms(found)
     found = _company_forms(_one_kind_per_name(found))
+    found = _plurals_of_groups(found)
     found = _one_kind_per_name(found)
     found = _possessive_brands(body, found)
     found = people.people_without_evidence(body, found)
@@ -185,6 +187,9 @@ def _owner(body: str, m: Mention) -> Mention | None:
 
 # "Viera d. Rockledge", "Arsenal v Chelsea": a result or a fixture, two names in one span.
 _RESULT = re.compile(r"\s(?:d|def|vs?)\.?\s")
+# "told Billboard the Doobies have...": a lower-case "the" inside a span, after a name's
+# word, not after "of", "for" or "and" ("Church of the Nazarene"), parts two names.
+_THE_INSIDE = re.compile(r"(?<=[A-Za-z])(?<!\bof)(?<!\bfor)(?<!\band)\sthe\s(?=[A-Z])")
 
 
 def is_result(name: str) -> bool:
@@ -207,6 +212,27 @@ def _sides_of_results(mentions: Iterable[Mention]) -> list[Mention]:
             out.append(m)
             continue
         left, right = m.surface[: cut.start()], m.surface[cut.end() :]
+        out.append(replace(m, surface=left, name=left, end=m.start + len(left)))
+        out.append(replace(m, surface=right, name=right, start=m.start + cut.end()))
+    return out
+
+
+def _parted_at_the(body: str, mentions: list[Mention]) -> list[Mention]:
+    """ "told Billboard the Doobies have...": a span across a lower-case "the" is two names
+    where the article writes the second elsewhere too ("the Doobies will..."); "Alfred the
+    Great" stays one."""
+    out: list[Mention] = []
+    for m in mentions:
+        cut = _THE_INSIDE.search(m.surface)
+        right = m.surface[cut.end() :] if cut else ""
+        written = cut is not None and any(
+            not (m.start <= f.start() < m.end)
+            for f in re.finditer(rf"(?<![\w-]){re.escape(right)}(?![\w-])", body)
+        )
+        if cut is None or not written:
+            out.append(m)
+            continue
+        left = m.surface[: cut.start()]
         out.append(replace(m, surface=left, name=left, end=m.start + len(left)))
         out.append(replace(m, surface=right, name=right, start=m.start + cut.end()))
     return out
@@ -404,6 +430,22 @@ def _company_forms(mentions: list[Mention]) -> list[Mention]:
                     break
         out.append(m)
     return out
+
+
+def _plurals_of_groups(mentions: list[Mention]) -> list[Mention]:
+    """ "the Doobies" for "the Doobie Brothers": the plural of a group's first word, where the
+    group's name ends in a plural ("Brothers", "Sisters", "Boys"), is the group."""
+    groups = {
+        m.name.split()[0] + "s": m.name
+        for m in mentions
+        if m.kind is ORG and len(m.name.split()) > 1 and m.name.endswith("s")
+    }
+    return [
+        replace(m, name=groups[m.name], kind=ORG)
+        if m.name in groups and m.kind is not PERSON
+        else m
+        for m in mentions
+    ]
 
 
 _DOMAIN_END = re.compile(r"\.(?:com|org|net|io|co\.uk)$", re.IGNORECASE)
