@@ -8,6 +8,10 @@ proves it; every other whole-word occurrence of a proven name in the article is 
 mention too, so that a company named three times counts three times. Only proven names are
 counted so: counting every further occurrence of every name raised products and headings
 as much as companies (docs/quality.md).
+
+Also the forms of one company in one article: its legal suffix, group word, region or web
+address ("Acme Corp.", "Alibaba Group", "Edmunds.com" for "Acme", "Alibaba", "Edmunds"), and
+a group's plural ("the Doobies" for "the Doobie Brothers").
 """
 
 from __future__ import annotations
@@ -15,10 +19,17 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from tagwire.entities.knowledge import is_frequent_word, organisation_evidence
+from tagwire.entities.knowledge import (
+    is_broad_place,
+    is_frequent_word,
+    organisation_evidence,
+    without_legal_suffix,
+)
+from tagwire.entities.names import name_key
+from tagwire.entities.places import country_of
 from tagwire.types import EntityKind, Mention
 
-ORG = EntityKind.ORGANIZATION
+ORG, PERSON = EntityKind.ORGANIZATION, EntityKind.PERSON
 
 # Titles only a company gives ("Twitter CEO Jack Dorsey", "Salesforce co-founder");
 # "spokesperson" and "president" are not among them: a person has those too ("Trump
@@ -147,3 +158,64 @@ def _sentence_word(item: str, lower_words: frozenset[str]) -> int:
 
 def _common_words(name: str, lower_words: frozenset[str]) -> bool:
     return all(w.lower() in lower_words or is_frequent_word(w) for w in name.split())
+
+
+def company_forms(mentions: list[Mention]) -> list[Mention]:
+    """ "Acme Corp." -> "Acme"; "Alibaba Group", "Ascom North America" or "Edmunds.com" ->
+    "Alibaba", "Ascom", "Edmunds" when the shorter name is an organisation of the same
+    article."""
+    shorter = {
+        name_key(m.name): m.name for m in mentions if m.kind is ORG and len(m.name.split()) <= 3
+    }
+    out = []
+    for m in mentions:
+        if m.kind is ORG:
+            base = without_legal_suffix(m.name)
+            if base != m.name:
+                m = replace(m, name=base)
+            site = _DOMAIN_END.sub("", m.name)
+            if site != m.name and name_key(site) in shorter:
+                m = replace(m, name=shorter[name_key(site)])  # "Edmunds.com" -> "Edmunds"
+            words = m.name.split()
+            for n in range(len(words) - 1, 0, -1):
+                head = name_key(" ".join(words[:n]))
+                if head in shorter and is_affiliate_tail(words[n:]):
+                    m = replace(m, name=shorter[head], kind=ORG)
+                    break
+        out.append(m)
+    return out
+
+
+def plurals_of_groups(mentions: list[Mention]) -> list[Mention]:
+    """ "the Doobies" for "the Doobie Brothers": the plural of a group's first word, where the
+    group's name ends in a plural ("Brothers", "Sisters", "Boys"), is the group."""
+    groups = {
+        m.name.split()[0] + "s": m.name
+        for m in mentions
+        if m.kind is ORG and len(m.name.split()) > 1 and m.name.endswith("s")
+    }
+    return [
+        replace(m, name=groups[m.name], kind=ORG)
+        if m.name in groups and m.kind is not PERSON
+        else m
+        for m in mentions
+    ]
+
+
+_DOMAIN_END = re.compile(r"\.(?:com|org|net|io|co\.uk)$", re.IGNORECASE)
+_AFFILIATE = frozenset(
+    "group holdings holding company co corp inc plc international global airline airlines "
+    "airways motors motor foundation bank capital partners label records entertainment".split()
+)
+
+
+def is_affiliate_tail(words: list[str]) -> bool:
+    """The rest of a company's name that leaves it the same company: a group word, or a
+    country or region ("North America", "Philippines")."""
+    tail = " ".join(words)
+    return (
+        all(name_key(w).strip(".,") in _AFFILIATE for w in words)
+        or country_of(tail) is not None
+        or is_broad_place(tail)
+        or (len(words) == 1 and organisation_evidence(tail))
+    )

@@ -19,8 +19,8 @@ organisation or place the article names. Between the two, in this order:
    capitals need the text to confirm them; headline spans need the text before any name
    is joined to them (headlines vouch for nobody);
 4. short forms join the full form of the same article: acronyms of a named
-   organisation ("NFL"), legal suffixes ("Acme Corp." = "Acme"), a company's group word or
-   region ("Alibaba Group", "Ascom North America");
+   organisation ("NFL"); ``companies``: legal suffixes ("Acme Corp." = "Acme"), a company's
+   group word or region ("Alibaba Group", "Ascom North America"), a group's plural;
 5. one kind per name: a gazetteer's kind, else the label most mentions got; a name always
    written with a possessive is a shop ("Lowe’s"); then ``people`` decides who is a person
    (evidence: a given name, a title or role, a verb of speech, the surname alone, what only
@@ -50,7 +50,6 @@ from tagwire.entities.knowledge import (
     known_places,
     organisation_evidence,
     state_for,
-    without_legal_suffix,
 )
 from tagwire.entities.names import initials, is_given_name, name_key
 from tagwire.entities.places import (
@@ -96,8 +95,8 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = _confirmed_by_text(found)
     found = companies.companies_in_full(body, title_end, found, lower_words)
     found = _acronyms(found)
-    found = _company_forms(_one_kind_per_name(found))
-    found = _plurals_of_groups(found)
+    found = companies.company_forms(_one_kind_per_name(found))
+    found = companies.plurals_of_groups(found)
     found = _one_kind_per_name(found)
     found = _possessive_brands(body, found)
     found = people.people_without_evidence(body, found)
@@ -406,67 +405,6 @@ def _letters_of_compound(letters: str, name: str) -> bool:
     return all(letter in rest for letter in letters[1:])
 
 
-def _company_forms(mentions: list[Mention]) -> list[Mention]:
-    """ "Acme Corp." -> "Acme"; "Alibaba Group", "Ascom North America" or "Edmunds.com" ->
-    "Alibaba", "Ascom", "Edmunds" when the shorter name is an organisation of the same
-    article."""
-    shorter = {
-        name_key(m.name): m.name for m in mentions if m.kind is ORG and len(m.name.split()) <= 3
-    }
-    out = []
-    for m in mentions:
-        if m.kind is ORG:
-            base = without_legal_suffix(m.name)
-            if base != m.name:
-                m = replace(m, name=base)
-            site = _DOMAIN_END.sub("", m.name)
-            if site != m.name and name_key(site) in shorter:
-                m = replace(m, name=shorter[name_key(site)])  # "Edmunds.com" -> "Edmunds"
-            words = m.name.split()
-            for n in range(len(words) - 1, 0, -1):
-                head = name_key(" ".join(words[:n]))
-                if head in shorter and _is_affiliate_tail(words[n:]):
-                    m = replace(m, name=shorter[head], kind=ORG)
-                    break
-        out.append(m)
-    return out
-
-
-def _plurals_of_groups(mentions: list[Mention]) -> list[Mention]:
-    """ "the Doobies" for "the Doobie Brothers": the plural of a group's first word, where the
-    group's name ends in a plural ("Brothers", "Sisters", "Boys"), is the group."""
-    groups = {
-        m.name.split()[0] + "s": m.name
-        for m in mentions
-        if m.kind is ORG and len(m.name.split()) > 1 and m.name.endswith("s")
-    }
-    return [
-        replace(m, name=groups[m.name], kind=ORG)
-        if m.name in groups and m.kind is not PERSON
-        else m
-        for m in mentions
-    ]
-
-
-_DOMAIN_END = re.compile(r"\.(?:com|org|net|io|co\.uk)$", re.IGNORECASE)
-_AFFILIATE = frozenset(
-    "group holdings holding company co corp inc plc international global airline airlines "
-    "airways motors motor foundation bank capital partners label records entertainment".split()
-)
-
-
-def _is_affiliate_tail(words: list[str]) -> bool:
-    """The rest of a company's name that leaves it the same company: a group word, or a
-    country or region ("North America", "Philippines")."""
-    tail = " ".join(words)
-    return (
-        all(name_key(w).strip(".,") in _AFFILIATE for w in words)
-        or country_of(tail) is not None
-        or is_broad_place(tail)
-        or (len(words) == 1 and organisation_evidence(tail))
-    )
-
-
 def _company_read_as_person(m: Mention) -> Mention:
     """ "Ascom North America" read as a person: a name that is no given name followed by a
     country or region is a company's branch, an organisation."""
@@ -474,7 +412,8 @@ def _company_read_as_person(m: Mention) -> Mention:
     if m.kind is not PERSON or len(words) < 2 or is_common_given_name(words[0]):
         return m
     tails = (words[n:] for n in range(1, len(words)))
-    if any(_is_affiliate_tail(t) and not organisation_evidence(" ".join(t)) for t in tails):
+    branch = companies.is_affiliate_tail
+    if any(branch(t) and not organisation_evidence(" ".join(t)) for t in tails):
         return replace(m, kind=ORG)
     return m
 
