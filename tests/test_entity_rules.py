@@ -438,3 +438,19 @@ def test_a_span_across_the_is_two_names_and_a_group_s_plural_is_the_group() -> N
     names = Counter(m.name for m in resolve_article(body, 1, found))
     assert names["Quorble Brothers"] == 3 and names["Zinefax"] == 1
     assert names["Alfred the Great"] == 1
+
+
+def test_a_school_written_the_name_in_a_place_takes_the_place_first() -> None:
+    body = (
+        "x\n\nStudents inside the Polytechnic University in Hong Kong left. The Polytechnic"
+        " University closed. Yale University in New Haven and the Supreme Court in Washington."
+    )
+    found = [
+        _at(body, "the Polytechnic University", "Polytechnic University", ORG),
+        _at(body, "Polytechnic University", "Polytechnic University", ORG, 1),
+        _at(body, "Yale University", "Yale University", ORG),
+        _at(body, "Supreme Court", "Supreme Court", ORG),
+    ]
+    names = Counter(m.name for m in resolve_article(body, 1, found) if m.kind is ORG)
+    assert names["Hong Kong Polytechnic University"] == 2
+    assert names["Yale University"] == 1 and names["Supreme Court"] == 1

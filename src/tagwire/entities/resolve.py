@@ -94,6 +94,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     # "NASA Picks SpaceX" never becomes the full name that "NASA" and "SpaceX" join.
     found = _confirmed_by_text(found)
     found = companies.companies_in_full(body, title_end, found, lower_words)
+    found = qualifiers.schools_named_by_place(body, found)
     found = _acronyms(found)
     found = companies.company_forms(_one_kind_per_name(found))
     found = companies.plurals_of_groups(found)
