@@ -454,3 +454,18 @@ def test_a_school_written_the_name_in_a_place_takes_the_place_first() -> None:
     names = Counter(m.name for m in resolve_article(body, 1, found) if m.kind is ORG)
     assert names["Hong Kong Polytechnic University"] == 2
     assert names["Yale University"] == 1 and names["Supreme Court"] == 1
+
+
+def test_names_in_a_list_of_dated_titles_are_works_and_a_model_number_makes_a_product() -> None:
+    body = (
+        "x\n\nGames include: Quorb Quest 2, Farm Sim 2019, Zylt, Grid Run 2019, Blade Lore, and"
+        " Tomb Zorber 2013. Zylt is new. The Vexo Core i5 is fast; Boeing 737 jets fly."
+    )
+    found = [
+        _at(body, "Zylt", "Zylt", ORG),
+        _at(body, "Blade Lore", "Blade Lore", PERSON),
+        _at(body, "Zylt", "Zylt", ORG, 1),
+        _at(body, "Vexo Core", "Vexo Core", ORG),
+        _at(body, "Boeing", "Boeing", ORG),
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Boeing"]

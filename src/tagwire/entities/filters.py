@@ -43,7 +43,7 @@ _EVENT_HEADS = frozenset(
     index average composite program programme mission initiative act bill amendment
     treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
     revolution crisis pandemic election elections referendum
-    collider telescope rover lander rocket spacecraft satellite dance stage edition
+    collider telescope rover lander rocket spacecraft satellite dance stage edition series
     """.split()
 )
 # An institution's word alone names no institution ("the Agency said"); legislatures

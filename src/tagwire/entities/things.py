@@ -163,7 +163,7 @@ def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
     company's ("case maker Brydge ... Brydge Pro")."""
 
     def written_as_product(name: str) -> bool:
-        found = list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body))
+        found = _whole_words(body, name)
         if any(_MAKER_BEFORE.search(body, max(0, f.start() - 20), f.start()) for f in found):
             return False
         return any(
@@ -177,6 +177,16 @@ def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
     products = {
         b for b in bases if " " not in b and kind_evidence(b) is None and written_as_product(b)
     }
+    # A name of several words before a model's number: "Intel Core i5", "Zorb Galaxy S10"
+    # (one word before a number is a maker as often: "Boeing 737", "Toyota RAV4").
+    products |= {
+        m.name
+        for m in mentions
+        if m.kind is not PERSON
+        and " " in m.name
+        and kind_evidence(m.name) is None
+        and any(_MODEL_AFTER.match(body, f.end()) for f in _whole_words(body, m.name))
+    }
     if not products:
         return mentions
     return [
@@ -187,6 +197,13 @@ def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
 
 
 _TIER_NAME = re.compile(r" (?:Pro|Ultra|Mini|Air|Lite)$")
+_MODEL_AFTER = re.compile(
+    r"\s+(?!\d+(?:st|nd|rd|th)\b)(?=[A-Za-z]{0,3}\d)(?=\S*[A-Za-z])[A-Za-z]{0,3}\d[\w-]*\b"
+)
+
+
+def _whole_words(body: str, name: str) -> list[re.Match[str]]:
+    return list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body))
 
 
 # Nouns before a name that make it a work's title: "their work Starry Night", "the film
@@ -379,3 +396,29 @@ def no_occasions(body: str, mentions: list[Mention]) -> list[Mention]:
         )
 
     return _without_things(mentions, occasion)
+
+
+# A list item that ends with a year or a sequel's numeral: "Football Manager 2020",
+# "Final Fantasy XV", "Tomb Raider 2013".
+_DATED_ITEM = re.compile(r"(?:\b(?:19|20)\d\d|\b[IVX]{2,4}|\b\d+K\d+)$")
+_SEGMENT = re.compile(r"[^.;\n]+")
+
+
+def no_listed_works(body: str, mentions: list[Mention]) -> list[Mention]:
+    """Names inside a long list of titles, several of them dated or numbered like releases
+    ("Destiny 2: The Collection, Farming Simulator 2019, Gylt, Grid 2019, ..."), are games,
+    films or books, whatever label the model gave them; so is each such name elsewhere."""
+    spans = []
+    for segment in _SEGMENT.finditer(body):
+        items = [i.strip() for i in re.split(r",\s+(?:and\s+)?", segment.group(0))]
+        dated = sum(1 for i in items if _DATED_ITEM.search(i))
+        if len(items) >= 5 and dated >= 2:
+            spans.append(segment.span())
+    if not spans:
+        return mentions
+    listed = {
+        m.name
+        for m in mentions
+        if any(a <= m.start and m.end <= b for a, b in spans) and kind_evidence(m.name) is None
+    }
+    return [m for m in mentions if m.name not in listed]
