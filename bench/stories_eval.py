@@ -9,7 +9,7 @@ reference it also runs a naive baseline, online TF-IDF centroid clustering.
 
 The replay is ``bench/stories_replay.py``, the metrics and the baseline
 ``bench/stories_metrics.py``, the ``--splits`` and ``--joins`` breakdowns
-``bench/stories_breakdown.py``.
+``bench/stories_breakdown.py``, the ``--gap`` breakdown ``bench/stories_gap.py``.
 
 The data lives beside the repository (``../shared/data/news-aggregator-uci``, see its
 PROVENANCE.md): 4,402 headlines, 59 gold stories, 2014-03-10 16:52 to 2014-03-12 04:49 UTC.
@@ -21,6 +21,7 @@ pipeline's exact-text duplicate folding never applies.
     python bench/stories_eval.py --sweep         # F1 by headline bar and merge bar
     python bench/stories_eval.py --splits        # where the gold stories split, and why
     python bench/stories_eval.py --joins         # the joins, right and wrong, and why
+    python bench/stories_eval.py --gap           # why interleaving scores lower
     python bench/stories_eval.py --write         # also update docs/quality.md (if it exists)
 """
 
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from bench.report import replace_section
 from bench.stories_breakdown import breakdown_text, join_breakdown, join_text, split_breakdown
+from bench.stories_gap import gap_text, order_gap
 from bench.stories_metrics import Scores, score, tfidf_baseline
 from bench.stories_replay import (
     DATA,
@@ -372,6 +374,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="only: the bars chosen on one half of the gold stories, checked on the other",
     )
+    parser.add_argument(
+        "--gap",
+        action="store_true",
+        help="only: interleaved against time order, and with real times; the precision "
+        "lost by pair of gold stories",
+    )
     parser.add_argument("--write", action="store_true", help="update docs/quality.md")
     args = parser.parse_args(argv)
     if not args.data.is_file():
@@ -384,6 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.halves:
         print()
         print(halves_text(halves(rows, not args.no_entities)))
+        return 0
+    if args.gap:
+        print()
+        print(gap_text(order_gap(rows, use_entities=not args.no_entities)))
         return 0
     if args.joins:
         for order_name, order in orders(rows):

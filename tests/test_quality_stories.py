@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench.stories_eval import GOLD_STORIES, SECTION, main, write_section
+from bench.stories_gap import precision_loss, real_times
 from bench.stories_metrics import adjusted_rand, bcubed, nmi, pairwise, score, tfidf_baseline
 from bench.stories_replay import DATA, DEFAULT_RULES, Row, cluster, interleave, load_uci
 from tagwire.ingest.writer import writing
@@ -205,6 +206,27 @@ def test_nmi_of_independent_partitions_is_zero() -> None:
     assert nmi(GOLD, {1: "x", 2: "y", 3: "x", 4: "y"}) == pytest.approx(0.0)
     # one cluster split in two, the other kept: MI = ln 2, H(gold) = ln 2, H(pred) = 1.5 ln 2
     assert nmi(GOLD, {1: 0, 2: 0, 3: 1, 4: 2}) == pytest.approx(math.log(2) / (1.25 * math.log(2)))
+
+
+def test_precision_loss_by_pair_adds_up_to_what_bcubed_precision_lost() -> None:
+    gold = {1: "a", 2: "a", 3: "a", 4: "b", 5: "b", 6: "c"}
+    predicted = {1: "x", 2: "x", 3: "y", 4: "y", 5: "y", 6: "y"}
+    loss = precision_loss(gold, predicted)
+    # y holds a, b, b, c: a loses 3/4 (b twice, c), each b 2/4 (a, c), c 3/4 (a, b twice)
+    assert loss["a", "b"] == pytest.approx((2 / 4 + 1 / 4 + 1 / 4) / 6)
+    assert loss["a", "c"] == pytest.approx((1 / 4 + 1 / 4) / 6)
+    assert loss["b", "c"] == pytest.approx((1 / 4 + 1 / 4 + 2 / 4) / 6)
+    assert sum(loss.values()) == pytest.approx(1 - bcubed(gold, predicted).precision)
+    assert not precision_loss(GOLD, {1: 7, 2: 7, 3: 9, 4: 9})
+
+
+def test_real_times_keep_the_interleaved_order(rows: list[Row]) -> None:
+    mixed = interleave(rows[:200])
+    kept = real_times(mixed, rows)
+    assert [r.id for r in kept] == [r.id for r in mixed]
+    at = {r.id: r.at for r in rows}
+    assert all(r.at == at[r.id] for r in kept)
+    assert any(r.at != at[r.id] for r in mixed)
 
 
 def test_metrics_refuse_different_items() -> None:
