@@ -195,13 +195,14 @@ def people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
     a name of two or three words with no institution's word, which a title or role precedes
     somewhere in the article, is a person; its surname alone is that person."""
     people: dict[str, str] = {}
+    aged = _aged_words(body)
     for m in mentions:
         words = m.name.split()
         if m.kind is PERSON or not 2 <= len(words) <= 3 or kind_evidence(m.name) is not None:
             continue
         if demonym_country(words[0]) is not None:
             continue  # "the Afghan Taliban": a nation's group, nobody's given name
-        if (_titled(body, m) and not _MODIFIER_AFTER.match(body, m.end)) or _aged(body, m.name):
+        if (_titled(body, m) and not _MODIFIER_AFTER.match(body, m.end)) or words[-1] in aged:
             people[name_key(m.name)] = m.name
     surnames: dict[str, set[str]] = defaultdict(set)
     for name in people.values():
@@ -218,19 +219,15 @@ def people_by_context(body: str, mentions: list[Mention]) -> list[Mention]:
     return [person(m) for m in mentions]
 
 
-# An age in apposition: "Braun, 38, who", "Doe, 41 – the singer" (not a score: "Northern
-# Illinois, 45-17").
-_AGE_AFTER = re.compile(r",\s+\d{1,2}(?:,|\s+[–—-]\s)")
+# A word, then an age in apposition: "Braun, 38, who", "Doe, 41 – the singer" (not a score:
+# "Northern Illinois, 45-17").
+_AGED = re.compile(r"(?<![\w-])([A-Z][\w'’-]*),\s+\d{1,2}(?:,|\s+[–—-]\s)")
 
 
-def _aged(body: str, name: str) -> bool:
-    """The name, or its last word alone, written with an age after it: only people have
-    one ("Scooter Braun" read as an organisation, then "Braun, 38, who reps ...")."""
-    for form in (name, name.split()[-1]):
-        for found in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", body):
-            if _AGE_AFTER.match(body, found.end()):
-                return True
-    return False
+def _aged_words(body: str) -> set[str]:
+    """The words written with an age after them: a name whose last word is one of them is
+    a person's ("Scooter Braun" read as an organisation, then "Braun, 38, who reps ...")."""
+    return {m.group(1) for m in _AGED.finditer(body)}
 
 
 def _titled(body: str, m: Mention) -> bool:
@@ -253,22 +250,26 @@ def one_word_organisations_as_people(body: str, mentions: list[Mention]) -> list
     """A one-word "organisation" the text also writes after a given name ("Chris Pine" ...
     "Pine"), or after a family word ("his wife, Kimberly"), is a person."""
 
+    named = _after_given_names(body)
+
     def person(m: Mention) -> bool:
         if m.kind is not ORG or " " in m.name or m.name.isupper() or kind_evidence(m.name):
             return False
         family = _FAMILY_BEFORE.search(body, max(0, m.start - 20), m.start)
-        return family is not None or _after_a_given_name(body, m.name)
+        return family is not None or m.name in named
 
     people = {m.name for m in mentions if person(m)}
     return [replace(m, kind=PERSON) if m.name in people else m for m in mentions]
 
 
-def _after_a_given_name(body: str, name: str) -> bool:
-    """ "Adolf Hitler" written somewhere, though the model read only "Hitler": a person."""
-    return any(
-        is_given_name(m.group(1))
-        for m in re.finditer(rf"\b([A-Z][a-z]+) {re.escape(name)}\b", body)
-    )
+def _after_given_names(body: str) -> set[str]:
+    """The words written right after a given name: "Adolf Hitler" written somewhere, though
+    the model read only "Hitler", makes "Hitler" a person's name. One pass over the text."""
+    return {
+        m.group(2)
+        for m in re.finditer(r"\b([A-Z][a-z]+) (?=([A-Z][\w-]*)\b)", body)
+        if is_given_name(m.group(1))
+    }
 
 
 # After a name, what only a person has: "Obama administration", "Kerr’s wife", "Kerr, who",
@@ -302,6 +303,7 @@ def one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Menti
         for m in mentions
         if m.kind is PERSON and (_titled(body, m) or _PERSON_ONLY_AFTER.match(body, m.end))
     }
+    named = _after_given_names(body)
 
     def organisation(m: Mention) -> bool:
         return (
@@ -311,7 +313,7 @@ def one_word_people_by_context(body: str, mentions: list[Mention]) -> list[Menti
             and name_key(m.name) not in full_words
             and not is_common_given_name(m.name)
             and not is_census_surname(m.name)
-            and not _after_a_given_name(body, m.name)
+            and m.name not in named
         )
 
     return [replace(m, kind=ORG) if organisation(m) else m for m in mentions]

@@ -149,9 +149,13 @@ def _without_things(mentions: list[Mention], is_thing: Callable[[Mention], bool]
 # A product line's tier after a name ("Chromecast Ultra", "MacBook Pro to the limit", "Stadia
 # Pro subscription"), not followed by another name ("Pro Football Focus"); "Plus" and "Max"
 # are left out: services of companies are named so ("Disney Plus", "HBO Max").
-_TIER_AFTER = re.compile(r"\s+(?:Pro|Ultra|Mini|Air|Lite)\b(?![ \t]+[A-Z])")
+_TIER_AFTER = re.compile(
+    r"(?<![\w-])([A-Za-z][\w-]*)\s+(?:Pro|Ultra|Mini|Air|Lite)\b(?![ \t]+[A-Z])"
+)
 # A size or a resolution before a name: "the 12-inch MacBook", "a 4K-ready Chromecast".
-_SPEC_BEFORE = re.compile(r"\b\d+(?:\.\d+)?(?:-inch|-in\.|GB|TB|K-ready)\s+$", re.IGNORECASE)
+_SPEC_BEFORE = re.compile(
+    r"\b\d+(?:\.\d+)?(?i:-inch|-in\.|GB|TB|K-ready)\s+([A-Za-z][\w-]*)(?![\w-])"
+)
 # Words right before a name that make it a company's: "keyboard case maker Brydge".
 _MAKER_BEFORE = re.compile(r"\b(?:maker|makers|manufacturer|retailer|startup|firm)\s+$")
 
@@ -160,22 +164,20 @@ def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
     """A name the article writes with a product line's tier after it or a size before it,
     anywhere, is a product's ("MacBook", "Chromecast"), and so are its tiers and its plural
     ("MacBook Pro", read as a person, "MacBooks"); unless the article also says it is a
-    company's ("case maker Brydge ... Brydge Pro")."""
-
-    def written_as_product(name: str) -> bool:
-        found = _whole_words(body, name)
-        if any(_MAKER_BEFORE.search(body, max(0, f.start() - 20), f.start()) for f in found):
-            return False
-        return any(
-            _TIER_AFTER.match(body, f.end())
-            or _SPEC_BEFORE.search(body, max(0, f.start() - 20), f.start())
-            for f in found
-        )
-
+    company's ("case maker Brydge ... Brydge Pro"). The words written so are found in one
+    pass over the text, then the mentions' names looked up among them."""
+    written = {w.group(1) for w in _TIER_AFTER.finditer(body)}
+    written |= {w.group(1) for w in _SPEC_BEFORE.finditer(body)}
     bases = {_TIER_NAME.sub("", m.name) for m in mentions if m.kind is not PERSON}
     bases |= {_TIER_NAME.sub("", m.name) for m in mentions if _TIER_NAME.search(m.name)}
     products = {
-        b for b in bases if " " not in b and kind_evidence(b) is None and written_as_product(b)
+        b
+        for b in bases & written
+        if kind_evidence(b) is None
+        and not any(
+            _MAKER_BEFORE.search(body, max(0, f.start() - 20), f.start())
+            for f in _whole_words(body, b)
+        )
     }
     # A name of several words before a model's number: "Intel Core i5", "Zorb Galaxy S10"
     # (one word before a number is a maker as often: "Boeing 737", "Toyota RAV4").
@@ -184,8 +186,8 @@ def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
         for m in mentions
         if m.kind is not PERSON
         and " " in m.name
+        and _MODEL_AFTER.match(body, m.end)
         and kind_evidence(m.name) is None
-        and any(_MODEL_AFTER.match(body, f.end()) for f in _whole_words(body, m.name))
     }
     if not products:
         return mentions
