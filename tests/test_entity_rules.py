@@ -469,3 +469,11 @@ def test_names_in_a_list_of_dated_titles_are_works_and_a_model_number_makes_a_pr
         _at(body, "Boeing", "Boeing", ORG),
     ]
     assert [m.name for m in resolve_article(body, 1, found)] == ["Boeing"]
+
+
+def test_a_surname_s_particles_alone_and_a_performance_are_no_names() -> None:
+    from tagwire.entities.filters import NotEntity, not_an_entity
+
+    assert not_an_entity("Van Der", PERSON, frozenset()) is NotEntity.PARTICLES
+    assert not_an_entity("De La Zorb", PERSON, frozenset()) is None
+    assert not_an_entity("Zorb Theater Autumn Performance", ORG, frozenset()) is NotEntity.EVENT

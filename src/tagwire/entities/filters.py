@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 
 from tagwire.entities.knowledge import is_common_acronym, is_direction, kind_evidence
-from tagwire.entities.names import name_key
+from tagwire.entities.names import NAME_PARTICLES, name_key
 from tagwire.entities.places import city_population, is_celestial, is_country_or_state
 from tagwire.types import EntityKind
 
@@ -29,6 +29,7 @@ class NotEntity(StrEnum):
     NUMBERED = "a name with a number"
     RESIDENTS = "the people of a place"
     IDEOLOGY = "an ideology or a movement"
+    PARTICLES = "a surname's particles alone"
 
 
 # The last word of the name of an event (awards, shows, festivals, contests, fairs: "Davis
@@ -44,6 +45,7 @@ _EVENT_HEADS = frozenset(
     treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
     revolution crisis pandemic election elections referendum
     collider telescope rover lander rocket spacecraft satellite dance stage edition series
+    performance
     """.split()
 )
 # An institution's word alone names no institution ("the Agency said"); legislatures
@@ -77,6 +79,8 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
         return NotEntity.EVENT  # "Davis Cup"; alone, "Edition" of "the Founder's Edition"
     if any(_MODEL_NUMBER.match(w) for w in words) and kind_evidence(name) is None:
         return NotEntity.MODEL_NUMBER
+    if all(w.lower() in NAME_PARTICLES for w in words):
+        return NotEntity.PARTICLES  # "Van Der" of a name the model cut short
     if _IDEOLOGY.search(key) and kind_evidence(name) is None:
         return NotEntity.IDEOLOGY  # "National Socialism", "Zionism": ideas, not actors
     if name_key(name) in _BARE_INSTITUTION_WORDS:
