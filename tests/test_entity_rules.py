@@ -477,3 +477,25 @@ def test_a_surname_s_particles_alone_and_a_performance_are_no_names() -> None:
     assert not_an_entity("Van Der", PERSON, frozenset()) is NotEntity.PARTICLES
     assert not_an_entity("De La Zorb", PERSON, frozenset()) is None
     assert not_an_entity("Zorb Theater Autumn Performance", ORG, frozenset()) is NotEntity.EVENT
+
+
+def test_a_given_name_and_a_town_read_as_a_place_is_a_person_and_so_is_the_town_alone() -> None:
+    body = "x\n\nCo-writers Dana Quill and Kate York came. “It’s new,” York said. York was late."
+    found = [
+        _at(body, "Kate York", "Kate York", PLACE),
+        _at(body, "York", "York", PLACE, 1),
+        _at(body, "York", "York", PERSON, 2),
+    ]
+    assert {(m.name, m.kind) for m in resolve_article(body, 1, found)} == {("Kate York", PERSON)}
+
+
+def test_a_country_written_as_an_adjective_counts_half_a_mention() -> None:
+    body = "x\n\nIranian-backed militias moved. Iran denied it. Zorbia said no; Zorbia waited."
+    found = [
+        Mention("Iranian", "Iran", PLACE, body.index("Iranian"), body.index("Iranian") + 7, False),
+        _at(body, "Iran", "Iran", PLACE, 1),
+        _at(body, "Zorbia", "Zorbia", PLACE),
+        _at(body, "Zorbia", "Zorbia", PLACE, 1),
+    ]
+    scores = salience(tuple(found), lead_chars=0)
+    assert scores[("place", "Iran")] == 1.5 and scores[("place", "Zorbia")] == 2.0

@@ -420,7 +420,10 @@ def salience(mentions: tuple[Mention, ...], lead_chars: int = 400) -> dict[tuple
     named: set[tuple[str, str]] = set()  # named, not only qualified by a demonym
     for m in mentions:
         key = (m.kind.value, m.name)
-        scores[key] = scores.get(key, 0.0) + mention_weight(m.in_title, m.start, lead_chars)
+        weight = mention_weight(m.in_title, m.start, lead_chars)
+        if _adjectival(m.surface):
+            weight *= ADJECTIVE_WEIGHT
+        scores[key] = scores.get(key, 0.0) + weight
         counts[key] += 1 + m.in_title
         if demonym_country(m.surface) is None:
             named.add(key)
@@ -437,6 +440,15 @@ def salience(mentions: tuple[Mention, ...], lead_chars: int = 400) -> dict[tuple
 
 
 BROAD_PLACE_WEIGHT = 0.2
+# A country or a party written as an adjective ("Iranian-backed militias", "Republican
+# senators") counts half a mention: the gold calls such uses not salient, and a country
+# named once and qualified once is not what the article is about.
+ADJECTIVE_WEIGHT = 0.5
+
+
+def _adjectival(surface: str) -> bool:
+    word = surface.strip()
+    return demonym_country(word) is not None or word in ("Republican", "Democratic")
 
 
 def _unproven_organisation(kind: str, name: str) -> bool:

@@ -183,6 +183,10 @@ def _unproven_person(m: Mention) -> Mention:
     return replace(m, name=m.surface.strip())
 
 
+def _large_place(name: str) -> bool:
+    return is_country_or_state(name) or city_population(name) >= 1_000_000
+
+
 def _named_after_place(name: str) -> bool:
     """A known city, state or country, then common words: what a town names after itself
     (a club, a newspaper, a company), not a person."""
@@ -247,13 +251,18 @@ _FAMILY_BEFORE = re.compile(
 
 
 def one_word_organisations_as_people(body: str, mentions: list[Mention]) -> list[Mention]:
-    """A one-word "organisation" the text also writes after a given name ("Chris Pine" ...
-    "Pine"), or after a family word ("his wife, Kimberly"), is a person."""
+    """A one-word "organisation" or small place the text also writes after a given name
+    ("Chris Pine" ... "Pine", "Kate York" ... "York said"), or after a family word ("his
+    wife, Kimberly"), is a person."""
 
     named = _after_given_names(body)
 
     def person(m: Mention) -> bool:
-        if m.kind is not ORG or " " in m.name or m.name.isupper() or kind_evidence(m.name):
+        if m.kind is PERSON or " " in m.name or m.name.isupper():
+            return False
+        if m.kind is EntityKind.PLACE:  # "York said" where "Kate York" is written
+            return m.name in named and not _large_place(m.name)
+        if kind_evidence(m.name):
             return False
         family = _FAMILY_BEFORE.search(body, max(0, m.start - 20), m.start)
         return family is not None or m.name in named

@@ -123,8 +123,20 @@ _POSITION = re.compile(r"^(?!II$|IV$|VI$)[A-Z]{2,3}$")
 
 
 def _place_before_person(m: Mention) -> Mention:
-    """ "envoy for Ukraine Kurt Volker": a country ran into the person named after it."""
+    """ "envoy for Ukraine Kurt Volker": a country ran into the person named after it. And
+    "Kate York" read as a place: a common given name, then a town's name, that no gazetteer
+    knows as a place together, is a person ("Virginia Beach" is a city, "Jackson Hole" no
+    town and a name)."""
     words = m.name.split()
+    if (
+        m.kind is PLACE
+        and len(words) == 2
+        and is_common_given_name(words[0])
+        and is_known_place(words[1])
+        and not is_known_place(m.name)
+        and kind_evidence(m.name) is None
+    ):
+        return replace(m, kind=PERSON)
     for n in (1, 2):
         rest = words[n:]
         if (
