@@ -499,3 +499,9 @@ def test_a_country_written_as_an_adjective_counts_half_a_mention() -> None:
     ]
     scores = salience(tuple(found), lead_chars=0)
     assert scores[("place", "Iran")] == 1.5 and scores[("place", "Zorbia")] == 2.0
+
+
+def test_a_source_cited_alone_in_brackets_is_an_organisation() -> None:
+    body = "x\n\n“Fast, but costly.”\n[Zorbgadget]\n“Too slow.”\n[The Quill]\nSee [more] here."
+    names = {(m.name, m.kind) for m in resolve_article(body, 1, [])}
+    assert names == {("Zorbgadget", ORG), ("Quill", ORG)}

@@ -51,7 +51,7 @@ from tagwire.entities.knowledge import (
     organisation_evidence,
     state_for,
 )
-from tagwire.entities.names import initials, is_given_name, name_key
+from tagwire.entities.names import clean_name, initials, is_given_name, name_key
 from tagwire.entities.places import (
     canonical_place,
     city_population,
@@ -75,6 +75,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = [m for m in found if not _not_a_person(m, royal)]
     found = _states(body, found)
     found += _places_the_model_missed(body, title_end, found)
+    found += _sources_cited_alone(body, title_end, found)
     lower_words = frozenset(_LOWER_WORD.findall(body))
     found = _without_sentence_starts(body, found, lower_words)
     found = [m for m in found if not not_an_entity(m.name, m.kind, lower_words)]
@@ -346,6 +347,26 @@ def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention])
         for start, end, place in named
         if not any(s < end and start < e for s, e in taken)
     ]
+
+
+# A paragraph that is only a name in brackets: a review round-up's source ("[Engadget]",
+# "[The Verge]" after each quote), one to four capitalised words.
+_CITED_ALONE = re.compile(
+    r"^\[((?:The )?[A-Z][\w'’.&-]*(?: [A-Z][\w'’.&-]*){0,3})\]$", re.MULTILINE
+)
+
+
+def _sources_cited_alone(body: str, title_end: int, mentions: list[Mention]) -> list[Mention]:
+    """The publications a round-up quotes, each named alone in brackets after its quote:
+    organisations the model rarely reads there (one line, no sentence around them)."""
+    taken = [(m.start, m.end) for m in mentions]
+    found = []
+    for cited in _CITED_ALONE.finditer(body, title_end):
+        start, end = cited.span(1)
+        name = clean_name(cited.group(1), ORG.value)
+        if name and not any(s < end and start < e for s, e in taken):
+            found.append(Mention(cited.group(1), name, ORG, start, end, False))
+    return found
 
 
 # "Cuyahoga Falls, OH": a state's postal code after a place's name and a comma.
