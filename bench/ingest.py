@@ -43,26 +43,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import email.utils
-import hashlib
 import logging
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing import get_context
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -70,7 +63,68 @@ from sqlalchemy import func, select
 
 import tagwire.sources
 from bench import ingest_floor
+from bench.ingest_common import (
+    BENCH_DOC,
+    COLD,
+    DATA,
+    DOC_HEADER,
+    ENVIRON,
+    FEEDS,
+    FLOOR_COLD,
+    FLOOR_WARM,
+    NICE,
+    PHASES,
+    REPARSE,
+    ROOT,
+    RUN_NICE,
+    SECOND,
+    SECTION,
+    WARM,
+    WHOLE,
+    WHOLE_AGAIN,
+    WHOLE_FLOOR,
+    WORKERS,
+)
 from bench.ingest_floor import page_title
+from bench.ingest_report import (
+    _floor_line,
+    _line,
+    _mb,
+    cpu_budget,
+    cpu_lines,
+    memory_lines,
+    section,
+    table,
+    whole_lines,
+)
+from bench.ingest_sampler import (
+    Phase,
+    Sampler,
+    _cpu_seconds,
+    _family,
+    _machine_busy,
+    _rss_kb,
+    wait_for_quiet,
+)
+from bench.ingest_site import Site, build_feeds, serve, write_sources
+
+# What other benchmarks (bench/workers.py, bench/entities_eval.py) take from here.
+__all__ = [
+    "BENCH_DOC",
+    "DATA",
+    "DOC_HEADER",
+    "FEEDS",
+    "Site",
+    "_cpu_seconds",
+    "_family",
+    "_machine_busy",
+    "_rss_kb",
+    "build_feeds",
+    "main",
+    "serve",
+    "wait_for_quiet",
+    "write_sources",
+]
 from bench.metrics import AebPage, aeb_checksum, aeb_pages
 from bench.report import machine, replace_section, revision
 from tagwire import config
@@ -81,332 +135,6 @@ from tagwire.fetch.client import decode_body
 from tagwire.ingest.pipeline import Pipeline, ingest
 from tagwire.store import Store, schema
 from tagwire.types import PassReport
-
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "article-extraction-aeb"
-PROFILE_NOTES = ROOT / "bench" / "ingest_profile.md"  # written by hand from a profile
-NICE = -10  # the run's session against other sessions' processes (see session_nice)
-RUN_NICE = [0]  # the value this run set (a list: set once by main)
-BENCH_DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-SECTION = "## Ingest throughput"
-COMMAND = ".venv/bin/python bench/ingest.py"
-WORKERS = 2
-ENVIRON = {
-    "TAGWIRE_ALLOWED_HOSTS": "127.0.0.1",
-    "TAGWIRE_HOST_DELAY": "0",
-    "TAGWIRE_HOST_CONCURRENCY": "16",
-    "TAGWIRE_WORKERS": str(WORKERS),
-}
-FEEDS = 6
-PUBLISHERS = (  # name, country, region
-    ("Bench Courier", "GB", "europe"),
-    ("Bench Times", "US", "americas"),
-    ("Bench Herald", "IN", "asia"),
-    ("Bench Post", "AU", "oceania"),
-    ("Bench Tribune", "ZA", "africa"),
-    ("Bench Gazette", "IE", "europe"),
-)
-GOALS = {"articles_per_s": 20.0, "floor_ratio": 0.8, "second_pass_ratio": 0.10, "memory_mb": 1024}
-DOC_HEADER = """\
-# Benchmarks
-
-Speed and memory of tagwire on this repository's benchmark scripts. Every `## ` section
-belongs to one script under `bench/` and is rewritten whole by it (up to the next `## `
-heading). Quality (precision, recall) is in [quality.md](quality.md).
-"""
-
-
-# -- the publishers ---------------------------------------------------------------------
-
-
-@dataclass
-class Site:
-    """What the loopback server answers: pages and feeds by path."""
-
-    pages: dict[str, bytes]
-    feeds: dict[str, bytes] = field(default_factory=dict)
-    honour_etag: bool = True
-    requests: int = 0
-    not_modified: int = 0
-
-    def etag(self, path: str) -> str:
-        return '"' + hashlib.sha1(self.feeds[path]).hexdigest()[:16] + '"'
-
-
-def build_feeds(
-    site: Site,
-    base: str,
-    pages: Sequence[AebPage],
-    count: int,
-    title: Callable[[AebPage], str] | None = None,
-) -> list[str]:
-    """RSS 2.0 feeds, page i in feed i % count, each item titled by ``title`` (default: the
-    page's <title>); returns the feed paths."""
-    title = title or page_title
-    now = datetime.now(UTC)
-    span = timedelta(hours=48)
-    paths = [f"/feeds/{n}.xml" for n in range(count)]
-    items: list[list[str]] = [[] for _ in range(count)]
-    for i, page in enumerate(pages):
-        published = now - span * (i + 0.5) / len(pages)
-        summary = " ".join(page.gold.split()[:30]) + " …"
-        items[i % count].append(
-            "<item>"
-            f"<title>{escape(title(page))}</title>"
-            f"<link>{base}/p/{page.id}.html</link>"
-            f'<guid isPermaLink="true">{base}/p/{page.id}.html</guid>'
-            f"<description>{escape(summary)}</description>"
-            f"<pubDate>{email.utils.format_datetime(published, usegmt=True)}</pubDate>"
-            "</item>"
-        )
-    for n, path in enumerate(paths):
-        name = PUBLISHERS[n % len(PUBLISHERS)][0]
-        site.feeds[path] = (
-            '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-            f"<title>{name}</title><link>{base}/s/{n}/</link>"
-            f"<description>{name}: latest news</description>"
-            + "".join(items[n])
-            + "</channel></rss>"
-        ).encode("utf-8")
-    return paths
-
-
-def serve(site: Site) -> tuple[ThreadingHTTPServer, str]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as real publishers
-
-        def do_GET(self) -> None:
-            site.requests += 1
-            path = self.path.split("?", 1)[0]
-            if path in site.feeds:
-                etag = site.etag(path)
-                if site.honour_etag and self.headers.get("If-None-Match") == etag:
-                    site.not_modified += 1
-                    self._reply(304, b"", {"ETag": etag})
-                else:
-                    headers = {"Content-Type": "application/rss+xml; charset=utf-8", "ETag": etag}
-                    self._reply(200, site.feeds[path], headers)
-            elif path.startswith("/p/") and path[3:].removesuffix(".html") in site.pages:
-                body = site.pages[path[3:].removesuffix(".html")]
-                self._reply(200, body, {"Content-Type": "text/html; charset=utf-8"})
-            else:
-                self._reply(404, b"not found", {"Content-Type": "text/plain"})
-
-        def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        def handle_error(self, request: object, client_address: object) -> None:
-            if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that left
-                super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-    server = Server(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def write_sources(path: Path, base: str, feed_paths: Sequence[str]) -> None:
-    lines = []
-    for n, feed in enumerate(feed_paths):
-        name, country, region = PUBLISHERS[n % len(PUBLISHERS)]
-        lines += [
-            "[[sources]]",
-            f'name = "{name}"',
-            f'url = "{base}/s/{n}/"',
-            f'feeds = ["{base}{feed}"]',
-            f'country = "{country}"',
-            f'region = "{region}"',
-            'language = "en"',
-            "",
-        ]
-    path.write_text("\n".join(lines), encoding="utf-8")
-
-
-# -- memory -----------------------------------------------------------------------------
-
-
-@dataclass
-class Phase:
-    """What the sampler saw during one phase of the run."""
-
-    wall: float = 0.0
-    peak_total_kb: int = 0  # VmRSS summed over the family at one instant
-    root: int = 0  # a subprocess whose own family is also summed (peak_root_kb)
-    peak_root_kb: int = 0
-    root_family: set[int] = field(default_factory=set)  # every pid seen in it
-    peak_kb: dict[int, int] = field(default_factory=dict)  # per pid
-    cpu_start: dict[int, float] = field(default_factory=dict)  # per pid, seconds
-    cpu_last: dict[int, float] = field(default_factory=dict)
-    busy_start: float = 0.0  # CPU seconds of the whole machine (/proc/stat)
-    busy: float = 0.0
-
-    def cpu(self, pid: int) -> float:
-        return self.cpu_last.get(pid, 0.0) - self.cpu_start.get(pid, 0.0)
-
-    def family_cpu(self) -> float:
-        return sum(self.cpu(pid) for pid in self.cpu_last)
-
-    def others_cpu(self) -> float:
-        """CPU seconds used on this machine by processes outside the benchmark."""
-        return max(0.0, self.busy - self.family_cpu())
-
-    @property
-    def others_cores(self) -> float:
-        return self.others_cpu() / self.wall if self.wall else 0.0
-
-    @property
-    def disturbed(self) -> bool:
-        """Other processes took a noticeable share of the CPU during the phase."""
-        return self.others_cpu() > max(0.05, DISTURBED_CORES * self.wall)
-
-    def better_than(self, other: Phase) -> bool:
-        return (self.disturbed, self.wall) < (other.disturbed, other.wall)
-
-
-class Sampler:
-    """Every ``interval`` s: VmRSS and CPU time of this process and all its descendants
-    (/proc), per phase; plus the machine's busy CPU time, to tell other load apart."""
-
-    def __init__(self, interval: float = 0.2, quiet_wait: float = 0.0) -> None:
-        self.interval = interval
-        self.quiet_wait = quiet_wait  # seconds to wait for a quiet machine before a phase
-        self.main = os.getpid()
-        self.phases: dict[str, Phase] = {}
-        self._current: Phase | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @contextmanager
-    def during(self, name: str) -> Iterator[Phase]:
-        if self.quiet_wait > 0:
-            waited = wait_for_quiet(self.quiet_wait)
-            if waited > 3:
-                print(f"  (waited {waited:.0f} s for other processes to calm down)")
-        phase = Phase()
-        with self._lock:
-            pids = _family(self.main)
-            phase.cpu_start = {pid: _cpu_seconds(pid) for pid in pids}
-            phase.busy_start = _machine_busy()
-            self._current = phase
-        started = time.perf_counter()
-        try:
-            yield phase
-        finally:
-            phase.wall = time.perf_counter() - started
-            self.sample()
-            with self._lock:
-                phase.busy = _machine_busy() - phase.busy_start
-                self._current = None
-            # Over several rounds, the least disturbed (then fastest) measurement is kept.
-            kept = self.phases.get(name)
-            if kept is None or phase.better_than(kept):
-                self.phases[name] = phase
-
-    def kept(self, name: str, phase: Phase) -> bool:
-        return self.phases.get(name) is phase
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
-    def sample(self) -> None:
-        with self._lock:
-            phase = self._current
-            if phase is None:
-                return
-            total = 0
-            inside = set(_family(phase.root)) if phase.root else set()
-            phase.root_family |= inside
-            root_total = 0
-            for pid in _family(self.main):
-                rss = _rss_kb(pid)
-                total += rss
-                root_total += rss if pid in inside else 0
-                phase.peak_kb[pid] = max(phase.peak_kb.get(pid, 0), rss)
-                cpu = _cpu_seconds(pid)
-                if cpu:  # 0.0: the process is gone
-                    phase.cpu_last[pid] = cpu
-            phase.peak_total_kb = max(phase.peak_total_kb, total)
-            phase.peak_root_kb = max(phase.peak_root_kb, root_total)
-
-
-QUIET_CORES = 0.15  # the machine is quiet below this many busy cores
-DISTURBED_CORES = 0.1  # a phase is disturbed when others took this many cores on average
-
-
-def wait_for_quiet(limit: float) -> float:
-    """Wait (at most ``limit`` s) until the whole machine has used less than QUIET_CORES
-    cores for two seconds in a row (this benchmark is idle while it waits); the wait."""
-    started = time.monotonic()
-    calm = 0
-    while calm < 2 and time.monotonic() - started < limit:
-        before = _machine_busy()
-        time.sleep(1.0)
-        calm = calm + 1 if _machine_busy() - before < QUIET_CORES else 0
-    return time.monotonic() - started
-
-
-def _family(root: int) -> list[int]:
-    """``root`` and all its descendants (the kernel's per-thread children lists)."""
-    family, frontier = [root], [root]
-    while frontier:
-        children: list[int] = []
-        for pid in frontier:
-            try:
-                for task in os.scandir(f"/proc/{pid}/task"):
-                    children += [int(c) for c in Path(task.path, "children").read_text().split()]
-            except OSError:
-                continue
-        family += children
-        frontier = children
-    return family
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a live process (its threads included), else 0.0."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def _machine_busy() -> float:
-    """CPU seconds spent by all CPUs outside idle and iowait since boot."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK
-
 
 # -- the floor --------------------------------------------------------------------------
 
@@ -620,13 +348,6 @@ def whole_runs(
     return runs
 
 
-COLD, SECOND, REPARSE, WARM = "cold pass", "second pass", "re-parse pass", "warm pass"
-WHOLE, WHOLE_AGAIN = "tagwire ingest, whole process", "tagwire ingest again, unchanged"
-WHOLE_FLOOR = "floor, whole process"
-FLOOR_COLD, FLOOR_WARM = "floor, cold", "floor, warm"
-PHASES = (COLD, SECOND, REPARSE, WARM, FLOOR_COLD, FLOOR_WARM)
-
-
 @dataclass
 class Results:
     pages: int
@@ -741,276 +462,6 @@ def _count(store: Store) -> tuple[int, int]:
         articles = conn.execute(select(func.count()).select_from(schema.articles)).scalar_one()
         mentions = conn.execute(select(func.count()).select_from(schema.mentions)).scalar_one()
     return int(articles), int(mentions)
-
-
-def _disturbance(phase: Phase) -> str:
-    return f" [disturbed: others took {phase.others_cores:.2f} cores]" if phase.disturbed else ""
-
-
-def _line(name: str, r: PassReport, phase: Phase) -> str:
-    stored = r.articles_new + r.articles_duplicate
-    rate = f", {stored / phase.wall:.1f} articles/s" if stored else ""
-    return (
-        f"  {name}: {phase.wall:.2f} s{rate} (feeds ok {r.feeds_ok}, unchanged "
-        f"{r.feeds_unchanged}, failed {r.feeds_failed}; new {r.articles_new}, duplicate "
-        f"{r.articles_duplicate}, known {r.articles_known}; errors {len(r.errors)})"
-        + _disturbance(phase)
-    )
-
-
-def _floor_line(name: str, pages: int, phase: Phase) -> str:
-    return f"  {name}: {phase.wall:.2f} s, {pages / phase.wall:.1f} pages/s" + _disturbance(phase)
-
-
-# -- the report -------------------------------------------------------------------------
-
-
-def _mb(kb: int) -> float:
-    return kb / 1024
-
-
-def _ok(good: bool) -> str:
-    return "met" if good else "**missed**"
-
-
-def whole_lines(res: Results) -> list[str]:
-    """The side-by-side whole-process measurements, one row each, and their medians."""
-    g = GOALS
-    lines = [
-        "| run | `tagwire ingest` (fresh DB) | floor, whole process | ingest / floor "
-        "(throughput) | CPU: ingest; floor; floor / ingest | CPU of ingest's main process; "
-        "of its workers; of the floor's workers | `tagwire ingest` again, unchanged: time, "
-        "share of the first | peak RSS summed at one instant (main; each worker); largest "
-        "process (wait4) | the floor's peak RSS summed |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for number, w in enumerate(res.whole, 1):
-        lines.append(
-            f"| {number} | {w.ingest.wall:.2f} s | {w.floor.wall:.2f} s | {w.ratio:.2f} | "
-            f"{w.ingest.cpu:.1f} s; {w.floor.cpu:.1f} s; {w.cpu_ratio:.2f} | "
-            f"{w.ingest.main_cpu:.1f} s; {w.ingest.cpu - w.ingest.main_cpu:.1f} s; "
-            f"{w.floor.cpu - w.floor.main_cpu:.1f} s | "
-            f"{w.again.wall:.2f} s, {w.again_share:.1%} | "
-            f"{_mb(w.ingest.peak_sum_kb):.0f} MB ({_mb(w.ingest.main_peak_kb):.0f}; "
-            + "; ".join(f"{_mb(kb):.0f}" for kb in w.ingest.other_peaks_kb if kb > 100_000)
-            + f"); {_mb(w.ingest.maxrss_kb):.0f} MB | {_mb(w.floor.peak_sum_kb):.0f} MB |"
-        )
-    ratio = statistics.median(w.ratio for w in res.whole)
-    cpu_ratio = statistics.median(w.cpu_ratio for w in res.whole)
-    share = statistics.median(w.again_share for w in res.whole)
-    peak = max(w.ingest.peak_sum_kb for w in res.whole)
-    lines.append(
-        f"| median (peak: max) | {statistics.median(w.ingest.wall for w in res.whole):.2f} s | "
-        f"{statistics.median(w.floor.wall for w in res.whole):.2f} s | **{ratio:.2f}** "
-        f"(≥ {g['floor_ratio']}: {_ok(ratio >= g['floor_ratio'])}) | "
-        f"{statistics.median(w.ingest.cpu for w in res.whole):.1f} s; "
-        f"{statistics.median(w.floor.cpu for w in res.whole):.1f} s; **{cpu_ratio:.2f}** | "
-        f"{statistics.median(w.ingest.main_cpu for w in res.whole):.1f} s; "
-        f"{statistics.median(w.ingest.cpu - w.ingest.main_cpu for w in res.whole):.1f} s; "
-        f"{statistics.median(w.floor.cpu - w.floor.main_cpu for w in res.whole):.1f} s | "
-        f"**{share:.1%}** (< {g['second_pass_ratio']:.0%}: "
-        f"{_ok(share < g['second_pass_ratio'])}) | **{_mb(peak):.0f} MB** "
-        f"(< {g['memory_mb']} MB: {_ok(_mb(peak) < g['memory_mb'])}); "
-        f"{_mb(max(w.ingest.maxrss_kb for w in res.whole)):.0f} MB | "
-        f"{_mb(max(w.floor.peak_sum_kb for w in res.whole)):.0f} MB |"
-    )
-    return lines
-
-
-def table(res: Results) -> list[str]:
-    g = GOALS
-    cold_ratio = res.rate(COLD) / res.rate(FLOOR_COLD)
-    warm_ratio = res.rate(WARM) / res.rate(FLOOR_WARM)
-    second_ratio = res.seconds(SECOND) / res.seconds(COLD)
-    peak = max(res.sampler.phases[p].peak_total_kb for p in (COLD, WARM))
-    rate_goal = g["articles_per_s"]
-    return [
-        "| measure | value | goal |",
-        "|---|---|---|",
-        f"| cold pass (fresh DB; pool start and model load included) | "
-        f"{res.seconds(COLD):.2f} s, **{res.rate(COLD):.1f} articles/s** | "
-        f"≥ {rate_goal:.0f}/s: {_ok(res.rate(COLD) >= rate_goal)} |",
-        f"| warm pass (fresh DB, workers already started) | {res.seconds(WARM):.2f} s, "
-        f"**{res.rate(WARM):.1f} articles/s** | ≥ {rate_goal:.0f}/s: "
-        f"{_ok(res.rate(WARM) >= rate_goal)} |",
-        f"| second pass, unchanged feeds (304) | {res.seconds(SECOND):.3f} s = "
-        f"**{second_ratio:.1%}** of the cold pass | < {g['second_pass_ratio']:.0%}: "
-        f"{_ok(second_ratio < g['second_pass_ratio'])} |",
-        f"| pass with the feeds re-sent (200, every item known) | "
-        f"{res.seconds(REPARSE):.3f} s = {res.seconds(REPARSE) / res.seconds(COLD):.1%} "
-        "of the cold pass | — |",
-        f"| floor, cold (extract + NER, {WORKERS} spawn processes, pool start included) | "
-        f"{res.seconds(FLOOR_COLD):.2f} s, {res.rate(FLOOR_COLD):.1f} pages/s | — |",
-        f"| floor, warm (workers already started) | {res.seconds(FLOOR_WARM):.2f} s, "
-        f"{res.rate(FLOOR_WARM):.1f} pages/s | — |",
-        f"| end-to-end / floor, cold | **{cold_ratio:.2f}** | ≥ {g['floor_ratio']}: "
-        f"{_ok(cold_ratio >= g['floor_ratio'])} |",
-        f"| end-to-end / floor, warm | **{warm_ratio:.2f}** | ≥ {g['floor_ratio']}: "
-        f"{_ok(warm_ratio >= g['floor_ratio'])} |",
-        f"| peak RSS of main + workers, summed at one instant (sampled every 0.2 s) | "
-        f"**{_mb(peak):.0f} MB** | < {g['memory_mb']} MB: {_ok(_mb(peak) < g['memory_mb'])} |",
-        f"| getrusage max RSS: main; largest child; main + {WORKERS} × largest child | "
-        f"{_mb(res.rusage_self_kb):.0f} MB; {_mb(res.rusage_children_kb):.0f} MB; "
-        f"{_mb(res.rusage_self_kb + WORKERS * res.rusage_children_kb):.0f} MB | — |",
-    ]
-
-
-def cpu_lines(res: Results) -> list[str]:
-    lines = [
-        "| phase | wall s | main process CPU s | worker processes CPU s | main CPU per "
-        "article | other processes on the machine, CPU s (mean cores) |",
-        "|---|---|---|---|---|---|",
-    ]
-    main = res.sampler.main
-    for name, phase in res.sampler.phases.items():
-        main_cpu = phase.cpu(main)
-        workers_cpu = phase.family_cpu() - main_cpu
-        articles = res.articles(name)
-        per_article = (
-            f"{1000 * main_cpu / articles:.0f} ms" if articles and name in res.reports else "—"
-        )
-        others = phase.others_cpu()
-        lines.append(
-            f"| {name} | {phase.wall:.2f} | {main_cpu:.2f} | {workers_cpu:.2f} | "
-            f"{per_article} | {others:.1f} ({others / phase.wall:.2f}) |"
-        )
-    return lines
-
-
-def cpu_budget(res: Results) -> str:
-    """What the CPU times of the warm phases allow on this machine's cores: an estimate that
-    other load on the machine disturbs much less than the wall-clock rates."""
-    cores = len(os.sched_getaffinity(0))
-    warm, floor_warm = res.sampler.phases[WARM], res.sampler.phases[FLOOR_WARM]
-    main = warm.cpu(res.sampler.main) / res.articles(WARM)
-    workers = (warm.family_cpu() - warm.cpu(res.sampler.main)) / res.articles(WARM)
-    floor_cpu = (floor_warm.family_cpu() - floor_warm.cpu(res.sampler.main)) / res.pages
-    best, best_floor = cores / (main + workers), cores / floor_cpu
-    others = max(p.others_cpu() / p.wall for p in res.sampler.phases.values() if p.wall > 1)
-    return (
-        f"CPU budget of the warm phases: the pipeline spends {1000 * main:.0f} ms of CPU per "
-        f"article in the main process and {1000 * workers:.0f} ms in the workers; the floor "
-        f"{1000 * floor_cpu:.0f} ms per page. With all {cores} cores busy and nothing else "
-        f"running, these CPU times allow about {best:.1f} articles/s end-to-end and "
-        f"{best_floor:.1f} pages/s for the floor (ratio {best / best_floor:.2f}); "
-        f"{GOALS['articles_per_s']:.0f} articles/s would take "
-        f"{GOALS['articles_per_s'] * (main + workers):.1f} cores busy. "
-        f"Other processes took up to {others:.2f} cores on average during a kept phase"
-        + (
-            " (a quiet machine)."
-            if others < 0.1
-            else ", which slowed the wall-clock rates of that phase: rerun on a quiet machine."
-        )
-    )
-
-
-def memory_lines(res: Results) -> list[str]:
-    lines = [
-        "| phase | peak sum (MB) | main process (MB) | child processes (MB) |",
-        "|---|---|---|---|",
-    ]
-    main = res.sampler.main
-    for name, phase in res.sampler.phases.items():
-        children = sorted((kb for pid, kb in phase.peak_kb.items() if pid != main), reverse=True)
-        shown = ", ".join(f"{_mb(kb):.0f}" for kb in children if kb)
-        lines.append(
-            f"| {name} | {_mb(phase.peak_total_kb):.0f} | "
-            f"{_mb(phase.peak_kb.get(main, 0)):.0f} | {shown} |"
-        )
-    return lines
-
-
-def section(res: Results, checksum: str, measured: str) -> str:
-    cold = res.reports[COLD]
-    f = res.floor
-    english = "English pages get NER; others only extraction, as in the pipeline"
-    lines = [
-        SECTION,
-        "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, tagwire at {measured}. "
-        f"Rerun: `{COMMAND}` from the repository root "
-        "(`--pages N` for a quick run that leaves this file alone). The environment is left "
-        "as it is (no thread variables set or unset). The machine is shared: the run's "
-        f"session (autogroup) has the nice value {RUN_NICE[0]} (`--nice`), both sides alike, "
-        "so that other sessions take less of the cores from either; and each phase "
-        f"starts once it has used less than {QUIET_CORES} cores for 2 s (waiting up to "
-        f"`--quiet-wait`, 120 s; this run: {res.quiet_wait:g} s), and a phase during which "
-        f"other processes took more than {DISTURBED_CORES} cores on average is measured "
-        f"again in another round (up to `--rounds`, 3; this run: up to {res.max_rounds}); "
-        "the least disturbed, then fastest, measurement of each phase is kept (this run: "
-        f"{res.rounds} round{'s' if res.rounds > 1 else ''}). The CPU table below shows what "
-        "other processes took during each kept phase. Load average when this run started: "
-        + ", ".join(f"{v:.1f}" for v in res.load_before)
-        + f" on {len(os.sched_getaffinity(0))} cores. On a machine that busy, wall-clock "
-        "figures move by a factor of two between runs; ratios measured side by side in one "
-        "run move less, and CPU times (what each side consumed, whatever waited) least: read "
-        "those first.",
-        "",
-        f"Corpus: the {res.pages} real pages of the article-extraction benchmark (dev part, "
-        f"checksum `{checksum}`), served by a loopback `ThreadingHTTPServer` (a thread of the "
-        f"benchmark process) as {res.feeds} publishers with one RSS 2.0 feed each (no "
-        "`content:encoded`, so every page is fetched; `ETag`, `304` on `If-None-Match`). "
-        "The real code runs: `Store` (SQLite file), `sources.load` + `upsert_sources`, "
-        "`asyncio.run(pipeline.ingest(store, cfg))` with `TAGWIRE_WORKERS=2`, "
-        "`TAGWIRE_HOST_DELAY=0`, `TAGWIRE_HOST_CONCURRENCY=16`, "
-        "`TAGWIRE_ALLOWED_HOSTS=127.0.0.1` and the other settings at their defaults (NER "
-        f"on). The cold pass stored {cold.articles_new} new and {cold.articles_duplicate} "
-        f"duplicate articles ({res.stored_articles} rows, {res.stored_mentions} mentions); "
-        f"{cold.feeds_failed} feeds failed, {len(cold.errors)} errors. articles/s counts "
-        "new + duplicate articles stored.",
-        "",
-        "### As a user runs it: `tagwire ingest`, whole process, against the whole-process floor",
-        "",
-        f"Side by side in one run, {len(res.whole)} times (the order of the two alternating, "
-        "a fresh database each time): `tagwire ingest --sources FILE --db sqlite:///... "
-        "--no-progress` as a subprocess (the console script, which its spawn workers run "
-        "again as a user's do: it imports only `tagwire.entry`), then the same command "
-        "again on the same database (the "
-        "feeds unchanged: 304); and the whole-process floor, `bench/ingest_floor.py`: a "
-        "fresh `python -c` process that imports only `extract_page` and `find_mentions`, "
-        f"reads the same {res.pages} pages from disk and runs them in a spawn pool of "
-        f"{WORKERS} whose initializer loads spaCy. Wall clock from start to exit; CPU from "
-        "`os.wait4` (user + system of the process and its reaped workers: what other load on "
-        "the machine disturbs least); memory: VmRSS of the subprocess and its descendants "
-        "summed at one instant (sampled every 0.2 s) and the largest single process's max "
-        "RSS (wait4's ru_maxrss). The ratio is throughput: floor time / ingest time.",
-        "",
-        *whole_lines(res),
-        "",
-        "### Inside one process: passes against the floor",
-        "",
-        *table(res),
-        "",
-        "The floor is what the pipeline cannot beat on this machine: `extract_page` (after "
-        f"`decode_body`) + `find_mentions` for every page in a spawn "
-        f"`ProcessPoolExecutor({WORKERS})` whose initializer loads the model, and nothing "
-        f"else (no HTTP, feeds, dedup or store). {english}. It found {f.mentions} mentions; "
-        f"its workers spent {1000 * f.extract_cpu / res.pages:.0f} ms of CPU per page on "
-        f"extraction and {1000 * f.ner_cpu / res.pages:.0f} ms on NER. Cold figures include "
-        "starting the processes and loading spaCy in each (the pool and the pass are timed "
-        "from creation to shutdown); warm ones start the clock once every worker has run a "
-        "task (the warm pass does this with the pipeline's own pool).",
-        "",
-        "CPU time per phase (from /proc: the main process, including the HTTP server and "
-        "sampler threads; its worker processes, or for a whole-process phase the subprocess "
-        "and its workers; and everything else running on the "
-        "machine, which competes for the same cores):",
-        "",
-        *cpu_lines(res),
-        "",
-        cpu_budget(res),
-        "",
-        "Memory per phase (VmRSS of this process and all its descendants, sampled every "
-        "0.2 s; the main process is the benchmark's, which also holds the pages the server "
-        "sends, about 23 MB; for a whole-process phase the subprocess and its workers are "
-        "the child processes; "
-        "the 12 MB child is multiprocessing's resource tracker):",
-        "",
-        *memory_lines(res),
-    ]
-    if PROFILE_NOTES.is_file():
-        lines += ["", PROFILE_NOTES.read_text(encoding="utf-8").strip()]
-    return "\n".join(lines) + "\n"
 
 
 def session_nice(nice: int) -> None:
