@@ -505,3 +505,12 @@ def test_a_source_cited_alone_in_brackets_is_an_organisation() -> None:
     body = "x\n\n“Fast, but costly.”\n[Zorbgadget]\n“Too slow.”\n[The Quill]\nSee [more] here."
     names = {(m.name, m.kind) for m in resolve_article(body, 1, [])}
     assert names == {("Zorbgadget", ORG), ("Quill", ORG)}
+
+
+def test_an_abbreviation_written_as_a_plural_and_a_country_s_exit_are_no_names() -> None:
+    from tagwire.entities.filters import NotEntity, not_an_entity
+
+    body = "x\n\nHer ZMA row is over: she may sing at the ZMAs. The ZBC said so."
+    found = [_at(body, "ZMA", "ZMA", ORG), _at(body, "ZBC", "ZBC", ORG)]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["ZBC"]
+    assert not_an_entity("Zrexit", ORG, frozenset()) is NotEntity.IDEOLOGY

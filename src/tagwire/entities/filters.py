@@ -57,8 +57,9 @@ _BARE_INSTITUTION_WORDS = frozenset(
 # An organisation's word after an event's word makes it the organiser again ("Festival
 # Committee", "Tour Company"): checked through ``kind_evidence``.
 
-# An ideology's or a movement's word ends the name: "National Socialism", "Communism".
-_IDEOLOGY = re.compile(r"[a-z]{3}ism$")
+# An ideology's or a movement's word ends the name ("National Socialism", "Communism"), or
+# a country's leaving of a union ("Brexit", "Grexit").
+_IDEOLOGY = re.compile(r"[a-z]{3}ism$|^\w{1,4}exit$")
 
 _FRACTIONS = frozenset("¼½¾⅐⅑⅒⅓⅔⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞")
 _MODEL_NUMBER = re.compile(r"^(?=.*\d)(?=.*[a-z])[a-z0-9-]{4,}$", re.IGNORECASE)

@@ -237,6 +237,15 @@ _COUNTED = re.compile(
 )
 
 
+def no_plural_acronyms(body: str, mentions: list[Mention]) -> list[Mention]:
+    """An abbreviation the article also writes as a plural ("the AMAs", "VMAs") names a kind
+    of thing or an event held again and again, not one organisation."""
+    plural = {w.group(1) for w in re.finditer(r"\b([A-Z]{2,6})s\b", body)}
+    if not plural:
+        return mentions
+    return _without_things(mentions, lambda m: m.name in plural and is_acronym(m.name))
+
+
 def no_counted_things(body: str, mentions: list[Mention]) -> list[Mention]:
     """A plural name counted ("two Troopers"), or qualified like a thing ("old MacBooks")
     where the article writes the singular too, is a product's or a thing's."""
