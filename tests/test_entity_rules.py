@@ -514,3 +514,12 @@ def test_an_abbreviation_written_as_a_plural_and_a_country_s_exit_are_no_names()
     found = [_at(body, "ZMA", "ZMA", ORG), _at(body, "ZBC", "ZBC", ORG)]
     assert [m.name for m in resolve_article(body, 1, found)] == ["ZBC"]
     assert not_an_entity("Zrexit", ORG, frozenset()) is NotEntity.IDEOLOGY
+
+
+def test_an_organisation_s_possessive_anywhere_makes_its_thing_a_product() -> None:
+    body = "x\n\nCook spoke at Zorbco's Dreamfest conference. Zorbco grew. The Dreamfest crowd ran."
+    found = [
+        _at(body, "Zorbco", "Zorbco", ORG, 1),
+        _at(body, "Dreamfest", "Dreamfest", ORG, 1),
+    ]
+    assert [m.name for m in resolve_article(body, 1, found)] == ["Zorbco"]

@@ -287,11 +287,29 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
         return None
 
     products = {p for p in map(product_name, mentions) if p is not None}
+    # "Salesforce's Dreamforce conference", where the model found only "Dreamforce" later.
+    products |= {
+        name_key(m.name)
+        for m in mentions
+        if m.kind is ORG
+        and " " not in m.name
+        and kind_evidence(m.name) is None
+        and any(_owned_by(body, f.start(), makers) for f in _whole_words(body, m.name))
+    }
     return [
         m
         for m in mentions
         if product_name(m) is None and not (name_key(m.name) in products and m.kind is not PERSON)
     ]
+
+
+def _owned_by(body: str, start: int, makers: set[str]) -> bool:
+    """Whether a maker's possessive is written right before ``start``."""
+    owner = _OWNER_BEFORE.search(body, max(0, start - 40), start)
+    return owner is not None and name_key(owner.group(1)) in makers
+
+
+_OWNER_BEFORE = re.compile(r"([A-Z][\w&.-]*)['’]s $")
 
 
 _LAST_TOKEN = re.compile(r"(?<= )([^\s]+) $")
