@@ -523,3 +523,20 @@ def test_an_organisation_s_possessive_anywhere_makes_its_thing_a_product() -> No
         _at(body, "Dreamfest", "Dreamfest", ORG, 1),
     ]
     assert [m.name for m in resolve_article(body, 1, found)] == ["Zorbco"]
+
+
+def test_a_recipe_s_quantities_a_ticker_and_a_product_line_are_no_names() -> None:
+    body = (
+        "x\n\nZorb Cooker Chili, 1 Tbsp. cilantro. Quorbex registered shares (QRBX) trade."
+        " Vexo Power Charge | Vexo Power Rest | Vexo Power Flow. Quorbex grew."
+    )
+    found = [
+        _at(body, "Zorb Cooker Chili", "Zorb Cooker Chili", ORG),
+        _at(body, "Quorbex", "Quorbex", ORG),
+        _at(body, "QRBX", "QRBX", ORG),
+        _at(body, "Vexo Power Charge", "Vexo Power Charge", ORG),
+        _at(body, "Vexo Power Rest", "Vexo Power Rest", ORG),
+        _at(body, "Vexo Power Flow", "Vexo Power Flow", ORG),
+        _at(body, "Quorbex", "Quorbex", ORG, 1),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"Quorbex"}

@@ -87,6 +87,7 @@ def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> t
     found = things.no_plural_acronyms(body, found)
     found = things.no_titled_works(body, found)
     found = things.no_listed_works(body, found)
+    found = things.no_listed_items(body, found)
     found = things.no_heading_words(found)
     found = things.no_characters(body, found)
     found = things.no_occasions(body, found)

@@ -451,3 +451,33 @@ def no_listed_works(body: str, mentions: list[Mention]) -> list[Mention]:
         if any(a <= m.start and m.end <= b for a, b in spans) and kind_evidence(m.name) is None
     }
     return [m for m in mentions if m.name not in listed]
+
+
+# A quantity after a name: a recipe's or a meal plan's line ("Slow Cooker Beef Chili, 1 Tbsp.
+# cilantro", "Recover, 1 cup blueberries").
+_QUANTITY_AFTER = re.compile(
+    r",?\s+\d+(?:[/.]\d+)?\s*(?:Tbsp|tbsp|tsp|cups?|oz|ounces?|g|grams?|lbs?|pounds?|ml)\b"
+)
+# A stock's ticker: "(NYSE: ACME)", "Ascom registered shares (ASCN)".
+_TICKER = re.compile(r"(?:\((?:NYSE|Nasdaq|NASDAQ|LSE|TSX|SIX|ASX):\s*|shares\s+\()$")
+
+
+def no_listed_items(body: str, mentions: list[Mention]) -> list[Mention]:
+    """A name followed by a quantity is a dish or a product of a recipe or a meal plan; an
+    abbreviation in a stock's parentheses is its ticker; and names of three or more words
+    that share their first two, the last word apart ("Zorb Performance Energize", "...
+    Recover", "... Hydrate"), are a product line, where the first two name no place."""
+    lines: dict[str, set[str]] = {}
+    for m in mentions:
+        words = m.name.split()
+        if len(words) == 3 and m.kind is not PERSON:
+            lines.setdefault(" ".join(words[:2]), set()).add(words[2])
+    product_lines = {p for p, last in lines.items() if len(last) >= 3 and not is_known_place(p)}
+
+    def thing(m: Mention) -> bool:
+        words = m.name.split()
+        ticker = is_acronym(m.name) and bool(_TICKER.search(body, max(0, m.start - 12), m.start))
+        in_line = len(words) == 3 and " ".join(words[:2]) in product_lines
+        return ticker or in_line or _QUANTITY_AFTER.match(body, m.end) is not None
+
+    return _without_things(mentions, thing)
