@@ -37,7 +37,8 @@ from tagwire.entities.places import (
     demonym_country,
     is_place_whatever_the_label,
 )
-from tagwire.entities.resolve import is_result, resolve_article
+from tagwire.entities.resolve import resolve_article
+from tagwire.entities.spans import is_result
 from tagwire.errors import ModelError
 from tagwire.types import EntityKind, Mention
 

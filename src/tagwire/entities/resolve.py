@@ -60,6 +60,7 @@ from tagwire.entities.places import (
     is_country_or_state,
     is_known_place,
 )
+from tagwire.entities.spans import parted_at_the, sides_of_results
 from tagwire.types import EntityKind, Mention
 
 PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLACE
@@ -67,8 +68,8 @@ PERSON, ORG, PLACE = EntityKind.PERSON, EntityKind.ORGANIZATION, EntityKind.PLAC
 
 def resolve_article(body: str, title_end: int, mentions: Iterable[Mention]) -> tuple[Mention, ...]:
     """The article's mentions after the steps of the module's docstring."""
-    spans = [m for m in _sides_of_results(mentions) if "\n" not in m.surface.strip()]
-    spans = _parted_at_the(body, spans)
+    spans = [m for m in sides_of_results(mentions) if "\n" not in m.surface.strip()]
+    spans = parted_at_the(body, spans)
     found = [_company_read_as_person(_place_before_person(_owned(m))) for m in spans]
     found += [o for o in (_owner(body, m) for m in spans) if o is not None]
     royal = {m.name for m in found if _ROYAL.match(m.surface)}
@@ -202,58 +203,6 @@ def _owner(body: str, m: Mention) -> Mention | None:
 
 
 # "Viera d. Rockledge", "Arsenal v Chelsea": a result or a fixture, two names in one span.
-_RESULT = re.compile(r"\s(?:d|def|vs?)\.?\s")
-# "told Billboard the Doobies have...": a lower-case "the" inside a span, after a name's
-# word, not after "of", "for" or "and" ("Church of the Nazarene"), parts two names.
-_THE_INSIDE = re.compile(r"(?<=[A-Za-z])(?<!\bof)(?<!\bfor)(?<!\band)\sthe\s(?=[A-Z])")
-
-
-def is_result(name: str) -> bool:
-    """ "Viera d. Rockledge", "Arsenal v Chelsea": two sides in one span."""
-    return _RESULT.search(name) is not None
-
-
-def _sides_of_results(mentions: Iterable[Mention]) -> list[Mention]:
-    """A span across a result's or fixture's word is its two sides, each a mention; a span
-    across a listing's "@" is what follows it."""
-    out: list[Mention] = []
-    for m in mentions:
-        at = m.surface.rfind(" @ ")
-        if at >= 0:  # "NJ @ BB&T Pavilion", a tour's line: the venue; the gazetteer reads "NJ"
-            m = replace(
-                m, surface=m.surface[at + 3 :], name=m.surface[at + 3 :], start=m.start + at + 3
-            )
-        cut = _RESULT.search(m.surface)
-        if cut is None:
-            out.append(m)
-            continue
-        left, right = m.surface[: cut.start()], m.surface[cut.end() :]
-        out.append(replace(m, surface=left, name=left, end=m.start + len(left)))
-        out.append(replace(m, surface=right, name=right, start=m.start + cut.end()))
-    return out
-
-
-def _parted_at_the(body: str, mentions: list[Mention]) -> list[Mention]:
-    """ "told Billboard the Doobies have...": a span across a lower-case "the" is two names
-    where the article writes the second elsewhere too ("the Doobies will..."); "Alfred the
-    Great" stays one."""
-    out: list[Mention] = []
-    for m in mentions:
-        cut = _THE_INSIDE.search(m.surface)
-        right = m.surface[cut.end() :] if cut else ""
-        written = cut is not None and any(
-            not (m.start <= f.start() < m.end)
-            for f in re.finditer(rf"(?<![\w-]){re.escape(right)}(?![\w-])", body)
-        )
-        if cut is None or not written:
-            out.append(m)
-            continue
-        left = m.surface[: cut.start()]
-        out.append(replace(m, surface=left, name=left, end=m.start + len(left)))
-        out.append(replace(m, surface=right, name=right, start=m.start + cut.end()))
-    return out
-
-
 def _without_sentence_starts(
     body: str, mentions: list[Mention], lower_words: frozenset[str]
 ) -> list[Mention]:
