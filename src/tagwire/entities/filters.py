@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 
 from tagwire.entities.knowledge import is_common_acronym, is_direction, kind_evidence
-from tagwire.entities.names import NAME_PARTICLES, name_key
+from tagwire.entities.names import name_key
 from tagwire.entities.places import city_population, is_celestial, is_country_or_state
 from tagwire.types import EntityKind
 
@@ -29,7 +29,6 @@ class NotEntity(StrEnum):
     NUMBERED = "a name with a number"
     RESIDENTS = "the people of a place"
     IDEOLOGY = "an ideology or a movement"
-    PARTICLES = "a surname's particles alone"
 
 
 # The last word of the name of an event (awards, shows, festivals, contests, fairs: "Davis
@@ -45,9 +44,11 @@ _EVENT_HEADS = frozenset(
     treaty accord prize trophy medal syndrome disease virus fever genocide war massacre
     revolution crisis pandemic election elections referendum
     collider telescope rover lander rocket spacecraft satellite dance stage edition series
-    performance
+    performance open
     """.split()
 )
+# Event words that alone name no organisation ("Rover" of "MG Rover" and "Show" may).
+_LONE_EVENT_WORDS = frozenset({"edition", "series"})
 # An institution's word alone names no institution ("the Agency said"); legislatures
 # ("Congress", "Parliament", "Senate") are named so, and are not among these.
 _BARE_INSTITUTION_WORDS = frozenset(
@@ -72,16 +73,20 @@ def not_an_entity(name: str, kind: EntityKind, lower_words: frozenset[str]) -> N
     key = name_key(name)
     if is_common_acronym(name):
         return NotEntity.COMMON_ABBREVIATION
-    if len(words) > 1 and is_common_acronym(words[0]) and kind_evidence(name) is None:
+    if (
+        len(words) > 1
+        and kind is not EntityKind.PERSON  # "AR Rahman", "Ai Sugiyama": initials, a name
+        and words[0].isupper()
+        and is_common_acronym(words[0])
+        and kind_evidence(name) is None
+    ):
         return NotEntity.COMMON_ABBREVIATION  # "USB Micro-B", "GSM Unlocked": a spec's words
     if is_direction(name):
         return NotEntity.DIRECTION
-    if _event_head(key):
+    if (len(words) > 1 or key in _LONE_EVENT_WORDS) and _event_head(key):
         return NotEntity.EVENT  # "Davis Cup"; alone, "Edition" of "the Founder's Edition"
     if any(_MODEL_NUMBER.match(w) for w in words) and kind_evidence(name) is None:
         return NotEntity.MODEL_NUMBER
-    if all(w.lower() in NAME_PARTICLES for w in words):
-        return NotEntity.PARTICLES  # "Van Der" of a name the model cut short
     if _IDEOLOGY.search(key) and kind_evidence(name) is None:
         return NotEntity.IDEOLOGY  # "National Socialism", "Zionism": ideas, not actors
     if name_key(name) in _BARE_INSTITUTION_WORDS:

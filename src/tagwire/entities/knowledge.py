@@ -245,8 +245,20 @@ def _lexicon(name: str) -> frozenset[str]:
 
 def is_common_acronym(name: str) -> bool:
     """An abbreviation of a common noun ("USB", "IPO", "CEO", "ICU", "EV"), not of a name:
-    from a lexicon of generic abbreviations that names no particular organisation."""
-    return name_key(name) in _lexicon("common_abbreviations.txt")
+    from a lexicon of generic abbreviations that names no particular organisation. One the
+    lexicon writes in capitals only is one only in capitals: "NAS" is storage, "Nas" a
+    rapper."""
+    key = name_key(name)
+    if key not in _lexicon("common_abbreviations.txt"):
+        return False
+    return key not in _capitals_only() or name.strip().replace(".", "").isupper()
+
+
+@cache
+def _capitals_only() -> frozenset[str]:
+    text = resources.files("tagwire.entities").joinpath("data", "common_abbreviations.txt")
+    lines = (line.split("#", 1)[0].strip() for line in text.read_text("utf-8").splitlines())
+    return frozenset(name_key(line) for line in lines if line and line.isupper())
 
 
 _DIRECTION = re.compile(
@@ -337,7 +349,9 @@ def known_places(text: str) -> list[tuple[int, int, str]]:
         start = word.start()
         if start < end:
             continue
-        part_of_name = _NAME_OF.search(text, max(0, start - 40), start) is not None
+        part_of_name = _NAME_OF.search(text, max(0, start - 40), start) is not None or (
+            _inside_a_name(text, start)
+        )
         for name in _names_from(names, word.group(0)):
             stop = start + len(name)
             if text.startswith(name, start) and _ends_alone(text, stop):
@@ -346,6 +360,20 @@ def known_places(text: str) -> list[tuple[int, int, str]]:
                 end = stop
                 break
     return found
+
+
+# A capitalised word right before, and what comes before that word.
+_WORD_BEFORE = re.compile(r"(?:^|(.)\s*)\b[A-Z][\w&'’-]*\s$", re.DOTALL)
+_SENTENCE_MARKS = frozenset(".!?\n\"“‘'")
+
+
+def _inside_a_name(text: str, start: int) -> bool:
+    """Whether a capitalised word that does not begin a sentence comes right before: the
+    place is then the end of a longer name ("General Motors Europe", "BBC Radio Scotland",
+    "the All England club"), not a place of its own."""
+    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    mark = before.group(1) if before else None
+    return mark is not None and mark not in _SENTENCE_MARKS
 
 
 def _names_from(names: dict[str, tuple[str, ...]], word: str) -> tuple[str, ...]:

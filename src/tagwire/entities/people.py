@@ -15,10 +15,16 @@ from tagwire.entities.knowledge import (
     is_census_surname,
     is_common_given_name,
     is_common_word,
+    is_direction,
     kind_evidence,
 )
 from tagwire.entities.names import is_given_name, name_key, same_person
-from tagwire.entities.places import city_population, demonym_country, is_country_or_state
+from tagwire.entities.places import (
+    city_population,
+    demonym_country,
+    is_country_or_state,
+    is_known_place,
+)
 from tagwire.types import EntityKind, Mention
 
 PERSON, ORG = EntityKind.PERSON, EntityKind.ORGANIZATION
@@ -278,6 +284,8 @@ def _after_given_names(body: str) -> set[str]:
         m.group(2)
         for m in re.finditer(r"\b([A-Z][a-z]+) (?=([A-Z][\w-]*)\b)", body)
         if is_given_name(m.group(1))
+        and not is_direction(m.group(1))
+        and not is_known_place(m.group(1))  # "West Midlands", "Georgia Dome"
     }
 
 

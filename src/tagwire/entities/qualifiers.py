@@ -56,6 +56,8 @@ def schools_named_by_place(body: str, mentions: list[Mention]) -> list[Mention]:
     for m in mentions:
         if m.kind is not ORG or not _SCHOOL.search(m.name) or m.name in named:
             continue
+        if " of " in m.name:
+            continue  # "the University of the West of England in Bristol" is named already
         if not (m.surface.startswith("the ") or body.endswith("the ", 0, m.start)):
             continue  # "Harvard University in Boston" names its school already
         place = _IN_PLACE.match(body, m.end)

@@ -45,6 +45,7 @@ from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
     is_common_given_name,
+    is_direction,
     is_frequent_word,
     kind_evidence,
     known_places,
@@ -135,8 +136,8 @@ def _place_before_person(m: Mention) -> Mention:
     if (
         m.kind is PLACE
         and len(words) == 2
-        and is_common_given_name(words[0])
-        and is_known_place(words[1])
+        and _given_not_place(words[0])
+        and city_population(words[1]) >= 50_000
         and not is_known_place(m.name)
         and kind_evidence(m.name) is None
     ):
@@ -150,6 +151,12 @@ def _place_before_person(m: Mention) -> Mention:
         ):
             return replace(m, name=" ".join(rest), kind=PERSON)
     return m
+
+
+def _given_not_place(word: str) -> bool:
+    """A common given name that is no direction or place ("Kate", not "West" of "West
+    Midlands" or "Georgia" of "Georgia Dome")."""
+    return is_common_given_name(word) and not is_direction(word) and not is_known_place(word)
 
 
 def _owned(m: Mention) -> Mention:
@@ -288,6 +295,7 @@ def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention])
     named = [
         (s + title_end, e + title_end, canonical_place(n))
         for s, e, n in known_places(body[title_end:])
+        if not _DATELINE_BEFORE.search(body, max(0, s + title_end - 40), s + title_end)
     ]
     for code in _CITY_STATE.finditer(body, title_end):
         state = state_for(code.group(1), after_comma=True)
@@ -320,6 +328,8 @@ def _sources_cited_alone(body: str, title_end: int, mentions: list[Mention]) -> 
     return found
 
 
+# A dateline's city before the place: "WIGAN, England (Reuters)" at a line's start.
+_DATELINE_BEFORE = re.compile(r"(?:^|\n)[A-Z][A-Z .'’-]+, $")
 # "Cuyahoga Falls, OH": a state's postal code after a place's name and a comma.
 _CITY_STATE = re.compile(r"(?<=[a-z]), ([A-Z]{2})(?![\w.])")
 
@@ -468,16 +478,19 @@ def _headline_names_written_in_text(
     """A headline's name of two words or more that the text writes word for word, where the
     model found nothing there ("Scooter Braun is allegedly unhappy", missed in the text): a
     mention of the text too, so the text confirms it and counts it. A headline's title case
-    makes names of any words, but the text's own case does not."""
+    makes names of any words, but the text's own case does not; names that begin with a
+    frequent word ("Put RSS Feeds") are left to the model."""
     taken = [(m.start, m.end) for m in mentions]
     added = []
     for m in mentions:
-        if not m.in_title or " " not in m.surface.strip():
-            continue
         surface = m.surface.strip()
+        if not m.in_title or " " not in surface or is_frequent_word(surface.split()[0]):
+            continue  # "Put RSS Feeds", "Japan Open": a headline's words, a tournament
         pattern = rf"(?<![\w-]){re.escape(surface)}(?![\w-])"
         for found in re.finditer(pattern, body[title_end:]):
             start, end = found.start() + title_end, found.end() + title_end
+            if body[start - 1 : start] == "(":
+                continue  # "(Canadian Press)": a wire's credit
             if not any(a < end and start < b for a, b in taken):
                 taken.append((start, end))
                 added.append(replace(m, start=start, end=end, in_title=False))

@@ -118,7 +118,6 @@ _THING_NOUNS = frozenset(
     editions subscription subscriptions browser soundtrack album trailer launcher rocket
     rockets spacecraft capsule telescope satellite mission missions festival chile sauce
     recipe solution object lineup franchise sequel reboot bundle hatchback lighting
-    conference expo
     """.split()
 )
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\b")
@@ -149,9 +148,7 @@ def _without_things(mentions: list[Mention], is_thing: Callable[[Mention], bool]
 # A product line's tier after a name ("Chromecast Ultra", "MacBook Pro to the limit", "Stadia
 # Pro subscription"), not followed by another name ("Pro Football Focus"); "Plus" and "Max"
 # are left out: services of companies are named so ("Disney Plus", "HBO Max").
-_TIER_AFTER = re.compile(
-    r"(?<![\w-])([A-Za-z][\w-]*)\s+(?:Pro|Ultra|Mini|Air|Lite)\b(?![ \t]+[A-Z])"
-)
+_TIER_AFTER = re.compile(r"(?<![\w-])([A-Za-z][\w-]*)\s+(?:Pro|Ultra|Mini|Lite)\b(?![ \t]+[A-Z])")
 # A size or a resolution before a name: "the 12-inch MacBook", "a 4K-ready Chromecast".
 _SPEC_BEFORE = re.compile(
     r"\b\d+(?:\.\d+)?(?i:-inch|-in\.|GB|TB|K-ready)\s+([A-Za-z][\w-]*)(?![\w-])"
@@ -198,9 +195,10 @@ def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
     ]
 
 
-_TIER_NAME = re.compile(r" (?:Pro|Ultra|Mini|Air|Lite)$")
+_TIER_NAME = re.compile(r" (?:Pro|Ultra|Mini|Lite)$")
 _MODEL_AFTER = re.compile(
-    r"\s+(?!\d+(?:st|nd|rd|th)\b)(?=[A-Za-z]{0,3}\d)(?=\S*[A-Za-z])[A-Za-z]{0,3}\d[\w-]*\b"
+    r"\s+(?!\d+(?:st|nd|rd|th)\b|\d+-[a-z])(?=[A-Za-z]{0,3}\d)(?=\S*[A-Za-z])"
+    r"[A-Za-z]{0,3}\d[\w-]*\b"
 )
 
 
@@ -282,8 +280,9 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
             return name_key(m.name)  # "Apple’s AirPower": an organisation's own thing
         words = name_key(m.name).split()
         for n in range(1, len(words)):
-            if " ".join(words[:n]) in makers:
-                return " ".join(words[n:])  # "Google Stadia", one span
+            rest = " ".join(words[n:])
+            if " ".join(words[:n]) in makers and kind_evidence(rest) is None:
+                return rest  # "Google Stadia", one span ("Lycos Europe" is a branch)
         return None
 
     products = {p for p in map(product_name, mentions) if p is not None}
@@ -322,6 +321,8 @@ def _after_makers_model(body: str, start: int, ends: dict[int, str], makers: set
     if before is None:
         return False
     token, token_start = before.group(1), before.start(1)
+    if token[-1] in ",;:.)":
+        return False  # "LSU 51, Mississippi State 0": a score, no model
     model = any(c.isdigit() for c in token) or (
         token[:1].islower() and any(c == "-" or c.isupper() for c in token)
     )
@@ -429,7 +430,7 @@ def no_occasions(body: str, mentions: list[Mention]) -> list[Mention]:
 
 # A list item that ends with a year or a sequel's numeral: "Football Manager 2020",
 # "Final Fantasy XV", "Tomb Raider 2013".
-_DATED_ITEM = re.compile(r"(?:\b(?:19|20)\d\d|\b[IVX]{2,4}|\b\d+K\d+)$")
+_DATED_ITEM = re.compile(r"[A-Z][\w:'’-]* (?:(?:19|20)\d\d|[IVX]{2,4}|\d+K\d+)$")
 _SEGMENT = re.compile(r"[^.;\n]+")
 
 
@@ -441,7 +442,8 @@ def no_listed_works(body: str, mentions: list[Mention]) -> list[Mention]:
     for segment in _SEGMENT.finditer(body):
         items = [i.strip() for i in re.split(r",\s+(?:and\s+)?", segment.group(0))]
         dated = sum(1 for i in items if _DATED_ITEM.search(i))
-        if len(items) >= 5 and dated >= 2:
+        short = all(len(i.split()) <= 6 for i in items)
+        if len(items) >= 5 and dated >= 2 and short:
             spans.append(segment.span())
     if not spans:
         return mentions
