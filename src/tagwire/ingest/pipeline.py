@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -118,6 +119,7 @@ class Pipeline:
         self._executor = self._new_pool()
         self._analyses = asyncio.Semaphore(self.workers * 2)
         self._trimmed = False  # the heap given back after the first new article
+        self._preload: threading.Thread | None = None  # started by the first new item
 
     def _new_pool(self) -> Executor:
         initializer = warm_up if self.run_ner else None
@@ -138,6 +140,8 @@ class Pipeline:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._preload is not None:
+            self._preload.join()  # no thread outlives its pipeline
 
     async def run_pass(
         self, feed_list: Sequence[FeedRecord] | None = None, on_feed_done: FeedDone | None = None
@@ -317,6 +321,9 @@ class Pipeline:
         item_url = dedup.canonical_url(item.url)
         if item_url in known:
             return Outcome.KNOWN
+        if self._preload is None:
+            self._preload = threading.Thread(target=preload, name="preload", daemon=True)
+            self._preload.start()
         metrics.QUEUE_DEPTH.inc()
         try:
             async with self._analyses:
@@ -349,6 +356,8 @@ class Pipeline:
     ) -> Outcome:
         """Write one analysed item (``storing.write_item``: its own transaction): NEW,
         DUPLICATE (folded) or KNOWN; a new listed article is told to ``on_article``."""
+        if self._preload is not None:
+            self._preload.join()  # done long since, but for the first article or two
         outcome, article_id = write_item(
             self.store, self.rules, self.dedup_window, feed, item, item_url, analysis
         )
@@ -363,6 +372,32 @@ class Pipeline:
             except Exception:  # a listener's failure never costs an article
                 log.exception("live update failed article=%s", article_id)
         return outcome
+
+
+def preload() -> None:
+    """Load what the main process needs for its first new article (the sentence-embedding
+    session, WordLlama, the gazetteers' tables, numba's compiled functions), in a thread
+    started by the pass's first new item: the analysis workers take about a second to start
+    (spawn, spaCy), in which the main process only waits; loaded by the first
+    ``store_article`` instead, the same second kept the workers waiting for new pages.
+    Nothing is computed here that the article would not compute (the same functions, each
+    loaded once a process); a pass with nothing new starts no thread. A failure is left to
+    the article that needs the model, which reports it."""
+    try:
+        from tagwire.categories.classify import classify  # noqa: F401  (the lexicon)
+        from tagwire.categories.embeddings_text import text_embedder
+        from tagwire.dedup.near import fingerprint
+        from tagwire.embeddings import embed
+        from tagwire.entities.knowledge import is_frequent_word
+        from tagwire.entities.places import country_of
+
+        text_embedder()
+        embed("Preload the headline model")
+        fingerprint(" ".join(f"word{n}" for n in range(200)))
+        country_of("Paris")
+        is_frequent_word("the")
+    except Exception:  # the article that needs it meets the same error, and reports it
+        log.debug("preload failed", exc_info=True)
 
 
 def _feed_message(parsed: ParsedFeed, failures: Sequence[ItemFailure], failed: int) -> str | None:
