@@ -287,13 +287,11 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
 
     products = {p for p in map(product_name, mentions) if p is not None}
     # "Salesforce's Dreamforce conference", where the model found only "Dreamforce" later.
+    owned = {w.group(2) for w in _OWNED.finditer(body) if name_key(w.group(1)) in makers}
     products |= {
         name_key(m.name)
         for m in mentions
-        if m.kind is ORG
-        and " " not in m.name
-        and kind_evidence(m.name) is None
-        and any(_owned_by(body, f.start(), makers) for f in _whole_words(body, m.name))
+        if m.kind is ORG and m.name in owned and kind_evidence(m.name) is None
     }
     return [
         m
@@ -302,13 +300,8 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
     ]
 
 
-def _owned_by(body: str, start: int, makers: set[str]) -> bool:
-    """Whether a maker's possessive is written right before ``start``."""
-    owner = _OWNER_BEFORE.search(body, max(0, start - 40), start)
-    return owner is not None and name_key(owner.group(1)) in makers
-
-
-_OWNER_BEFORE = re.compile(r"([A-Z][\w&.-]*)['’]s $")
+# A name's possessive, then a one-word name: "Salesforce's Dreamforce".
+_OWNED = re.compile(r"(?<![\w-])([A-Z][\w&.-]*)['’]s ([A-Z][\w-]*)(?![\w-])")
 
 
 _LAST_TOKEN = re.compile(r"(?<= )([^\s]+) $")
