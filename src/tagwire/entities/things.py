@@ -147,7 +147,8 @@ def _without_things(mentions: list[Mention], is_thing: Callable[[Mention], bool]
 
 # A product line's tier after a name ("Chromecast Ultra", "MacBook Pro to the limit", "Stadia
 # Pro subscription"), not followed by another name ("Pro Football Focus"); "Plus" and "Max"
-# are left out: services of companies are named so ("Disney Plus", "HBO Max").
+# are left out: services of companies are named so ("Disney Plus", "HBO Max"); so is "Air",
+# which ends airlines' names ("Cape Air").
 _TIER_AFTER = re.compile(r"(?<![\w-])([A-Za-z][\w-]*)\s+(?:Pro|Ultra|Mini|Lite)\b(?![ \t]+[A-Z])")
 # A size or a resolution before a name: "the 12-inch MacBook", "a 4K-ready Chromecast".
 _SPEC_BEFORE = re.compile(
