@@ -189,7 +189,7 @@ def _unproven_person(m: Mention) -> Mention:
     return replace(m, name=m.surface.strip())
 
 
-def _large_place(name: str) -> bool:
+def _country_state_or_city_of_a_million(name: str) -> bool:
     return is_country_or_state(name) or city_population(name) >= 1_000_000
 
 
@@ -267,7 +267,7 @@ def one_word_organisations_as_people(body: str, mentions: list[Mention]) -> list
         if m.kind is PERSON or " " in m.name or m.name.isupper():
             return False
         if m.kind is EntityKind.PLACE:  # "York said" where "Kate York" is written
-            return m.name in named and not _large_place(m.name)
+            return m.name in named and not _country_state_or_city_of_a_million(m.name)
         if kind_evidence(m.name):
             return False
         family = _FAMILY_BEFORE.search(body, max(0, m.start - 20), m.start)
