@@ -574,3 +574,30 @@ def test_an_abbreviation_written_only_in_capitals_is_one_only_in_capitals() -> N
 
     assert is_common_acronym("NAS") and not is_common_acronym("Nas")  # storage; a rapper
     assert is_common_acronym("Wi-Fi") and is_common_acronym("wifi")  # written in any case
+
+
+def test_second_review_cases_stay_what_they_are() -> None:
+    """Cases the second review on BBC, AG News and CoNLL texts found: a surname after a
+    given name that is also a town's name, a company written with its ticker, a results
+    line, an abbreviation only in capitals."""
+    from tagwire.entities.knowledge import is_common_acronym, known_places
+
+    body = "x\n\nDavid Quillams joked. Quillams, the comic, left."
+    found = [
+        _at(body, "David Quillams", "David Quillams", PERSON),
+        _at(body, "Quillams", "Quillams", ORG, 1),
+    ]
+    assert {m.kind for m in resolve_article(body, 1, found)} == {PERSON}
+    body = "x\n\nZorbco (NYSE: ZRB) said ZRB ... and Quorbex registered shares (QRX) fell."
+    found = [
+        _at(body, "ZRB", "ZRB", ORG),
+        _at(body, "ZRB", "ZRB", ORG, 1),
+        _at(body, "QRX", "QRX", ORG),
+    ]
+    assert {m.name for m in resolve_article(body, 1, found)} == {"ZRB"}
+    assert [n for _, _, n in known_places("Spain\nGermany 2 France 1")] == [
+        "Spain",
+        "Germany",
+        "France",
+    ]
+    assert is_common_acronym("SIM") and is_common_acronym("Sim") and not is_common_acronym("Lan")

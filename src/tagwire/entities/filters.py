@@ -48,7 +48,7 @@ _EVENT_HEADS = frozenset(
     """.split()
 )
 # Event words that alone name no organisation ("Rover" of "MG Rover" and "Show" may).
-_LONE_EVENT_WORDS = frozenset({"edition", "series"})
+_LONE_EVENT_WORDS = frozenset({"edition", "series", "cup"})
 # An institution's word alone names no institution ("the Agency said"); legislatures
 # ("Congress", "Parliament", "Senate") are named so, and are not among these.
 _BARE_INSTITUTION_WORDS = frozenset(

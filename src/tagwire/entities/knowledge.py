@@ -246,19 +246,12 @@ def _lexicon(name: str) -> frozenset[str]:
 def is_common_acronym(name: str) -> bool:
     """An abbreviation of a common noun ("USB", "IPO", "CEO", "ICU", "EV"), not of a name:
     from a lexicon of generic abbreviations that names no particular organisation. One the
-    lexicon writes in capitals only is one only in capitals: "NAS" is storage, "Nas" a
-    rapper."""
+    second lexicon's are abbreviations only in capitals: "NAS" is storage, "Nas" a rapper."""
     key = name_key(name)
-    if key not in _lexicon("common_abbreviations.txt"):
-        return False
-    return key not in _capitals_only() or name.strip().replace(".", "").isupper()
-
-
-@cache
-def _capitals_only() -> frozenset[str]:
-    text = resources.files("tagwire.entities").joinpath("data", "common_abbreviations.txt")
-    lines = (line.split("#", 1)[0].strip() for line in text.read_text("utf-8").splitlines())
-    return frozenset(name_key(line) for line in lines if line and line.isupper())
+    if key in _lexicon("common_abbreviations.txt"):
+        return True
+    capitals = _lexicon("common_abbreviations_in_capitals.txt")
+    return key in capitals and name.strip().replace(".", "").isupper()
 
 
 _DIRECTION = re.compile(
@@ -331,7 +324,7 @@ def _gazetteer() -> dict[str, tuple[str, ...]]:
 
 # A capitalised word's start, not inside another word or an abbreviation.
 _CAPITALISED = re.compile(r"(?<![\w.-])[A-Z][\w'’.-]*")
-_CAPITAL_NEXT = re.compile(r"\s+[A-Z]")
+_CAPITAL_NEXT = re.compile(r"[ \t]+[A-Z]")  # on the same line: a list's next line is no part
 # A capitalised word and "of" before a place: "Bank of China", "University of Texas" ("a tour
 # of North America" names the place).
 _NAME_OF = re.compile(r"[A-Z][\w.&'’-]* of $")
@@ -363,7 +356,7 @@ def known_places(text: str) -> list[tuple[int, int, str]]:
 
 
 # A capitalised word right before, and what comes before that word.
-_WORD_BEFORE = re.compile(r"(?:^|(.)\s*)\b[A-Z][\w&'’-]*\s$", re.DOTALL)
+_WORD_BEFORE = re.compile(r"(?:^|(.) *)\b[A-Z][\w&'’-]* $", re.DOTALL)
 _SENTENCE_MARKS = frozenset(".!?\n\"“‘'")
 
 

@@ -23,7 +23,6 @@ from tagwire.entities.places import (
     city_population,
     demonym_country,
     is_country_or_state,
-    is_known_place,
 )
 from tagwire.types import EntityKind, Mention
 
@@ -284,8 +283,8 @@ def _after_given_names(body: str) -> set[str]:
         m.group(2)
         for m in re.finditer(r"\b([A-Z][a-z]+) (?=([A-Z][\w-]*)\b)", body)
         if is_given_name(m.group(1))
-        and not is_direction(m.group(1))
-        and not is_known_place(m.group(1))  # "West Midlands", "Georgia Dome"
+        and not is_direction(m.group(1))  # "West Midlands"
+        and not is_country_or_state(m.group(1))  # "Georgia Dome", not "David Walliams"
     }
 
 

@@ -470,10 +470,17 @@ def no_listed_items(body: str, mentions: list[Mention]) -> list[Mention]:
             lines.setdefault(" ".join(words[:2]), set()).add(words[2])
     product_lines = {p for p, last in lines.items() if len(last) >= 3 and not is_known_place(p)}
 
+    def ticker(name: str) -> bool:
+        """Written only as a stock's ticker: "IBM (NYSE: IBM)" names IBM before it."""
+        found = _whole_words(body, name)
+        return bool(found) and all(
+            _TICKER.search(body, max(0, f.start() - 12), f.start()) for f in found
+        )
+
     def thing(m: Mention) -> bool:
         words = m.name.split()
-        ticker = is_acronym(m.name) and bool(_TICKER.search(body, max(0, m.start - 12), m.start))
+        ticker_only = is_acronym(m.name) and ticker(m.name)
         in_line = len(words) == 3 and " ".join(words[:2]) in product_lines
-        return ticker or in_line or _QUANTITY_AFTER.match(body, m.end) is not None
+        return ticker_only or in_line or _QUANTITY_AFTER.match(body, m.end) is not None
 
     return _without_things(mentions, thing)
