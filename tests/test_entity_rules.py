@@ -601,3 +601,16 @@ def test_second_review_cases_stay_what_they_are() -> None:
         "France",
     ]
     assert is_common_acronym("SIM") and is_common_acronym("Sim") and not is_common_acronym("Lan")
+
+
+def test_a_maker_then_a_region_is_no_product_of_the_region() -> None:
+    from tagwire.entities.things import products_of_named_makers
+
+    body = "x\n\nZorbcos grew. Zorbcos Europe said sales in Europe rose."
+    found = [
+        _at(body, "Zorbcos", "Zorbcos", ORG),
+        _at(body, "Zorbcos Europe", "Zorbcos Europe", ORG),
+        _at(body, "Europe", "Europe", PLACE, 1),
+    ]
+    kept = products_of_named_makers(body, found)
+    assert ("Europe", PLACE) in {(m.name, m.kind) for m in kept}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from tagwire.entities.knowledge import is_frequent_word, kind_evidence
+from tagwire.entities.knowledge import is_broad_place, is_frequent_word, kind_evidence
 from tagwire.entities.names import name_key
 from tagwire.entities.places import is_known_place
 from tagwire.types import EntityKind, Mention
@@ -282,7 +282,7 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
         words = name_key(m.name).split()
         for n in range(1, len(words)):
             rest = " ".join(words[n:])
-            if " ".join(words[:n]) in makers and kind_evidence(rest) is None:
+            if " ".join(words[:n]) in makers and not _place_or_evidence(rest):
                 return rest  # "Google Stadia", one span ("Lycos Europe" is a branch)
         return None
 
@@ -299,6 +299,10 @@ def products_of_named_makers(body: str, mentions: list[Mention]) -> list[Mention
         for m in mentions
         if product_name(m) is None and not (name_key(m.name) in products and m.kind is not PERSON)
     ]
+
+
+def _place_or_evidence(name: str) -> bool:
+    return kind_evidence(name) is not None or is_known_place(name) or is_broad_place(name)
 
 
 # A name's possessive, then a one-word name: "Salesforce's Dreamforce".
