@@ -614,3 +614,17 @@ def test_a_maker_then_a_region_is_no_product_of_the_region() -> None:
     ]
     kept = products_of_named_makers(body, found)
     assert ("Europe", PLACE) in {(m.name, m.kind) for m in kept}
+
+
+def test_a_dateline_s_country_after_its_city_is_no_topic() -> None:
+    from tagwire.entities.ner import _is_dateline
+
+    for body in (
+        "x\n\nManchester, England (Sports Network) - City won.",
+        "x\n\nBIRMINGHAM, England - A win.",
+    ):
+        start = body.index("England")
+        assert _is_dateline(body, start, start + 7, 1)
+    body = "x\n\nSmith, Jones (2019) found it. Then England won."
+    assert not _is_dateline(body, body.index("Jones"), body.index("Jones") + 5, 1)
+    assert not _is_dateline(body, body.index("England"), body.index("England") + 7, 1)

@@ -55,6 +55,10 @@ _TRAILING_LOWER = re.compile(
     r"(?:\s+(?:to|and|or|in|on|at|for|with|from|by|is|are|was|as|that|who|which))+$"
 )
 
+# A dateline's city at a line's start, before its country or state ("Manchester, England
+# (Sports Network)"): where an article was filed, not what it is about.
+DATELINE_CITY = re.compile(r"(?:^|\n)[A-Z][\w .'’-]*, $")
+
 # News agencies: in a byline, dateline or credit they sign the article, they are not its topic.
 AGENCIES = frozenset(
     {

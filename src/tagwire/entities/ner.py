@@ -23,6 +23,7 @@ from tagwire.entities.knowledge import (
     us_party,
 )
 from tagwire.entities.names import (
+    DATELINE_CITY,
     clean_name,
     initials,
     is_agency,
@@ -352,15 +353,22 @@ Raw = tuple[str, str, EntityKind, int, int]
 
 def _is_dateline(body: str, start: int, end: int, title_end: int) -> bool:
     """An all-capitals place at the start of a line, followed by a comma, colon, dash or
-    an agency in parentheses, is a dateline."""
+    an agency in parentheses, is a dateline; so is the country or state after its city
+    ("BIRMINGHAM, England -", "Manchester, England (Sports Network)")."""
+    if start <= title_end:
+        return False
     surface = body[start:end]
-    at_line_start = start > title_end and (start == 0 or body[start - 1] == "\n")
+    at_line_start = start == 0 or body[start - 1] == "\n"
+    if at_line_start:
+        return surface.isupper() and len(surface) > 2 and bool(_DATELINE_END.match(body, end))
     return (
-        at_line_start
-        and surface.isupper()
-        and len(surface) > 2
-        and bool(_DATELINE_END.match(body, end))
+        is_place_whatever_the_label(surface)  # "Smith, Jones (2019)" names two people
+        and bool(DATELINE_CITY.search(body, max(title_end, start - 40), start))
+        and bool(_DATELINE_COUNTRY_END.match(body, end))
     )
+
+
+_DATELINE_COUNTRY_END = re.compile(r"\s*(?:\(|—|–|-{1,2}\s)")
 
 
 def _expand_abbreviations(body: str, raw: list[Raw]) -> list[Raw]:

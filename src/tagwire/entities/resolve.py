@@ -52,7 +52,7 @@ from tagwire.entities.knowledge import (
     organisation_evidence,
     state_for,
 )
-from tagwire.entities.names import clean_name, initials, is_given_name, name_key
+from tagwire.entities.names import DATELINE_CITY, clean_name, initials, is_given_name, name_key
 from tagwire.entities.places import (
     canonical_place,
     city_population,
@@ -295,7 +295,7 @@ def _places_the_model_missed(body: str, title_end: int, mentions: list[Mention])
     named = [
         (s + title_end, e + title_end, canonical_place(n))
         for s, e, n in known_places(body[title_end:])
-        if not _DATELINE_BEFORE.search(body, max(0, s + title_end - 40), s + title_end)
+        if not _after_dateline_city(body, s + title_end, e + title_end)
     ]
     for code in _CITY_STATE.finditer(body, title_end):
         state = state_for(code.group(1), after_comma=True)
@@ -330,6 +330,16 @@ def _sources_cited_alone(body: str, title_end: int, mentions: list[Mention]) -> 
 
 # A dateline's city before the place: "WIGAN, England (Reuters)" at a line's start.
 _DATELINE_BEFORE = re.compile(r"(?:^|\n)[A-Z][A-Z .'’-]+, $")
+
+
+def _after_dateline_city(body: str, start: int, end: int) -> bool:
+    """ "WIGAN, England", or "Manchester, England (Sports Network)" with its agency."""
+    window = max(0, start - 40)
+    if _DATELINE_BEFORE.search(body, window, start):
+        return True
+    return bool(DATELINE_CITY.search(body, window, start)) and body.startswith(" (", end)
+
+
 # "Cuyahoga Falls, OH": a state's postal code after a place's name and a comma.
 _CITY_STATE = re.compile(r"(?<=[a-z]), ([A-Z]{2})(?![\w.])")
 
