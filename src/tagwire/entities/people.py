@@ -282,10 +282,15 @@ def _after_given_names(body: str) -> set[str]:
     return {
         m.group(2)
         for m in re.finditer(r"\b([A-Z][a-z]+) (?=([A-Z][\w-]*)\b)", body)
-        if is_given_name(m.group(1))
-        and not is_direction(m.group(1))  # "West Midlands"
-        and not is_country_or_state(m.group(1))  # "Georgia Dome", not "David Walliams"
+        if given_name_of_no_place(m.group(1))
     }
+
+
+def given_name_of_no_place(word: str) -> bool:
+    """A given name that is no direction, country or state: "David" of "David Walliams",
+    not "West" of "West Midlands" or "Georgia" of "Georgia Dome" (a town's name is as often
+    a given name: David, Paul, Marion)."""
+    return is_given_name(word) and not is_direction(word) and not is_country_or_state(word)
 
 
 # After a name, what only a person has: "Obama administration", "Kerr’s wife", "Kerr, who",

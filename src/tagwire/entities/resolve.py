@@ -45,7 +45,6 @@ from tagwire.entities.filters import not_an_entity
 from tagwire.entities.knowledge import (
     is_broad_place,
     is_common_given_name,
-    is_direction,
     is_frequent_word,
     kind_evidence,
     known_places,
@@ -136,7 +135,8 @@ def _place_before_person(m: Mention) -> Mention:
     if (
         m.kind is PLACE
         and len(words) == 2
-        and _given_not_place(words[0])
+        and is_common_given_name(words[0])
+        and people.given_name_of_no_place(words[0])
         and city_population(words[1]) >= 50_000
         and not is_known_place(m.name)
         and kind_evidence(m.name) is None
@@ -151,12 +151,6 @@ def _place_before_person(m: Mention) -> Mention:
         ):
             return replace(m, name=" ".join(rest), kind=PERSON)
     return m
-
-
-def _given_not_place(word: str) -> bool:
-    """A common given name that is no direction or place ("Kate", not "West" of "West
-    Midlands" or "Georgia" of "Georgia Dome")."""
-    return is_common_given_name(word) and not is_direction(word) and not is_known_place(word)
 
 
 def _owned(m: Mention) -> Mention:
