@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from tagwire.demo.site import PublisherSite
     from tagwire.store import Store
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -195,3 +196,17 @@ def running(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@pytest.fixture
+def site() -> Iterator[PublisherSite]:
+    """The fictional publisher site of ``make demo`` on a free loopback port (test_browser
+    has a ``site`` of its own: tagwire serving the demo, which it overrides this with)."""
+    from tagwire.demo.site import PublisherSite
+
+    server = PublisherSite(port=0)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
