@@ -102,9 +102,7 @@ from bench.ingest_sampler import (
     Sampler,
     _cpu_seconds,
     _family,
-    _machine_busy,
     _rss_kb,
-    wait_for_quiet,
 )
 from bench.ingest_site import Site, build_feeds, serve, write_sources
 
@@ -117,12 +115,10 @@ __all__ = [
     "Site",
     "_cpu_seconds",
     "_family",
-    "_machine_busy",
     "_rss_kb",
     "build_feeds",
     "main",
     "serve",
-    "wait_for_quiet",
     "write_sources",
 ]
 from bench.metrics import AebPage, aeb_checksum, aeb_pages

@@ -22,8 +22,8 @@ from bench.ingest_common import (
     WARM,
     WORKERS,
 )
-from bench.ingest_sampler import DISTURBED_CORES, QUIET_CORES, Phase
-from bench.report import machine
+from bench.ingest_sampler import DISTURBED_CORES, Phase
+from bench.report import QUIET_CORES, machine
 from tagwire.types import PassReport
 
 if TYPE_CHECKING:

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.report import machine_busy, wait_for_quiet
+
 # -- memory -----------------------------------------------------------------------------
 
 
@@ -85,7 +87,7 @@ class Sampler:
         with self._lock:
             pids = _family(self.main)
             phase.cpu_start = {pid: _cpu_seconds(pid) for pid in pids}
-            phase.busy_start = _machine_busy()
+            phase.busy_start = machine_busy()
             self._current = phase
         started = time.perf_counter()
         try:
@@ -94,7 +96,7 @@ class Sampler:
             phase.wall = time.perf_counter() - started
             self.sample()
             with self._lock:
-                phase.busy = _machine_busy() - phase.busy_start
+                phase.busy = machine_busy() - phase.busy_start
                 self._current = None
             # Over several rounds, the least disturbed (then fastest) measurement is kept.
             kept = self.phases.get(name)
@@ -129,20 +131,7 @@ class Sampler:
             phase.peak_root_kb = max(phase.peak_root_kb, root_total)
 
 
-QUIET_CORES = 0.15  # the machine is quiet below this many busy cores
 DISTURBED_CORES = 0.1  # a phase is disturbed when others took this many cores on average
-
-
-def wait_for_quiet(limit: float) -> float:
-    """Wait (at most ``limit`` s) until the whole machine has used less than QUIET_CORES
-    cores for two seconds in a row (this benchmark is idle while it waits); the wait."""
-    started = time.monotonic()
-    calm = 0
-    while calm < 2 and time.monotonic() - started < limit:
-        before = _machine_busy()
-        time.sleep(1.0)
-        calm = calm + 1 if _machine_busy() - before < QUIET_CORES else 0
-    return time.monotonic() - started
 
 
 def _family(root: int) -> list[int]:
@@ -181,9 +170,3 @@ def _cpu_seconds(pid: int) -> float:
     except (OSError, IndexError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def _machine_busy() -> float:
-    """CPU seconds spent by all CPUs outside idle and iowait since boot."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK

@@ -46,7 +46,6 @@ import argparse
 import asyncio
 import cProfile
 import logging
-import os
 import pstats
 import random
 import resource
@@ -63,7 +62,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.polling_feeds import CIDR, ITEMS, free_port, host_address, item_url, serve
 from bench.polling_report import (
-    QUIET_CORES,
     SECTION,
     Cycle,
     Run,
@@ -72,7 +70,7 @@ from bench.polling_report import (
     line,
     section,
 )
-from bench.report import machine, replace_section, revision
+from bench.report import machine, machine_busy, replace_section, revision, wait_for_quiet
 from tagwire import config
 from tagwire.dedup.exact import canonical_url
 from tagwire.ingest.pipeline import Pipeline
@@ -92,28 +90,6 @@ ENVIRON = {
     "TAGWIRE_NER": "false",
     "TAGWIRE_WORKERS": "1",
 }
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _machine_busy() -> float:
-    """CPU seconds spent by all CPUs outside idle and iowait since boot."""
-    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    ticks = [int(f) for f in fields[:8]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / _TICK
-
-
-def wait_for_quiet(limit: float) -> float:
-    """Wait (at most ``limit`` s) until the whole machine has used less than QUIET_CORES
-    cores for two seconds in a row; the wait. The server is idle meanwhile."""
-    started = time.monotonic()
-    calm = 0
-    while calm < 2 and time.monotonic() - started < limit:
-        before = _machine_busy()
-        time.sleep(1.0)
-        calm = calm + 1 if _machine_busy() - before < QUIET_CORES else 0
-    return time.monotonic() - started
 
 
 def _delta(before: dict[int, int], after: dict[int, int]) -> dict[int, int]:
@@ -188,7 +164,7 @@ async def poll(
             cycle = Cycle("warm-up" if number == 0 else f"steady {number}", len(changed))
             if profiler is not None and number:
                 profiler.enable()
-            busy = _machine_busy()
+            busy = machine_busy()
             usage = resource.getrusage(resource.RUSAGE_SELF)
             started = time.perf_counter()
             feed_list = store.feeds()
@@ -196,7 +172,7 @@ async def poll(
             cycle.report = await pipeline.run_pass(feed_list)
             cycle.wall = time.perf_counter() - started
             used = resource.getrusage(resource.RUSAGE_SELF)
-            busy = _machine_busy() - busy
+            busy = machine_busy() - busy
             if profiler is not None:
                 profiler.disable()
             control.send(("stats", None))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bench.polling_feeds import CIDR, ITEMS
-from bench.report import machine
+from bench.report import QUIET_CORES, machine
 from tagwire.types import PassReport
 
 SECTION = "## Polling 10,000 feeds"
@@ -19,7 +19,6 @@ GOAL_SECONDS = 60.0
 # burst on one event loop, shown too).
 GOAL_CORES = 0.5
 POLL_INTERVAL = 900.0  # TAGWIRE_POLL_INTERVAL's default: how often a cycle would run
-QUIET_CORES = 0.15  # the machine is quiet below this many busy cores
 DISTURBED_CORES = 0.1  # a cycle is disturbed when others took this many cores on average
 
 

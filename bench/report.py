@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,3 +78,25 @@ def machine() -> str:
         f"nproc {len(os.sched_getaffinity(0))} ({cpu_model()}), {ram}, "
         f"Linux {platform.release()}, Python {platform.python_version()}"
     )
+
+
+QUIET_CORES = 0.15  # the machine is quiet below this many busy cores
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds spent by all CPUs outside idle and iowait since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / _TICK
+
+
+def wait_for_quiet(limit: float) -> float:
+    """Wait (at most ``limit`` s) until the whole machine has used less than QUIET_CORES
+    cores for two seconds in a row (the benchmark is idle while it waits); the wait."""
+    started = time.monotonic()
+    calm = 0
+    while calm < 2 and time.monotonic() - started < limit:
+        before = machine_busy()
+        time.sleep(1.0)
+        calm = calm + 1 if machine_busy() - before < QUIET_CORES else 0
+    return time.monotonic() - started

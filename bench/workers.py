@@ -54,15 +54,13 @@ from bench.ingest import (
     Site,
     _cpu_seconds,
     _family,
-    _machine_busy,
     _rss_kb,
     build_feeds,
     serve,
-    wait_for_quiet,
     write_sources,
 )
 from bench.metrics import aeb_pages
-from bench.report import machine, replace_section, revision
+from bench.report import machine, machine_busy, replace_section, revision, wait_for_quiet
 from tagwire import config
 from tagwire.store import Store
 from tagwire.workers.celery_app import make_app
@@ -141,7 +139,7 @@ def one_run(
             stop = threading.Event()
             sampler = threading.Thread(target=_sample, args=(worker.pid, peak, family_cpu, stop))
             cpu_before = _cpu_family(worker.pid) + _cpu_seconds(os.getpid())
-            busy_before = _machine_busy()
+            busy_before = machine_busy()
             sampler.start()
             started = time.monotonic()
             for feed in store.feeds():
@@ -154,7 +152,7 @@ def one_run(
             stop.set()
             sampler.join()
             ours = family_cpu[0] + _cpu_seconds(os.getpid()) - cpu_before
-            others = max(0.0, _machine_busy() - busy_before - ours) / seconds
+            others = max(0.0, machine_busy() - busy_before - ours) / seconds
         finally:
             worker.terminate()
             worker.wait(30)
