@@ -25,7 +25,7 @@ from tagwire.entities.knowledge import (
     organisation_evidence,
     without_legal_suffix,
 )
-from tagwire.entities.names import name_key
+from tagwire.entities.names import name_key, written_at
 from tagwire.entities.places import country_of
 from tagwire.types import EntityKind, Mention
 
@@ -63,13 +63,8 @@ def _proven_organisation(body: str, name: str) -> bool:
     found "SoftBank" only further on)."""
     return any(
         _ROLE_AFTER.match(body, end) or _ROLE_BEFORE.search(body, max(0, start - 40), start)
-        for start, end in _occurrences(body, name)
+        for start, end in written_at(body, name)
     )
-
-
-def _occurrences(body: str, name: str) -> list[tuple[int, int]]:
-    """Where the article writes the name as whole words."""
-    return [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body)]
 
 
 def companies_in_full(
@@ -93,7 +88,7 @@ def _every_mention(
     taken = [(m.start, m.end) for m in mentions]
     added = []
     for name, model in first.items():
-        for start, end in _occurrences(body, name):
+        for start, end in written_at(body, name):
             if any(a < end and start < b for a, b in taken):
                 continue
             taken.append((start, end))

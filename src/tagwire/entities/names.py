@@ -55,6 +55,14 @@ _TRAILING_LOWER = re.compile(
     r"(?:\s+(?:to|and|or|in|on|at|for|with|from|by|is|are|was|as|that|who|which))+$"
 )
 
+
+def written_at(body: str, name: str, start: int = 0) -> list[tuple[int, int]]:
+    """Where ``body`` writes ``name`` as whole words (no letter, digit or hyphen on either
+    side), from ``start`` on: the spans."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+    return [found.span() for found in pattern.finditer(body, start)]
+
+
 # A dateline's city at a line's start, before its country or state ("Manchester, England
 # (Sports Network)"): where an article was filed, not what it is about.
 DATELINE_CITY = re.compile(r"(?:^|\n)[A-Z][\w .'’-]*, $")

@@ -51,7 +51,14 @@ from tagwire.entities.knowledge import (
     organisation_evidence,
     state_for,
 )
-from tagwire.entities.names import DATELINE_CITY, clean_name, initials, is_given_name, name_key
+from tagwire.entities.names import (
+    DATELINE_CITY,
+    clean_name,
+    initials,
+    is_given_name,
+    name_key,
+    written_at,
+)
 from tagwire.entities.places import (
     canonical_place,
     city_population,
@@ -490,9 +497,7 @@ def _headline_names_written_in_text(
         surface = m.surface.strip()
         if not m.in_title or " " not in surface or is_frequent_word(surface.split()[0]):
             continue  # "Put RSS Feeds", "Japan Open": a headline's words, a tournament
-        pattern = rf"(?<![\w-]){re.escape(surface)}(?![\w-])"
-        for found in re.finditer(pattern, body[title_end:]):
-            start, end = found.start() + title_end, found.end() + title_end
+        for start, end in written_at(body, surface, title_end):
             if body[start - 1 : start] == "(":
                 continue  # "(Canadian Press)": a wire's credit
             if not any(a < end and start < b for a, b in taken):

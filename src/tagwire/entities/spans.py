@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from tagwire.entities.names import written_at
 from tagwire.types import Mention
 
 _RESULT = re.compile(r"\s(?:d|def|vs?)\.?\s")
@@ -52,8 +53,7 @@ def parted_at_the(body: str, mentions: list[Mention]) -> list[Mention]:
         cut = _THE_INSIDE.search(m.surface)
         right = m.surface[cut.end() :] if cut else ""
         written = cut is not None and any(
-            not (m.start <= f.start() < m.end)
-            for f in re.finditer(rf"(?<![\w-]){re.escape(right)}(?![\w-])", body)
+            not (m.start <= start < m.end) for start, _ in written_at(body, right)
         )
         if cut is None or not written:
             out.append(m)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from tagwire.entities.knowledge import is_broad_place, is_frequent_word, kind_evidence
-from tagwire.entities.names import name_key
+from tagwire.entities.names import name_key, written_at
 from tagwire.entities.places import is_known_place
 from tagwire.types import EntityKind, Mention
 
@@ -173,8 +173,8 @@ def no_product_lines(body: str, mentions: list[Mention]) -> list[Mention]:
         for b in bases & written
         if kind_evidence(b) is None
         and not any(
-            _MAKER_BEFORE.search(body, max(0, f.start() - 20), f.start())
-            for f in _whole_words(body, b)
+            _MAKER_BEFORE.search(body, max(0, start - 20), start)
+            for start, _ in written_at(body, b)
         )
     }
     # A name of several words before a model's number: "Intel Core i5", "Zorb Galaxy S10"
@@ -201,10 +201,6 @@ _MODEL_AFTER = re.compile(
     r"\s+(?!\d+(?:st|nd|rd|th)\b|\d+-[a-z])(?=[A-Za-z]{0,3}\d)(?=\S*[A-Za-z])"
     r"[A-Za-z]{0,3}\d[\w-]*\b"
 )
-
-
-def _whole_words(body: str, name: str) -> list[re.Match[str]]:
-    return list(re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", body))
 
 
 # Nouns before a name that make it a work's title: "their work Starry Night", "the film
@@ -476,9 +472,9 @@ def no_listed_items(body: str, mentions: list[Mention]) -> list[Mention]:
 
     def ticker(name: str) -> bool:
         """Written only as a stock's ticker: "IBM (NYSE: IBM)" names IBM before it."""
-        found = _whole_words(body, name)
+        found = written_at(body, name)
         return bool(found) and all(
-            _TICKER.search(body, max(0, f.start() - 12), f.start()) for f in found
+            _TICKER.search(body, max(0, start - 12), start) for start, _ in found
         )
 
     def thing(m: Mention) -> bool:
